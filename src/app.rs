@@ -1,0 +1,162 @@
+//! The commands behind the binary: resolve the configuration, load the model, run, and say
+//! which exit code the run earned.
+
+use crate::cli::{Cli, Command, ModelsAction};
+use crate::config::SummarizeConfig;
+use crate::error::{Error, Result};
+use crate::model::engine::{select_device, CandleModel, LoadOptions};
+use crate::model::registry::{default_home, Registry, Verified};
+use crate::model::Generate;
+use crate::progress::Progress;
+
+pub const EXIT_OK: u8 = 0;
+pub const EXIT_FATAL: u8 = 1;
+pub const EXIT_SOURCES_FAILED: u8 = 2;
+
+pub fn run(cli: Cli) -> Result<u8> {
+    match cli.command {
+        Command::Summarize(args) => summarize(SummarizeConfig::from_args(args)?),
+        Command::Models { action } => models(action),
+    }
+}
+
+fn summarize(cfg: SummarizeConfig) -> Result<u8> {
+    if let Some(n) = cfg.threads {
+        // Read by rayon and candle when their pools start, which is after this point.
+        std::env::set_var("RAYON_NUM_THREADS", n.to_string());
+    }
+    let mut progress = Progress::new(cfg.quiet);
+    let registry = Registry::open(default_home())?;
+    let resolved = registry.resolve(&cfg.model)?;
+    // Read the sources before the (slow) model load, so bad input is reported at once.
+    let read = crate::run::read_sources(&cfg.sources);
+    if read.sources.is_empty() {
+        for f in &read.failed {
+            eprintln!("bisum: {}", f.error.as_deref().unwrap_or(""));
+        }
+        return Err(Error::Generation("no readable source".into()));
+    }
+    progress.say(&format!(
+        "loading {} ({})",
+        resolved.name,
+        resolved.path.display()
+    ));
+    let mut model = CandleModel::load(
+        &resolved.path,
+        LoadOptions {
+            name: &resolved.name,
+            sha256: None,
+            max_context: cfg.ctx,
+            device: select_device(cfg.force_cpu)?,
+        },
+    )?;
+    if let Some(m) = &resolved.manifest {
+        if model.info().sha256 != m.sha256 {
+            return Err(Error::Checksum {
+                path: resolved.path.clone(),
+                expected: m.sha256.clone(),
+                actual: model.info().sha256.clone(),
+            });
+        }
+    }
+    let quiet = cfg.quiet;
+    let say = move |l: &str| {
+        if !quiet || l.starts_with("bisum:") {
+            eprintln!("{l}");
+        }
+    };
+    let outcome = crate::run::summarize(&cfg, read, &mut model, &mut progress, &say)?;
+    let t = &outcome.report.totals;
+    progress.say(&format!(
+        "wrote {} ({} calls, {} prompt + {} generated tokens, {:.1} s)",
+        cfg.out.display(),
+        t.calls,
+        t.prompt_tokens,
+        t.generated_tokens,
+        outcome.report.provenance.wall_seconds
+    ));
+    Ok(if outcome.failed_sources + outcome.failed_steps > 0 {
+        EXIT_SOURCES_FAILED
+    } else {
+        EXIT_OK
+    })
+}
+
+fn models(action: ModelsAction) -> Result<u8> {
+    let registry = Registry::open(default_home())?;
+    let manifest = |name: &str| {
+        registry
+            .get(name)
+            .cloned()
+            .ok_or_else(|| Error::UnknownModel(name.to_string()))
+    };
+    match action {
+        ModelsAction::List => {
+            println!(
+                "{:<22} {:<8} {:>9}  {:<9} {}",
+                "NAME", "ARCH", "SIZE", "INSTALLED", "DESCRIPTION"
+            );
+            for m in &registry.manifests {
+                let installed = registry.model_path(m).is_file();
+                println!(
+                    "{:<22} {:<8} {:>6} MB  {:<9} {}{}",
+                    m.name,
+                    m.architecture,
+                    m.size / 1_000_000,
+                    if installed { "yes" } else { "no" },
+                    m.description,
+                    if m.name == crate::model::registry::DEFAULT_MODEL {
+                        " (default)"
+                    } else {
+                        ""
+                    }
+                );
+            }
+            println!("cache: {}", registry.home.join("models").display());
+            Ok(EXIT_OK)
+        }
+        ModelsAction::Pull { name } => {
+            let m = manifest(&name)?;
+            let path = registry.pull(&m, &mut |l| eprintln!("{l}"))?;
+            println!("{}", path.display());
+            Ok(EXIT_OK)
+        }
+        ModelsAction::Verify { name } => {
+            let list = match name {
+                Some(n) => vec![manifest(&n)?],
+                None => registry
+                    .manifests
+                    .iter()
+                    .filter(|m| registry.model_path(m).is_file())
+                    .cloned()
+                    .collect(),
+            };
+            if list.is_empty() {
+                println!(
+                    "no model installed in {}",
+                    registry.home.join("models").display()
+                );
+            }
+            let mut bad = 0;
+            for m in list {
+                match registry.verify(&m)? {
+                    Verified::Ok => println!("ok        {} {}", m.name, m.sha256),
+                    Verified::Missing => {
+                        bad += 1;
+                        println!("missing   {} (run `bisum models pull {}`)", m.name, m.name)
+                    }
+                    Verified::Mismatch { actual } => {
+                        bad += 1;
+                        println!("MISMATCH  {} expected {} got {actual}", m.name, m.sha256)
+                    }
+                }
+            }
+            Ok(if bad > 0 { EXIT_FATAL } else { EXIT_OK })
+        }
+        ModelsAction::Path { name } => {
+            let r = registry.resolve(&name)?;
+            println!("{}", r.path.display());
+            Ok(EXIT_OK)
+        }
+    }
+}

@@ -1,0 +1,67 @@
+//! Resolved settings for a run: flags checked and turned into what the library uses.
+
+use crate::cli::SummarizeArgs;
+use crate::error::{Error, Result};
+use crate::model::GenParams;
+use crate::pipeline::Settings;
+use std::path::PathBuf;
+
+#[derive(Debug, Clone)]
+pub struct SummarizeConfig {
+    pub sources: Vec<PathBuf>,
+    pub out: PathBuf,
+    pub model: String,
+    pub threads: Option<usize>,
+    pub ctx: usize,
+    pub prompts_dir: Option<PathBuf>,
+    pub settings: Settings,
+    pub force_cpu: bool,
+    pub use_cache: bool,
+    pub quiet: bool,
+}
+
+impl SummarizeConfig {
+    pub fn from_args(a: SummarizeArgs) -> Result<Self> {
+        let invalid = |what: &str| Error::Generation(format!("invalid option: {what}"));
+        if a.temperature < 0.0 || !a.temperature.is_finite() {
+            return Err(invalid("--temperature must be >= 0"));
+        }
+        if let Some(p) = a.top_p {
+            if !(0.0..=1.0).contains(&p) || p == 0.0 {
+                return Err(invalid("--top-p must be in (0, 1]"));
+            }
+        }
+        if a.repeat_penalty <= 0.0 {
+            return Err(invalid("--repeat-penalty must be > 0"));
+        }
+        if a.threads == Some(0) {
+            return Err(invalid("--threads must be >= 1"));
+        }
+        if a.ctx < 512 {
+            return Err(invalid("--ctx must be >= 512"));
+        }
+        let params = GenParams {
+            seed: a.seed,
+            temperature: a.temperature,
+            top_p: a.top_p,
+            repeat_penalty: a.repeat_penalty,
+            ..GenParams::default()
+        };
+        Ok(Self {
+            sources: a.sources,
+            out: a.out,
+            model: a.model,
+            threads: a.threads,
+            ctx: a.ctx,
+            prompts_dir: a.prompts,
+            settings: Settings {
+                params,
+                summary_words: a.summary_words.max(10),
+                ..Settings::default()
+            },
+            force_cpu: a.cpu,
+            use_cache: !a.no_cache,
+            quiet: a.quiet,
+        })
+    }
+}

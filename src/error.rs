@@ -1,0 +1,93 @@
+//! The library's error type: every variant names the file or model it is about and why.
+
+use std::path::PathBuf;
+
+/// Errors the library reports. Messages are one line, name the file, and say what to do
+/// where there is something to do, because they end up verbatim on a user's terminal.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{path}: {reason}")]
+    Source { path: PathBuf, reason: String },
+
+    #[error("{path}: cannot read: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error(
+        "model `{name}` is not installed (expected at {path}); run `bisum models pull {name}`"
+    )]
+    ModelMissing { name: String, path: PathBuf },
+
+    #[error("unknown model `{0}`: not a manifest name (see `bisum models list`) nor a path to a .gguf file")]
+    UnknownModel(String),
+
+    #[error("{path}: sha256 mismatch: expected {expected}, got {actual}")]
+    Checksum {
+        path: PathBuf,
+        expected: String,
+        actual: String,
+    },
+
+    #[error("{path}: {reason}")]
+    Model { path: PathBuf, reason: String },
+
+    #[error("{path}: unsupported architecture `{arch}` (supported: {supported})")]
+    UnsupportedArch {
+        path: PathBuf,
+        arch: String,
+        supported: String,
+    },
+
+    #[error("{path}: invalid manifest: {reason}")]
+    Manifest { path: PathBuf, reason: String },
+
+    #[error("prompt `{name}`: {reason}")]
+    Prompt { name: String, reason: String },
+
+    #[error("{what} needs {needed} tokens but the context holds {available}: {hint}")]
+    ContextOverflow {
+        what: String,
+        needed: usize,
+        available: usize,
+        hint: String,
+    },
+
+    #[error("fetching `{name}`: {reason}")]
+    Fetch { name: String, reason: String },
+
+    #[error("generation failed: {0}")]
+    Generation(String),
+
+    #[error("{path}: cannot write: {source}")]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub fn source_err(path: impl Into<PathBuf>, reason: impl Into<String>) -> Self {
+        Error::Source {
+            path: path.into(),
+            reason: reason.into(),
+        }
+    }
+
+    pub fn model(path: impl Into<PathBuf>, reason: impl std::fmt::Display) -> Self {
+        Error::Model {
+            path: path.into(),
+            reason: first_line(&reason.to_string()),
+        }
+    }
+}
+
+/// candle appends a backtrace to its errors when RUST_BACKTRACE is set; users get one line.
+pub fn first_line(s: &str) -> String {
+    s.lines().next().unwrap_or("").trim_end().to_string()
+}

@@ -1,0 +1,20 @@
+//! bisum: bilingual (French/English) summaries and cross-source syntheses with local GGUF
+//! models on candle. The binary is a thin layer over this library.
+
+pub mod app;
+pub mod cache;
+pub mod chunk;
+pub mod cli;
+pub mod config;
+pub mod error;
+pub mod hash;
+pub mod lang;
+pub mod model;
+pub mod output;
+pub mod pipeline;
+pub mod progress;
+pub mod prompt;
+pub mod run;
+pub mod source;
+
+pub use error::{Error, Result};

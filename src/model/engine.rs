@@ -1,0 +1,317 @@
+//! The candle engine: loads a GGUF model on CPU (or a GPU with the `cuda`/`metal` features)
+//! and generates text from chat messages.
+
+use super::gguf::GgufFile;
+use super::template::ChatTemplate;
+use super::weights::{Family, Weights};
+use super::{GenParams, Generate, Generation, Message, ModelInfo, StopReason};
+use crate::error::{Error, Result};
+use candle_core::{Device, Tensor};
+use candle_transformers::generation::{LogitsProcessor, Sampling};
+use std::path::Path;
+use std::time::Instant;
+use tokenizers::Tokenizer;
+
+/// Tokens that end an assistant turn in the chat formats bisum knows, when present.
+const END_OF_TURN: &[&str] = &[
+    "<|im_end|>",
+    "<|endoftext|>",
+    "<end_of_turn>",
+    "<|eot_id|>",
+    "<|end_of_text|>",
+    "<|end|>",
+    "</s>",
+];
+
+/// How many prompt tokens go through the model per forward pass. Bounded so the attention
+/// scores of a long prompt (heads × batch × context floats) stay small.
+pub const PROMPT_BATCH: usize = 512;
+
+pub struct CandleModel {
+    info: ModelInfo,
+    family: Family,
+    weights: Weights,
+    tokenizer: Tokenizer,
+    template: ChatTemplate,
+    stop_ids: Vec<u32>,
+    /// Prepended when the model wants a BOS and the template did not write one.
+    bos_id: Option<u32>,
+    device: Device,
+    prompt_batch: usize,
+}
+
+/// What the caller knows about the file before loading it.
+pub struct LoadOptions<'a> {
+    pub name: &'a str,
+    /// Already verified sha256, when the registry checked it; computed otherwise.
+    pub sha256: Option<String>,
+    /// Upper bound on the context the pipeline may plan for.
+    pub max_context: usize,
+    pub device: Device,
+}
+
+pub fn select_device(force_cpu: bool) -> Result<Device> {
+    if force_cpu {
+        return Ok(Device::Cpu);
+    }
+    #[cfg(feature = "cuda")]
+    {
+        return Device::new_cuda(0).map_err(|e| Error::Generation(format!("CUDA device 0: {e}")));
+    }
+    #[cfg(all(feature = "metal", not(feature = "cuda")))]
+    {
+        return Device::new_metal(0).map_err(|e| Error::Generation(format!("Metal device 0: {e}")));
+    }
+    #[allow(unreachable_code)]
+    Ok(Device::Cpu)
+}
+
+pub fn device_name(d: &Device) -> String {
+    match d {
+        Device::Cpu => format!("cpu ({} threads)", candle_core::utils::get_num_threads()),
+        Device::Cuda(_) => "cuda:0".into(),
+        Device::Metal(_) => "metal:0".into(),
+    }
+}
+
+impl CandleModel {
+    pub fn load(path: &Path, opts: LoadOptions) -> Result<Self> {
+        let gguf = GgufFile::open(path)?;
+        let arch = gguf.architecture()?;
+        let family = Family::from_arch(path, &arch)?;
+        let tokenizer = super::tokenizer::load(&gguf)?;
+        let tokens = gguf.tokens();
+        let token_at = |key: &str| gguf.u64(key).and_then(|i| tokens.get(i as usize).cloned());
+        let bos = token_at("tokenizer.ggml.bos_token_id");
+        let eos = token_at("tokenizer.ggml.eos_token_id");
+        let template = ChatTemplate::choose(
+            gguf.chat_template(),
+            &arch,
+            &tokens,
+            bos.clone().unwrap_or_default(),
+            eos.clone().unwrap_or_default(),
+        );
+        let mut stop_ids: Vec<u32> = END_OF_TURN
+            .iter()
+            .filter_map(|t| tokenizer.token_to_id(t))
+            .collect();
+        if let Some(eos) = gguf.u64("tokenizer.ggml.eos_token_id") {
+            stop_ids.push(eos as u32);
+        }
+        stop_ids.sort_unstable();
+        stop_ids.dedup();
+        let add_bos = gguf
+            .get("tokenizer.ggml.add_bos_token")
+            .and_then(|v| v.to_bool().ok())
+            .unwrap_or(false);
+        let bos_id = if add_bos {
+            gguf.u64("tokenizer.ggml.bos_token_id").map(|v| v as u32)
+        } else {
+            None
+        };
+
+        let trained = gguf.context_length().unwrap_or(2048);
+        let context_length = [
+            Some(trained),
+            family.max_positions(),
+            Some(opts.max_context),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+        .unwrap_or(trained);
+        let quantization = gguf.quantization();
+        let file_size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+        let sha256 = match opts.sha256 {
+            Some(s) => s,
+            None => crate::hash::sha256_file(path).map_err(|e| Error::Io {
+                path: path.to_path_buf(),
+                source: e,
+            })?,
+        };
+        let weights = Weights::load(family, gguf.content, path, &opts.device)?;
+        let info = ModelInfo {
+            name: opts.name.to_string(),
+            path: path.display().to_string(),
+            sha256,
+            file_size,
+            architecture: arch,
+            quantization,
+            context_length,
+            chat_template: template.origin.clone(),
+            chat_template_sha256: crate::hash::sha256_hex(template.source.as_bytes()),
+            device: device_name(&opts.device),
+        };
+        Ok(Self {
+            info,
+            family,
+            weights,
+            tokenizer,
+            template,
+            stop_ids,
+            bos_id,
+            device: opts.device,
+            prompt_batch: PROMPT_BATCH,
+        })
+    }
+
+    pub fn family(&self) -> Family {
+        self.family
+    }
+
+    pub fn tokenizer(&self) -> &Tokenizer {
+        &self.tokenizer
+    }
+
+    /// Changes how many prompt tokens each forward pass takes (tests check that results do
+    /// not depend on it).
+    pub fn set_prompt_batch(&mut self, n: usize) {
+        self.prompt_batch = n.max(1);
+    }
+
+    pub fn encode(&self, text: &str) -> Result<Vec<u32>> {
+        self.tokenizer
+            .encode(text, false)
+            .map(|e| e.get_ids().to_vec())
+            .map_err(|e| Error::Generation(format!("tokenizing: {e}")))
+    }
+
+    pub fn decode(&self, ids: &[u32]) -> Result<String> {
+        self.tokenizer
+            .decode(ids, true)
+            .map_err(|e| Error::Generation(format!("detokenizing: {e}")))
+    }
+
+    /// Prompt token ids for a conversation: the rendered template, tokenized with special
+    /// tokens recognised, with a BOS in front where the model asks for one.
+    pub fn prompt_ids(&self, messages: &[Message]) -> Result<Vec<u32>> {
+        let text = self.template.render(messages)?;
+        let mut ids = self.encode(&text)?;
+        if let Some(bos) = self.bos_id {
+            if ids.first() != Some(&bos) {
+                ids.insert(0, bos);
+            }
+        }
+        Ok(ids)
+    }
+
+    /// Greedy (or sampled) continuation of raw token ids: the primitive under `generate`,
+    /// also used by the llama.cpp token-equality tests.
+    pub fn generate_ids(
+        &mut self,
+        prompt: &[u32],
+        params: &GenParams,
+        progress: &mut dyn FnMut(usize),
+    ) -> Result<(Vec<u32>, StopReason, f64, f64)> {
+        let ctx = self.info.context_length;
+        if prompt.is_empty() {
+            return Err(Error::Generation("empty prompt".into()));
+        }
+        if prompt.len() + params.max_new_tokens > ctx {
+            return Err(Error::ContextOverflow {
+                what: "a model call".into(),
+                needed: prompt.len() + params.max_new_tokens,
+                available: ctx,
+                hint: "the chunk plan should have prevented this; please report it".into(),
+            });
+        }
+        let g = |e: candle_core::Error| Error::Generation(crate::error::first_line(&e.to_string()));
+        let sampling = if params.temperature <= 0.0 {
+            Sampling::ArgMax
+        } else {
+            match params.top_p {
+                Some(p) => Sampling::TopP {
+                    p,
+                    temperature: params.temperature,
+                },
+                None => Sampling::All {
+                    temperature: params.temperature,
+                },
+            }
+        };
+        let mut sampler = LogitsProcessor::from_sampling(params.seed, sampling);
+
+        let t0 = Instant::now();
+        self.weights.clear();
+        let mut logits = None;
+        for (i, piece) in prompt.chunks(self.prompt_batch).enumerate() {
+            let input = Tensor::new(piece, &self.device)
+                .and_then(|t| t.unsqueeze(0))
+                .map_err(g)?;
+            logits = Some(
+                self.weights
+                    .forward(&input, i * self.prompt_batch)
+                    .map_err(g)?,
+            );
+        }
+        let mut logits = logits.expect("non-empty prompt");
+        let prompt_secs = t0.elapsed().as_secs_f64();
+
+        let t1 = Instant::now();
+        let mut out: Vec<u32> = Vec::with_capacity(params.max_new_tokens);
+        let mut stop = StopReason::Length;
+        while out.len() < params.max_new_tokens {
+            let mut l = logits.to_dtype(candle_core::DType::F32).map_err(g)?;
+            if params.repeat_penalty != 1.0 && !out.is_empty() {
+                let start = out.len().saturating_sub(params.repeat_last_n);
+                l = candle_transformers::utils::apply_repeat_penalty(
+                    &l,
+                    params.repeat_penalty,
+                    &out[start..],
+                )
+                .map_err(g)?;
+            }
+            let next = sampler.sample(&l).map_err(g)?;
+            if self.stop_ids.contains(&next) {
+                stop = StopReason::Eos;
+                break;
+            }
+            out.push(next);
+            progress(out.len());
+            if out.len() == params.max_new_tokens {
+                break;
+            }
+            let input = Tensor::new(&[next], &self.device)
+                .and_then(|t| t.unsqueeze(0))
+                .map_err(g)?;
+            logits = self
+                .weights
+                .forward(&input, prompt.len() + out.len() - 1)
+                .map_err(g)?;
+        }
+        Ok((out, stop, prompt_secs, t1.elapsed().as_secs_f64()))
+    }
+}
+
+impl Generate for CandleModel {
+    fn info(&self) -> &ModelInfo {
+        &self.info
+    }
+
+    fn count_tokens(&self, text: &str) -> Result<usize> {
+        Ok(self.encode(text)?.len())
+    }
+
+    fn prompt_tokens(&self, messages: &[Message]) -> Result<usize> {
+        Ok(self.prompt_ids(messages)?.len())
+    }
+
+    fn generate(
+        &mut self,
+        messages: &[Message],
+        params: &GenParams,
+        progress: &mut dyn FnMut(usize),
+    ) -> Result<Generation> {
+        let prompt = self.prompt_ids(messages)?;
+        let (ids, stop, prompt_seconds, generation_seconds) =
+            self.generate_ids(&prompt, params, progress)?;
+        Ok(Generation {
+            text: self.decode(&ids)?.trim().to_string(),
+            prompt_tokens: prompt.len(),
+            generated_tokens: ids.len(),
+            prompt_seconds,
+            generation_seconds,
+            stop,
+        })
+    }
+}

@@ -1,0 +1,107 @@
+//! Model families as a closed enum: picked from `general.architecture`, each variant owning
+//! its forward pass and its KV-cache reset.
+
+use crate::error::{Error, Result};
+use candle_core::quantized::gguf_file;
+use candle_core::{Device, Tensor};
+use candle_transformers::models::{quantized_llama, quantized_qwen2, quantized_qwen3};
+use std::path::Path;
+
+/// The architectures bisum runs, by their GGUF `general.architecture` name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Family {
+    /// Llama 1/2/3, SmolLM, and Mistral's own open models (GGUF arch `llama`).
+    Llama,
+    Qwen2,
+    Qwen3,
+}
+
+pub const SUPPORTED: &str = "llama (also Mistral), qwen2, qwen3";
+
+impl Family {
+    pub fn from_arch(path: &Path, arch: &str) -> Result<Self> {
+        match arch {
+            "llama" | "mistral" => Ok(Family::Llama),
+            "qwen2" => Ok(Family::Qwen2),
+            "qwen3" => Ok(Family::Qwen3),
+            "gemma3" => Err(Error::UnsupportedArch {
+                path: path.to_path_buf(),
+                arch: format!(
+                    "{arch}` (candle 0.11.1's gemma3 uses SiLU where Gemma 3 uses GELU and gives wrong tokens; \
+                     bisum runs no family whose tokens do not match llama.cpp`"
+                ),
+                supported: SUPPORTED.into(),
+            }),
+            other => Err(Error::UnsupportedArch {
+                path: path.to_path_buf(),
+                arch: other.into(),
+                supported: SUPPORTED.into(),
+            }),
+        }
+    }
+
+    /// Positions the candle implementation can hold, whatever the file says.
+    pub fn max_positions(self) -> Option<usize> {
+        match self {
+            // candle's quantized_llama precomputes RoPE for 4096 positions only.
+            Family::Llama => Some(quantized_llama::MAX_SEQ_LEN),
+            Family::Qwen2 | Family::Qwen3 => None,
+        }
+    }
+}
+
+pub enum Weights {
+    Llama(quantized_llama::ModelWeights),
+    Qwen2(quantized_qwen2::ModelWeights),
+    Qwen3(quantized_qwen3::ModelWeights),
+}
+
+impl Weights {
+    pub fn load(
+        family: Family,
+        content: gguf_file::Content,
+        path: &Path,
+        device: &Device,
+    ) -> Result<Self> {
+        let mut file = std::fs::File::open(path).map_err(|e| Error::Io {
+            path: path.to_path_buf(),
+            source: e,
+        })?;
+        let bad = |e: candle_core::Error| Error::model(path, format!("loading weights: {e}"));
+        Ok(match family {
+            Family::Llama => Weights::Llama(
+                quantized_llama::ModelWeights::from_gguf(content, &mut file, device)
+                    .map_err(bad)?,
+            ),
+            Family::Qwen2 => Weights::Qwen2(
+                quantized_qwen2::ModelWeights::from_gguf(content, &mut file, device)
+                    .map_err(bad)?,
+            ),
+            Family::Qwen3 => Weights::Qwen3(
+                quantized_qwen3::ModelWeights::from_gguf(content, &mut file, device)
+                    .map_err(bad)?,
+            ),
+        })
+    }
+
+    /// Logits for the last position of `input` (shape `[1, seq]`), whose first token sits at
+    /// position `pos` in the sequence.
+    pub fn forward(&mut self, input: &Tensor, pos: usize) -> candle_core::Result<Tensor> {
+        let logits = match self {
+            Weights::Llama(m) => m.forward(input, pos)?,
+            Weights::Qwen2(m) => m.forward(input, pos)?,
+            Weights::Qwen3(m) => m.forward(input, pos)?,
+        };
+        logits.squeeze(0)
+    }
+
+    /// Forgets the previous prompt. Every family needs it before a new sequence: llama and
+    /// qwen2 would also reset at position 0, qwen3 would not.
+    pub fn clear(&mut self) {
+        match self {
+            Weights::Llama(m) => m.clear_kv_cache(),
+            Weights::Qwen2(m) => m.clear_kv_cache(),
+            Weights::Qwen3(m) => m.clear_kv_cache(),
+        }
+    }
+}

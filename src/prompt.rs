@@ -1,0 +1,233 @@
+//! Prompt and output templates: files under `prompts/`, built into the binary, overridable
+//! one by one with `--prompts DIR`, each hashed for the provenance record.
+
+use crate::error::{Error, Result};
+use crate::lang::Lang;
+use minijinja::Environment;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+macro_rules! builtin {
+    ($($name:literal),* $(,)?) => {
+        &[$(($name, include_str!(concat!("../prompts/", $name)))),*]
+    };
+}
+
+/// Every template bisum uses, by its path under `prompts/`.
+pub const BUILTIN: &[(&str, &str)] = builtin![
+    "system.fr.txt",
+    "system.en.txt",
+    "notes.fr.txt",
+    "notes.en.txt",
+    "merge.fr.txt",
+    "merge.en.txt",
+    "summary.fr.txt",
+    "summary.en.txt",
+    "synthesis.fr.txt",
+    "synthesis.en.txt",
+    "synthesis_merge.fr.txt",
+    "synthesis_merge.en.txt",
+    "output/summary.fr.md",
+    "output/summary.en.md",
+    "output/synthesis.fr.md",
+    "output/synthesis.en.md",
+];
+
+#[derive(Debug, Clone)]
+pub struct PromptFile {
+    pub text: String,
+    /// `builtin` or the overriding file's path.
+    pub origin: String,
+    pub sha256: String,
+}
+
+pub struct Prompts {
+    files: BTreeMap<String, PromptFile>,
+    used: RefCell<BTreeSet<String>>,
+}
+
+impl Prompts {
+    /// The built-in templates, each replaced by `DIR/<same path>` when that file exists.
+    pub fn load(override_dir: Option<&Path>) -> Result<Self> {
+        if let Some(dir) = override_dir {
+            if !dir.is_dir() {
+                return Err(Error::Prompt {
+                    name: dir.display().to_string(),
+                    reason: "--prompts must be a directory".into(),
+                });
+            }
+        }
+        let mut files = BTreeMap::new();
+        for (name, text) in BUILTIN {
+            let mut file = PromptFile {
+                text: text.to_string(),
+                origin: "builtin".into(),
+                sha256: crate::hash::sha256_hex(text.as_bytes()),
+            };
+            if let Some(dir) = override_dir {
+                let p: PathBuf = dir.join(name);
+                if p.is_file() {
+                    let t = std::fs::read_to_string(&p).map_err(|e| Error::Io {
+                        path: p.clone(),
+                        source: e,
+                    })?;
+                    file = PromptFile {
+                        sha256: crate::hash::sha256_hex(t.as_bytes()),
+                        text: t,
+                        origin: p.display().to_string(),
+                    };
+                }
+            }
+            files.insert(name.to_string(), file);
+        }
+        let p = Self {
+            files,
+            used: RefCell::new(BTreeSet::new()),
+        };
+        // Fail now, naming the file, rather than mid-run.
+        for name in p.files.keys() {
+            p.env_for(name)?;
+        }
+        Ok(p)
+    }
+
+    fn env_for<'s>(&'s self, name: &'s str) -> Result<Environment<'s>> {
+        let f = self.files.get(name).ok_or_else(|| Error::Prompt {
+            name: name.into(),
+            reason: "no such prompt".into(),
+        })?;
+        let mut env = Environment::new();
+        env.set_trim_blocks(true);
+        env.set_keep_trailing_newline(false);
+        env.add_template(name, &f.text).map_err(|e| Error::Prompt {
+            name: format!("{name} ({})", f.origin),
+            reason: e.to_string(),
+        })?;
+        Ok(env)
+    }
+
+    /// Renders `name` with `ctx` and records that it was used.
+    pub fn render(&self, name: &str, ctx: minijinja::Value) -> Result<String> {
+        let env = self.env_for(name)?;
+        let out = env
+            .get_template(name)
+            .and_then(|t| t.render(ctx))
+            .map_err(|e| Error::Prompt {
+                name: name.into(),
+                reason: e.to_string(),
+            })?;
+        self.used.borrow_mut().insert(name.to_string());
+        Ok(out.trim().to_string())
+    }
+
+    /// `task.lang.txt` for a task and language.
+    pub fn task(&self, task: &str, lang: Lang, ctx: minijinja::Value) -> Result<String> {
+        self.render(&format!("{task}.{}.txt", lang.code()), ctx)
+    }
+
+    /// sha256 and origin of every template rendered so far.
+    pub fn used(&self) -> BTreeMap<String, PromptFile> {
+        self.used
+            .borrow()
+            .iter()
+            .filter_map(|n| self.files.get(n).map(|f| (n.clone(), f.clone())))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use minijinja::context;
+
+    #[test]
+    fn builtin_prompts_render_in_their_language() {
+        let p = Prompts::load(None).unwrap();
+        let fr = p
+            .task("notes", Lang::Fr, context! { title => "t", text => "Bonjour.", part => 1, parts => 1, max_items => 10 })
+            .unwrap();
+        assert!(fr.contains("<document>\nBonjour.\n</document>"), "{fr}");
+        assert!(fr.contains("Relève les faits essentiels"), "{fr}");
+        assert!(
+            !fr.contains("partie"),
+            "single part shows no part number: {fr}"
+        );
+        let en = p
+            .task(
+                "notes",
+                Lang::En,
+                context! { title => "t", text => "Hi.", part => 2, parts => 3, max_items => 10 },
+            )
+            .unwrap();
+        assert!(
+            en.contains("(part 2 of 3)") && en.contains("List the key facts"),
+            "{en}"
+        );
+        let used = p.used();
+        assert_eq!(
+            used.keys().collect::<Vec<_>>(),
+            vec!["notes.en.txt", "notes.fr.txt"]
+        );
+        assert_eq!(used["notes.fr.txt"].sha256.len(), 64);
+    }
+
+    #[test]
+    fn synthesis_prompt_lists_sources_with_ids() {
+        let p = Prompts::load(None).unwrap();
+        let sources = vec![
+            context! { id => "S1", title => "a", text => "Texte un." },
+            context! { id => "S2", title => "b", text => "Texte deux." },
+        ];
+        let s = p
+            .task("synthesis", Lang::Fr, context! { sources => sources })
+            .unwrap();
+        assert!(s.starts_with("Voici 2 sources"), "{s}");
+        assert!(
+            s.contains("[S1] « a »\nTexte un.") && s.contains("[S2] « b »\nTexte deux."),
+            "{s}"
+        );
+        assert!(s.contains("## Divergences"), "{s}");
+    }
+
+    #[test]
+    fn override_dir_replaces_one_file_and_changes_its_hash() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("summary.en.txt"),
+            "Summarize {{ notes }} now.",
+        )
+        .unwrap();
+        let base = Prompts::load(None).unwrap();
+        let p = Prompts::load(Some(dir.path())).unwrap();
+        let out = p
+            .task(
+                "summary",
+                Lang::En,
+                context! { notes => "N", title => "t", words => 5 },
+            )
+            .unwrap();
+        assert_eq!(out, "Summarize N now.");
+        base.task(
+            "summary",
+            Lang::En,
+            context! { notes => "N", title => "t", words => 5 },
+        )
+        .unwrap();
+        assert_ne!(
+            p.used()["summary.en.txt"].sha256,
+            base.used()["summary.en.txt"].sha256
+        );
+        assert!(p.used()["summary.en.txt"]
+            .origin
+            .ends_with("summary.en.txt"));
+    }
+
+    #[test]
+    fn broken_override_fails_at_load_naming_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("notes.fr.txt"), "{% if %}").unwrap();
+        let e = Prompts::load(Some(dir.path())).err().unwrap().to_string();
+        assert!(e.contains("notes.fr.txt"), "{e}");
+    }
+}

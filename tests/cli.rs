@@ -1,0 +1,316 @@
+//! The `bisum` binary end to end on a tiny GGUF written by the test: outputs, report.json,
+//! determinism, resumption, and bad input.
+
+mod common;
+use common::*;
+use predicates::prelude::*;
+use std::path::Path;
+
+fn stems() -> Vec<&'static str> {
+    vec!["tramway-audit", "tramway-commercants", "tramway-conseil"]
+}
+
+fn run_tiny(out: &Path, extra: &[&str]) -> assert_cmd::assert::Assert {
+    let home = tempfile::tempdir().unwrap();
+    let mut cmd = bisum(home.path());
+    cmd.arg("summarize")
+        .arg(examples())
+        .arg("--out")
+        .arg(out)
+        .arg("--model")
+        .arg(tiny_model())
+        .arg("--quiet")
+        .args(extra);
+    cmd.assert()
+}
+
+#[test]
+fn summarize_writes_every_file_and_a_complete_report() {
+    let out = tempfile::tempdir().unwrap();
+    run_tiny(out.path(), &[]).success();
+    for f in bisum::run::expected_files(out.path(), &stems()) {
+        let text =
+            std::fs::read_to_string(&f).unwrap_or_else(|_| panic!("missing {}", f.display()));
+        assert!(!text.trim().is_empty(), "{} is empty", f.display());
+    }
+    let fr = std::fs::read_to_string(out.path().join("tramway-conseil.fr.md")).unwrap();
+    assert!(fr.starts_with("# Résumé : tramway-conseil"), "{fr}");
+    assert!(fr.contains("Source S3"), "{fr}");
+    let en = std::fs::read_to_string(out.path().join("synthesis.en.md")).unwrap();
+    assert!(en.starts_with("# Synthesis of 3 sources"), "{en}");
+    assert!(en.contains("[S1] `") && en.contains("[S3] `"), "{en}");
+
+    let r = read_json(&out.path().join("report.json"));
+    assert_eq!(r["complete"], true);
+    let ids: Vec<&str> = r["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["S1", "S2", "S3"]);
+    assert_eq!(r["sources"][0]["language"], "en");
+    assert_eq!(r["sources"][1]["language"], "fr");
+    assert_eq!(r["summaries"].as_array().unwrap().len(), 6);
+    assert_eq!(r["syntheses"].as_array().unwrap().len(), 2);
+    // 3 notes + 6 summaries + 2 syntheses, each with counts and timings.
+    let calls = r["calls"].as_array().unwrap();
+    assert_eq!(calls.len(), 11, "{calls:#?}");
+    for c in calls {
+        assert!(c["prompt_tokens"].as_u64().unwrap() > 0);
+        assert!(c["generated_tokens"].as_u64().unwrap() > 0);
+        assert!(c["seconds"].as_f64().unwrap() > 0.0);
+        assert!(c["generation_tokens_per_second"].as_f64().unwrap() > 0.0);
+    }
+    let p = &r["provenance"];
+    let model_bytes = std::fs::read(tiny_model()).unwrap();
+    assert_eq!(p["model"]["sha256"], bisum::hash::sha256_hex(&model_bytes));
+    assert_eq!(p["model"]["architecture"], "llama");
+    assert_eq!(p["model"]["quantization"], "Q8_0");
+    assert_eq!(
+        p["model"]["chat_template"],
+        "prompts/templates/chatml.jinja"
+    );
+    assert_eq!(p["seed"], 299_792_458);
+    assert_eq!(p["settings"]["params"]["temperature"], 0.0);
+    assert!(p["threads"].as_u64().unwrap() >= 1);
+    assert!(p["device"].as_str().unwrap().starts_with("cpu"));
+    assert_eq!(p["git_commit"].as_str().unwrap().len() >= 7, true);
+    for name in [
+        "notes.en.txt",
+        "notes.fr.txt",
+        "summary.fr.txt",
+        "summary.en.txt",
+        "synthesis.fr.txt",
+        "system.fr.txt",
+    ] {
+        let h = p["prompts"][name]["sha256"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no hash for {name}"));
+        let builtin = bisum::prompt::BUILTIN
+            .iter()
+            .find(|(n, _)| *n == name)
+            .unwrap()
+            .1;
+        assert_eq!(h, bisum::hash::sha256_hex(builtin.as_bytes()), "{name}");
+    }
+}
+
+#[test]
+fn greedy_runs_are_byte_identical_and_reruns_come_from_the_cache() {
+    let a = tempfile::tempdir().unwrap();
+    let b = tempfile::tempdir().unwrap();
+    run_tiny(a.path(), &[]).success();
+    run_tiny(b.path(), &["--no-cache"]).success();
+    for f in bisum::run::expected_files(a.path(), &stems()) {
+        if f.ends_with("report.json") {
+            continue;
+        }
+        let other = b.path().join(f.file_name().unwrap());
+        assert_eq!(
+            std::fs::read(&f).unwrap(),
+            std::fs::read(&other).unwrap(),
+            "{}",
+            f.display()
+        );
+    }
+    assert!(
+        !b.path().join(".bisum-cache").exists(),
+        "--no-cache wrote a cache"
+    );
+
+    // An interrupted run keeps what it finished: drop one output and rerun; every call is
+    // served from the cache and the files come back identical.
+    let syn = a.path().join("synthesis.fr.md");
+    let before = std::fs::read(&syn).unwrap();
+    std::fs::remove_file(&syn).unwrap();
+    run_tiny(a.path(), &[]).success();
+    assert_eq!(std::fs::read(&syn).unwrap(), before);
+    let r = read_json(&a.path().join("report.json"));
+    assert_eq!(r["provenance"]["cached_calls"], 11);
+    assert!(r["calls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|c| c["cached"] == true));
+}
+
+#[test]
+fn bad_sources_are_reported_one_line_each_and_the_rest_completes() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        examples().join("tramway-conseil.txt"),
+        dir.path().join("good.txt"),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("empty.txt"), "\n  \n").unwrap();
+    std::fs::write(dir.path().join("binary.txt"), [0u8, 159, 146, 150]).unwrap();
+    std::fs::write(dir.path().join("latin1.md"), b"caf\xe9 cr\xe8me").unwrap();
+    let missing = dir.path().join("missing.txt");
+    let out = tempfile::tempdir().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let assert = bisum(home.path())
+        .arg("summarize")
+        .arg(dir.path())
+        .arg(&missing)
+        .arg("--out")
+        .arg(out.path())
+        .arg("--model")
+        .arg(tiny_model())
+        .arg("--quiet")
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+    for (file, why) in [
+        ("empty.txt", "empty file"),
+        ("binary.txt", "binary file"),
+        ("latin1.md", "not valid UTF-8"),
+        ("missing.txt", "no such file or directory"),
+    ] {
+        let line = stderr
+            .lines()
+            .find(|l| l.contains(file))
+            .unwrap_or_else(|| panic!("no error for {file}: {stderr}"));
+        assert!(line.starts_with("bisum: ") && line.contains(why), "{line}");
+    }
+    assert!(out.path().join("good.fr.md").is_file());
+    assert!(out.path().join("synthesis.en.md").is_file());
+    let r = read_json(&out.path().join("report.json"));
+    let errors = r["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["status"] == "error")
+        .count();
+    assert_eq!(errors, 4);
+    let syn = std::fs::read_to_string(out.path().join("synthesis.fr.md")).unwrap();
+    assert!(
+        syn.contains("Sources non traitées") && syn.contains("empty.txt"),
+        "{syn}"
+    );
+}
+
+#[test]
+fn missing_model_says_how_to_pull_it() {
+    let home = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    bisum(home.path())
+        .args(["summarize", "--model", "smollm2-135m", "--out"])
+        .arg(out.path())
+        .arg(examples())
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "run `bisum models pull smollm2-135m`",
+        ));
+}
+
+#[test]
+fn corrupt_or_truncated_gguf_is_a_one_line_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let bytes = std::fs::read(tiny_model()).unwrap();
+    let truncated = dir.path().join("truncated.gguf");
+    std::fs::write(&truncated, &bytes[..bytes.len() / 2]).unwrap();
+    let garbage = dir.path().join("garbage.gguf");
+    std::fs::write(&garbage, b"this is not a model").unwrap();
+    for (model, why) in [
+        (&truncated, "truncated GGUF"),
+        (&garbage, "not a readable GGUF"),
+    ] {
+        let a = bisum(home.path())
+            .arg("summarize")
+            .arg(examples())
+            .arg("--out")
+            .arg(dir.path().join("out"))
+            .arg("--model")
+            .arg(model)
+            .assert()
+            .code(1);
+        let err = String::from_utf8(a.get_output().stderr.clone()).unwrap();
+        let last = err.lines().last().unwrap();
+        assert!(
+            last.contains(model.to_str().unwrap()) && last.contains(why),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn long_source_is_chunked_and_notes_are_merged_within_a_small_context() {
+    // ~12 KB of text, one byte per token with the tiny model: several chunks at --ctx 2048,
+    // whose notes no longer fit one summary prompt and must be merged first.
+    let dir = tempfile::tempdir().unwrap();
+    let base = std::fs::read_to_string(examples().join("tramway-conseil.txt")).unwrap();
+    let long = (0..8)
+        .map(|i| format!("Partie {i}.\n\n{base}"))
+        .collect::<Vec<_>>()
+        .join("\n\n");
+    std::fs::write(dir.path().join("long.txt"), &long).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    bisum(home.path())
+        .arg("summarize")
+        .arg(dir.path().join("long.txt"))
+        .args(["--ctx", "2048", "--quiet", "--out"])
+        .arg(out.path())
+        .arg("--model")
+        .arg(tiny_model())
+        .assert()
+        .success();
+    let r = read_json(&out.path().join("report.json"));
+    let chunks = r["sources"][0]["chunks"].as_array().unwrap();
+    assert!(
+        chunks.len() >= 5,
+        "expected several chunks, got {}",
+        chunks.len()
+    );
+    let text = bisum::source::normalize(&long);
+    assert_eq!(chunks[0][0], 0);
+    assert_eq!(
+        chunks.last().unwrap()[1].as_u64().unwrap() as usize,
+        text.len()
+    );
+    for w in chunks.windows(2) {
+        assert!(w[1][0].as_u64() <= w[0][1].as_u64(), "gap between chunks");
+    }
+    let kinds: Vec<&str> = r["calls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["kind"].as_str().unwrap())
+        .collect();
+    assert!(kinds.contains(&"merge"), "{kinds:?}");
+    for c in r["calls"].as_array().unwrap() {
+        let total = c["prompt_tokens"].as_u64().unwrap() + c["generated_tokens"].as_u64().unwrap();
+        assert!(total <= 2048, "call over the context: {c}");
+    }
+}
+
+#[test]
+fn models_list_and_verify_work_offline() {
+    let home = tempfile::tempdir().unwrap();
+    bisum(home.path())
+        .args(["models", "list"])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("qwen2.5-coder-1.5b")
+                .and(predicate::str::contains("(default)")),
+        )
+        .stdout(predicate::str::contains("smollm2-135m"));
+    bisum(home.path())
+        .args(["models", "verify"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("no model installed"));
+    // A corrupted installed file is caught.
+    let models = home.path().join("models");
+    std::fs::create_dir_all(&models).unwrap();
+    std::fs::write(models.join("SmolLM2-135M-Instruct.Q4_1.gguf"), b"corrupt").unwrap();
+    bisum(home.path())
+        .args(["models", "verify", "smollm2-135m"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("MISMATCH"));
+}

@@ -1,0 +1,231 @@
+//! Pipeline logic against a scripted model double: which calls happen in which language,
+//! that hierarchical merging ends within the context, and that citations are checked.
+
+use bisum::config::SummarizeConfig;
+use bisum::model::{GenParams, Generate, Generation, Message, ModelInfo, StopReason};
+use bisum::pipeline::{Settings, Silent};
+use bisum::Result;
+use std::path::Path;
+
+/// One token per word; answers by recognising which prompt it was given.
+struct Scripted {
+    info: ModelInfo,
+    seen: Vec<(String, String)>, // (system prompt, user prompt)
+    synthesis_answer: String,
+    words_per_answer: usize,
+}
+
+impl Scripted {
+    fn new(ctx: usize) -> Self {
+        Self {
+            info: ModelInfo {
+                name: "scripted".into(),
+                path: "scripted".into(),
+                sha256: "0".repeat(64),
+                file_size: 0,
+                architecture: "test".into(),
+                quantization: "none".into(),
+                context_length: ctx,
+                chat_template: "none".into(),
+                chat_template_sha256: String::new(),
+                device: "cpu".into(),
+            },
+            seen: Vec::new(),
+            synthesis_answer: "Accord [S1][S2]. Désaccord sur la date [S2] contre [S9].".into(),
+            words_per_answer: 20,
+        }
+    }
+}
+
+impl Generate for Scripted {
+    fn info(&self) -> &ModelInfo {
+        &self.info
+    }
+    fn count_tokens(&self, text: &str) -> Result<usize> {
+        Ok(text.split_whitespace().count())
+    }
+    fn prompt_tokens(&self, messages: &[Message]) -> Result<usize> {
+        Ok(messages
+            .iter()
+            .map(|m| m.content.split_whitespace().count() + 4)
+            .sum::<usize>()
+            + 2)
+    }
+    fn generate(
+        &mut self,
+        messages: &[Message],
+        p: &GenParams,
+        progress: &mut dyn FnMut(usize),
+    ) -> Result<Generation> {
+        let user = &messages[1].content;
+        self.seen.push((messages[0].content.clone(), user.clone()));
+        let filler = |w: &str| vec![w; self.words_per_answer.min(p.max_new_tokens)].join(" ");
+        let text = if user.contains("## Divergences") || user.contains("## Disagreements") {
+            self.synthesis_answer.clone()
+        } else {
+            filler("fait")
+        };
+        progress(1);
+        Ok(Generation {
+            generated_tokens: text.split_whitespace().count(),
+            prompt_tokens: self.prompt_tokens(messages)?,
+            text,
+            prompt_seconds: 0.01,
+            generation_seconds: 0.01,
+            stop: StopReason::Eos,
+        })
+    }
+}
+
+fn config(sources: &[&Path], out: &Path, ctx: usize) -> SummarizeConfig {
+    SummarizeConfig {
+        sources: sources.iter().map(|p| p.to_path_buf()).collect(),
+        out: out.to_path_buf(),
+        model: "scripted".into(),
+        threads: None,
+        ctx,
+        prompts_dir: None,
+        settings: Settings::default(),
+        force_cpu: true,
+        use_cache: false,
+        quiet: true,
+    }
+}
+
+fn write_sources(dir: &Path, n: usize, words: usize) -> Vec<std::path::PathBuf> {
+    (0..n)
+        .map(|i| {
+            let p = dir.join(format!("doc{i:02}.txt"));
+            let lang_words = if i % 2 == 0 {
+                "le ministère a signé la convention et les armées"
+            } else {
+                "the ministry signed the agreement with the army"
+            };
+            let text: Vec<&str> = lang_words.split(' ').cycle().take(words).collect();
+            std::fs::write(&p, text.join(" ")).unwrap();
+            p
+        })
+        .collect()
+}
+
+#[test]
+fn each_source_is_read_once_then_summarized_in_both_languages() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let paths = write_sources(dir.path(), 2, 200);
+    let refs: Vec<&Path> = paths.iter().map(|p| p.as_path()).collect();
+    let cfg = config(&refs, out.path(), 4096);
+    let mut model = Scripted::new(4096);
+    let read = bisum::run::read_sources(&cfg.sources);
+    let outcome = bisum::run::summarize(&cfg, read, &mut model, &mut Silent, &|_| {}).unwrap();
+    let kinds: Vec<(&str, Option<String>, &str)> = outcome
+        .report
+        .calls
+        .iter()
+        .map(|c| {
+            (
+                c.kind,
+                c.source.clone(),
+                if c.lang == bisum::lang::Lang::Fr {
+                    "fr"
+                } else {
+                    "en"
+                },
+            )
+        })
+        .collect();
+    let s = |x: &str| Some(x.to_string());
+    assert_eq!(
+        kinds,
+        vec![
+            ("notes", s("S1"), "fr"),
+            ("summary", s("S1"), "fr"),
+            ("summary", s("S1"), "en"),
+            ("notes", s("S2"), "en"),
+            ("summary", s("S2"), "fr"),
+            ("summary", s("S2"), "en"),
+            ("synthesis", None, "fr"),
+            ("synthesis", None, "en"),
+        ]
+    );
+    // French source: French notes prompt under a French system prompt; and the source text
+    // went to the model exactly once.
+    assert!(
+        model.seen[0].0.contains("Tu es un analyste")
+            && model.seen[0].1.contains("Relève les faits")
+    );
+    assert!(model.seen[3].1.contains("List the key facts"));
+    let doc0 = std::fs::read_to_string(&paths[0]).unwrap();
+    assert_eq!(
+        model.seen.iter().filter(|(_, u)| u.contains(&doc0)).count(),
+        1
+    );
+    assert!(model.seen[1].1.starts_with("Notes prises sur le document"));
+    assert!(model.seen[2].1.starts_with("Notes taken on the document"));
+
+    // Citations are checked against the real source ids.
+    let syn = &outcome.report.syntheses[0];
+    assert_eq!(syn.citations, vec!["S1", "S2", "S9"]);
+    assert_eq!(syn.unknown_citations, vec!["S9"]);
+    let md = std::fs::read_to_string(out.path().join("synthesis.fr.md")).unwrap();
+    assert!(
+        md.contains("citations sans source correspondante : S9"),
+        "{md}"
+    );
+}
+
+#[test]
+fn many_long_sources_in_a_small_context_merge_hierarchically_and_stay_within_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let ctx = 1400;
+    // 3000-word sources: several chunks each, whose notes must be merged; 9 sources whose
+    // 300-word summaries cannot all enter one synthesis prompt.
+    let paths = write_sources(dir.path(), 9, 3000);
+    let refs: Vec<&Path> = paths.iter().map(|p| p.as_path()).collect();
+    let mut cfg = config(&refs, out.path(), ctx);
+    cfg.settings.notes_tokens = 300;
+    cfg.settings.summary_tokens = 300;
+    cfg.settings.synthesis_tokens = 300;
+    let mut model = Scripted::new(ctx);
+    model.words_per_answer = 300;
+    let read = bisum::run::read_sources(&cfg.sources);
+    let outcome = bisum::run::summarize(&cfg, read, &mut model, &mut Silent, &|_| {}).unwrap();
+    let calls = &outcome.report.calls;
+    assert!(
+        calls.iter().any(|c| c.kind == "merge"),
+        "notes were never merged"
+    );
+    assert!(
+        calls.iter().any(|c| c.kind == "synthesis_part"),
+        "synthesis was not split"
+    );
+    assert_eq!(calls.iter().filter(|c| c.kind == "synthesis").count(), 2);
+    for c in calls {
+        assert!(
+            c.prompt_tokens + 300 <= ctx,
+            "{} over the context: {}",
+            c.kind,
+            c.prompt_tokens
+        );
+    }
+    assert_eq!(outcome.failed_sources, 0);
+}
+
+#[test]
+fn a_context_too_small_for_the_prompts_fails_that_source_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let paths = write_sources(dir.path(), 1, 50);
+    let refs: Vec<&Path> = paths.iter().map(|p| p.as_path()).collect();
+    let cfg = config(&refs, out.path(), 300);
+    let mut model = Scripted::new(300);
+    let read = bisum::run::read_sources(&cfg.sources);
+    let outcome = bisum::run::summarize(&cfg, read, &mut model, &mut Silent, &|_| {}).unwrap();
+    assert_eq!(outcome.failed_sources, 1);
+    let err = outcome.report.sources[0].error.clone().unwrap();
+    assert!(
+        err.contains("doc00.txt") && err.contains("raise --ctx"),
+        "{err}"
+    );
+}
