@@ -12,12 +12,88 @@ use crate::progress::Progress;
 pub const EXIT_OK: u8 = 0;
 pub const EXIT_FATAL: u8 = 1;
 pub const EXIT_SOURCES_FAILED: u8 = 2;
+/// Everything was written, but some output is still in the wrong language after its retry.
+pub const EXIT_WRONG_LANGUAGE: u8 = 3;
 
 pub fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Summarize(args) => summarize(SummarizeConfig::from_args(args)?),
         Command::Models { action } => models(action),
+        Command::Bench(args) => bench(args),
     }
+}
+
+/// Peak resident memory of this process so far, from /proc (Linux), in bytes.
+pub fn peak_rss_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
+    v[v.len() / 2]
+}
+
+fn bench(a: crate::cli::BenchArgs) -> Result<u8> {
+    if let Some(n) = a.threads {
+        std::env::set_var("RAYON_NUM_THREADS", n.to_string());
+    }
+    let registry = Registry::open(default_home())?;
+    let resolved = registry.resolve(&a.model)?;
+    let engine = match a.engine {
+        crate::cli::EngineArg::Bisum => crate::model::weights::Engine::Bisum,
+        crate::cli::EngineArg::Candle => crate::model::weights::Engine::Candle,
+    };
+    let mut model = CandleModel::load(
+        &resolved.path,
+        LoadOptions {
+            name: &resolved.name,
+            sha256: None,
+            max_context: (a.prompt + a.generate + 16).max(512),
+            device: select_device(false)?,
+            engine,
+        },
+    )?;
+    let text = std::fs::read_to_string(&a.text).map_err(|e| Error::Io {
+        path: a.text.clone(),
+        source: e,
+    })?;
+    let ids = model.encode(&text)?;
+    if ids.is_empty() {
+        return Err(Error::source_err(&a.text, "no tokens"));
+    }
+    let prompt: Vec<u32> = ids.iter().cycle().take(a.prompt).copied().collect();
+    let params = crate::model::GenParams {
+        max_new_tokens: a.generate,
+        repeat_penalty: 1.0,
+        stop_on_loop: false,
+        ignore_eos: true,
+        ..Default::default()
+    };
+    let (mut pp, mut tg) = (Vec::new(), Vec::new());
+    for _ in 0..a.runs.max(1) {
+        let (out, _, p_secs, g_secs) = model.generate_ids(&prompt, &params, &mut |_| {})?;
+        pp.push(prompt.len() as f64 / p_secs);
+        // The first token comes from the prompt pass; the others each cost one decode step.
+        tg.push((out.len().saturating_sub(1)) as f64 / g_secs);
+    }
+    println!(
+        "{}",
+        serde_json::json!({
+            "engine": format!("{engine:?}").to_lowercase(),
+            "model": resolved.name,
+            "threads": candle_core::utils::get_num_threads(),
+            "prompt_tokens": prompt.len(),
+            "generated_tokens": a.generate,
+            "prompt_tokens_per_second": median(pp),
+            "decode_tokens_per_second": median(tg),
+            "peak_rss_bytes": peak_rss_bytes(),
+            "model_file_bytes": model.info().file_size,
+        })
+    );
+    Ok(EXIT_OK)
 }
 
 fn summarize(cfg: SummarizeConfig) -> Result<u8> {
@@ -48,6 +124,7 @@ fn summarize(cfg: SummarizeConfig) -> Result<u8> {
             sha256: None,
             max_context: cfg.ctx,
             device: select_device(cfg.force_cpu)?,
+            engine: cfg.engine,
         },
     )?;
     if let Some(m) = &resolved.manifest {
@@ -77,6 +154,8 @@ fn summarize(cfg: SummarizeConfig) -> Result<u8> {
     ));
     Ok(if outcome.failed_sources + outcome.failed_steps > 0 {
         EXIT_SOURCES_FAILED
+    } else if outcome.wrong_language > 0 {
+        EXIT_WRONG_LANGUAGE
     } else {
         EXIT_OK
     })

@@ -10,7 +10,8 @@ use std::path::PathBuf;
     about = "Summarize documents in French and English with a local GGUF model, and write a cited synthesis across them.",
     long_about = "Summarize documents in French and English with a local GGUF model, and write a cited \
                   synthesis across them. Nothing leaves the machine: `summarize` reads local files only.\n\n\
-                  Exit codes: 0 all done; 1 fatal error; 2 usage error or at least one source failed."
+                  Exit codes: 0 all done; 1 fatal error; 2 usage error or at least one source failed; \
+                  3 all written, but an output is in the wrong language after its retry."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -21,6 +22,8 @@ pub struct Cli {
 pub enum Command {
     /// Summarize sources (files or directories of .txt/.md) and synthesize across them.
     Summarize(SummarizeArgs),
+    /// Measure prompt-processing and decoding speed, and peak memory (see scripts/bench.sh).
+    Bench(BenchArgs),
     /// List, fetch, verify and locate models.
     Models {
         #[command(subcommand)]
@@ -63,6 +66,10 @@ pub struct SummarizeArgs {
     /// Directory of prompt files overriding the built-in ones (same relative paths).
     #[arg(long, value_name = "DIR")]
     pub prompts: Option<PathBuf>,
+    /// Forward pass: bisum's own (preallocated KV cache, no copies per token) or
+    /// candle-transformers' as shipped, for comparison.
+    #[arg(long, value_enum, default_value = "bisum")]
+    pub engine: EngineArg,
     /// Run on the CPU even when built with a GPU feature.
     #[arg(long)]
     pub cpu: bool,
@@ -72,6 +79,30 @@ pub struct SummarizeArgs {
     /// No progress output (errors are still printed).
     #[arg(short, long)]
     pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Model: a manifest name or a path to a .gguf file.
+    #[arg(short, long, default_value = crate::model::registry::DEFAULT_MODEL)]
+    pub model: String,
+    /// CPU threads.
+    #[arg(short = 't', long)]
+    pub threads: Option<usize>,
+    /// Prompt tokens to process (taken from the text file, repeated if needed).
+    #[arg(long, default_value_t = 512)]
+    pub prompt: usize,
+    /// Tokens to decode after the prompt (end-of-turn tokens are ignored).
+    #[arg(long, default_value_t = 128)]
+    pub generate: usize,
+    /// Text whose tokens make the prompt.
+    #[arg(long)]
+    pub text: PathBuf,
+    #[arg(long, value_enum, default_value = "bisum")]
+    pub engine: EngineArg,
+    /// Repetitions; the median is reported.
+    #[arg(long, default_value_t = 3)]
+    pub runs: usize,
 }
 
 #[derive(Debug, Subcommand)]
@@ -84,4 +115,10 @@ pub enum ModelsAction {
     Verify { name: Option<String> },
     /// Print the path of an installed model.
     Path { name: String },
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum EngineArg {
+    Bisum,
+    Candle,
 }

@@ -16,6 +16,7 @@ pub struct SummarizeConfig {
     pub prompts_dir: Option<PathBuf>,
     pub settings: Settings,
     pub force_cpu: bool,
+    pub engine: crate::model::weights::Engine,
     pub use_cache: bool,
     pub quiet: bool,
 }
@@ -60,6 +61,10 @@ impl SummarizeConfig {
                 ..Settings::default()
             },
             force_cpu: a.cpu,
+            engine: match a.engine {
+                crate::cli::EngineArg::Bisum => crate::model::weights::Engine::Bisum,
+                crate::cli::EngineArg::Candle => crate::model::weights::Engine::Candle,
+            },
             use_cache: !a.no_cache,
             quiet: a.quiet,
         })

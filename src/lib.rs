@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod cache;
+pub mod check;
 pub mod chunk;
 pub mod cli;
 pub mod config;

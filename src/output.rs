@@ -4,7 +4,7 @@
 use crate::error::{Error, Result};
 use crate::lang::Lang;
 use crate::model::ModelInfo;
-use crate::pipeline::{CallRecord, Settings};
+use crate::pipeline::{CallRecord, OutputCheck, Settings};
 use crate::prompt::PromptFile;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -58,6 +58,7 @@ pub struct SummaryEntry {
     pub lang: Lang,
     pub file: String,
     pub text: String,
+    pub check: OutputCheck,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -68,6 +69,7 @@ pub struct SynthesisEntry {
     pub citations: Vec<String>,
     pub unknown_citations: Vec<String>,
     pub uncited_sources: Vec<String>,
+    pub check: OutputCheck,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -2,6 +2,7 @@
 //! French and one English summary per source, then a cited synthesis across sources.
 
 use crate::cache::CallCache;
+use crate::check::{self, LanguageCheck};
 use crate::chunk::{self, Chunk, TokenCount};
 use crate::error::{Error, Result};
 use crate::lang::Lang;
@@ -60,6 +61,8 @@ pub struct CallRecord {
     pub stop: StopReason,
     /// Served from the call cache (an earlier, interrupted or identical run).
     pub cached: bool,
+    /// 2 when this call redoes the previous one after a failed check.
+    pub attempt: u8,
     pub key: String,
 }
 
@@ -80,8 +83,10 @@ pub struct SourceResult {
     pub lang: Lang,
     pub tokens: usize,
     pub chunks: Vec<Chunk>,
-    pub notes: String,
+    /// Chunk notes, for a source too long for one chunk.
+    pub notes: Option<String>,
     pub summaries: BTreeMap<Lang, String>,
+    pub checks: BTreeMap<Lang, OutputCheck>,
 }
 
 struct Counter<'a>(&'a dyn Generate);
@@ -106,6 +111,16 @@ pub struct Pipeline<'a> {
     cache: Option<CallCache>,
     observer: &'a mut dyn Observer,
     pub calls: Vec<CallRecord>,
+    attempt: u8,
+}
+
+/// What the checks found on one summary or synthesis.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct OutputCheck {
+    pub language: LanguageCheck,
+    /// Share of the output copied verbatim from the source (summaries only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub copy_ratio: Option<f64>,
 }
 
 impl<'a> Pipeline<'a> {
@@ -123,6 +138,7 @@ impl<'a> Pipeline<'a> {
             cache,
             observer,
             calls: Vec::new(),
+            attempt: 1,
         }
     }
 
@@ -204,6 +220,7 @@ impl<'a> Pipeline<'a> {
             generation_tokens_per_second: rate(g.generated_tokens, g.generation_seconds),
             stop: g.stop,
             cached: was_cached,
+            attempt: self.attempt,
             key,
         };
         self.observer.call_finished(&label, &record);
@@ -211,30 +228,90 @@ impl<'a> Pipeline<'a> {
         Ok(g.text)
     }
 
+    /// A call whose answer must be in `lang` (and, with `source_text`, not a copy of it): a
+    /// failing answer is asked for once more with a reminder appended to the request, and
+    /// the better of the two is kept.
+    fn call_checked(
+        &mut self,
+        kind: &'static str,
+        source_id: Option<&str>,
+        lang: Lang,
+        messages: Vec<Message>,
+        max_new: usize,
+        source_text: Option<&str>,
+    ) -> Result<(String, OutputCheck)> {
+        let judge = |text: &str| OutputCheck {
+            language: check::language(text, lang),
+            copy_ratio: source_text.map(|src| check::copy_ratio(text, src)),
+        };
+        let copied = |c: &OutputCheck| c.copy_ratio.is_some_and(|r| r > check::COPY_LIMIT);
+        let text = self.call(kind, source_id, lang, None, messages.clone(), max_new)?;
+        let first = judge(&text);
+        if first.language.ok && !copied(&first) {
+            return Ok((text, first));
+        }
+        let reminder = if first.language.ok {
+            "own_words"
+        } else {
+            "reminder"
+        };
+        let extra = self
+            .prompts
+            .render(&format!("{reminder}.{}.txt", lang.code()), context! {})?;
+        let mut retry = messages;
+        let user = retry.last_mut().expect("a user message");
+        user.content = format!("{}\n\n{extra}", user.content);
+        self.attempt = 2;
+        let again = self.call(kind, source_id, lang, None, retry, max_new);
+        self.attempt = 1;
+        let again = again?;
+        let mut second = judge(&again);
+        second.language.retried = true;
+        // Right language first, then the less copied.
+        let rank = |c: &OutputCheck| (c.language.ok, !copied(c));
+        if rank(&second) >= rank(&first) {
+            Ok((again, second))
+        } else {
+            let mut kept = first;
+            kept.language.retried = true;
+            Ok((text, kept))
+        }
+    }
+
     fn notes_prompt(
         &self,
-        s: &Source,
         lang: Lang,
         text: &str,
         part: usize,
         parts: usize,
     ) -> Result<Vec<Message>> {
-        let user = self.prompts.task(
+        self.task_prompt(
             "notes",
             lang,
-            context! { title => s.stem, text => text, part => part, parts => parts, max_items => self.settings.max_items },
-        )?;
-        self.messages(lang, user)
+            context! { text => text, part => part, parts => parts, max_items => self.settings.max_items },
+        )
     }
 
-    /// Token-exact chunk plan for a source: the budget is what the notes prompt leaves free.
+    /// Token-exact chunk plan for a source: the budget is what the larger of the two prompts
+    /// that read the text (direct summary, chunk notes) leaves free.
     pub fn plan(&self, s: &Source, lang: Lang) -> Result<Vec<Chunk>> {
-        // The prompt with an empty document, with the two-part wording so the budget holds
-        // for any part number.
-        let overhead = self
-            .model
-            .prompt_tokens(&self.notes_prompt(s, lang, "", 99, 99)?)?;
-        let reserved = overhead + self.settings.notes_tokens + SLACK;
+        // Prompts with an empty document; the notes one with its two-part wording so the
+        // budget holds for any part number.
+        let probe = |task: &str, ctx| -> Result<usize> {
+            let user = self
+                .prompts
+                .render_only(&format!("{task}.{}.txt", lang.code()), ctx)?;
+            self.model.prompt_tokens(&self.messages(lang, user)?)
+        };
+        let notes = probe(
+            "notes",
+            context! { text => "", part => 99, parts => 99, max_items => self.settings.max_items },
+        )? + self.settings.notes_tokens;
+        let direct = probe(
+            "summary_direct",
+            context! { text => "", words => self.settings.summary_words },
+        )? + self.settings.summary_tokens;
+        let reserved = notes.max(direct) + SLACK;
         if reserved + 64 > self.ctx() {
             return Err(Error::ContextOverflow {
                 what: format!("{}: the notes prompt", s.path.display()),
@@ -252,38 +329,60 @@ impl<'a> Pipeline<'a> {
         )
     }
 
-    /// Notes on every chunk, then one summary per language.
+    /// One summary in the source's language, written from the text itself when it fits one
+    /// chunk (else from chunk notes), then the other language from that summary: the model
+    /// reads each source once.
     pub fn summarize_source(&mut self, s: &Source) -> Result<SourceResult> {
         let lang = crate::lang::guess(&s.text);
         let chunks = self.plan(s, lang)?;
         let tokens = self.model.count_tokens(&s.text)?;
         let parts = chunks.len();
-        let mut notes = Vec::with_capacity(parts);
-        for (i, c) in chunks.iter().enumerate() {
-            let m = self.notes_prompt(s, lang, c.text(&s.text), i + 1, parts)?;
-            let part = (parts > 1).then_some(i + 1);
-            notes.push(self.call(
-                "notes",
-                Some(&s.id),
+        let max = self.settings.summary_tokens;
+        let (first, notes) = if parts == 1 {
+            let m = self.task_prompt(
+                "summary_direct",
                 lang,
-                part,
-                m,
-                self.settings.notes_tokens,
-            )?);
-        }
-        let notes = self.condense_notes(s, lang, notes)?;
-        let mut summaries = BTreeMap::new();
-        for out in Lang::BOTH {
-            let m = self.summary_prompt(s, out, &notes)?;
-            let text = self.call(
-                "summary",
-                Some(&s.id),
-                out,
-                None,
-                m,
-                self.settings.summary_tokens,
+                context! { text => s.text, words => self.settings.summary_words },
             )?;
-            summaries.insert(out, text);
+            (
+                self.call_checked("summary", Some(&s.id), lang, m, max, Some(&s.text))?,
+                None,
+            )
+        } else {
+            let mut notes = Vec::with_capacity(parts);
+            for (i, c) in chunks.iter().enumerate() {
+                let m = self.notes_prompt(lang, c.text(&s.text), i + 1, parts)?;
+                notes.push(self.call(
+                    "notes",
+                    Some(&s.id),
+                    lang,
+                    Some(i + 1),
+                    m,
+                    self.settings.notes_tokens,
+                )?);
+            }
+            let notes = self.condense_notes(s, lang, notes)?;
+            let m = self.summary_prompt(lang, &notes)?;
+            (
+                self.call_checked("summary", Some(&s.id), lang, m, max, Some(&s.text))?,
+                Some(notes),
+            )
+        };
+        let other = match lang {
+            Lang::Fr => Lang::En,
+            Lang::En => Lang::Fr,
+        };
+        let m = self.task_prompt(
+            "translate",
+            other,
+            context! { summary => first.0, words => self.settings.summary_words },
+        )?;
+        let second = self.call_checked("summary", Some(&s.id), other, m, max, Some(&s.text))?;
+        let mut summaries = BTreeMap::new();
+        let mut checks = BTreeMap::new();
+        for (l, (text, check)) in [(lang, first), (other, second)] {
+            summaries.insert(l, text);
+            checks.insert(l, check);
         }
         Ok(SourceResult {
             id: s.id.clone(),
@@ -292,25 +391,29 @@ impl<'a> Pipeline<'a> {
             chunks,
             notes,
             summaries,
+            checks,
         })
     }
 
-    fn summary_prompt(&self, s: &Source, lang: Lang, notes: &str) -> Result<Vec<Message>> {
-        let user = self.prompts.task(
-            "summary",
-            lang,
-            context! { title => s.stem, notes => notes, words => self.settings.summary_words },
-        )?;
+    fn task_prompt(&self, task: &str, lang: Lang, ctx: minijinja::Value) -> Result<Vec<Message>> {
+        let user = self.prompts.task(task, lang, ctx)?;
         self.messages(lang, user)
     }
 
-    fn merge_prompt(&self, s: &Source, lang: Lang, notes: &[String]) -> Result<Vec<Message>> {
-        let user = self.prompts.task(
+    fn summary_prompt(&self, lang: Lang, notes: &str) -> Result<Vec<Message>> {
+        self.task_prompt(
+            "summary",
+            lang,
+            context! { notes => notes, words => self.settings.summary_words },
+        )
+    }
+
+    fn merge_prompt(&self, lang: Lang, notes: &[String]) -> Result<Vec<Message>> {
+        self.task_prompt(
             "merge",
             lang,
-            context! { title => s.stem, notes => notes, max_items => self.settings.max_items },
-        )?;
-        self.messages(lang, user)
+            context! { notes => notes, max_items => self.settings.max_items },
+        )
     }
 
     /// Joins chunk notes; while they are too long for the summary prompt, merges them in
@@ -322,7 +425,7 @@ impl<'a> Pipeline<'a> {
             let fits_all = Lang::BOTH.iter().try_fold(true, |acc, &l| {
                 Ok::<_, Error>(
                     acc && self.fits(
-                        &self.summary_prompt(s, l, &joined)?,
+                        &self.summary_prompt(l, &joined)?,
                         self.settings.summary_tokens,
                     )?,
                 )
@@ -332,10 +435,7 @@ impl<'a> Pipeline<'a> {
             }
             round += 1;
             let groups = self.group(&notes, |this, batch| {
-                this.fits(
-                    &this.merge_prompt(s, lang, batch)?,
-                    this.settings.notes_tokens,
-                )
+                this.fits(&this.merge_prompt(lang, batch)?, this.settings.notes_tokens)
             })?;
             if groups.iter().all(|g| g.len() < 2) {
                 return Err(Error::ContextOverflow {
@@ -351,7 +451,7 @@ impl<'a> Pipeline<'a> {
                     next.push(g[0].clone());
                     continue;
                 }
-                let m = self.merge_prompt(s, lang, g)?;
+                let m = self.merge_prompt(lang, g)?;
                 let part = Some(round * 100 + gi + 1);
                 next.push(self.call(
                     "merge",
@@ -403,7 +503,7 @@ impl<'a> Pipeline<'a> {
         &mut self,
         sources: &[(&Source, &SourceResult)],
         lang: Lang,
-    ) -> Result<String> {
+    ) -> Result<(String, OutputCheck)> {
         let mut items: Vec<Item> = sources
             .iter()
             .map(|(s, r)| Item {
@@ -418,7 +518,7 @@ impl<'a> Pipeline<'a> {
         loop {
             let m = self.synthesis_prompt(task, lang, &items)?;
             if self.fits(&m, max_new)? {
-                return self.call("synthesis", None, lang, None, m, max_new);
+                return self.call_checked("synthesis", None, lang, m, max_new, None);
             }
             round += 1;
             let t = task;

@@ -24,10 +24,18 @@ pub const BUILTIN: &[(&str, &str)] = builtin![
     "merge.en.txt",
     "summary.fr.txt",
     "summary.en.txt",
+    "summary_direct.fr.txt",
+    "summary_direct.en.txt",
+    "translate.fr.txt",
+    "translate.en.txt",
     "synthesis.fr.txt",
     "synthesis.en.txt",
     "synthesis_merge.fr.txt",
     "synthesis_merge.en.txt",
+    "reminder.fr.txt",
+    "reminder.en.txt",
+    "own_words.fr.txt",
+    "own_words.en.txt",
     "output/summary.fr.md",
     "output/summary.en.md",
     "output/synthesis.fr.md",
@@ -109,6 +117,13 @@ impl Prompts {
 
     /// Renders `name` with `ctx` and records that it was used.
     pub fn render(&self, name: &str, ctx: minijinja::Value) -> Result<String> {
+        let out = self.render_only(name, ctx)?;
+        self.used.borrow_mut().insert(name.to_string());
+        Ok(out)
+    }
+
+    /// Renders without recording a use: for measuring how many tokens a prompt takes.
+    pub fn render_only(&self, name: &str, ctx: minijinja::Value) -> Result<String> {
         let env = self.env_for(name)?;
         let out = env
             .get_template(name)
@@ -117,7 +132,6 @@ impl Prompts {
                 name: name.into(),
                 reason: e.to_string(),
             })?;
-        self.used.borrow_mut().insert(name.to_string());
         Ok(out.trim().to_string())
     }
 
@@ -145,23 +159,26 @@ mod tests {
     fn builtin_prompts_render_in_their_language() {
         let p = Prompts::load(None).unwrap();
         let fr = p
-            .task("notes", Lang::Fr, context! { title => "t", text => "Bonjour.", part => 1, parts => 1, max_items => 10 })
+            .task(
+                "notes",
+                Lang::Fr,
+                context! { text => "Bonjour.", part => 1, parts => 2, max_items => 10 },
+            )
             .unwrap();
-        assert!(fr.contains("<document>\nBonjour.\n</document>"), "{fr}");
-        assert!(fr.contains("Relève les faits essentiels"), "{fr}");
+        assert!(fr.contains("<article>\nBonjour.\n</article>"), "{fr}");
         assert!(
-            !fr.contains("partie"),
-            "single part shows no part number: {fr}"
+            fr.starts_with("Voici la partie 1 sur 2") && fr.contains("Relève les faits"),
+            "{fr}"
         );
         let en = p
             .task(
                 "notes",
                 Lang::En,
-                context! { title => "t", text => "Hi.", part => 2, parts => 3, max_items => 10 },
+                context! { text => "Hi.", part => 2, parts => 3, max_items => 10 },
             )
             .unwrap();
         assert!(
-            en.contains("(part 2 of 3)") && en.contains("List the key facts"),
+            en.starts_with("Here is part 2 of 3") && en.contains("List the facts"),
             "{en}"
         );
         let used = p.used();

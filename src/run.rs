@@ -20,6 +20,8 @@ pub struct RunOutcome {
     pub failed_sources: usize,
     /// Steps after the sources that failed (a synthesis).
     pub failed_steps: usize,
+    /// Outputs still in the wrong language after their retry.
+    pub wrong_language: usize,
     pub report: Report,
 }
 
@@ -149,12 +151,13 @@ pub fn summarize(
                 for lang in Lang::BOTH {
                     let file = format!("{}.{}.md", s.stem, lang.code());
                     let text = r.summaries[&lang].clone();
+                    let check = r.checks[&lang].clone();
                     let md = prompts.render(
                         &format!("output/summary.{}.md", lang.code()),
                         context! {
                             title => s.stem, text => text, id => s.id,
                             path => s.path.display().to_string(), model => info.name,
-                            version => env!("CARGO_PKG_VERSION"),
+                            version => env!("CARGO_PKG_VERSION"), check => check,
                         },
                     )?;
                     crate::output::write_atomic(&out.join(&file), format!("{md}\n").as_bytes())?;
@@ -163,6 +166,7 @@ pub fn summarize(
                         lang,
                         file,
                         text,
+                        check,
                     });
                 }
                 entries.push(SourceEntry {
@@ -204,7 +208,7 @@ pub fn summarize(
         let known: Vec<String> = pairs.iter().map(|(s, _)| s.id.clone()).collect();
         say(&format!("synthesis of {} source(s)", pairs.len()));
         for lang in Lang::BOTH {
-            let text = match pipe.synthesize(&pairs, lang) {
+            let (text, check) = match pipe.synthesize(&pairs, lang) {
                 Ok(t) => t,
                 Err(e) => {
                     let msg = format!("synthesis ({}): {e}", lang.code());
@@ -237,7 +241,7 @@ pub fn summarize(
                 &format!("output/synthesis.{}.md", lang.code()),
                 context! {
                     text => text, sources => listed, failed => failed_list,
-                    unknown_citations => unknown, model => info.name,
+                    unknown_citations => unknown, model => info.name, check => check,
                     version => env!("CARGO_PKG_VERSION"),
                 },
             )?;
@@ -249,13 +253,22 @@ pub fn summarize(
                 citations: cited,
                 unknown_citations: unknown,
                 uncited_sources: uncited,
+                check,
             });
         }
     }
     let mut final_report = report(&entries, &failed, &summaries, syntheses, &pipe.calls, true);
     final_report.errors = errors;
     final_report.write(out)?;
+    let wrong_language = final_report
+        .summaries
+        .iter()
+        .map(|s| &s.check)
+        .chain(final_report.syntheses.iter().map(|s| &s.check))
+        .filter(|c| !c.language.ok)
+        .count();
     Ok(RunOutcome {
+        wrong_language,
         failed_sources: failed.len(),
         failed_steps: final_report.errors.len(),
         report: final_report,

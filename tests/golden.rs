@@ -6,10 +6,11 @@
 
 mod common;
 use bisum::model::engine::{CandleModel, LoadOptions};
+use bisum::model::weights::Engine;
 use bisum::model::{GenParams, Message};
 use candle_core::Device;
 
-fn load(name: &str) -> CandleModel {
+fn load(name: &str, engine: Engine) -> CandleModel {
     CandleModel::load(
         &common::registry_model(name),
         LoadOptions {
@@ -17,6 +18,7 @@ fn load(name: &str) -> CandleModel {
             sha256: None,
             max_context: 4096,
             device: Device::Cpu,
+            engine,
         },
     )
     .unwrap()
@@ -41,6 +43,7 @@ fn greedy(n: usize) -> GenParams {
         max_new_tokens: n,
         temperature: 0.0,
         repeat_penalty: 1.0,
+        stop_on_loop: false,
         ..GenParams::default()
     }
 }
@@ -48,9 +51,9 @@ fn greedy(n: usize) -> GenParams {
 const NEAR_TIE: f64 = 0.25;
 const GENERATED: usize = 24;
 
-fn check_model(name: &str) {
+fn check_model(name: &str, engine: Engine) {
     let g = golden(name);
-    let mut m = load(name);
+    let mut m = load(name, engine);
     let mut robust_total = 0;
     for (i, p) in g["prompts"].as_array().unwrap().iter().enumerate() {
         let text = p["text"].as_str().unwrap();
@@ -147,10 +150,17 @@ fn check_model(name: &str) {
 
 #[test]
 fn smollm2_llama_family_matches_llama_cpp() {
-    check_model("smollm2-135m");
+    check_model("smollm2-135m", Engine::Bisum);
 }
 
 #[test]
 fn qwen25_qwen2_family_matches_llama_cpp() {
-    check_model("qwen2.5-coder-1.5b");
+    check_model("qwen2.5-coder-1.5b", Engine::Bisum);
+}
+
+/// The reference the fast engine is checked against passes the same oracle.
+#[test]
+fn candle_transformers_engine_matches_llama_cpp_too() {
+    check_model("smollm2-135m", Engine::Candle);
+    check_model("qwen2.5-coder-1.5b", Engine::Candle);
 }

@@ -29,9 +29,10 @@ impl Scripted {
                 chat_template: "none".into(),
                 chat_template_sha256: String::new(),
                 device: "cpu".into(),
+                engine: Default::default(),
             },
             seen: Vec::new(),
-            synthesis_answer: "Accord [S1][S2]. Désaccord sur la date [S2] contre [S9].".into(),
+            synthesis_answer: "Les sources sont d'accord sur le principe [S1][S2]. Elles divergent sur la date [S2] contre [S9].".into(),
             words_per_answer: 20,
         }
     }
@@ -59,11 +60,23 @@ impl Generate for Scripted {
     ) -> Result<Generation> {
         let user = &messages[1].content;
         self.seen.push((messages[0].content.clone(), user.clone()));
-        let filler = |w: &str| vec![w; self.words_per_answer.min(p.max_new_tokens)].join(" ");
-        let text = if user.contains("## Divergences") || user.contains("## Disagreements") {
-            self.synthesis_answer.clone()
+        // Answers in the language of the system prompt, as a well-behaved model would.
+        let french = messages[0].content.contains("Tu es");
+        let phrase = if french {
+            "le conseil municipal a voté le budget du tramway"
         } else {
-            filler("fait")
+            "the city council voted the tramway budget"
+        };
+        let n = self.words_per_answer.min(p.max_new_tokens);
+        let filler: Vec<&str> = phrase.split(' ').cycle().take(n).collect();
+        let text = if user.contains("## Divergences") || user.contains("## Disagreements") {
+            if french {
+                self.synthesis_answer.clone()
+            } else {
+                "Agreement [S1][S2]. Disagreement on the date [S2] against [S9].".into()
+            }
+        } else {
+            filler.join(" ")
         };
         progress(1);
         Ok(Generation {
@@ -87,6 +100,7 @@ fn config(sources: &[&Path], out: &Path, ctx: usize) -> SummarizeConfig {
         prompts_dir: None,
         settings: Settings::default(),
         force_cpu: true,
+        engine: Default::default(),
         use_cache: false,
         quiet: true,
     }
@@ -110,6 +124,8 @@ fn write_sources(dir: &Path, n: usize, words: usize) -> Vec<std::path::PathBuf> 
 
 #[test]
 fn each_source_is_read_once_then_summarized_in_both_languages() {
+    // One chunk each: a summary in the source's language from the text, then the other
+    // language from that summary.
     let dir = tempfile::tempdir().unwrap();
     let out = tempfile::tempdir().unwrap();
     let paths = write_sources(dir.path(), 2, 200);
@@ -138,12 +154,10 @@ fn each_source_is_read_once_then_summarized_in_both_languages() {
     assert_eq!(
         kinds,
         vec![
-            ("notes", s("S1"), "fr"),
             ("summary", s("S1"), "fr"),
             ("summary", s("S1"), "en"),
-            ("notes", s("S2"), "en"),
-            ("summary", s("S2"), "fr"),
             ("summary", s("S2"), "en"),
+            ("summary", s("S2"), "fr"),
             ("synthesis", None, "fr"),
             ("synthesis", None, "en"),
         ]

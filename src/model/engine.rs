@@ -3,10 +3,10 @@
 
 use super::gguf::GgufFile;
 use super::template::ChatTemplate;
-use super::weights::{Family, Weights};
+use super::weights::{Engine, Family, Weights};
 use super::{GenParams, Generate, Generation, Message, ModelInfo, StopReason};
 use crate::error::{Error, Result};
-use candle_core::{Device, Tensor};
+use candle_core::Device;
 use candle_transformers::generation::{LogitsProcessor, Sampling};
 use std::path::Path;
 use std::time::Instant;
@@ -48,6 +48,7 @@ pub struct LoadOptions<'a> {
     /// Upper bound on the context the pipeline may plan for.
     pub max_context: usize,
     pub device: Device,
+    pub engine: Engine,
 }
 
 pub fn select_device(force_cpu: bool) -> Result<Device> {
@@ -113,7 +114,7 @@ impl CandleModel {
         let trained = gguf.context_length().unwrap_or(2048);
         let context_length = [
             Some(trained),
-            family.max_positions(),
+            family.max_positions(opts.engine),
             Some(opts.max_context),
         ]
         .into_iter()
@@ -129,7 +130,14 @@ impl CandleModel {
                 source: e,
             })?,
         };
-        let weights = Weights::load(family, gguf.content, path, &opts.device)?;
+        let weights = Weights::load(
+            family,
+            opts.engine,
+            gguf.content,
+            path,
+            &opts.device,
+            context_length,
+        )?;
         let info = ModelInfo {
             name: opts.name.to_string(),
             path: path.display().to_string(),
@@ -141,6 +149,7 @@ impl CandleModel {
             chat_template: template.origin.clone(),
             chat_template_sha256: crate::hash::sha256_hex(template.source.as_bytes()),
             device: device_name(&opts.device),
+            engine: opts.engine,
         };
         Ok(Self {
             info,
@@ -235,14 +244,8 @@ impl CandleModel {
         self.weights.clear();
         let mut logits = None;
         for (i, piece) in prompt.chunks(self.prompt_batch).enumerate() {
-            let input = Tensor::new(piece, &self.device)
-                .and_then(|t| t.unsqueeze(0))
-                .map_err(g)?;
-            logits = Some(
-                self.weights
-                    .forward(&input, i * self.prompt_batch)
-                    .map_err(g)?,
-            );
+            let pos = i * self.prompt_batch;
+            logits = Some(self.weights.forward(piece, pos, &self.device).map_err(g)?);
         }
         let mut logits = logits.expect("non-empty prompt");
         let prompt_secs = t0.elapsed().as_secs_f64();
@@ -262,25 +265,56 @@ impl CandleModel {
                 .map_err(g)?;
             }
             let next = sampler.sample(&l).map_err(g)?;
-            if self.stop_ids.contains(&next) {
+            if !params.ignore_eos && self.stop_ids.contains(&next) {
                 stop = StopReason::Eos;
                 break;
             }
             out.push(next);
             progress(out.len());
+            if params.stop_on_loop {
+                if let Some(keep) = loop_cut(&out) {
+                    out.truncate(keep);
+                    stop = StopReason::Repetition;
+                    break;
+                }
+            }
             if out.len() == params.max_new_tokens {
                 break;
             }
-            let input = Tensor::new(&[next], &self.device)
-                .and_then(|t| t.unsqueeze(0))
-                .map_err(g)?;
+            let pos = prompt.len() + out.len() - 1;
             logits = self
                 .weights
-                .forward(&input, prompt.len() + out.len() - 1)
+                .forward(&[next], pos, &self.device)
                 .map_err(g)?;
         }
         Ok((out, stop, prompt_secs, t1.elapsed().as_secs_f64()))
     }
+}
+
+/// Longest period looked for, and how many repeated tokens make a loop: a 2-token loop must
+/// run 48 tokens, a 30-token sentence three times over.
+const LOOP_MAX_PERIOD: usize = 64;
+const LOOP_MIN_SPAN: usize = 48;
+
+/// If `out` ends in a loop, the length to keep: everything before the loop plus one copy of
+/// the repeated part.
+pub fn loop_cut(out: &[u32]) -> Option<usize> {
+    for period in 1..=LOOP_MAX_PERIOD {
+        let span = (3 * period).max(LOOP_MIN_SPAN);
+        if out.len() < span {
+            return None;
+        }
+        let tail = &out[out.len() - span..];
+        if tail[period..].iter().zip(tail).all(|(a, b)| a == b) {
+            // Walk back to where the repetition started.
+            let mut start = out.len() - span;
+            while start > 0 && out[start - 1] == out[start - 1 + period] {
+                start -= 1;
+            }
+            return Some(start + period);
+        }
+    }
+    None
 }
 
 impl Generate for CandleModel {
@@ -313,5 +347,30 @@ impl Generate for CandleModel {
             generation_seconds,
             stop,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::loop_cut;
+
+    #[test]
+    fn loops_are_cut_to_one_copy() {
+        let mut out: Vec<u32> = (0..10).collect();
+        let cycle = [7u32, 8, 9, 10, 11];
+        for _ in 0..12 {
+            out.extend(cycle);
+        }
+        assert_eq!(loop_cut(&out), Some(10 + 5));
+        let varied: Vec<u32> = (0..200).map(|i| i * 7 % 13).collect(); // period 13, 15 times
+        assert_eq!(loop_cut(&varied), Some(13));
+    }
+
+    #[test]
+    fn ordinary_text_is_not_a_loop() {
+        let out: Vec<u32> = (0..300).collect();
+        assert_eq!(loop_cut(&out), None);
+        let short_repeat = [1u32, 2, 1, 2, 1, 2];
+        assert_eq!(loop_cut(&short_repeat), None);
     }
 }

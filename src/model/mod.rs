@@ -6,6 +6,7 @@ pub mod registry;
 pub mod template;
 pub mod tiny;
 pub mod tokenizer;
+pub mod transformer;
 pub mod weights;
 
 use crate::error::Result;
@@ -43,6 +44,11 @@ pub struct GenParams {
     /// 1.0 disables it. Applied over the last `repeat_last_n` generated tokens only.
     pub repeat_penalty: f32,
     pub repeat_last_n: usize,
+    /// Stop when the output falls into a loop (the same tokens over and over), keeping one
+    /// copy of the repeated part.
+    pub stop_on_loop: bool,
+    /// Keep going through end-of-turn tokens (benchmarks only).
+    pub ignore_eos: bool,
 }
 
 impl Default for GenParams {
@@ -54,6 +60,8 @@ impl Default for GenParams {
             seed: 299_792_458,
             repeat_penalty: 1.0,
             repeat_last_n: 64,
+            stop_on_loop: true,
+            ignore_eos: false,
         }
     }
 }
@@ -66,6 +74,8 @@ pub enum StopReason {
     Eos,
     /// `max_new_tokens` reached.
     Length,
+    /// A degenerate loop was detected and cut.
+    Repetition,
 }
 
 /// The result of one model call, with the counts and timings that go into report.json.
@@ -95,6 +105,7 @@ pub struct ModelInfo {
     pub chat_template: String,
     pub chat_template_sha256: String,
     pub device: String,
+    pub engine: weights::Engine,
 }
 
 /// A model the pipeline can call. The candle engine is the product; tests also use a

@@ -40,34 +40,58 @@ impl Family {
         }
     }
 
-    /// Positions the candle implementation can hold, whatever the file says.
-    pub fn max_positions(self) -> Option<usize> {
-        match self {
+    /// Positions an engine can hold for this family, whatever the file says.
+    pub fn max_positions(self, engine: Engine) -> Option<usize> {
+        match (self, engine) {
             // candle's quantized_llama precomputes RoPE for 4096 positions only.
-            Family::Llama => Some(quantized_llama::MAX_SEQ_LEN),
-            Family::Qwen2 | Family::Qwen3 => None,
+            (Family::Llama, Engine::Candle) => Some(quantized_llama::MAX_SEQ_LEN),
+            _ => None,
         }
     }
+}
+
+/// Which forward pass runs a family: bisum's own (`transformer.rs`, the default), or
+/// candle-transformers' as shipped, kept to check the first against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Engine {
+    #[default]
+    Bisum,
+    Candle,
 }
 
 pub enum Weights {
     Llama(quantized_llama::ModelWeights),
     Qwen2(quantized_qwen2::ModelWeights),
     Qwen3(quantized_qwen3::ModelWeights),
+    Own(super::transformer::Transformer),
 }
 
 impl Weights {
     pub fn load(
         family: Family,
+        engine: Engine,
         content: gguf_file::Content,
         path: &Path,
         device: &Device,
+        max_positions: usize,
     ) -> Result<Self> {
         let mut file = std::fs::File::open(path).map_err(|e| Error::Io {
             path: path.to_path_buf(),
             source: e,
         })?;
         let bad = |e: candle_core::Error| Error::model(path, format!("loading weights: {e}"));
+        if engine == Engine::Bisum {
+            return super::transformer::Transformer::from_gguf(
+                family,
+                &content,
+                &mut file,
+                device,
+                max_positions,
+            )
+            .map(Weights::Own)
+            .map_err(bad);
+        }
         Ok(match family {
             Family::Llama => Weights::Llama(
                 quantized_llama::ModelWeights::from_gguf(content, &mut file, device)
@@ -84,13 +108,22 @@ impl Weights {
         })
     }
 
-    /// Logits for the last position of `input` (shape `[1, seq]`), whose first token sits at
-    /// position `pos` in the sequence.
-    pub fn forward(&mut self, input: &Tensor, pos: usize) -> candle_core::Result<Tensor> {
+    /// Logits for the last of `ids`, whose first token sits at position `pos`.
+    pub fn forward(
+        &mut self,
+        ids: &[u32],
+        pos: usize,
+        device: &Device,
+    ) -> candle_core::Result<Tensor> {
+        if let Weights::Own(m) = self {
+            return m.forward(ids, pos);
+        }
+        let input = Tensor::new(ids, device)?.unsqueeze(0)?;
         let logits = match self {
-            Weights::Llama(m) => m.forward(input, pos)?,
-            Weights::Qwen2(m) => m.forward(input, pos)?,
-            Weights::Qwen3(m) => m.forward(input, pos)?,
+            Weights::Llama(m) => m.forward(&input, pos)?,
+            Weights::Qwen2(m) => m.forward(&input, pos)?,
+            Weights::Qwen3(m) => m.forward(&input, pos)?,
+            Weights::Own(_) => unreachable!("handled above"),
         };
         logits.squeeze(0)
     }
@@ -102,6 +135,8 @@ impl Weights {
             Weights::Llama(m) => m.clear_kv_cache(),
             Weights::Qwen2(m) => m.clear_kv_cache(),
             Weights::Qwen3(m) => m.clear_kv_cache(),
+            // Rows past the new prompt's position are never read, so nothing to clear.
+            Weights::Own(_) => {}
         }
     }
 }
