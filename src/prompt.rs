@@ -201,7 +201,7 @@ mod tests {
             .unwrap();
         assert!(s.starts_with("Voici 2 sources"), "{s}");
         assert!(
-            s.contains("[S1] « a »\nTexte un.") && s.contains("[S2] « b »\nTexte deux."),
+            s.contains("[S1]\nTexte un.") && s.contains("[S2]\nTexte deux."),
             "{s}"
         );
         assert!(s.contains("## Divergences"), "{s}");
