@@ -42,10 +42,7 @@ fn bench(a: crate::cli::BenchArgs) -> Result<u8> {
     }
     let registry = Registry::open(default_home())?;
     let resolved = registry.resolve(&a.model)?;
-    let engine = match a.engine {
-        crate::cli::EngineArg::Bisum => crate::model::weights::Engine::Bisum,
-        crate::cli::EngineArg::Candle => crate::model::weights::Engine::Candle,
-    };
+    let engine = a.engine;
     let mut model = CandleModel::load(
         &resolved.path,
         LoadOptions {

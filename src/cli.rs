@@ -69,7 +69,7 @@ pub struct SummarizeArgs {
     /// Forward pass: bisum's own (preallocated KV cache, no copies per token) or
     /// candle-transformers' as shipped, for comparison.
     #[arg(long, value_enum, default_value = "bisum")]
-    pub engine: EngineArg,
+    pub engine: crate::model::weights::Engine,
     /// Run on the CPU even when built with a GPU feature.
     #[arg(long)]
     pub cpu: bool,
@@ -99,7 +99,7 @@ pub struct BenchArgs {
     #[arg(long)]
     pub text: PathBuf,
     #[arg(long, value_enum, default_value = "bisum")]
-    pub engine: EngineArg,
+    pub engine: crate::model::weights::Engine,
     /// Repetitions; the median is reported.
     #[arg(long, default_value_t = 3)]
     pub runs: usize,
@@ -115,10 +115,4 @@ pub enum ModelsAction {
     Verify { name: Option<String> },
     /// Print the path of an installed model.
     Path { name: String },
-}
-
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
-pub enum EngineArg {
-    Bisum,
-    Candle,
 }

@@ -61,10 +61,7 @@ impl SummarizeConfig {
                 ..Settings::default()
             },
             force_cpu: a.cpu,
-            engine: match a.engine {
-                crate::cli::EngineArg::Bisum => crate::model::weights::Engine::Bisum,
-                crate::cli::EngineArg::Candle => crate::model::weights::Engine::Candle,
-            },
+            engine: a.engine,
             use_cache: !a.no_cache,
             quiet: a.quiet,
         })

@@ -121,6 +121,9 @@ pub struct OutputCheck {
     /// Share of the output copied verbatim from the source (summaries only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub copy_ratio: Option<f64>,
+    /// Sources a synthesis should cite and does not.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub uncited: Vec<String>,
 }
 
 impl<'a> Pipeline<'a> {
@@ -228,9 +231,10 @@ impl<'a> Pipeline<'a> {
         Ok(g.text)
     }
 
-    /// A call whose answer must be in `lang` (and, with `source_text`, not a copy of it): a
-    /// failing answer is asked for once more with a reminder appended to the request, and
-    /// the better of the two is kept.
+    /// A call whose answer must be in `lang` (with `source_text`, not a copy of it; with
+    /// `must_cite`, citing each of those ids): a failing answer is asked for once more with a
+    /// reminder appended to the request, and the better of the two is kept.
+    #[allow(clippy::too_many_arguments)]
     fn call_checked(
         &mut self,
         kind: &'static str,
@@ -239,21 +243,32 @@ impl<'a> Pipeline<'a> {
         messages: Vec<Message>,
         max_new: usize,
         source_text: Option<&str>,
+        must_cite: &[String],
     ) -> Result<(String, OutputCheck)> {
-        let judge = |text: &str| OutputCheck {
-            language: check::language(text, lang),
-            copy_ratio: source_text.map(|src| check::copy_ratio(text, src)),
+        let judge = |text: &str| {
+            let cited = citations(text);
+            OutputCheck {
+                language: check::language(text, lang),
+                copy_ratio: source_text.map(|src| check::copy_ratio(text, src)),
+                uncited: must_cite
+                    .iter()
+                    .filter(|id| !cited.contains(id))
+                    .cloned()
+                    .collect(),
+            }
         };
         let copied = |c: &OutputCheck| c.copy_ratio.is_some_and(|r| r > check::COPY_LIMIT);
         let text = self.call(kind, source_id, lang, None, messages.clone(), max_new)?;
         let first = judge(&text);
-        if first.language.ok && !copied(&first) {
+        if first.language.ok && !copied(&first) && first.uncited.is_empty() {
             return Ok((text, first));
         }
-        let reminder = if first.language.ok {
+        let reminder = if !first.language.ok {
+            "reminder"
+        } else if copied(&first) {
             "own_words"
         } else {
-            "reminder"
+            "cite"
         };
         let extra = self
             .prompts
@@ -267,8 +282,8 @@ impl<'a> Pipeline<'a> {
         let again = again?;
         let mut second = judge(&again);
         second.language.retried = true;
-        // Right language first, then the less copied.
-        let rank = |c: &OutputCheck| (c.language.ok, !copied(c));
+        // Right language first, then the less copied, then the one citing more sources.
+        let rank = |c: &OutputCheck| (c.language.ok, !copied(c), usize::MAX - c.uncited.len());
         if rank(&second) >= rank(&first) {
             Ok((again, second))
         } else {
@@ -345,7 +360,7 @@ impl<'a> Pipeline<'a> {
                 context! { text => s.text, words => self.settings.summary_words },
             )?;
             (
-                self.call_checked("summary", Some(&s.id), lang, m, max, Some(&s.text))?,
+                self.call_checked("summary", Some(&s.id), lang, m, max, Some(&s.text), &[])?,
                 None,
             )
         } else {
@@ -364,7 +379,7 @@ impl<'a> Pipeline<'a> {
             let notes = self.condense_notes(s, lang, notes)?;
             let m = self.summary_prompt(lang, &notes)?;
             (
-                self.call_checked("summary", Some(&s.id), lang, m, max, Some(&s.text))?,
+                self.call_checked("summary", Some(&s.id), lang, m, max, Some(&s.text), &[])?,
                 Some(notes),
             )
         };
@@ -377,7 +392,8 @@ impl<'a> Pipeline<'a> {
             other,
             context! { summary => first.0, words => self.settings.summary_words },
         )?;
-        let second = self.call_checked("summary", Some(&s.id), other, m, max, Some(&s.text))?;
+        let second =
+            self.call_checked("summary", Some(&s.id), other, m, max, Some(&s.text), &[])?;
         let mut summaries = BTreeMap::new();
         let mut checks = BTreeMap::new();
         for (l, (text, check)) in [(lang, first), (other, second)] {
@@ -518,7 +534,8 @@ impl<'a> Pipeline<'a> {
         loop {
             let m = self.synthesis_prompt(task, lang, &items)?;
             if self.fits(&m, max_new)? {
-                return self.call_checked("synthesis", None, lang, m, max_new, None);
+                let ids: Vec<String> = sources.iter().map(|(s, _)| s.id.clone()).collect();
+                return self.call_checked("synthesis", None, lang, m, max_new, None, &ids);
             }
             round += 1;
             let t = task;

@@ -36,6 +36,8 @@ pub const BUILTIN: &[(&str, &str)] = builtin![
     "reminder.en.txt",
     "own_words.fr.txt",
     "own_words.en.txt",
+    "cite.fr.txt",
+    "cite.en.txt",
     "output/summary.fr.md",
     "output/summary.en.md",
     "output/synthesis.fr.md",
@@ -201,7 +203,7 @@ mod tests {
             .unwrap();
         assert!(s.starts_with("Voici 2 sources"), "{s}");
         assert!(
-            s.contains("[S1]\nTexte un.") && s.contains("[S2]\nTexte deux."),
+            s.contains("Source [S1] :\nTexte un.") && s.contains("Source [S2] :\nTexte deux."),
             "{s}"
         );
         assert!(s.contains("## Divergences"), "{s}");

@@ -224,7 +224,31 @@ fn many_long_sources_in_a_small_context_merge_hierarchically_and_stay_within_it(
         calls.iter().any(|c| c.kind == "synthesis_part"),
         "synthesis was not split"
     );
-    assert_eq!(calls.iter().filter(|c| c.kind == "synthesis").count(), 2);
+    // The double cites only S1, S2 and S9: each final synthesis is asked for again
+    // with the citation reminder, and what is still uncited is reported.
+    assert_eq!(
+        calls
+            .iter()
+            .filter(|c| c.kind == "synthesis" && c.attempt == 1)
+            .count(),
+        2
+    );
+    assert_eq!(
+        calls
+            .iter()
+            .filter(|c| c.kind == "synthesis" && c.attempt == 2)
+            .count(),
+        2
+    );
+    for syn in &outcome.report.syntheses {
+        assert!(syn.check.language.retried);
+        assert_eq!(
+            syn.check.uncited,
+            (3..=8).map(|i| format!("S{i}")).collect::<Vec<_>>()
+        );
+        assert_eq!(syn.uncited_sources, syn.check.uncited);
+    }
+    assert!(model_saw_cite_reminder(&model));
     for c in calls {
         assert!(
             c.prompt_tokens + 300 <= ctx,
@@ -234,6 +258,17 @@ fn many_long_sources_in_a_small_context_merge_hierarchically_and_stay_within_it(
         );
     }
     assert_eq!(outcome.failed_sources, 0);
+}
+
+fn model_saw_cite_reminder(model: &Scripted) -> bool {
+    model
+        .seen
+        .iter()
+        .any(|(_, u)| u.contains("cite each source at least once"))
+        && model
+            .seen
+            .iter()
+            .any(|(_, u)| u.contains("cite chacune des sources au moins une fois"))
 }
 
 #[test]

@@ -52,7 +52,7 @@ impl Family {
 
 /// Which forward pass runs a family: bisum's own (`transformer.rs`, the default), or
 /// candle-transformers' as shipped, kept to check the first against.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum Engine {
     #[default]

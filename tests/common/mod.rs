@@ -55,3 +55,19 @@ pub fn registry_model(name: &str) -> PathBuf {
         Err(e) => panic!("{e} (the README's test command, scripts/test.sh, pulls it)"),
     }
 }
+
+/// The Markdown outputs of two runs are byte-identical (report.json holds timings).
+pub fn assert_same_markdown(a: &Path, b: &Path, stems: &[&str]) {
+    for f in bisum::run::expected_files(a, stems) {
+        if f.ends_with("report.json") {
+            continue;
+        }
+        let other = b.join(f.file_name().unwrap());
+        assert_eq!(
+            std::fs::read(&f).unwrap(),
+            std::fs::read(&other).unwrap(),
+            "{}",
+            f.display()
+        );
+    }
+}
