@@ -8,6 +8,7 @@ pub mod chunk;
 pub mod cli;
 pub mod config;
 pub mod error;
+pub mod ground;
 pub mod hash;
 pub mod lang;
 pub mod model;

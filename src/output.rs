@@ -59,6 +59,7 @@ pub struct SummaryEntry {
     pub file: String,
     pub text: String,
     pub check: OutputCheck,
+    pub grounding: crate::ground::Grounding,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -70,6 +71,7 @@ pub struct SynthesisEntry {
     pub unknown_citations: Vec<String>,
     pub uncited_sources: Vec<String>,
     pub check: OutputCheck,
+    pub grounding: crate::ground::Grounding,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -152,12 +152,15 @@ pub fn summarize(
                     let file = format!("{}.{}.md", s.stem, lang.code());
                     let text = r.summaries[&lang].clone();
                     let check = r.checks[&lang].clone();
+                    let grounding =
+                        crate::ground::check(&text, &[(s.id.as_str(), s.text.as_str())]);
                     let md = prompts.render(
                         &format!("output/summary.{}.md", lang.code()),
                         context! {
                             title => s.stem, text => text, id => s.id,
                             path => s.path.display().to_string(), model => info.name,
                             version => env!("CARGO_PKG_VERSION"), check => check,
+                            grounding => grounding,
                         },
                     )?;
                     crate::output::write_atomic(&out.join(&file), format!("{md}\n").as_bytes())?;
@@ -167,6 +170,7 @@ pub fn summarize(
                         file,
                         text,
                         check,
+                        grounding,
                     });
                 }
                 entries.push(SourceEntry {
@@ -237,12 +241,17 @@ pub fn summarize(
                 .iter()
                 .map(|f| context! { path => f.path, error => f.error })
                 .collect();
+            let texts: Vec<(&str, &str)> = pairs
+                .iter()
+                .map(|(s, _)| (s.id.as_str(), s.text.as_str()))
+                .collect();
+            let grounding = crate::ground::check(&text, &texts);
             let md = prompts.render(
                 &format!("output/synthesis.{}.md", lang.code()),
                 context! {
                     text => text, sources => listed, failed => failed_list,
                     unknown_citations => unknown, model => info.name, check => check,
-                    version => env!("CARGO_PKG_VERSION"),
+                    version => env!("CARGO_PKG_VERSION"), grounding => grounding,
                 },
             )?;
             crate::output::write_atomic(&out.join(&file), format!("{md}\n").as_bytes())?;
@@ -254,6 +263,7 @@ pub fn summarize(
                 unknown_citations: unknown,
                 uncited_sources: uncited,
                 check,
+                grounding,
             });
         }
     }

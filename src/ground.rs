@@ -1,0 +1,497 @@
+//! Grounding: the numbers, dates, amounts and percentages an output states, each looked up in
+//! the sources it cites, across French and English forms ("8 janvier 2026" = "January 8,
+//! 2026", "12 milliards d'euros" = "EUR 12 bn", "1 000,5" = "1,000.5").
+
+use serde::Serialize;
+use std::collections::BTreeSet;
+
+/// A checkable fact, reduced to a canonical key that is the same in both languages.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Fact {
+    /// `date:2026-01-08`, `month:2026-01`, `money:12000000000:EUR`, `pct:10`, `num:62000`.
+    pub key: String,
+    /// The text as written in the output.
+    pub raw: String,
+}
+
+/// What the grounding check found in one output.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Grounding {
+    pub facts: usize,
+    pub supported: usize,
+    /// supported / facts (1.0 when there is nothing to check).
+    pub ratio: f64,
+    /// Facts of the output found in none of the sources it cites, as written.
+    pub unsupported: Vec<String>,
+}
+
+const MONTHS: &[(&str, u32)] = &[
+    ("janvier", 1),
+    ("january", 1),
+    ("jan", 1),
+    ("février", 2),
+    ("fevrier", 2),
+    ("february", 2),
+    ("feb", 2),
+    ("mars", 3),
+    ("march", 3),
+    ("mar", 3),
+    ("avril", 4),
+    ("april", 4),
+    ("apr", 4),
+    ("mai", 5),
+    ("may", 5),
+    ("juin", 6),
+    ("june", 6),
+    ("jun", 6),
+    ("juillet", 7),
+    ("july", 7),
+    ("jul", 7),
+    ("août", 8),
+    ("aout", 8),
+    ("august", 8),
+    ("aug", 8),
+    ("septembre", 9),
+    ("september", 9),
+    ("sept", 9),
+    ("sep", 9),
+    ("octobre", 10),
+    ("october", 10),
+    ("oct", 10),
+    ("novembre", 11),
+    ("november", 11),
+    ("nov", 11),
+    ("décembre", 12),
+    ("decembre", 12),
+    ("december", 12),
+    ("dec", 12),
+];
+
+fn month(word: &str) -> Option<u32> {
+    let w = word.trim_end_matches('.').to_lowercase();
+    MONTHS.iter().find(|(m, _)| *m == w).map(|(_, n)| *n)
+}
+
+fn year(word: &str) -> Option<u32> {
+    let y: u32 = word.parse().ok()?;
+    (word.len() == 4 && (1900..=2100).contains(&y)).then_some(y)
+}
+
+fn day(word: &str) -> Option<u32> {
+    let w = word
+        .trim_end_matches(',')
+        .trim_end_matches("er")
+        .trim_end_matches("st")
+        .trim_end_matches("nd")
+        .trim_end_matches("rd")
+        .trim_end_matches("th");
+    let d: u32 = w.parse().ok()?;
+    (1..=31).contains(&d).then_some(d)
+}
+
+/// A number written the French or the English way: "1 000,5", "1,000.5", "12,5", "62,000".
+fn number(word: &str) -> Option<f64> {
+    let w: String = word
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '\u{a0}' | '\u{202f}'))
+        .collect();
+    if w.is_empty() || !w.chars().next()?.is_ascii_digit() {
+        return None;
+    }
+    let (commas, dots) = (w.matches(',').count(), w.matches('.').count());
+    let canonical = match (commas, dots) {
+        (0, 0) => w.clone(),
+        // "1,000.5": commas group thousands.
+        (_, 1) if commas > 0 => w.replace(',', ""),
+        // "62,000" groups thousands; "12,5" is a French decimal.
+        (1, 0) => {
+            let (a, b) = w.split_once(',')?;
+            if b.len() == 3 {
+                format!("{a}{b}")
+            } else {
+                format!("{a}.{b}")
+            }
+        }
+        (c, 0) if c > 1 => w.replace(',', ""),
+        // "1.000.000" groups thousands the continental way; "3.5" is a decimal.
+        (0, d) if d > 1 => w.replace('.', ""),
+        (0, 1) => {
+            let (_, b) = w.split_once('.')?;
+            if b.len() == 3 && w.len() > 4 {
+                w.replace('.', "")
+            } else {
+                w.clone()
+            }
+        }
+        _ => return None,
+    };
+    canonical.parse().ok()
+}
+
+fn scale(word: &str) -> Option<f64> {
+    Some(match word.to_lowercase().trim_end_matches('.') {
+        "milliard" | "milliards" | "billion" | "billions" | "bn" | "md" | "mds" => 1e9,
+        "million" | "millions" | "m" | "mn" => 1e6,
+        "mille" | "thousand" | "k" => 1e3,
+        _ => return None,
+    })
+}
+
+fn currency(word: &str) -> Option<&'static str> {
+    let w = word.to_lowercase();
+    let w = w.trim_start_matches("d'").trim_start_matches("d’");
+    Some(match w {
+        "€" | "euro" | "euros" | "eur" => "EUR",
+        "$" | "dollar" | "dollars" | "usd" => "USD",
+        "£" | "livres" | "pounds" | "gbp" => "GBP",
+        _ => return None,
+    })
+}
+
+fn fmt_num(x: f64) -> String {
+    let r = (x * 1000.0).round() / 1000.0;
+    if r.fract() == 0.0 {
+        format!("{}", r as i64)
+    } else {
+        format!("{r}")
+    }
+}
+
+/// Splits text into word tokens, keeping digit groups such as "1 000,5" together and
+/// cutting currency signs and "%" off numbers.
+fn tokens(text: &str) -> Vec<String> {
+    let mut raw: Vec<String> = Vec::new();
+    for w in text.split(|c: char| c.is_whitespace() && c != '\u{a0}' && c != '\u{202f}') {
+        let w = w.trim_matches(|c: char| {
+            matches!(
+                c,
+                '(' | ')' | '«' | '»' | '"' | '“' | '”' | ';' | ':' | '!' | '?' | '[' | ']'
+            )
+        });
+        let w = w.trim_end_matches(['.', ',']);
+        if w.is_empty() {
+            continue;
+        }
+        // "€12", "12%", "12€", "$14"
+        let mut rest = w;
+        for sign in ["€", "$", "£"] {
+            if let Some(r) = rest.strip_prefix(sign) {
+                raw.push(sign.to_string());
+                rest = r;
+            }
+        }
+        let mut tail = Vec::new();
+        for sign in ["%", "€", "$", "£"] {
+            if let Some(r) = rest.strip_suffix(sign) {
+                tail.push(sign.to_string());
+                rest = r;
+            }
+        }
+        if !rest.is_empty() {
+            raw.push(rest.to_string());
+        }
+        raw.extend(tail);
+    }
+    // Join French digit groups: "19" "200" -> "19 200", "1" "000,5" -> "1 000,5".
+    let group = |t: &str| {
+        let b = t.as_bytes();
+        b.len() >= 3
+            && b[..3].iter().all(|c| c.is_ascii_digit())
+            && (b.len() == 3 || matches!(b[3], b',' | b'.'))
+    };
+    let prefix = |p: &str| {
+        let mut groups = p.split(' ');
+        let first = groups.next().unwrap_or("");
+        (1..=3).contains(&first.len())
+            && first.bytes().all(|c| c.is_ascii_digit())
+            && groups.all(|g| g.len() == 3 && g.bytes().all(|c| c.is_ascii_digit()))
+    };
+    let mut out: Vec<String> = Vec::new();
+    for t in raw {
+        match out.last_mut() {
+            Some(prev) if group(&t) && prefix(prev) => {
+                prev.push(' ');
+                prev.push_str(&t);
+            }
+            _ => out.push(t),
+        }
+    }
+    out
+}
+
+/// The checkable facts of a text.
+pub fn facts(text: &str) -> Vec<Fact> {
+    let t = tokens(text);
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < t.len() {
+        let w = &t[i];
+        let next = |k: usize| t.get(i + k).map(String::as_str).unwrap_or("");
+        // ISO date 2026-01-08
+        if w.len() == 10 && w.is_ascii() && w.as_bytes()[4] == b'-' && w.as_bytes()[7] == b'-' {
+            if let (Some(y), Ok(m), Ok(d)) =
+                (year(&w[..4]), w[5..7].parse::<u32>(), w[8..].parse::<u32>())
+            {
+                out.push(Fact {
+                    key: format!("date:{y}-{m:02}-{d:02}"),
+                    raw: w.clone(),
+                });
+                i += 1;
+                continue;
+            }
+        }
+        // "8 janvier 2026" / "8 January 2026"
+        if let (Some(d), Some(m), Some(y)) = (day(w), month(next(1)), year(next(2))) {
+            out.push(Fact {
+                key: format!("date:{y}-{m:02}-{d:02}"),
+                raw: format!("{w} {} {}", next(1), next(2)),
+            });
+            i += 3;
+            continue;
+        }
+        // "January 8, 2026"
+        if let (Some(m), Some(d), Some(y)) = (month(w), day(next(1)), year(next(2))) {
+            out.push(Fact {
+                key: format!("date:{y}-{m:02}-{d:02}"),
+                raw: format!("{w} {} {}", next(1), next(2)),
+            });
+            i += 3;
+            continue;
+        }
+        // "janvier 2026" / "January 2026"
+        if let (Some(m), Some(y)) = (month(w), year(next(1))) {
+            if w.len() > 3 {
+                out.push(Fact {
+                    key: format!("month:{y}-{m:02}"),
+                    raw: format!("{w} {}", next(1)),
+                });
+                i += 2;
+                continue;
+            }
+        }
+        // Money: "€ 12 bn", "EUR 12 bn", "12 milliards d'euros", "14 billion dollars", "$14bn"
+        if let Some(cur) = currency(w) {
+            if let Some(x) = number(next(1)) {
+                let (s, used) = scale(next(2)).map_or((1.0, 2), |s| (s, 3));
+                out.push(Fact {
+                    key: format!("money:{}:{cur}", fmt_num(x * s)),
+                    raw: t[i..i + used].join(" "),
+                });
+                i += used;
+                continue;
+            }
+        }
+        if let Some(x) = number(w) {
+            let mut j = i + 1;
+            let mut s = 1.0;
+            if let Some(sc) = t.get(j).and_then(|x| scale(x)) {
+                s = sc;
+                j += 1;
+            }
+            if t.get(j).is_some_and(|x| x == "de" || x == "of")
+                && t.get(j + 1).is_some_and(|x| currency(x).is_some())
+            {
+                j += 1;
+            }
+            if let Some(cur) = t.get(j).and_then(|x| currency(x)) {
+                out.push(Fact {
+                    key: format!("money:{}:{cur}", fmt_num(x * s)),
+                    raw: t[i..=j].join(" "),
+                });
+                i = j + 1;
+                continue;
+            }
+            if t.get(i + 1).is_some_and(|x| x == "%" || x == "percent")
+                || (next(1) == "pour" && next(2) == "cent")
+            {
+                out.push(Fact {
+                    key: format!("pct:{}", fmt_num(x)),
+                    raw: format!("{w} %"),
+                });
+                i += if next(1) == "pour" { 3 } else { 2 };
+                continue;
+            }
+            let key = if year(w).is_some() {
+                format!("year:{w}")
+            } else {
+                format!("num:{}", fmt_num(x * s))
+            };
+            out.push(Fact {
+                key,
+                raw: t[i..i + if s > 1.0 { 2 } else { 1 }].join(" "),
+            });
+            i += if s > 1.0 { 2 } else { 1 };
+            continue;
+        }
+        i += 1;
+    }
+    out
+}
+
+/// Every form a source fact can be referred to by: a date also stands for its month and year,
+/// an amount for its bare number.
+fn support_keys(source_facts: &[Fact]) -> BTreeSet<String> {
+    let mut keys = BTreeSet::new();
+    for f in source_facts {
+        keys.insert(f.key.clone());
+        if let Some(d) = f.key.strip_prefix("date:") {
+            keys.insert(format!("month:{}", &d[..7]));
+            keys.insert(format!("year:{}", &d[..4]));
+        }
+        if let Some(m) = f.key.strip_prefix("month:") {
+            keys.insert(format!("year:{}", &m[..4]));
+        }
+        if let Some(m) = f.key.strip_prefix("money:") {
+            let v = m.split(':').next().unwrap_or("");
+            keys.insert(format!("num:{v}"));
+        }
+        if let Some(y) = f.key.strip_prefix("year:") {
+            keys.insert(format!("num:{y}"));
+        }
+        if let Some(n) = f.key.strip_prefix("num:") {
+            keys.insert(format!("year:{n}"));
+        }
+    }
+    keys
+}
+
+/// Checks `output` against sources. Each line (or sentence) is checked against the sources it
+/// cites as [S#]; a line citing none is checked against all of them. `sources` pairs an id
+/// with its text.
+pub fn check(output: &str, sources: &[(&str, &str)]) -> Grounding {
+    let per_source: Vec<(&str, BTreeSet<String>)> = sources
+        .iter()
+        .map(|(id, text)| (*id, support_keys(&facts(text))))
+        .collect();
+    let all: BTreeSet<String> = per_source
+        .iter()
+        .flat_map(|(_, k)| k.iter().cloned())
+        .collect();
+    let (mut n, mut ok, mut unsupported) = (0, 0, Vec::new());
+    for sentence in output.split(['\n']).flat_map(|l| l.split(". ")) {
+        let cited = crate::pipeline::citations(sentence);
+        let keys: BTreeSet<String> = if cited.is_empty() {
+            all.clone()
+        } else {
+            per_source
+                .iter()
+                .filter(|(id, _)| cited.iter().any(|c| c == id))
+                .flat_map(|(_, k)| k.iter().cloned())
+                .collect()
+        };
+        let stripped = sentence.replace(|c: char| c == '[' || c == ']', " ");
+        let stripped: String = stripped
+            .split_whitespace()
+            .filter(|w| {
+                !(w.starts_with('S') && w[1..].chars().all(|c| c.is_ascii_digit()) && w.len() > 1)
+            })
+            .collect::<Vec<_>>()
+            .join(" ");
+        for f in facts(&stripped) {
+            n += 1;
+            if keys.contains(&f.key) {
+                ok += 1;
+            } else if !unsupported.contains(&f.raw) {
+                unsupported.push(f.raw);
+            }
+        }
+    }
+    Grounding {
+        facts: n,
+        supported: ok,
+        ratio: if n == 0 {
+            1.0
+        } else {
+            ((ok as f64 / n as f64) * 1000.0).round() / 1000.0
+        },
+        unsupported,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys(text: &str) -> Vec<String> {
+        facts(text).into_iter().map(|f| f.key).collect()
+    }
+
+    #[test]
+    fn dates_match_across_languages() {
+        assert_eq!(keys("le 8 janvier 2026"), ["date:2026-01-08"]);
+        assert_eq!(keys("on January 8, 2026"), ["date:2026-01-08"]);
+        assert_eq!(keys("on 8 January 2026"), ["date:2026-01-08"]);
+        assert_eq!(keys("le 1er décembre 2025"), ["date:2025-12-01"]);
+        assert_eq!(keys("en septembre 2029"), ["month:2029-09"]);
+        assert_eq!(keys("2026-01-08"), ["date:2026-01-08"]);
+    }
+
+    #[test]
+    fn money_matches_across_languages() {
+        let k = "money:12000000000:EUR";
+        assert_eq!(keys("12 milliards d'euros"), [k]);
+        assert_eq!(keys("12 billion euros"), [k]);
+        assert_eq!(keys("EUR 12 bn"), [k]);
+        assert_eq!(keys("€12 bn"), [k]);
+        assert_eq!(keys("12 Md€"), ["money:12000000000:EUR"]);
+        assert_eq!(keys("about $14 billion"), ["money:14000000000:USD"]);
+        assert_eq!(keys("412 millions d'euros"), ["money:412000000:EUR"]);
+    }
+
+    #[test]
+    fn numbers_in_both_notations() {
+        assert_eq!(keys("1 000,5 tonnes"), ["num:1000.5"]);
+        assert_eq!(keys("1,000.5 tonnes"), ["num:1000.5"]);
+        assert_eq!(keys("62 000 voyageurs"), ["num:62000"]);
+        assert_eq!(keys("62,000 passengers"), ["num:62000"]);
+        assert_eq!(keys("12,5 %"), ["pct:12.5"]);
+        assert_eq!(keys("10 percent"), ["pct:10"]);
+        assert_eq!(keys("10 pour cent"), ["pct:10"]);
+    }
+
+    #[test]
+    fn french_typography_is_handled() {
+        let text = "L’accord d’un montant de 19\u{a0}200 euros, signé le 8\u{a0}janvier\u{a0}2026 — « d’ici 2030 » — vaut 1\u{202f}000,5 €.";
+        let k = keys(text);
+        assert!(k.contains(&"money:19200:EUR".to_string()), "{k:?}");
+        assert!(k.contains(&"year:2030".to_string()), "{k:?}");
+        assert!(k.contains(&"money:1000.5:EUR".to_string()), "{k:?}");
+        // Model output can be anything: odd shapes must not panic.
+        for odd in [
+            "Ã©Ã¨ 12,3,4.5.6 $$€€ %%% 1er 31th 2026-01-0x",
+            "€",
+            "12 de €",
+            "d’€ 1,2,3",
+            "é 000,5 ’ 999 999 999 999 999 999 999 billion $",
+            "8 janvier",
+            "January 2026,",
+        ] {
+            facts(odd);
+            check(odd, &[("S1", odd)]);
+        }
+        // Every token shape of the examples goes through without panicking.
+        let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+        for e in std::fs::read_dir(corpus).unwrap() {
+            facts(&std::fs::read_to_string(e.unwrap().path()).unwrap());
+        }
+    }
+
+    #[test]
+    fn check_looks_in_the_cited_sources_only() {
+        let s1 = "Le ministère a notifié l'accord le 16 décembre 2025.";
+        let s2 =
+            "The deal was announced on January 8, 2026; Mistral is valued at 12 billion euros.";
+        let sources = [("S1", s1), ("S2", s2)];
+        let g = check("L'accord a été annoncé le 8 janvier 2026 [S2]. Mistral vaut 12 milliards d'euros [S2].", &sources);
+        assert_eq!((g.facts, g.supported), (2, 2), "{g:?}");
+        // Right date, wrong source.
+        let g = check("L'accord a été notifié le 8 janvier 2026 [S1].", &sources);
+        assert_eq!(g.unsupported, ["8 janvier 2026"]);
+        // An invented figure.
+        let g = check("Mistral vaut 14 milliards d'euros.", &sources);
+        assert_eq!(g.ratio, 0.0);
+        assert_eq!(g.unsupported, ["14 milliards d'euros"]);
+        // Nothing to check is fully grounded.
+        assert_eq!(check("Rien à vérifier ici.", &sources).ratio, 1.0);
+    }
+}
