@@ -105,11 +105,18 @@ fn summarize_writes_every_file_and_a_complete_report() {
         .all(|c| c["kind"] == "summary" || c["kind"] == "synthesis"));
     for s in &outputs {
         let g = &s["grounding"];
-        let (facts, supported) = (g["facts"].as_u64().unwrap(), g["supported"].as_u64().unwrap());
+        let (facts, supported) = (
+            g["facts"].as_u64().unwrap(),
+            g["supported"].as_u64().unwrap(),
+        );
         assert!(supported <= facts, "{s}");
         let ratio = g["ratio"].as_f64().unwrap();
         assert!((0.0..=1.0).contains(&ratio), "{s}");
-        assert_eq!(g["unsupported"].as_array().unwrap().is_empty(), supported == facts, "{s}");
+        assert_eq!(
+            g["unsupported"].as_array().unwrap().is_empty(),
+            supported == facts,
+            "{s}"
+        );
         let md = std::fs::read_to_string(out.path().join(s["file"].as_str().unwrap())).unwrap();
         let warned = md.contains("> Attention : ce texte n'est pas détecté")
             || md.contains("> Warning: this text is not detected");
