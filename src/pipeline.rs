@@ -100,7 +100,6 @@ impl TokenCount for Counter<'_> {
 #[derive(Debug, Clone, Serialize)]
 struct Item {
     id: String,
-    title: String,
     text: String,
 }
 
@@ -524,7 +523,6 @@ impl<'a> Pipeline<'a> {
             .iter()
             .map(|(s, r)| Item {
                 id: s.id.clone(),
-                title: s.stem.clone(),
                 text: r.summaries.get(&lang).cloned().unwrap_or_default(),
             })
             .collect();
@@ -569,11 +567,7 @@ impl<'a> Pipeline<'a> {
                     m,
                     max_new,
                 )?;
-                next.push(Item {
-                    id: label.clone(),
-                    title: label,
-                    text,
-                });
+                next.push(Item { id: label, text });
             }
             items = next;
             task = "synthesis_merge";
