@@ -5,7 +5,8 @@ use crate::cli::{Cli, Command, ModelsAction};
 use crate::config::SummarizeConfig;
 use crate::error::{Error, Result};
 use crate::model::engine::{select_device, CandleModel, LoadOptions};
-use crate::model::registry::{default_home, Registry, Verified};
+use crate::model::registry::{default_home, Registry, Resolved, Verified};
+use crate::model::weights::Engine;
 use crate::model::Generate;
 use crate::progress::Progress;
 
@@ -37,22 +38,12 @@ fn median(mut v: Vec<f64>) -> f64 {
 }
 
 fn bench(a: crate::cli::BenchArgs) -> Result<u8> {
-    if let Some(n) = a.threads {
-        std::env::set_var("RAYON_NUM_THREADS", n.to_string());
-    }
+    set_threads(a.threads);
     let registry = Registry::open(default_home())?;
     let resolved = registry.resolve(&a.model)?;
     let engine = a.engine;
-    let mut model = CandleModel::load(
-        &resolved.path,
-        LoadOptions {
-            name: &resolved.name,
-            sha256: None,
-            max_context: (a.prompt + a.generate + 16).max(512),
-            device: select_device(false)?,
-            engine,
-        },
-    )?;
+    let max_context = (a.prompt + a.generate + 16).max(512);
+    let mut model = load_model(&resolved, max_context, false, engine)?;
     let text = std::fs::read_to_string(&a.text).map_err(|e| Error::Io {
         path: a.text.clone(),
         source: e,
@@ -93,11 +84,45 @@ fn bench(a: crate::cli::BenchArgs) -> Result<u8> {
     Ok(EXIT_OK)
 }
 
-fn summarize(cfg: SummarizeConfig) -> Result<u8> {
-    if let Some(n) = cfg.threads {
-        // Read by rayon and candle when their pools start, which is after this point.
+/// Sets candle's CPU thread count. Read by rayon and candle when their pools start, which
+/// is after this point.
+fn set_threads(threads: Option<usize>) {
+    if let Some(n) = threads {
         std::env::set_var("RAYON_NUM_THREADS", n.to_string());
     }
+}
+
+/// Loads a resolved model; a registry model must hash to its manifest's sha256.
+fn load_model(
+    resolved: &Resolved,
+    max_context: usize,
+    force_cpu: bool,
+    engine: Engine,
+) -> Result<CandleModel> {
+    let model = CandleModel::load(
+        &resolved.path,
+        LoadOptions {
+            name: &resolved.name,
+            sha256: None,
+            max_context,
+            device: select_device(force_cpu)?,
+            engine,
+        },
+    )?;
+    if let Some(m) = &resolved.manifest {
+        if model.info().sha256 != m.sha256 {
+            return Err(Error::Checksum {
+                path: resolved.path.clone(),
+                expected: m.sha256.clone(),
+                actual: model.info().sha256.clone(),
+            });
+        }
+    }
+    Ok(model)
+}
+
+fn summarize(cfg: SummarizeConfig) -> Result<u8> {
+    set_threads(cfg.threads);
     let mut progress = Progress::new(cfg.quiet);
     let registry = Registry::open(default_home())?;
     let resolved = registry.resolve(&cfg.model)?;
@@ -114,25 +139,7 @@ fn summarize(cfg: SummarizeConfig) -> Result<u8> {
         resolved.name,
         resolved.path.display()
     ));
-    let mut model = CandleModel::load(
-        &resolved.path,
-        LoadOptions {
-            name: &resolved.name,
-            sha256: None,
-            max_context: cfg.ctx,
-            device: select_device(cfg.force_cpu)?,
-            engine: cfg.engine,
-        },
-    )?;
-    if let Some(m) = &resolved.manifest {
-        if model.info().sha256 != m.sha256 {
-            return Err(Error::Checksum {
-                path: resolved.path.clone(),
-                expected: m.sha256.clone(),
-                actual: model.info().sha256.clone(),
-            });
-        }
-    }
+    let mut model = load_model(&resolved, cfg.ctx, cfg.force_cpu, cfg.engine)?;
     let quiet = cfg.quiet;
     let say = move |l: &str| {
         if !quiet || l.starts_with("bisum:") {

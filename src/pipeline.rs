@@ -328,7 +328,7 @@ impl<'a> Pipeline<'a> {
         let reserved = notes.max(direct) + SLACK;
         if reserved + 64 > self.ctx() {
             return Err(Error::ContextOverflow {
-                what: format!("{}: the notes prompt", s.path.display()),
+                what: format!("{}: the prompts that read the text", s.path.display()),
                 needed: reserved + 64,
                 available: self.ctx(),
                 hint: "raise --ctx".into(),
