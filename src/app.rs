@@ -127,7 +127,7 @@ fn summarize(cfg: SummarizeConfig) -> Result<u8> {
     let registry = Registry::open(default_home())?;
     let resolved = registry.resolve(&cfg.model)?;
     // Read the sources before the (slow) model load, so bad input is reported at once.
-    let read = crate::run::read_sources(&cfg.sources);
+    let read = crate::run::read_sources(&cfg.sources, cfg.max_file_bytes);
     if read.sources.is_empty() {
         for f in &read.failed {
             eprintln!("bisum: {}", f.error.as_deref().unwrap_or(""));

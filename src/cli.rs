@@ -20,7 +20,7 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Summarize sources (files or directories of .txt/.md) and synthesize across them.
+    /// Summarize sources (text, Markdown, HTML, PDF, DOCX files or directories) and synthesize across them.
     Summarize(SummarizeArgs),
     /// Measure prompt-processing and decoding speed, and peak memory (see scripts/bench.sh).
     Bench(BenchArgs),
@@ -33,9 +33,13 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct SummarizeArgs {
-    /// Files or directories (read recursively for .txt and .md).
+    /// Files (.txt, .md, .html, .pdf, .docx), directories (read recursively), glob
+    /// patterns, or `-` for standard input. Text may be UTF-8, UTF-16 or Windows-1252.
     #[arg(required = true, value_name = "SOURCE")]
     pub sources: Vec<PathBuf>,
+    /// Refuse source files larger than this.
+    #[arg(long, value_name = "MB", default_value_t = crate::source::DEFAULT_MAX_FILE_MB)]
+    pub max_file_mb: u64,
     /// Output directory (created if needed).
     #[arg(short, long, value_name = "DIR")]
     pub out: PathBuf,

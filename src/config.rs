@@ -9,6 +9,8 @@ use std::path::PathBuf;
 #[derive(Debug, Clone)]
 pub struct SummarizeConfig {
     pub sources: Vec<PathBuf>,
+    /// Largest source file accepted, in bytes.
+    pub max_file_bytes: u64,
     pub out: PathBuf,
     pub model: String,
     pub threads: Option<usize>,
@@ -50,6 +52,7 @@ impl SummarizeConfig {
         };
         Ok(Self {
             sources: a.sources,
+            max_file_bytes: a.max_file_mb.saturating_mul(1_000_000),
             out: a.out,
             model: a.model,
             threads: a.threads,

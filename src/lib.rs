@@ -10,6 +10,7 @@ pub mod config;
 pub mod error;
 pub mod ground;
 pub mod hash;
+pub mod input;
 pub mod lang;
 pub mod model;
 pub mod output;

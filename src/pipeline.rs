@@ -328,7 +328,10 @@ impl<'a> Pipeline<'a> {
         let reserved = notes.max(direct) + SLACK;
         if reserved + 64 > self.ctx() {
             return Err(Error::ContextOverflow {
-                what: format!("{}: the prompts that read the text", s.path.display()),
+                what: format!(
+                    "{}: the prompts that read the text",
+                    crate::source::label(&s.path).display()
+                ),
                 needed: reserved + 64,
                 available: self.ctx(),
                 hint: "raise --ctx".into(),
@@ -454,7 +457,7 @@ impl<'a> Pipeline<'a> {
             })?;
             if groups.iter().all(|g| g.len() < 2) {
                 return Err(Error::ContextOverflow {
-                    what: format!("{}: merging notes", s.path.display()),
+                    what: format!("{}: merging notes", crate::source::label(&s.path).display()),
                     needed: self.settings.notes_tokens * 2,
                     available: self.ctx(),
                     hint: "raise --ctx".into(),

@@ -32,11 +32,11 @@ pub struct ReadSources {
 }
 
 /// Expands and reads the sources, without the model: failures are per source.
-pub fn read_sources(paths: &[std::path::PathBuf]) -> ReadSources {
+pub fn read_sources(paths: &[std::path::PathBuf], max_bytes: u64) -> ReadSources {
     let mut ok = Vec::new();
     let mut failed = Vec::new();
     for item in source::expand(paths) {
-        match item.and_then(|p| source::read(&p).map(|t| (p, t))) {
+        match item.and_then(|p| source::read(&p, max_bytes).map(|t| (p, t))) {
             Ok(pair) => ok.push(pair),
             Err(e) => failed.push(failed_entry(&e)),
         }
@@ -58,6 +58,8 @@ fn failed_entry(e: &Error) -> SourceEntry {
         stem: String::new(),
         status: "error",
         error: Some(e.to_string()),
+        format: None,
+        encoding: None,
         sha256: None,
         chars: None,
         tokens: None,
@@ -143,7 +145,7 @@ pub fn summarize(
         say(&format!(
             "[{}] {} ({} chars)",
             s.id,
-            s.path.display(),
+            source::label(&s.path).display(),
             s.text.chars().count()
         ));
         match pipe.summarize_source(s) {
@@ -158,7 +160,7 @@ pub fn summarize(
                         &format!("output/summary.{}.md", lang.code()),
                         context! {
                             title => s.stem, text => text, id => s.id,
-                            path => s.path.display().to_string(), model => info.name,
+                            path => source::label(&s.path).display().to_string(), model => info.name,
                             version => env!("CARGO_PKG_VERSION"), check => check,
                             grounding => grounding,
                         },
@@ -175,10 +177,12 @@ pub fn summarize(
                 }
                 entries.push(SourceEntry {
                     id: s.id.clone(),
-                    path: s.path.display().to_string(),
+                    path: source::label(&s.path).display().to_string(),
                     stem: s.stem.clone(),
                     status: "ok",
                     error: None,
+                    format: Some(s.format),
+                    encoding: Some(s.encoding),
                     sha256: Some(s.sha256.clone()),
                     chars: Some(s.text.chars().count()),
                     tokens: Some(r.tokens),
@@ -193,10 +197,10 @@ pub fn summarize(
                 done.push((s, r));
             }
             Err(e) => {
-                say(&format!("bisum: {}: {e}", s.path.display()));
+                say(&format!("bisum: {}: {e}", source::label(&s.path).display()));
                 let mut entry = failed_entry(&e);
                 entry.id = s.id.clone();
-                entry.path = s.path.display().to_string();
+                entry.path = source::label(&s.path).display().to_string();
                 entry.stem = s.stem.clone();
                 failed.push(entry);
             }
@@ -235,7 +239,7 @@ pub fn summarize(
             let file = format!("synthesis.{}.md", lang.code());
             let listed: Vec<minijinja::Value> = pairs
                 .iter()
-                .map(|(s, _)| context! { id => s.id, path => s.path.display().to_string() })
+                .map(|(s, _)| context! { id => s.id, path => source::label(&s.path).display().to_string() })
                 .collect();
             let failed_list: Vec<minijinja::Value> = failed
                 .iter()

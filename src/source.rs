@@ -1,18 +1,23 @@
 //! Finding, reading and normalising the documents to summarize.
 
 use crate::error::{Error, Result};
+use crate::input::{self, Extracted, Format, EXTENSIONS};
 use std::collections::HashSet;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use unicode_normalization::UnicodeNormalization;
 
-/// File extensions read when a directory is given.
-pub const EXTENSIONS: &[&str] = &["txt", "md"];
+/// Files larger than this are refused unless `--max-file-mb` says otherwise: a
+/// summarizer that reads 50 MB of text would run for days, and a huge file given by
+/// mistake should cost a line, not the machine's memory.
+pub const DEFAULT_MAX_FILE_MB: u64 = 50;
 
 /// A source document, read and normalised, with its stable id (`S1`, `S2`, …).
 #[derive(Debug, Clone)]
 pub struct Source {
     /// `S1`..`Sn`, in the order the sources were given (directories sorted by path).
     pub id: String,
+    /// The path as given or found; `-` is standard input.
     pub path: PathBuf,
     /// Output file stem: the file stem, made unique within the run.
     pub stem: String,
@@ -20,16 +25,40 @@ pub struct Source {
     pub text: String,
     /// sha256 of the normalised text, so a report can be matched to its input.
     pub sha256: String,
+    pub format: Format,
+    /// The text encoding found (`UTF-8`, `windows-1252`, …; `pdf` for a PDF's text layer).
+    pub encoding: &'static str,
 }
 
-/// Expands the command-line arguments into a list of files: files as given, directories
-/// walked recursively for `.txt` and `.md` (sorted, so ids are stable between runs).
-/// A path that does not exist is returned as an error for that path, not for the run.
+/// How a path is named in messages: standard input is `<stdin>`.
+pub fn label(path: &Path) -> PathBuf {
+    if is_stdin(path) {
+        PathBuf::from("<stdin>")
+    } else {
+        path.to_path_buf()
+    }
+}
+
+fn is_stdin(path: &Path) -> bool {
+    path.as_os_str() == "-"
+}
+
+/// Expands the command-line arguments into a list of files: `-` for standard input, files
+/// as given, directories walked recursively for the formats bisum reads (sorted, so ids
+/// are stable between runs), and glob patterns the shell left alone (`'docs/*.pdf'`).
+/// A path that does not exist is an error for that path, not for the run.
 pub fn expand(args: &[PathBuf]) -> Vec<Result<PathBuf>> {
     let mut out = Vec::new();
     let mut seen = HashSet::new();
+    let mut push = |out: &mut Vec<Result<PathBuf>>, p: PathBuf| {
+        if seen.insert(p.clone()) {
+            out.push(Ok(p));
+        }
+    };
     for arg in args {
-        if arg.is_dir() {
+        if is_stdin(arg) {
+            push(&mut out, arg.clone());
+        } else if arg.is_dir() {
             let mut files = Vec::new();
             if let Err(e) = walk(arg, &mut files) {
                 out.push(Err(e));
@@ -39,23 +68,45 @@ pub fn expand(args: &[PathBuf]) -> Vec<Result<PathBuf>> {
             if files.is_empty() {
                 out.push(Err(Error::source_err(
                     arg,
-                    "directory holds no .txt or .md file",
+                    format!(
+                        "directory holds no file bisum reads ({})",
+                        EXTENSIONS.join(", ")
+                    ),
                 )));
             }
             for f in files {
-                if seen.insert(f.clone()) {
-                    out.push(Ok(f));
-                }
+                push(&mut out, f);
             }
-        } else if arg.exists() {
-            if seen.insert(arg.clone()) {
-                out.push(Ok(arg.clone()));
+        } else if std::fs::symlink_metadata(arg).is_ok() {
+            // Exists, even if it cannot be read: reading it will say why.
+            push(&mut out, arg.clone());
+        } else if let Some(matches) = glob_matches(arg) {
+            if matches.is_empty() {
+                out.push(Err(Error::source_err(arg, "no file matches this pattern")));
+            }
+            for f in matches {
+                push(&mut out, f);
             }
         } else {
             out.push(Err(Error::source_err(arg, "no such file or directory")));
         }
     }
     out
+}
+
+/// The files a glob pattern names (sorted), or `None` when the argument is no pattern.
+fn glob_matches(arg: &Path) -> Option<Vec<PathBuf>> {
+    let s = arg.to_str()?;
+    if !s.contains(['*', '?', '[']) {
+        return None;
+    }
+    let paths = glob::glob(s).ok()?;
+    let mut files: Vec<PathBuf> = paths
+        .filter_map(|p| p.ok())
+        .filter(|p| p.is_file())
+        .collect();
+    files.sort();
+    Some(files)
 }
 
 fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> Result<()> {
@@ -71,41 +122,68 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> Result<()> {
         let path = entry.path();
         if path.is_dir() {
             walk(&path, files)?;
-        } else if path
-            .extension()
-            .and_then(|e| e.to_str())
-            .is_some_and(|e| EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
-        {
+        } else if Format::from_extension(&path).is_some() {
             files.push(path);
         }
     }
     Ok(())
 }
 
-/// Reads one file and normalises it. Fails, naming the file, on unreadable, binary,
-/// non-UTF-8 or empty input.
-pub fn read(path: &Path) -> Result<String> {
-    let bytes = std::fs::read(path).map_err(|e| Error::Io {
-        path: path.to_path_buf(),
+/// Reads one file (or standard input for `-`), extracts its text and normalises it.
+/// Fails, naming the file, on unreadable, too large, binary, badly encoded, corrupt or
+/// empty input.
+pub fn read(path: &Path, max_bytes: u64) -> Result<Extracted> {
+    let name = label(path);
+    let io = |e: std::io::Error| Error::Io {
+        path: name.clone(),
         source: e,
-    })?;
-    if bytes.contains(&0) {
-        return Err(Error::source_err(path, "binary file (contains NUL bytes)"));
-    }
-    let raw = String::from_utf8(bytes).map_err(|e| {
+    };
+    let too_large = |size: u64| {
         Error::source_err(
-            path,
+            &name,
             format!(
-                "not valid UTF-8 (first bad byte at offset {})",
-                e.utf8_error().valid_up_to()
+                "too large: {:.1} MB (limit {} MB; raise it with --max-file-mb)",
+                size as f64 / 1e6,
+                max_bytes / 1_000_000
             ),
         )
-    })?;
-    let text = normalize(&raw);
-    if text.is_empty() {
-        return Err(Error::source_err(path, "empty file (no text to summarize)"));
+    };
+    let bytes = if is_stdin(path) {
+        let mut buf = Vec::new();
+        std::io::stdin()
+            .lock()
+            .take(max_bytes + 1)
+            .read_to_end(&mut buf)
+            .map_err(io)?;
+        if buf.len() as u64 > max_bytes {
+            return Err(too_large(buf.len() as u64));
+        }
+        buf
+    } else {
+        // Size first: a 100 MB file is refused without reading it.
+        let meta = std::fs::metadata(path).map_err(io)?;
+        if !meta.is_file() {
+            return Err(Error::source_err(&name, "not a regular file"));
+        }
+        if meta.len() > max_bytes {
+            return Err(too_large(meta.len()));
+        }
+        std::fs::read(path).map_err(io)?
+    };
+    let format = if is_stdin(path) {
+        Format::sniff(&bytes)
+    } else {
+        Format::from_extension(path).unwrap_or_else(|| Format::sniff(&bytes))
+    };
+    let mut got = input::extract(&bytes, format).map_err(|r| Error::source_err(&name, r))?;
+    got.text = normalize(&got.text);
+    if got.text.is_empty() {
+        return Err(Error::source_err(
+            &name,
+            "empty file (no text to summarize)",
+        ));
     }
-    Ok(text)
+    Ok(got)
 }
 
 /// NFC, `\r\n` → `\n`, no BOM, spaces collapsed inside lines, at most one blank line
@@ -141,16 +219,19 @@ pub fn normalize(raw: &str) -> String {
 }
 
 /// Builds the numbered sources from readable files, giving each a unique output stem.
-pub fn assign_ids(files: Vec<(PathBuf, String)>) -> Vec<Source> {
+pub fn assign_ids(files: Vec<(PathBuf, Extracted)>) -> Vec<Source> {
     let mut used = HashSet::new();
     files
         .into_iter()
         .enumerate()
-        .map(|(i, (path, text))| {
-            let base = path
-                .file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_else(|| format!("source{}", i + 1));
+        .map(|(i, (path, got))| {
+            let base = if is_stdin(&path) {
+                "stdin".to_string()
+            } else {
+                path.file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| format!("source{}", i + 1))
+            };
             let mut stem = base.clone();
             let mut n = 2;
             while !used.insert(stem.clone()) {
@@ -159,10 +240,12 @@ pub fn assign_ids(files: Vec<(PathBuf, String)>) -> Vec<Source> {
             }
             Source {
                 id: format!("S{}", i + 1),
-                sha256: crate::hash::sha256_hex(text.as_bytes()),
+                sha256: crate::hash::sha256_hex(got.text.as_bytes()),
                 path,
                 stem,
-                text,
+                text: got.text,
+                format: got.format,
+                encoding: got.encoding,
             }
         })
         .collect()
@@ -184,23 +267,55 @@ mod tests {
         assert_eq!(normalize(decomposed), "été");
     }
 
+    const MB: u64 = 1_000_000;
+
     #[test]
     fn read_rejects_bad_files_naming_them() {
         let dir = tempfile::tempdir().unwrap();
-        let empty = dir.path().join("empty.txt");
-        std::fs::write(&empty, "  \n\n ").unwrap();
-        let e = read(&empty).unwrap_err().to_string();
+        let err = |name: &str, bytes: &[u8]| {
+            let p = dir.path().join(name);
+            std::fs::write(&p, bytes).unwrap();
+            read(&p, 50 * MB).unwrap_err().to_string()
+        };
+        let e = err("empty.txt", b"  \n\n ");
         assert!(e.contains("empty.txt") && e.contains("empty file"), "{e}");
-
-        let bin = dir.path().join("bin.txt");
-        std::fs::write(&bin, [0x47u8, 0, 1, 2]).unwrap();
-        let e = read(&bin).unwrap_err().to_string();
+        let e = err("bin.txt", &[0x47u8, 0, 1, 2]);
         assert!(e.contains("bin.txt") && e.contains("binary"), "{e}");
+        let e = err("mixed.txt", b"caf\xc3\xa9 caf\xe9");
+        assert!(
+            e.contains("mixed.txt") && e.contains("invalid encoding"),
+            "{e}"
+        );
+        let e = err("scan.pdf", b"%PDF-1.4 nothing");
+        assert!(e.contains("scan.pdf") && e.contains("PDF"), "{e}");
+        let e = err("fake.docx", b"plain text");
+        assert!(e.contains("fake.docx") && e.contains("docx"), "{e}");
+    }
 
-        let latin1 = dir.path().join("latin1.txt");
-        std::fs::write(&latin1, b"caf\xe9").unwrap();
-        let e = read(&latin1).unwrap_err().to_string();
-        assert!(e.contains("latin1.txt") && e.contains("UTF-8"), "{e}");
+    #[test]
+    fn read_refuses_large_files_without_reading_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let big = dir.path().join("big.txt");
+        // Sparse: 100 MB on paper, nothing on disk.
+        std::fs::File::create(&big)
+            .unwrap()
+            .set_len(100 * MB)
+            .unwrap();
+        let e = read(&big, 50 * MB).unwrap_err().to_string();
+        assert!(
+            e.contains("big.txt") && e.contains("too large: 100.0 MB"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn read_decodes_latin1() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("latin1.txt");
+        std::fs::write(&p, b"Le caf\xe9 a co\xfbt\xe9 3 \x80.").unwrap();
+        let got = read(&p, MB).unwrap();
+        assert_eq!(got.text, "Le café a coûté 3 €.");
+        assert_eq!(got.encoding, "windows-1252");
     }
 
     #[test]
@@ -209,7 +324,7 @@ mod tests {
         std::fs::create_dir(dir.path().join("sub")).unwrap();
         std::fs::write(dir.path().join("b.txt"), "b").unwrap();
         std::fs::write(dir.path().join("sub/a.md"), "a").unwrap();
-        std::fs::write(dir.path().join("c.pdf"), "c").unwrap();
+        std::fs::write(dir.path().join("c.jpg"), "c").unwrap();
         let missing = dir.path().join("nope.txt");
         let got = expand(&[dir.path().to_path_buf(), missing.clone()]);
         let ok: Vec<_> = got
@@ -232,12 +347,38 @@ mod tests {
         );
     }
 
+    fn text(t: &str) -> Extracted {
+        Extracted {
+            text: t.into(),
+            format: Format::Text,
+            encoding: "UTF-8",
+        }
+    }
+
+    #[test]
+    fn expand_takes_stdin_and_globs() {
+        let dir = tempfile::tempdir().unwrap();
+        for f in ["b.html", "a.pdf", "c.txt"] {
+            std::fs::write(dir.path().join(f), "x").unwrap();
+        }
+        let pattern = dir.path().join("*.[hp]*");
+        let none = dir.path().join("*.docx");
+        let got = expand(&[PathBuf::from("-"), pattern, none]);
+        assert_eq!(got[0].as_ref().unwrap(), &PathBuf::from("-"));
+        assert_eq!(got[1].as_ref().unwrap(), &dir.path().join("a.pdf"));
+        assert_eq!(got[2].as_ref().unwrap(), &dir.path().join("b.html"));
+        let e = got[3].as_ref().unwrap_err().to_string();
+        assert!(e.contains("*.docx") && e.contains("no file matches"), "{e}");
+    }
+
     #[test]
     fn ids_and_stems_are_unique() {
         let s = assign_ids(vec![
-            (PathBuf::from("x/a.txt"), "one".into()),
-            (PathBuf::from("y/a.md"), "two".into()),
+            (PathBuf::from("x/a.txt"), text("one")),
+            (PathBuf::from("y/a.md"), text("two")),
+            (PathBuf::from("-"), text("three")),
         ]);
+        assert_eq!(s[2].stem, "stdin");
         assert_eq!(s[0].id, "S1");
         assert_eq!(s[1].id, "S2");
         assert_eq!(s[0].stem, "a");

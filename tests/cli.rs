@@ -221,11 +221,20 @@ fn bad_sources_are_reported_one_line_each_and_the_rest_completes() {
     .unwrap();
     std::fs::write(dir.path().join("empty.txt"), "\n  \n").unwrap();
     std::fs::write(dir.path().join("binary.txt"), [0u8, 159, 146, 150]).unwrap();
-    std::fs::write(dir.path().join("latin1.md"), b"caf\xe9 cr\xe8me").unwrap();
+    std::fs::write(dir.path().join("mixed.md"), b"caf\xc3\xa9 cr\xe8me").unwrap();
+    std::fs::write(dir.path().join("scan.pdf"), b"%PDF-1.4\n1 0 obj\n<<>>").unwrap();
+    let locked = dir.path().join("locked.txt");
+    std::fs::write(&locked, "Texte que personne ne peut lire.").unwrap();
+    std::fs::set_permissions(&locked, std::os::unix::fs::PermissionsExt::from_mode(0o000)).unwrap();
+    // 100 MB on paper, sparse on disk: refused from its size, never read.
+    std::fs::File::create(dir.path().join("huge.txt"))
+        .unwrap()
+        .set_len(100_000_000)
+        .unwrap();
     let missing = dir.path().join("missing.txt");
     let out = tempfile::tempdir().unwrap();
     let home = tempfile::tempdir().unwrap();
-    let assert = bisum(home.path())
+    let assert = bisum_with_permissions(home.path())
         .arg("summarize")
         .arg(dir.path())
         .arg(&missing)
@@ -240,7 +249,10 @@ fn bad_sources_are_reported_one_line_each_and_the_rest_completes() {
     for (file, why) in [
         ("empty.txt", "empty file"),
         ("binary.txt", "binary file"),
-        ("latin1.md", "not valid UTF-8"),
+        ("mixed.md", "invalid encoding"),
+        ("scan.pdf", "unreadable PDF"),
+        ("locked.txt", "Permission denied"),
+        ("huge.txt", "too large: 100.0 MB"),
         ("missing.txt", "no such file or directory"),
     ] {
         let line = stderr
@@ -258,7 +270,7 @@ fn bad_sources_are_reported_one_line_each_and_the_rest_completes() {
         .iter()
         .filter(|s| s["status"] == "error")
         .count();
-    assert_eq!(errors, 4);
+    assert_eq!(errors, 7);
     let syn = std::fs::read_to_string(out.path().join("synthesis.fr.md")).unwrap();
     assert!(
         syn.contains("Sources non traitées") && syn.contains("empty.txt"),

@@ -93,6 +93,7 @@ impl Generate for Scripted {
 fn config(sources: &[&Path], out: &Path, ctx: usize) -> SummarizeConfig {
     SummarizeConfig {
         sources: sources.iter().map(|p| p.to_path_buf()).collect(),
+        max_file_bytes: 1_000_000,
         out: out.to_path_buf(),
         model: "scripted".into(),
         threads: None,
@@ -132,7 +133,7 @@ fn each_source_is_read_once_then_summarized_in_both_languages() {
     let refs: Vec<&Path> = paths.iter().map(|p| p.as_path()).collect();
     let cfg = config(&refs, out.path(), 4096);
     let mut model = Scripted::new(4096);
-    let read = bisum::run::read_sources(&cfg.sources);
+    let read = bisum::run::read_sources(&cfg.sources, cfg.max_file_bytes);
     let outcome = bisum::run::summarize(&cfg, read, &mut model, &mut Silent, &|_| {}).unwrap();
     let kinds: Vec<(&str, Option<String>, &str)> = outcome
         .report
@@ -213,7 +214,7 @@ fn many_long_sources_in_a_small_context_merge_hierarchically_and_stay_within_it(
     cfg.settings.synthesis_tokens = 300;
     let mut model = Scripted::new(ctx);
     model.words_per_answer = 300;
-    let read = bisum::run::read_sources(&cfg.sources);
+    let read = bisum::run::read_sources(&cfg.sources, cfg.max_file_bytes);
     let outcome = bisum::run::summarize(&cfg, read, &mut model, &mut Silent, &|_| {}).unwrap();
     let calls = &outcome.report.calls;
     assert!(
@@ -279,7 +280,7 @@ fn a_context_too_small_for_the_prompts_fails_that_source_clearly() {
     let refs: Vec<&Path> = paths.iter().map(|p| p.as_path()).collect();
     let cfg = config(&refs, out.path(), 300);
     let mut model = Scripted::new(300);
-    let read = bisum::run::read_sources(&cfg.sources);
+    let read = bisum::run::read_sources(&cfg.sources, cfg.max_file_bytes);
     let outcome = bisum::run::summarize(&cfg, read, &mut model, &mut Silent, &|_| {}).unwrap();
     assert_eq!(outcome.failed_sources, 1);
     let err = outcome.report.sources[0].error.clone().unwrap();

@@ -71,3 +71,129 @@ pub fn assert_same_markdown(a: &Path, b: &Path, stems: &[&str]) {
         );
     }
 }
+
+/// `bisum` as a process that file permissions apply to. As root (CI containers), the
+/// capabilities that bypass them are dropped with `setpriv`, so a mode-000 file really is
+/// unreadable; the process stays root and can still reach its own files.
+pub fn bisum_with_permissions(home: &Path) -> Command {
+    let root = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("Uid:"))
+                .map(|l| l.split_whitespace().nth(2) == Some("0"))
+        })
+        .unwrap_or(false);
+    let bin = assert_cmd::cargo::cargo_bin("bisum");
+    let mut c = if root {
+        let mut c = Command::new("setpriv");
+        c.args([
+            "--inh-caps=-dac_override,-dac_read_search",
+            "--bounding-set=-dac_override,-dac_read_search",
+        ])
+        .arg(bin);
+        c
+    } else {
+        Command::new(bin)
+    };
+    c.env("BISUM_HOME", home)
+        .env_remove("BISUM_MODEL")
+        .env("RAYON_NUM_THREADS", "1");
+    c
+}
+
+/// Writes a one-page PDF with a real text layer (Helvetica, WinAnsiEncoding), one text
+/// line per entry of `lines`; an empty entry leaves a blank line (a paragraph break).
+pub fn write_pdf(path: &Path, lines: &[&str]) {
+    let mut content = b"BT /F1 11 Tf 14 TL 72 760 Td\n".to_vec();
+    for l in lines {
+        content.push(b'(');
+        for c in l.chars() {
+            let mut buf = [0; 4];
+            let (b, _, bad) = encoding_rs::WINDOWS_1252.encode(c.encode_utf8(&mut buf));
+            assert!(!bad, "{c} is not in WinAnsiEncoding");
+            for &byte in b.iter() {
+                if matches!(byte, b'(' | b')' | b'\\') {
+                    content.push(b'\\');
+                }
+                content.push(byte);
+            }
+        }
+        content.extend_from_slice(b") Tj T*\n");
+    }
+    content.extend_from_slice(b"ET\n");
+    let objects: Vec<Vec<u8>> = vec![
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>".to_vec(),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>".to_vec(),
+        [
+            format!("<< /Length {} >>\nstream\n", content.len()).into_bytes(),
+            content,
+            b"\nendstream".to_vec(),
+        ]
+        .concat(),
+    ];
+    let mut pdf = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, o) in objects.iter().enumerate() {
+        offsets.push(pdf.len());
+        pdf.extend_from_slice(format!("{} 0 obj\n", i + 1).as_bytes());
+        pdf.extend_from_slice(o);
+        pdf.extend_from_slice(b"\nendobj\n");
+    }
+    let xref = pdf.len();
+    pdf.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+    );
+    for o in offsets {
+        pdf.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
+    }
+    pdf.extend_from_slice(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .as_bytes(),
+    );
+    std::fs::write(path, pdf).unwrap();
+}
+
+/// Writes a minimal Word document, one `<w:p>` per paragraph (XML-escaped, with a tab and
+/// a line break where the text has `\t` and `\n`).
+pub fn write_docx(path: &Path, paragraphs: &[&str]) {
+    use std::io::Write;
+    let esc = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('\t', "</w:t><w:tab/><w:t>")
+            .replace('\n', "</w:t><w:br/><w:t>")
+    };
+    let body: String = paragraphs
+        .iter()
+        .map(|p| {
+            format!(
+                "<w:p><w:r><w:t xml:space=\"preserve\">{}</w:t></w:r></w:p>",
+                esc(p)
+            )
+        })
+        .collect();
+    let document = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<w:document \
+         xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\"><w:body>{body}\
+         <w:sectPr/></w:body></w:document>"
+    );
+    let files = [
+        ("[Content_Types].xml", "<?xml version=\"1.0\"?><Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\"><Default Extension=\"xml\" ContentType=\"application/xml\"/><Override PartName=\"/word/document.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml\"/></Types>".to_string()),
+        ("word/document.xml", document),
+    ];
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for (name, text) in files {
+        zip.start_file(name, opts).unwrap();
+        zip.write_all(text.as_bytes()).unwrap();
+    }
+    zip.finish().unwrap();
+}

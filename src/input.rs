@@ -1,0 +1,442 @@
+//! Turning a file's bytes into plain text: by format (text, Markdown, HTML, PDF text layer,
+//! DOCX) and, for text, by encoding (UTF-8, UTF-16 with a BOM, Windows-1252/Latin-1).
+//!
+//! Every failure is a one-line reason; the caller adds the file name.
+
+use std::io::Read;
+use std::path::Path;
+
+/// Extensions picked up when a directory is walked.
+pub const EXTENSIONS: &[&str] = &[
+    "txt", "text", "md", "markdown", "html", "htm", "xhtml", "pdf", "docx",
+];
+
+/// The formats bisum reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    Text,
+    Markdown,
+    Html,
+    Pdf,
+    Docx,
+}
+
+impl Format {
+    /// The format a file name says, if it says one bisum knows.
+    pub fn from_extension(path: &Path) -> Option<Format> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        Some(match ext.as_str() {
+            "txt" | "text" => Format::Text,
+            "md" | "markdown" => Format::Markdown,
+            "html" | "htm" | "xhtml" => Format::Html,
+            "pdf" => Format::Pdf,
+            "docx" => Format::Docx,
+            _ => return None,
+        })
+    }
+
+    /// The format the bytes themselves show, for stdin and unknown extensions.
+    pub fn sniff(bytes: &[u8]) -> Format {
+        if bytes.starts_with(b"%PDF-") {
+            return Format::Pdf;
+        }
+        if bytes.starts_with(b"PK\x03\x04") {
+            return Format::Docx;
+        }
+        let head: String = String::from_utf8_lossy(&bytes[..bytes.len().min(1024)])
+            .trim_start_matches('\u{feff}')
+            .trim_start()
+            .chars()
+            .take(64)
+            .collect::<String>()
+            .to_ascii_lowercase();
+        if head.starts_with("<!doctype html") || head.starts_with("<html") {
+            Format::Html
+        } else {
+            Format::Text
+        }
+    }
+}
+
+/// Text as extracted, with what was detected about it (recorded in report.json).
+#[derive(Debug, Clone)]
+pub struct Extracted {
+    pub text: String,
+    pub format: Format,
+    pub encoding: &'static str,
+}
+
+/// Extracts the text of `bytes`, read from a file of format `format`.
+pub fn extract(bytes: &[u8], format: Format) -> Result<Extracted, String> {
+    match format {
+        Format::Text | Format::Markdown => {
+            let (text, encoding) = decode_text(bytes)?;
+            Ok(Extracted {
+                text,
+                format,
+                encoding,
+            })
+        }
+        Format::Html => {
+            let (raw, encoding) = decode_text(bytes)?;
+            Ok(Extracted {
+                text: html_text(&raw),
+                format,
+                encoding,
+            })
+        }
+        Format::Pdf => Ok(Extracted {
+            text: pdf_text(bytes)?,
+            format,
+            encoding: "pdf",
+        }),
+        Format::Docx => Ok(Extracted {
+            text: docx_text(bytes)?,
+            format,
+            encoding: "UTF-8",
+        }),
+    }
+}
+
+/// Decodes text bytes. UTF-8 (with or without BOM) and UTF-16 with a BOM are taken as they
+/// say; anything else must read as Windows-1252 (which covers Latin-1's printable range,
+/// as browsers do). Bytes that are neither (a NUL, a control byte, an unassigned
+/// Windows-1252 byte, or UTF-8 sequences mixed with stray bytes) are an error, not mojibake.
+pub fn decode_text(bytes: &[u8]) -> Result<(String, &'static str), String> {
+    if let Some((enc, bom)) = encoding_rs::Encoding::for_bom(bytes) {
+        let (text, malformed) = enc.decode_without_bom_handling(&bytes[bom..]);
+        if malformed {
+            return Err(format!("invalid {} text", enc.name()));
+        }
+        return Ok((text.into_owned(), enc.name()));
+    }
+    if let Some(at) = bytes.iter().position(|&b| b == 0) {
+        return Err(format!("binary file (NUL byte at offset {at})"));
+    }
+    let utf8_err = match std::str::from_utf8(bytes) {
+        Ok(s) => return Ok((s.to_string(), "UTF-8")),
+        Err(e) => e,
+    };
+    let bad_at = utf8_err.valid_up_to();
+    let invalid = |what: &str| {
+        Err(format!(
+            "invalid encoding: {what} (byte 0x{:02X} at offset {bad_at} is not UTF-8)",
+            bytes[bad_at]
+        ))
+    };
+    if has_utf8_multibyte(bytes) {
+        return invalid("UTF-8 mixed with other bytes");
+    }
+    if let Some(at) = bytes
+        .iter()
+        .position(|&b| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0c)) || b == 0x7f)
+    {
+        return Err(format!(
+            "binary file (control byte 0x{:02X} at offset {at})",
+            bytes[at]
+        ));
+    }
+    // Bytes Windows-1252 leaves unassigned: a file holding them is not in that encoding.
+    if let Some(at) = bytes
+        .iter()
+        .position(|&b| matches!(b, 0x81 | 0x8d | 0x8f | 0x90 | 0x9d))
+    {
+        return Err(format!(
+            "invalid encoding: byte 0x{:02X} at offset {at} is neither UTF-8 nor Windows-1252",
+            bytes[at]
+        ));
+    }
+    // Real Latin-script text is mostly ASCII; a file mostly of high bytes is something else.
+    let high = bytes.iter().filter(|&&b| b >= 0x80).count();
+    if high * 4 > bytes.len() {
+        return invalid("too many non-ASCII bytes for Windows-1252 text");
+    }
+    let (text, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(bytes);
+    Ok((text.into_owned(), "windows-1252"))
+}
+
+/// Whether `bytes` holds at least one well-formed multi-byte UTF-8 sequence.
+fn has_utf8_multibyte(bytes: &[u8]) -> bool {
+    let cont = |b: u8| (0x80..0xc0).contains(&b);
+    bytes.windows(2).enumerate().any(|(i, w)| match w[0] {
+        0xc2..=0xdf => cont(w[1]),
+        0xe0..=0xef => cont(w[1]) && bytes.get(i + 2).is_some_and(|&b| cont(b)),
+        0xf0..=0xf4 => {
+            cont(w[1])
+                && bytes.get(i + 2).is_some_and(|&b| cont(b))
+                && bytes.get(i + 3).is_some_and(|&b| cont(b))
+        }
+        _ => false,
+    })
+}
+
+/// Elements never part of the main text.
+const HTML_SKIP: &[&str] = &[
+    "script", "style", "noscript", "template", "svg", "nav", "aside", "form", "iframe", "button",
+    "select", "textarea", "menu", "dialog", "canvas", "object", "head",
+];
+/// Elements that end a paragraph.
+const HTML_BLOCKS: &[&str] = &[
+    "p",
+    "div",
+    "section",
+    "article",
+    "main",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "li",
+    "ul",
+    "ol",
+    "blockquote",
+    "pre",
+    "table",
+    "tr",
+    "dd",
+    "dt",
+    "dl",
+    "figcaption",
+    "header",
+    "footer",
+    "br",
+    "hr",
+    "title",
+    "address",
+];
+/// ARIA roles of page chrome.
+const HTML_SKIP_ROLES: &[&str] = &[
+    "navigation",
+    "banner",
+    "contentinfo",
+    "complementary",
+    "search",
+    "menu",
+    "menubar",
+    "dialog",
+];
+
+/// The main text of an HTML page: the `<article>` (or `<main>`) when there is one with
+/// text, else `<body>` without its page header and footer; navigation, scripts, styles,
+/// forms and asides are dropped, and block elements become paragraphs.
+pub fn html_text(html: &str) -> String {
+    let doc = scraper::Html::parse_document(html);
+    let pick = |sel: &str| {
+        let s = scraper::Selector::parse(sel).expect("static selector");
+        doc.select(&s)
+            .map(|e| {
+                let mut out = String::new();
+                walk_html(*e, &mut out, false);
+                out
+            })
+            .filter(|t| t.split_whitespace().count() >= 20)
+            .max_by_key(|t| t.len())
+    };
+    if let Some(t) = pick("article").or_else(|| pick("main, [role=main]")) {
+        return t;
+    }
+    let mut out = String::new();
+    walk_html(*doc.root_element(), &mut out, true);
+    out
+}
+
+fn walk_html(node: ego_tree::NodeRef<scraper::Node>, out: &mut String, page: bool) {
+    for child in node.children() {
+        match child.value() {
+            scraper::Node::Text(t) => out.push_str(t),
+            scraper::Node::Element(e) => {
+                let name = e.name();
+                let hidden = e.attr("hidden").is_some()
+                    || e.attr("aria-hidden") == Some("true")
+                    || e.attr("role").is_some_and(|r| HTML_SKIP_ROLES.contains(&r));
+                // A page's own header and footer are chrome; an article's header is its title.
+                if HTML_SKIP.contains(&name)
+                    || hidden
+                    || (page && matches!(name, "header" | "footer"))
+                {
+                    continue;
+                }
+                let block = HTML_BLOCKS.contains(&name);
+                if block {
+                    out.push_str("\n\n");
+                }
+                walk_html(child, out, page);
+                if block {
+                    out.push_str("\n\n");
+                } else if matches!(name, "td" | "th") {
+                    out.push(' ');
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The text layer of a PDF. A PDF with no text (a scan) is an error that says so.
+pub fn pdf_text(bytes: &[u8]) -> Result<String, String> {
+    if !bytes.starts_with(b"%PDF-") {
+        return Err("not a PDF (no %PDF- header)".into());
+    }
+    // pdf-extract panics on some malformed files; a bad PDF must cost only its own source.
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let got = std::panic::catch_unwind(|| pdf_extract::extract_text_from_mem(bytes));
+    std::panic::set_hook(hook);
+    let text = match got {
+        Ok(Ok(t)) => t,
+        Ok(Err(e)) => {
+            return Err(format!(
+                "unreadable PDF: {}",
+                crate::error::first_line(&e.to_string())
+            ))
+        }
+        Err(_) => return Err("unreadable PDF (the PDF parser gave up on it)".into()),
+    };
+    if text.trim().is_empty() {
+        return Err("PDF has no text layer (a scan? run OCR first)".into());
+    }
+    Ok(text)
+}
+
+/// The body text of a Word (.docx) file: `word/document.xml`, one paragraph per `<w:p>`.
+pub fn docx_text(bytes: &[u8]) -> Result<String, String> {
+    use quick_xml::events::Event;
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes))
+        .map_err(|e| format!("not a .docx (zip archive): {e}"))?;
+    let mut xml = String::new();
+    zip.by_name("word/document.xml")
+        .map_err(|_| "not a .docx (no word/document.xml inside)".to_string())?
+        .read_to_string(&mut xml)
+        .map_err(|e| format!("corrupt .docx: {e}"))?;
+    let mut reader = quick_xml::Reader::from_str(&xml);
+    let mut out = String::new();
+    let mut in_text = false;
+    loop {
+        let event = reader
+            .read_event()
+            .map_err(|e| format!("corrupt .docx XML: {e}"))?;
+        match event {
+            Event::Start(e) if e.local_name().as_ref() == b"t" => in_text = true,
+            Event::End(e) => match e.local_name().as_ref() {
+                b"t" => in_text = false,
+                b"p" => out.push_str("\n\n"),
+                _ => {}
+            },
+            Event::Empty(e) => match e.local_name().as_ref() {
+                b"tab" => out.push('\t'),
+                b"br" | b"cr" => out.push('\n'),
+                b"p" => out.push_str("\n\n"),
+                _ => {}
+            },
+            Event::Text(t) if in_text => {
+                out.push_str(&t.decode().map_err(|e| format!("corrupt .docx XML: {e}"))?)
+            }
+            Event::GeneralRef(r) if in_text => {
+                if let Ok(Some(c)) = r.resolve_char_ref() {
+                    out.push(c);
+                } else {
+                    let name = r.decode().map_err(|e| format!("corrupt .docx XML: {e}"))?;
+                    out.push_str(match name.as_ref() {
+                        "amp" => "&",
+                        "lt" => "<",
+                        "gt" => ">",
+                        "quot" => "\"",
+                        "apos" => "'",
+                        _ => "",
+                    });
+                }
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_utf8_utf16_and_windows_1252() {
+        assert_eq!(
+            decode_text("été".as_bytes()).unwrap(),
+            ("été".into(), "UTF-8")
+        );
+        assert_eq!(
+            decode_text(b"\xef\xbb\xbfcaf\xc3\xa9").unwrap(),
+            ("café".into(), "UTF-8")
+        );
+        let mut utf16 = vec![0xff, 0xfe];
+        utf16.extend("né".encode_utf16().flat_map(|u| u.to_le_bytes()));
+        assert_eq!(decode_text(&utf16).unwrap(), ("né".into(), "UTF-16LE"));
+        // Latin-1 and Windows-1252: é, the euro sign and typographic quotes.
+        assert_eq!(
+            decode_text(b"Le caf\xe9 co\xfbte 3 \x80, \x93dit-il\x94.").unwrap(),
+            ("Le café coûte 3 €, “dit-il”.".into(), "windows-1252")
+        );
+    }
+
+    #[test]
+    fn rejects_what_is_no_known_encoding() {
+        let e = decode_text(b"caf\xc3\xa9 puis caf\xe9").unwrap_err();
+        assert!(
+            e.contains("invalid encoding") && e.contains("offset 14"),
+            "{e}"
+        );
+        let e = decode_text(b"abc\x81def").unwrap_err();
+        assert!(e.contains("invalid encoding") && e.contains("0x81"), "{e}");
+        let e = decode_text(&[0xe9u8; 40]).unwrap_err();
+        assert!(e.contains("invalid encoding"), "{e}");
+        let e = decode_text(b"GIF89a\x01\x00\x00").unwrap_err();
+        assert!(e.contains("binary"), "{e}");
+    }
+
+    #[test]
+    fn html_keeps_the_article_and_drops_chrome() {
+        let html = r#"<!doctype html><html><head><title>T</title><style>p{}</style>
+            <script>var menu = "Accueil";</script></head><body>
+            <header><nav><a href="/">Accueil</a> <a href="/sport">Sport</a></nav></header>
+            <article><h1>Le tramway arrive</h1>
+            <p>Le conseil a voté le projet le 14 octobre, pour un coût de 412 millions d&#8217;euros.</p>
+            <p>Les travaux dureront trois ans &amp; commenceront au printemps, selon la métropole.</p>
+            <aside>Lire aussi : autre chose</aside></article>
+            <footer>© Journal — mentions légales</footer></body></html>"#;
+        let t = crate::source::normalize(&html_text(html));
+        assert_eq!(
+            t,
+            "Le tramway arrive\n\nLe conseil a voté le projet le 14 octobre, pour un coût de \
+             412 millions d’euros.\n\nLes travaux dureront trois ans & commenceront au \
+             printemps, selon la métropole."
+        );
+    }
+
+    #[test]
+    fn html_without_article_uses_body_minus_page_chrome() {
+        let html = "<html><body><header>Menu</header><p>Un.</p><div>Deux<br>Trois</div>\
+                    <footer>Pied</footer></body></html>";
+        assert_eq!(
+            crate::source::normalize(&html_text(html)),
+            "Un.\n\nDeux\n\nTrois"
+        );
+    }
+
+    #[test]
+    fn sniffs_formats() {
+        assert_eq!(Format::sniff(b"%PDF-1.4 ..."), Format::Pdf);
+        assert_eq!(Format::sniff(b"PK\x03\x04..."), Format::Docx);
+        assert_eq!(Format::sniff(b"\n <!DOCTYPE html><p>x"), Format::Html);
+        assert_eq!(Format::sniff(b"Bonjour"), Format::Text);
+    }
+
+    #[test]
+    fn bad_pdf_and_docx_are_errors_not_panics() {
+        let e = pdf_text(b"%PDF-1.4\ngarbage").unwrap_err();
+        assert!(e.contains("PDF"), "{e}");
+        let e = docx_text(b"PK\x03\x04garbage").unwrap_err();
+        assert!(e.contains("docx"), "{e}");
+    }
+}
