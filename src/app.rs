@@ -2,7 +2,7 @@
 //! which exit code the run earned.
 
 use crate::cli::{Cli, Command, ModelsAction};
-use crate::config::SummarizeConfig;
+use crate::config::{CompareConfig, SummarizeConfig};
 use crate::error::{Error, Result};
 use crate::model::engine::{select_device, CandleModel, LoadOptions};
 use crate::model::registry::{default_home, Registry, Resolved, Verified};
@@ -19,17 +19,10 @@ pub const EXIT_WRONG_LANGUAGE: u8 = 3;
 pub fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Summarize(args) => summarize(SummarizeConfig::from_args(args)?),
+        Command::Compare(args) => crate::compare::run(&CompareConfig::from_args(args)?),
         Command::Models { action } => models(action),
         Command::Bench(args) => bench(args),
     }
-}
-
-/// Peak resident memory of this process so far, from /proc (Linux), in bytes.
-pub fn peak_rss_bytes() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb * 1024)
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -77,7 +70,7 @@ fn bench(a: crate::cli::BenchArgs) -> Result<u8> {
             "generated_tokens": a.generate,
             "prompt_tokens_per_second": median(pp),
             "decode_tokens_per_second": median(tg),
-            "peak_rss_bytes": peak_rss_bytes(),
+            "peak_rss_bytes": crate::memory::peak_rss_bytes(),
             "model_file_bytes": model.info().file_size,
         })
     );
@@ -86,14 +79,14 @@ fn bench(a: crate::cli::BenchArgs) -> Result<u8> {
 
 /// Sets candle's CPU thread count. Read by rayon and candle when their pools start, which
 /// is after this point.
-fn set_threads(threads: Option<usize>) {
+pub(crate) fn set_threads(threads: Option<usize>) {
     if let Some(n) = threads {
         std::env::set_var("RAYON_NUM_THREADS", n.to_string());
     }
 }
 
 /// Loads a resolved model; a registry model must hash to its manifest's sha256.
-fn load_model(
+pub(crate) fn load_model(
     resolved: &Resolved,
     max_context: usize,
     force_cpu: bool,

@@ -22,6 +22,9 @@ pub struct Cli {
 pub enum Command {
     /// Summarize sources (text, Markdown, HTML, PDF, DOCX files or directories) and synthesize across them.
     Summarize(SummarizeArgs),
+    /// Run several models on the same sources and chunk plan; write their outputs side by
+    /// side (compare.md, compare.html) with speed, memory and quality figures.
+    Compare(CompareArgs),
     /// Measure prompt-processing and decoding speed, and peak memory (see scripts/bench.sh).
     Bench(BenchArgs),
     /// List, fetch, verify and locate models.
@@ -37,15 +40,38 @@ pub struct SummarizeArgs {
     /// patterns, or `-` for standard input. Text may be UTF-8, UTF-16 or Windows-1252.
     #[arg(required = true, value_name = "SOURCE")]
     pub sources: Vec<PathBuf>,
-    /// Refuse source files larger than this.
-    #[arg(long, value_name = "MB", default_value_t = crate::source::DEFAULT_MAX_FILE_MB)]
-    pub max_file_mb: u64,
     /// Output directory (created if needed).
     #[arg(short, long, value_name = "DIR")]
     pub out: PathBuf,
     /// Model: a manifest name (`bisum models list`) or a path to a .gguf file.
     #[arg(short, long, value_name = "NAME|PATH", env = "BISUM_MODEL", default_value = crate::model::registry::DEFAULT_MODEL)]
     pub model: String,
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// Files (.txt, .md, .html, .pdf, .docx), directories, glob patterns, or `-`.
+    #[arg(required = true, value_name = "SOURCE")]
+    pub sources: Vec<PathBuf>,
+    /// Output directory: one subfolder per model, plus compare.md, compare.html and
+    /// compare.json.
+    #[arg(short, long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// A model to compare (manifest name or .gguf path); give it once per model.
+    #[arg(short, long = "model", value_name = "NAME|PATH", required = true)]
+    pub models: Vec<String>,
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// Settings `summarize` and `compare` share.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Refuse source files larger than this.
+    #[arg(long, value_name = "MB", default_value_t = crate::source::DEFAULT_MAX_FILE_MB)]
+    pub max_file_mb: u64,
     /// CPU threads (default: all cores). More threads than cores makes candle much slower.
     #[arg(short = 't', long, value_name = "N")]
     pub threads: Option<usize>,

@@ -1,9 +1,10 @@
 //! Resolved settings for a run: flags checked and turned into what the library uses.
 
-use crate::cli::SummarizeArgs;
+use crate::cli::{CompareArgs, RunArgs, SummarizeArgs};
 use crate::error::{Error, Result};
 use crate::model::GenParams;
 use crate::pipeline::Settings;
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 #[derive(Debug, Clone)]
@@ -21,10 +22,37 @@ pub struct SummarizeConfig {
     pub engine: crate::model::weights::Engine,
     pub use_cache: bool,
     pub quiet: bool,
+    /// Chunk plans to use instead of the model's own, by source sha256 (set by `compare`).
+    pub chunk_plans: BTreeMap<String, Vec<(usize, usize)>>,
+}
+
+/// `compare`: the shared settings (with `out` the comparison's folder) and the models.
+#[derive(Debug, Clone)]
+pub struct CompareConfig {
+    pub base: SummarizeConfig,
+    pub models: Vec<String>,
+}
+
+impl CompareConfig {
+    pub fn from_args(a: CompareArgs) -> Result<Self> {
+        if a.models.is_empty() {
+            return Err(Error::Generation(
+                "invalid option: give --model at least once".into(),
+            ));
+        }
+        Ok(Self {
+            base: SummarizeConfig::build(a.sources, a.out, String::new(), a.run)?,
+            models: a.models,
+        })
+    }
 }
 
 impl SummarizeConfig {
     pub fn from_args(a: SummarizeArgs) -> Result<Self> {
+        Self::build(a.sources, a.out, a.model, a.run)
+    }
+
+    fn build(sources: Vec<PathBuf>, out: PathBuf, model: String, a: RunArgs) -> Result<Self> {
         let invalid = |what: &str| Error::Generation(format!("invalid option: {what}"));
         if a.temperature < 0.0 || !a.temperature.is_finite() {
             return Err(invalid("--temperature must be >= 0"));
@@ -51,10 +79,10 @@ impl SummarizeConfig {
             ..GenParams::default()
         };
         Ok(Self {
-            sources: a.sources,
+            sources,
             max_file_bytes: a.max_file_mb.saturating_mul(1_000_000),
-            out: a.out,
-            model: a.model,
+            out,
+            model,
             threads: a.threads,
             ctx: a.ctx,
             prompts_dir: a.prompts,
@@ -67,6 +95,7 @@ impl SummarizeConfig {
             engine: a.engine,
             use_cache: !a.no_cache,
             quiet: a.quiet,
+            chunk_plans: BTreeMap::new(),
         })
     }
 }

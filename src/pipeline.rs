@@ -111,6 +111,7 @@ pub struct Pipeline<'a> {
     observer: &'a mut dyn Observer,
     pub calls: Vec<CallRecord>,
     attempt: u8,
+    plans: BTreeMap<String, Vec<(usize, usize)>>,
 }
 
 /// What the checks found on one summary or synthesis.
@@ -141,6 +142,7 @@ impl<'a> Pipeline<'a> {
             observer,
             calls: Vec::new(),
             attempt: 1,
+            plans: BTreeMap::new(),
         }
     }
 
@@ -161,6 +163,24 @@ impl<'a> Pipeline<'a> {
     /// Does this conversation plus `max_new` generated tokens fit the context?
     fn fits(&self, messages: &[Message], max_new: usize) -> Result<bool> {
         Ok(self.model.prompt_tokens(messages)? + max_new + SLACK <= self.ctx())
+    }
+
+    /// Tokens a checked call's retry adds to its prompt: the longest of the reminders
+    /// `call_checked` may append. A prompt that fits only without them would fail on retry.
+    fn retry_headroom(&self, lang: Lang) -> Result<usize> {
+        let mut most = 0;
+        for r in ["reminder", "own_words", "cite"] {
+            let extra = self
+                .prompts
+                .render_only(&format!("{r}.{}.txt", lang.code()), context! {})?;
+            most = most.max(self.model.count_tokens(&format!("\n\n{extra}"))?);
+        }
+        Ok(most + 2)
+    }
+
+    /// `fits` for a call that `call_checked` may retry with a reminder appended.
+    fn fits_checked(&self, messages: &[Message], max_new: usize, lang: Lang) -> Result<bool> {
+        self.fits(messages, max_new + self.retry_headroom(lang)?)
     }
 
     fn call(
@@ -306,9 +326,9 @@ impl<'a> Pipeline<'a> {
         )
     }
 
-    /// Token-exact chunk plan for a source: the budget is what the larger of the two prompts
-    /// that read the text (direct summary, chunk notes) leaves free.
-    pub fn plan(&self, s: &Source, lang: Lang) -> Result<Vec<Chunk>> {
+    /// Tokens of source text one call may carry: what the larger of the two prompts that
+    /// read the text (direct summary, chunk notes) leaves free of the context.
+    pub fn budget(&self, s: &Source, lang: Lang) -> Result<usize> {
         // Prompts with an empty document; the notes one with its two-part wording so the
         // budget holds for any part number.
         let probe = |task: &str, ctx| -> Result<usize> {
@@ -324,7 +344,8 @@ impl<'a> Pipeline<'a> {
         let direct = probe(
             "summary_direct",
             context! { text => "", words => self.settings.summary_words },
-        )? + self.settings.summary_tokens;
+        )? + self.settings.summary_tokens
+            + self.retry_headroom(lang)?;
         let reserved = notes.max(direct) + SLACK;
         if reserved + 64 > self.ctx() {
             return Err(Error::ContextOverflow {
@@ -337,13 +358,45 @@ impl<'a> Pipeline<'a> {
                 hint: "raise --ctx".into(),
             });
         }
-        let budget = self.ctx() - reserved;
-        chunk::chunk(
-            &s.text,
-            &Counter(&*self.model),
-            budget,
-            self.settings.overlap_tokens,
-        )
+        Ok(self.ctx() - reserved)
+    }
+
+    /// Token-exact chunk plan for a source: the plan given with `set_plans` (checked to fit
+    /// this model), else this model's own.
+    pub fn plan(&self, s: &Source, lang: Lang) -> Result<Vec<Chunk>> {
+        let budget = self.budget(s, lang)?;
+        let Some(ranges) = self.plans.get(&s.sha256) else {
+            return chunk::chunk(
+                &s.text,
+                &Counter(&*self.model),
+                budget,
+                self.settings.overlap_tokens,
+            );
+        };
+        ranges
+            .iter()
+            .map(|&(start, end)| {
+                let tokens = self.model.count_tokens(&s.text[start..end])?;
+                if tokens > budget {
+                    return Err(Error::ContextOverflow {
+                        what: format!(
+                            "{}: chunk {start}..{end} of the shared plan",
+                            crate::source::label(&s.path).display()
+                        ),
+                        needed: tokens,
+                        available: budget,
+                        hint: "raise --ctx".into(),
+                    });
+                }
+                Ok(Chunk { start, end, tokens })
+            })
+            .collect()
+    }
+
+    /// Chunk plans to use instead of this model's own, by source sha256, as byte ranges:
+    /// `bisum compare` gives every model the same plan.
+    pub fn set_plans(&mut self, plans: BTreeMap<String, Vec<(usize, usize)>>) {
+        self.plans = plans;
     }
 
     /// One summary in the source's language, written from the text itself when it fits one
@@ -442,9 +495,10 @@ impl<'a> Pipeline<'a> {
             let joined = notes.join("\n");
             let fits_all = Lang::BOTH.iter().try_fold(true, |acc, &l| {
                 Ok::<_, Error>(
-                    acc && self.fits(
+                    acc && self.fits_checked(
                         &self.summary_prompt(l, &joined)?,
                         self.settings.summary_tokens,
+                        l,
                     )?,
                 )
             })?;
@@ -534,7 +588,7 @@ impl<'a> Pipeline<'a> {
         let mut round = 0;
         loop {
             let m = self.synthesis_prompt(task, lang, &items)?;
-            if self.fits(&m, max_new)? {
+            if self.fits_checked(&m, max_new, lang)? {
                 let ids: Vec<String> = sources.iter().map(|(s, _)| s.id.clone()).collect();
                 return self.call_checked("synthesis", None, lang, m, max_new, None, &ids);
             }

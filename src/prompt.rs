@@ -42,6 +42,8 @@ pub const BUILTIN: &[(&str, &str)] = builtin![
     "output/summary.en.md",
     "output/synthesis.fr.md",
     "output/synthesis.en.md",
+    "output/compare.md",
+    "output/compare.html",
 ];
 
 #[derive(Debug, Clone)]

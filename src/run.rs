@@ -26,6 +26,7 @@ pub struct RunOutcome {
 }
 
 /// Sources as read: the readable ones, and one entry per failure.
+#[derive(Debug, Clone)]
 pub struct ReadSources {
     pub sources: Vec<Source>,
     pub failed: Vec<SourceEntry>,
@@ -104,6 +105,7 @@ pub fn summarize(
     let mut summaries: Vec<SummaryEntry> = Vec::new();
     let mut done: Vec<(&Source, SourceResult)> = Vec::new();
     let mut pipe = Pipeline::new(model, &prompts, cfg.settings.clone(), cache, observer);
+    pipe.set_plans(cfg.chunk_plans.clone());
 
     let report = |entries: &[SourceEntry],
                   failed: &[SourceEntry],

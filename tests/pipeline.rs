@@ -104,6 +104,7 @@ fn config(sources: &[&Path], out: &Path, ctx: usize) -> SummarizeConfig {
         engine: Default::default(),
         use_cache: false,
         quiet: true,
+        chunk_plans: Default::default(),
     }
 }
 

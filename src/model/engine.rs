@@ -30,7 +30,8 @@ pub const PROMPT_BATCH: usize = 512;
 pub struct CandleModel {
     info: ModelInfo,
     family: Family,
-    weights: Weights,
+    /// `None` for a model opened to plan chunks only (tokenizer and template, no weights).
+    weights: Option<Weights>,
     tokenizer: Tokenizer,
     template: ChatTemplate,
     stop_ids: Vec<u32>,
@@ -77,6 +78,17 @@ pub fn device_name(d: &Device) -> String {
 
 impl CandleModel {
     pub fn load(path: &Path, opts: LoadOptions) -> Result<Self> {
+        Self::open(path, opts, true)
+    }
+
+    /// Opens a model's tokenizer and chat template without its weights: enough to count
+    /// tokens and plan chunks (`bisum compare` plans once for all its models), not to
+    /// generate. The file is not hashed.
+    pub fn load_tokenizer_only(path: &Path, opts: LoadOptions) -> Result<Self> {
+        Self::open(path, opts, false)
+    }
+
+    fn open(path: &Path, opts: LoadOptions, with_weights: bool) -> Result<Self> {
         let gguf = GgufFile::open(path)?;
         let arch = gguf.architecture()?;
         let family = Family::from_arch(path, &arch)?;
@@ -125,19 +137,24 @@ impl CandleModel {
         let file_size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
         let sha256 = match opts.sha256 {
             Some(s) => s,
+            None if !with_weights => String::new(),
             None => crate::hash::sha256_file(path).map_err(|e| Error::Io {
                 path: path.to_path_buf(),
                 source: e,
             })?,
         };
-        let weights = Weights::load(
-            family,
-            opts.engine,
-            gguf.content,
-            path,
-            &opts.device,
-            context_length,
-        )?;
+        let weights = if with_weights {
+            Some(Weights::load(
+                family,
+                opts.engine,
+                gguf.content,
+                path,
+                &opts.device,
+                context_length,
+            )?)
+        } else {
+            None
+        };
         let info = ModelInfo {
             name: opts.name.to_string(),
             path: path.display().to_string(),
@@ -240,12 +257,15 @@ impl CandleModel {
         };
         let mut sampler = LogitsProcessor::from_sampling(params.seed, sampling);
 
+        let weights = self.weights.as_mut().ok_or_else(|| {
+            Error::Generation("model opened for planning only (no weights loaded)".into())
+        })?;
         let t0 = Instant::now();
-        self.weights.clear();
+        weights.clear();
         let mut logits = None;
         for (i, piece) in prompt.chunks(self.prompt_batch).enumerate() {
             let pos = i * self.prompt_batch;
-            logits = Some(self.weights.forward(piece, pos, &self.device).map_err(g)?);
+            logits = Some(weights.forward(piece, pos, &self.device).map_err(g)?);
         }
         let mut logits = logits.expect("non-empty prompt");
         let prompt_secs = t0.elapsed().as_secs_f64();
@@ -282,10 +302,7 @@ impl CandleModel {
                 break;
             }
             let pos = prompt.len() + out.len() - 1;
-            logits = self
-                .weights
-                .forward(&[next], pos, &self.device)
-                .map_err(g)?;
+            logits = weights.forward(&[next], pos, &self.device).map_err(g)?;
         }
         Ok((out, stop, prompt_secs, t1.elapsed().as_secs_f64()))
     }

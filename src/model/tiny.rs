@@ -48,6 +48,16 @@ impl Rng {
 /// Writes the tiny model to `path`. `chat_template` goes into the metadata when given;
 /// without it bisum falls back to `prompts/templates/chatml.jinja`.
 pub fn write(path: &Path, chat_template: Option<&str>) -> candle_core::Result<()> {
+    write_seeded(path, chat_template, 0x5eed_b15)
+}
+
+/// `write` with other random weights: another model of the same shape, for tests that
+/// need two models whose outputs differ.
+pub fn write_seeded(
+    path: &Path,
+    chat_template: Option<&str>,
+    seed: u64,
+) -> candle_core::Result<()> {
     let mut tokens: Vec<String> = byte_chars().into_iter().map(|c| c.to_string()).collect();
     let merges = ["t h", "e s", "Ġ l", "e n"];
     for m in merges {
@@ -107,7 +117,7 @@ pub fn write(path: &Path, chat_template: Option<&str>) -> candle_core::Result<()
     }
 
     let dev = Device::Cpu;
-    let mut rng = Rng(0x5eed_b15u64);
+    let mut rng = Rng(seed.max(1));
     let head_dim = HIDDEN / HEADS;
     let kv = KV_HEADS * head_dim;
     let q8 = |data: Vec<f32>, rows: usize, cols: usize| -> candle_core::Result<QTensor> {

@@ -1,0 +1,16 @@
+//! Peak resident memory of this process (Linux /proc), for reports and benchmarks.
+
+/// Peak resident memory so far (VmHWM), in bytes.
+pub fn peak_rss_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+/// Resets the peak to the current resident size (Linux 4.0+), so the next reading covers
+/// only what runs from now on: `compare` measures each model this way in one process.
+/// Returns false where the kernel does not allow it.
+pub fn reset_peak_rss() -> bool {
+    std::fs::write("/proc/self/clear_refs", b"5").is_ok()
+}
