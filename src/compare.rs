@@ -393,6 +393,9 @@ pub fn run(cfg: &CompareConfig) -> Result<u8> {
             r.name,
             model_cfg.out.display()
         ));
+        // The previous model is dropped; hand its pages back before the peak restarts from
+        // the current size, or they would count against this one.
+        crate::memory::trim();
         let reset = crate::memory::reset_peak_rss();
         let t0 = Instant::now();
         let done = load_model(r, model_cfg.ctx, model_cfg.force_cpu, model_cfg.engine).and_then(
@@ -501,6 +504,15 @@ pub fn build(
                 }
                 if !check.uncited.is_empty() {
                     notes.push(format!("uncited: {}", check.uncited.join(", ")));
+                }
+                let missed: Vec<String> = check
+                    .disagreements
+                    .iter()
+                    .filter(|d| !d.ok)
+                    .map(|d| d.versions.join(" vs "))
+                    .collect();
+                if !missed.is_empty() {
+                    notes.push(format!("disagreement not reported: {}", missed.join("; ")));
                 }
                 (Some(t.to_string()), notes)
             }

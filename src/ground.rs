@@ -2,6 +2,7 @@
 //! the sources it cites, across French and English forms ("8 janvier 2026" = "January 8,
 //! 2026", "12 milliards d'euros" = "EUR 12 bn", "1 000,5" = "1,000.5").
 
+use crate::lang::Lang;
 use serde::Serialize;
 use std::collections::BTreeSet;
 
@@ -17,7 +18,10 @@ pub struct Fact {
 /// What the grounding check found in one output.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Grounding {
+    /// Items checked: numbers, dates, amounts, percentages and names.
     pub facts: usize,
+    /// Of which names.
+    pub names: usize,
     pub supported: usize,
     /// supported / facts (1.0 when there is nothing to check).
     pub ratio: f64,
@@ -355,30 +359,224 @@ fn support_keys(source_facts: &[Fact]) -> BTreeSet<String> {
     keys
 }
 
-/// Checks `output` against sources. Each line (or sentence) is checked against the sources it
-/// cites as [S#]; a line citing none is checked against all of them. `sources` pairs an id
-/// with its text.
-pub fn check(output: &str, sources: &[(&str, &str)]) -> Grounding {
-    let per_source: Vec<(&str, BTreeSet<String>)> = sources
+/// Function words, weekdays and nationality adjectives: capitalized at the start of a
+/// clause or by English spelling rules, but not names.
+const NOT_NAMES: &[&str] = &[
+    "le",
+    "la",
+    "les",
+    "l",
+    "un",
+    "une",
+    "des",
+    "du",
+    "de",
+    "d",
+    "et",
+    "ou",
+    "mais",
+    "en",
+    "dans",
+    "pour",
+    "par",
+    "sur",
+    "avec",
+    "selon",
+    "ce",
+    "cette",
+    "ces",
+    "il",
+    "elle",
+    "ils",
+    "elles",
+    "on",
+    "nous",
+    "son",
+    "sa",
+    "ses",
+    "leur",
+    "leurs",
+    "au",
+    "aux",
+    "a",
+    "à",
+    "the",
+    "an",
+    "and",
+    "or",
+    "but",
+    "in",
+    "on",
+    "for",
+    "by",
+    "with",
+    "according",
+    "this",
+    "that",
+    "these",
+    "those",
+    "it",
+    "its",
+    "he",
+    "she",
+    "they",
+    "we",
+    "their",
+    "his",
+    "her",
+    "of",
+    "to",
+    "as",
+    "at",
+    "from",
+    "while",
+    "however",
+    "also",
+    "both",
+    "all",
+    "each",
+    "some",
+    "most",
+    "many",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "lundi",
+    "mardi",
+    "mercredi",
+    "jeudi",
+    "vendredi",
+    "samedi",
+    "dimanche",
+    "french",
+    "english",
+    "european",
+    "american",
+    "british",
+    "german",
+    "chinese",
+    "dutch",
+    "italian",
+    "spanish",
+    "russian",
+    "ukrainian",
+    "japanese",
+    "indian",
+    "israeli",
+    "canadian",
+    "belgian",
+    "swiss",
+    "sources",
+    "source",
+    "synthèse",
+    "synthesis",
+    "points",
+    "communs",
+    "divergences",
+    "apports",
+    "propres",
+    "common",
+    "ground",
+    "disagreements",
+    "specific",
+    "contributions",
+];
+
+/// Lowercase without accents: names are compared by spelling, not by typography.
+fn fold(s: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    s.nfd()
+        .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
+        .collect::<String>()
+        .to_lowercase()
+}
+
+/// A name in an output: as written, and whether its spelling is the same in every
+/// language (an acronym or a brand such as ASML, OpenAI, A400M) rather than a capitalized
+/// word that a translation may change (Ministry ↔ ministère).
+#[derive(Debug, Clone, PartialEq)]
+struct Name {
+    raw: String,
+    any_language: bool,
+}
+
+/// The proper names of one sentence: capitalized words that do not start it (nor follow a
+/// colon), are not function words, months, weekdays or nationality adjectives.
+fn names(sentence: &str) -> Vec<Name> {
+    let body = sentence
+        .trim_start()
+        .trim_start_matches(['#', '-', '*', '>', ' '])
+        .trim_start();
+    let mut out: Vec<Name> = Vec::new();
+    let mut prev = "";
+    for (i, word) in body.split_whitespace().enumerate() {
+        let after_colon = prev.ends_with(':') || prev == ":" || prev.ends_with('«');
+        prev = word;
+        if i == 0 || after_colon {
+            continue;
+        }
+        let w = word.trim_matches(|c: char| !c.is_alphanumeric());
+        let w = ["d'", "l'", "d’", "l’", "qu'", "qu’", "n'", "s'"]
+            .iter()
+            .find_map(|p| w.strip_prefix(p))
+            .unwrap_or(w);
+        let Some(first) = w.chars().next() else {
+            continue;
+        };
+        if !first.is_uppercase() || w.chars().count() < 2 {
+            continue;
+        }
+        let folded = fold(w);
+        if NOT_NAMES.contains(&folded.as_str()) || month(w).is_some() {
+            continue;
+        }
+        let any_language = w
+            .chars()
+            .skip(1)
+            .any(|c| c.is_uppercase() || c.is_ascii_digit());
+        if !out.iter().any(|n| n.raw == w) {
+            out.push(Name {
+                raw: w.to_string(),
+                any_language,
+            });
+        }
+    }
+    out
+}
+
+/// The folded words of a text, for name lookups.
+fn words(text: &str) -> BTreeSet<String> {
+    fold(text)
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// Checks `output`, written in `lang`, against sources (id, text, language). Each line (or
+/// sentence) is checked against the sources it cites as [S#]; a line citing none against
+/// all of them. Numbers, dates, amounts and percentages are compared by value across
+/// languages. Names are compared by spelling (case and accents aside): acronyms and brands
+/// against every cited source, other capitalized words only against cited sources in the
+/// output's language, since a translation may rightly change them.
+pub fn check(output: &str, lang: Lang, sources: &[(&str, &str, Lang)]) -> Grounding {
+    let per_source: Vec<(&str, BTreeSet<String>, BTreeSet<String>, Lang)> = sources
         .iter()
-        .map(|(id, text)| (*id, support_keys(&facts(text))))
-        .collect();
-    let all: BTreeSet<String> = per_source
-        .iter()
-        .flat_map(|(_, k)| k.iter().cloned())
+        .map(|(id, text, l)| (*id, support_keys(&facts(text)), words(text), *l))
         .collect();
     let (mut n, mut ok, mut unsupported) = (0, 0, Vec::new());
+    let mut names_checked = 0;
     for sentence in output.split(['\n']).flat_map(|l| l.split(". ")) {
         let cited = crate::pipeline::citations(sentence);
-        let keys: BTreeSet<String> = if cited.is_empty() {
-            all.clone()
-        } else {
-            per_source
-                .iter()
-                .filter(|(id, _)| cited.iter().any(|c| c == id))
-                .flat_map(|(_, k)| k.iter().cloned())
-                .collect()
-        };
+        let looked: Vec<&(&str, BTreeSet<String>, BTreeSet<String>, Lang)> = per_source
+            .iter()
+            .filter(|(id, ..)| cited.is_empty() || cited.iter().any(|c| c == id))
+            .collect();
+        let keys: BTreeSet<&String> = looked.iter().flat_map(|(_, k, ..)| k.iter()).collect();
         let stripped = sentence.replace(|c: char| c == '[' || c == ']', " ");
         let stripped: String = stripped
             .split_whitespace()
@@ -395,10 +593,33 @@ pub fn check(output: &str, sources: &[(&str, &str)]) -> Grounding {
                 unsupported.push(f.raw);
             }
         }
+        for name in names(&stripped) {
+            let pool: Vec<&BTreeSet<String>> = looked
+                .iter()
+                .filter(|(.., l)| name.any_language || *l == lang)
+                .map(|(_, _, w, _)| w)
+                .collect();
+            if pool.is_empty() {
+                continue;
+            }
+            names_checked += 1;
+            n += 1;
+            let parts: Vec<String> = fold(&name.raw)
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|p| !p.is_empty())
+                .map(str::to_string)
+                .collect();
+            if pool.iter().any(|w| parts.iter().all(|p| w.contains(p))) {
+                ok += 1;
+            } else if !unsupported.contains(&name.raw) {
+                unsupported.push(name.raw);
+            }
+        }
     }
     Grounding {
         facts: n,
         supported: ok,
+        names: names_checked,
         ratio: if n == 0 {
             1.0
         } else {
@@ -467,7 +688,7 @@ mod tests {
             "January 2026,",
         ] {
             facts(odd);
-            check(odd, &[("S1", odd)]);
+            check(odd, Lang::Fr, &[("S1", odd, Lang::En)]);
         }
         // Every token shape of the examples goes through without panicking.
         let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
@@ -481,7 +702,8 @@ mod tests {
         let s1 = "Le ministère a notifié l'accord le 16 décembre 2025.";
         let s2 =
             "The deal was announced on January 8, 2026; Mistral is valued at 12 billion euros.";
-        let sources = [("S1", s1), ("S2", s2)];
+        let sources = [("S1", s1, Lang::Fr), ("S2", s2, Lang::En)];
+        let check = |out: &str, s: &[(&str, &str, Lang)]| check(out, Lang::Fr, s);
         let g = check("L'accord a été annoncé le 8 janvier 2026 [S2]. Mistral vaut 12 milliards d'euros [S2].", &sources);
         assert_eq!((g.facts, g.supported), (2, 2), "{g:?}");
         // Right date, wrong source.
@@ -493,5 +715,48 @@ mod tests {
         assert_eq!(g.unsupported, ["14 milliards d'euros"]);
         // Nothing to check is fully grounded.
         assert_eq!(check("Rien à vérifier ici.", &sources).ratio, 1.0);
+    }
+
+    #[test]
+    fn names_are_checked_by_spelling_and_translations_are_spared() {
+        let fr = "Le ministère des Armées a signé avec Mistral AI, selon Sébastien Lecornu.";
+        let en = "Mistral AI, backed by ASML, signed with the Ministry of the Armed Forces.";
+        let sources = [("S1", fr, Lang::Fr), ("S2", en, Lang::En)];
+        // French output from the French source: names by spelling, accents aside.
+        let g = check(
+            "Selon le texte, Sebastien Lecornu a signé avec Mistral AI [S1].",
+            Lang::Fr,
+            &sources,
+        );
+        assert_eq!((g.names, g.unsupported.len()), (4, 0), "{g:?}");
+        // An invented person is flagged.
+        let g = check(
+            "Le contrat est signé par Florence Parly [S1].",
+            Lang::Fr,
+            &sources,
+        );
+        assert_eq!(g.unsupported, ["Florence", "Parly"]);
+        // English output from the French source: the translated "Ministry" and "Armed
+        // Forces" are not checked, an acronym the source does not have is.
+        let g = check(
+            "The deal binds the Ministry of the Armed Forces and ASML [S1].",
+            Lang::En,
+            &sources,
+        );
+        assert_eq!(g.unsupported, ["ASML"]);
+        assert_eq!(g.names, 1);
+        let g = check(
+            "The deal binds the Ministry of the Armed Forces and ASML [S2].",
+            Lang::En,
+            &sources,
+        );
+        assert_eq!((g.names, g.unsupported.len()), (4, 0), "{g:?}");
+        // Sentence starts, months and weekdays are not names.
+        let g = check(
+            "Jeudi, le texte parle de Janvier. En bref, Mistral AI [S1].",
+            Lang::Fr,
+            &sources,
+        );
+        assert_eq!(g.unsupported, Vec::<String>::new());
     }
 }

@@ -8,6 +8,7 @@ pub mod chunk;
 pub mod cli;
 pub mod compare;
 pub mod config;
+pub mod disagree;
 pub mod error;
 pub mod ground;
 pub mod hash;

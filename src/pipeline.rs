@@ -4,6 +4,7 @@
 use crate::cache::CallCache;
 use crate::check::{self, LanguageCheck};
 use crate::chunk::{self, Chunk, TokenCount};
+use crate::disagree::{self, Disagreement};
 use crate::error::{Error, Result};
 use crate::lang::Lang;
 use crate::model::{GenParams, Generate, Generation, Message, StopReason};
@@ -124,6 +125,10 @@ pub struct OutputCheck {
     /// Sources a synthesis should cite and does not.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub uncited: Vec<String>,
+    /// For a synthesis: each disagreement found between the sources, and whether the text
+    /// states it with the right sources.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub disagreements: Vec<crate::disagree::DisagreementCheck>,
 }
 
 impl<'a> Pipeline<'a> {
@@ -169,7 +174,7 @@ impl<'a> Pipeline<'a> {
     /// `call_checked` may append. A prompt that fits only without them would fail on retry.
     fn retry_headroom(&self, lang: Lang) -> Result<usize> {
         let mut most = 0;
-        for r in ["reminder", "own_words", "cite"] {
+        for r in ["reminder", "own_words", "cite", "disagree"] {
             let extra = self
                 .prompts
                 .render_only(&format!("{r}.{}.txt", lang.code()), context! {})?;
@@ -263,6 +268,7 @@ impl<'a> Pipeline<'a> {
         max_new: usize,
         source_text: Option<&str>,
         must_cite: &[String],
+        must_state: &[Disagreement],
     ) -> Result<(String, OutputCheck)> {
         let judge = |text: &str| {
             let cited = citations(text);
@@ -274,20 +280,25 @@ impl<'a> Pipeline<'a> {
                     .filter(|id| !cited.contains(id))
                     .cloned()
                     .collect(),
+                disagreements: disagree::verify(text, lang, must_state),
             }
         };
+        let unstated = |c: &OutputCheck| c.disagreements.iter().filter(|d| !d.ok).count();
         let copied = |c: &OutputCheck| c.copy_ratio.is_some_and(|r| r > check::COPY_LIMIT);
         let text = self.call(kind, source_id, lang, None, messages.clone(), max_new)?;
         let first = judge(&text);
-        if first.language.ok && !copied(&first) && first.uncited.is_empty() {
+        if first.language.ok && !copied(&first) && first.uncited.is_empty() && unstated(&first) == 0
+        {
             return Ok((text, first));
         }
         let reminder = if !first.language.ok {
             "reminder"
         } else if copied(&first) {
             "own_words"
-        } else {
+        } else if !first.uncited.is_empty() {
             "cite"
+        } else {
+            "disagree"
         };
         let extra = self
             .prompts
@@ -302,7 +313,14 @@ impl<'a> Pipeline<'a> {
         let mut second = judge(&again);
         second.language.retried = true;
         // Right language first, then the less copied, then the one citing more sources.
-        let rank = |c: &OutputCheck| (c.language.ok, !copied(c), usize::MAX - c.uncited.len());
+        let rank = |c: &OutputCheck| {
+            (
+                c.language.ok,
+                !copied(c),
+                usize::MAX - c.uncited.len(),
+                usize::MAX - unstated(c),
+            )
+        };
         if rank(&second) >= rank(&first) {
             Ok((again, second))
         } else {
@@ -415,7 +433,16 @@ impl<'a> Pipeline<'a> {
                 context! { text => s.text, words => self.settings.summary_words },
             )?;
             (
-                self.call_checked("summary", Some(&s.id), lang, m, max, Some(&s.text), &[])?,
+                self.call_checked(
+                    "summary",
+                    Some(&s.id),
+                    lang,
+                    m,
+                    max,
+                    Some(&s.text),
+                    &[],
+                    &[],
+                )?,
                 None,
             )
         } else {
@@ -434,7 +461,16 @@ impl<'a> Pipeline<'a> {
             let notes = self.condense_notes(s, lang, notes)?;
             let m = self.summary_prompt(lang, &notes)?;
             (
-                self.call_checked("summary", Some(&s.id), lang, m, max, Some(&s.text), &[])?,
+                self.call_checked(
+                    "summary",
+                    Some(&s.id),
+                    lang,
+                    m,
+                    max,
+                    Some(&s.text),
+                    &[],
+                    &[],
+                )?,
                 Some(notes),
             )
         };
@@ -447,8 +483,16 @@ impl<'a> Pipeline<'a> {
             other,
             context! { summary => first.0, words => self.settings.summary_words },
         )?;
-        let second =
-            self.call_checked("summary", Some(&s.id), other, m, max, Some(&s.text), &[])?;
+        let second = self.call_checked(
+            "summary",
+            Some(&s.id),
+            other,
+            m,
+            max,
+            Some(&s.text),
+            &[],
+            &[],
+        )?;
         let mut summaries = BTreeMap::new();
         let mut checks = BTreeMap::new();
         for (l, (text, check)) in [(lang, first), (other, second)] {
@@ -560,11 +604,46 @@ impl<'a> Pipeline<'a> {
         Ok(groups)
     }
 
-    fn synthesis_prompt(&self, task: &str, lang: Lang, items: &[Item]) -> Result<Vec<Message>> {
-        let user = self
-            .prompts
-            .task(task, lang, context! { sources => items })?;
+    fn synthesis_prompt(
+        &self,
+        task: &str,
+        lang: Lang,
+        items: &[Item],
+        found: &[Disagreement],
+        with_context: bool,
+    ) -> Result<Vec<Message>> {
+        let disagreements: Vec<minijinja::Value> = found
+            .iter()
+            .map(|d| {
+                let versions: Vec<minijinja::Value> = d
+                    .versions
+                    .iter()
+                    .map(|v| {
+                        let excerpt = if with_context { v.context.as_str() } else { "" };
+                        context! { value => disagree::display(&v.key, lang), sources => v.sources, context => excerpt }
+                    })
+                    .collect();
+                context! { kind => d.kind, versions => versions }
+            })
+            .collect();
+        let user = self.prompts.task(
+            task,
+            lang,
+            context! { sources => items, disagreements => disagreements },
+        )?;
         self.messages(lang, user)
+    }
+
+    /// Disagreements between the sources themselves (not their summaries, which may have
+    /// dropped the figure), found by code for the synthesis to state.
+    pub fn disagreements(&self, sources: &[(&Source, &SourceResult)]) -> Result<Vec<Disagreement>> {
+        let concepts =
+            disagree::Concepts::parse(&self.prompts.render("concepts.txt", context! {})?);
+        let texts: Vec<(&str, &str)> = sources
+            .iter()
+            .map(|(s, _)| (s.id.as_str(), s.text.as_str()))
+            .collect();
+        Ok(disagree::find(&texts, &concepts))
     }
 
     /// The cross-source synthesis in one language, from the sources' summaries in that
@@ -584,18 +663,32 @@ impl<'a> Pipeline<'a> {
             })
             .collect();
         let max_new = self.settings.synthesis_tokens;
+        let found = self.disagreements(sources)?;
         let mut task = "synthesis";
         let mut round = 0;
         loop {
-            let m = self.synthesis_prompt(task, lang, &items)?;
-            if self.fits_checked(&m, max_new, lang)? {
-                let ids: Vec<String> = sources.iter().map(|(s, _)| s.id.clone()).collect();
-                return self.call_checked("synthesis", None, lang, m, max_new, None, &ids);
+            // The disagreements found by code go into the final prompt, with their context
+            // sentences when there is room, bare when not, left out (but still checked) as a
+            // last resort before splitting the synthesis.
+            let mut fitting = None;
+            for (listed, with_context) in
+                [(&found[..], true), (&found[..], false), (&[][..], false)]
+            {
+                let m = self.synthesis_prompt(task, lang, &items, listed, with_context)?;
+                if self.fits_checked(&m, max_new, lang)? {
+                    fitting = Some(m);
+                    break;
+                }
             }
+            if let Some(m) = fitting {
+                let ids: Vec<String> = sources.iter().map(|(s, _)| s.id.clone()).collect();
+                return self.call_checked("synthesis", None, lang, m, max_new, None, &ids, &found);
+            }
+            let m = self.synthesis_prompt(task, lang, &items, &[], false)?;
             round += 1;
             let t = task;
             let groups = self.group(&items, |this, batch| {
-                this.fits(&this.synthesis_prompt(t, lang, batch)?, max_new)
+                this.fits(&this.synthesis_prompt(t, lang, batch, &[], false)?, max_new)
             })?;
             if groups.iter().all(|g| g.len() < 2) {
                 return Err(Error::ContextOverflow {
@@ -615,7 +708,7 @@ impl<'a> Pipeline<'a> {
                     next.push(g[0].clone());
                     continue;
                 }
-                let m = self.synthesis_prompt(task, lang, g)?;
+                let m = self.synthesis_prompt(task, lang, g, &[], false)?;
                 let text = self.call(
                     "synthesis_part",
                     None,

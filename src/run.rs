@@ -156,8 +156,11 @@ pub fn summarize(
                     let file = format!("{}.{}.md", s.stem, lang.code());
                     let text = r.summaries[&lang].clone();
                     let check = r.checks[&lang].clone();
-                    let grounding =
-                        crate::ground::check(&text, &[(s.id.as_str(), s.text.as_str())]);
+                    let grounding = crate::ground::check(
+                        &text,
+                        lang,
+                        &[(s.id.as_str(), s.text.as_str(), r.lang)],
+                    );
                     let md = prompts.render(
                         &format!("output/summary.{}.md", lang.code()),
                         context! {
@@ -247,11 +250,11 @@ pub fn summarize(
                 .iter()
                 .map(|f| context! { path => f.path, error => f.error })
                 .collect();
-            let texts: Vec<(&str, &str)> = pairs
+            let texts: Vec<(&str, &str, Lang)> = pairs
                 .iter()
-                .map(|(s, _)| (s.id.as_str(), s.text.as_str()))
+                .map(|(s, r)| (s.id.as_str(), s.text.as_str(), r.lang))
                 .collect();
-            let grounding = crate::ground::check(&text, &texts);
+            let grounding = crate::ground::check(&text, lang, &texts);
             let md = prompts.render(
                 &format!("output/synthesis.{}.md", lang.code()),
                 context! {

@@ -290,3 +290,68 @@ fn a_context_too_small_for_the_prompts_fails_that_source_clearly() {
         "{err}"
     );
 }
+
+#[test]
+fn disagreements_between_sources_reach_the_prompt_and_the_synthesis_is_checked_for_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let s1 = dir.path().join("a.txt");
+    let s2 = dir.path().join("b.txt");
+    std::fs::write(&s1, "Le ministère a notifié l'accord-cadre le 16 décembre 2025. Il porte sur des modèles de langue pour les armées.").unwrap();
+    std::fs::write(&s2, "The ministry announced the framework agreement on January 8, 2026. It covers language models for the armed forces.").unwrap();
+    let cfg = config(&[&s1, &s2], out.path(), 4096);
+    let mut model = Scripted::new(4096);
+    // The French synthesis states both versions with their sources; the double's English
+    // synthesis states neither.
+    model.synthesis_answer = "L'accord porte sur des modèles de langue [S1][S2]. Il a été notifié le 16 décembre 2025 [S1] mais annoncé le 8 janvier 2026 [S2].".into();
+    let read = bisum::run::read_sources(&cfg.sources, cfg.max_file_bytes);
+    let outcome = bisum::run::summarize(&cfg, read, &mut model, &mut Silent, &|_| {}).unwrap();
+
+    // Found by code in the sources, and given to the model in each language's own forms.
+    let prompt_fr = model
+        .seen
+        .iter()
+        .map(|(_, u)| u)
+        .find(|u| u.contains("## Divergences"))
+        .unwrap();
+    assert!(
+        prompt_fr.contains("- 16 décembre 2025 [S1], contre 8 janvier 2026 [S2]"),
+        "{prompt_fr}"
+    );
+    let prompt_en = model
+        .seen
+        .iter()
+        .map(|(_, u)| u)
+        .find(|u| u.contains("## Disagreements"))
+        .unwrap();
+    assert!(
+        prompt_en.contains("- December 16, 2025 [S1] versus January 8, 2026 [S2]"),
+        "{prompt_en}"
+    );
+
+    let syn = |lang: &str| {
+        outcome
+            .report
+            .syntheses
+            .iter()
+            .find(|s| serde_json::to_value(s.lang).unwrap() == lang)
+            .unwrap()
+    };
+    let fr = &syn("fr").check.disagreements;
+    assert_eq!(fr.len(), 1);
+    assert!(fr[0].ok && fr[0].stated == 2, "{fr:?}");
+    let en = &syn("en").check.disagreements;
+    assert!(!en[0].ok && en[0].stated == 0, "{en:?}");
+    // The English one was asked for again with the disagreement reminder.
+    assert!(model
+        .seen
+        .iter()
+        .any(|(_, u)| u.contains("did not report every difference")));
+    let md = std::fs::read_to_string(out.path().join("synthesis.en.md")).unwrap();
+    assert!(md.contains("✗ **not reported**"), "{md}");
+    let md = std::fs::read_to_string(out.path().join("synthesis.fr.md")).unwrap();
+    assert!(
+        md.contains("✓ rapportée : 16 décembre 2025 [S1] ≠ 8 janvier 2026 [S2]"),
+        "{md}"
+    );
+}

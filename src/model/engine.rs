@@ -168,6 +168,9 @@ impl CandleModel {
             device: device_name(&opts.device),
             engine: opts.engine,
         };
+        // The GGUF metadata (vocabulary, merges) and the tensors' read buffers are freed by
+        // now; give their pages back (see memory::trim).
+        crate::memory::trim();
         Ok(Self {
             info,
             family,

@@ -1,0 +1,527 @@
+//! Disagreements between sources, found by code: facts of the same kind (a full date, an
+//! amount of money) stated in sentences about the same thing (they share a concept from
+//! `prompts/concepts.txt`, in either language), with close but different values. The model
+//! words them in the synthesis; `verify` checks that it did, with the right sources.
+
+use crate::ground::{self, Fact};
+use crate::lang::Lang;
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Dates further apart than this are taken to be about different events.
+const DATE_WINDOW_DAYS: i64 = 92;
+/// Amounts further apart than this factor are taken to be different quantities (12 bn EUR
+/// and ~14 bn USD are one valuation; 1.3 bn and 109 bn are not one investment).
+const AMOUNT_FACTOR: f64 = 2.0;
+
+/// One value a fact takes, and the sources that give it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Version {
+    /// Canonical key (`date:2026-01-08`, `money:12000000000:EUR`).
+    pub key: String,
+    /// As the first source giving it wrote it.
+    pub text: String,
+    pub sources: Vec<String>,
+    /// The sentence of the first source giving it, for context.
+    pub context: String,
+}
+
+/// A fact the sources give different values for.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Disagreement {
+    /// `date` or `amount`.
+    pub kind: &'static str,
+    /// The concepts the sentences share (`agreement`, `valuation`…).
+    pub topics: Vec<String>,
+    pub versions: Vec<Version>,
+}
+
+/// Whether a synthesis states one disagreement: each version's value, in a sentence that
+/// cites at least one of the sources giving it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct DisagreementCheck {
+    pub kind: &'static str,
+    pub topics: Vec<String>,
+    /// `8 janvier 2026 [S1][S5]`: each version in the synthesis's language, with its sources.
+    pub versions: Vec<String>,
+    /// Versions stated with one of their sources cited.
+    pub stated: usize,
+    pub ok: bool,
+}
+
+/// Concepts, each a list of word stems in French and English: `topic: stem, stem…`.
+pub struct Concepts(Vec<(String, Vec<String>)>);
+
+impl Concepts {
+    pub fn parse(text: &str) -> Self {
+        Concepts(
+            text.lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                .filter_map(|l| {
+                    let (topic, stems) = l.split_once(':')?;
+                    Some((
+                        topic.trim().to_string(),
+                        stems
+                            .split(',')
+                            .map(|s| s.trim().to_lowercase())
+                            .filter(|s| !s.is_empty())
+                            .collect(),
+                    ))
+                })
+                .collect(),
+        )
+    }
+
+    /// The concepts a sentence mentions: a word starting with one of a concept's stems.
+    fn of(&self, sentence: &str) -> BTreeSet<String> {
+        let words: Vec<String> = sentence
+            .split(|c: char| !(c.is_alphanumeric() || c == '-'))
+            .filter(|w| !w.is_empty())
+            .map(str::to_lowercase)
+            .collect();
+        self.0
+            .iter()
+            .filter(|(_, stems)| {
+                words
+                    .iter()
+                    .any(|w| stems.iter().any(|s| w.starts_with(s.as_str())))
+            })
+            .map(|(t, _)| t.clone())
+            .collect()
+    }
+}
+
+/// Sentences of a text: lines, cut after `.`, `!` or `?` followed by a space.
+pub fn sentences(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let mut start = 0;
+        let b = line.as_bytes();
+        for i in 0..b.len() {
+            if matches!(b[i], b'.' | b'!' | b'?') && b.get(i + 1) == Some(&b' ') {
+                out.push(line[start..=i].trim());
+                start = i + 1;
+            }
+        }
+        out.push(line[start..].trim());
+    }
+    out.retain(|s| !s.is_empty());
+    out
+}
+
+fn days(key: &str) -> Option<i64> {
+    let d = key.strip_prefix("date:")?;
+    let y: i64 = d.get(..4)?.parse().ok()?;
+    let m: i64 = d.get(5..7)?.parse().ok()?;
+    let day: i64 = d.get(8..10)?.parse().ok()?;
+    // Days from civil (Howard Hinnant's algorithm).
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    Some(era * 146_097 + doe)
+}
+
+fn amount(key: &str) -> Option<f64> {
+    key.strip_prefix("money:")?.split(':').next()?.parse().ok()
+}
+
+fn kind(key: &str) -> Option<&'static str> {
+    if key.starts_with("date:") {
+        Some("date")
+    } else if key.starts_with("money:") {
+        Some("amount")
+    } else {
+        None
+    }
+}
+
+/// Are two values of one kind close enough to be rival versions of the same fact?
+fn close(a: &str, b: &str) -> bool {
+    if let (Some(x), Some(y)) = (days(a), days(b)) {
+        return (x - y).abs() <= DATE_WINDOW_DAYS;
+    }
+    if let (Some(x), Some(y)) = (amount(a), amount(b)) {
+        return x > 0.0 && y > 0.0 && x.max(y) / x.min(y) <= AMOUNT_FACTOR;
+    }
+    false
+}
+
+struct Claim<'a> {
+    source: &'a str,
+    fact: Fact,
+    sentence: &'a str,
+    topics: BTreeSet<String>,
+}
+
+/// The disagreements between `sources` (id, text).
+pub fn find(sources: &[(&str, &str)], concepts: &Concepts) -> Vec<Disagreement> {
+    let mut claims = Vec::new();
+    for (id, text) in sources {
+        for s in sentences(text) {
+            let topics = concepts.of(s);
+            if topics.is_empty() {
+                continue;
+            }
+            for fact in ground::facts(s) {
+                if kind(&fact.key).is_some() {
+                    claims.push(Claim {
+                        source: id,
+                        fact,
+                        sentence: s,
+                        topics: topics.clone(),
+                    });
+                }
+            }
+        }
+    }
+    // Per topic and kind: values linked when close; each linked group with two values or
+    // more, from two sources or more, is a disagreement. The same group found under
+    // several topics is one disagreement.
+    let mut found: BTreeMap<Vec<String>, Disagreement> = BTreeMap::new();
+    let topics: BTreeSet<&String> = claims.iter().flat_map(|c| c.topics.iter()).collect();
+    for topic in topics {
+        for k in ["date", "amount"] {
+            let here: Vec<&Claim> = claims
+                .iter()
+                .filter(|c| c.topics.contains(topic) && kind(&c.fact.key) == Some(k))
+                .collect();
+            let mut values: Vec<&str> = here.iter().map(|c| c.fact.key.as_str()).collect();
+            values.sort_unstable();
+            values.dedup();
+            // Connected groups of close values.
+            let mut group: Vec<usize> = (0..values.len()).collect();
+            for i in 0..values.len() {
+                for j in i + 1..values.len() {
+                    if close(values[i], values[j]) {
+                        let (gi, gj) = (group[i], group[j]);
+                        for g in group.iter_mut() {
+                            if *g == gj {
+                                *g = gi;
+                            }
+                        }
+                    }
+                }
+            }
+            let roots: BTreeSet<usize> = group.iter().copied().collect();
+            for root in roots {
+                let members: Vec<&str> = values
+                    .iter()
+                    .zip(&group)
+                    .filter(|(_, g)| **g == root)
+                    .map(|(v, _)| *v)
+                    .collect();
+                if members.len() < 2 {
+                    continue;
+                }
+                let versions: Vec<Version> = members
+                    .iter()
+                    .map(|v| {
+                        let of: Vec<&&Claim> = here.iter().filter(|c| c.fact.key == *v).collect();
+                        let mut sources: Vec<String> =
+                            of.iter().map(|c| c.source.to_string()).collect();
+                        sources
+                            .sort_by_key(|s| s.trim_start_matches('S').parse::<u32>().unwrap_or(0));
+                        sources.dedup();
+                        Version {
+                            key: v.to_string(),
+                            text: of[0].fact.raw.clone(),
+                            sources,
+                            context: of[0].sentence.chars().take(240).collect(),
+                        }
+                    })
+                    .collect();
+                let all: BTreeSet<&String> = versions.iter().flat_map(|v| &v.sources).collect();
+                if all.len() < 2 {
+                    continue;
+                }
+                let id: Vec<String> = members.iter().map(|m| m.to_string()).collect();
+                found
+                    .entry(id)
+                    .and_modify(|d| d.topics.push(topic.clone()))
+                    .or_insert(Disagreement {
+                        kind: k,
+                        topics: vec![topic.clone()],
+                        versions,
+                    });
+            }
+        }
+    }
+    found.into_values().collect()
+}
+
+/// A value written the way `lang` writes it (and the way `ground::facts` reads it back).
+pub fn display(key: &str, lang: Lang) -> String {
+    const FR: [&str; 12] = [
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ];
+    const EN: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    if let Some(d) = key.strip_prefix("date:") {
+        let (y, m, day) = (
+            &d[..4],
+            d[5..7].parse::<usize>().unwrap_or(1),
+            d[8..].parse::<u32>().unwrap_or(1),
+        );
+        return match lang {
+            Lang::Fr => format!("{day} {} {y}", FR[m - 1]),
+            Lang::En => format!("{} {day}, {y}", EN[m - 1]),
+        };
+    }
+    if let Some(rest) = key.strip_prefix("money:") {
+        let (v, cur) = rest.split_once(':').unwrap_or((rest, ""));
+        let x: f64 = v.parse().unwrap_or(0.0);
+        let (n, scale_fr, scale_en) = if x >= 1e9 {
+            (x / 1e9, "milliards", "billion")
+        } else if x >= 1e6 {
+            (x / 1e6, "millions", "million")
+        } else {
+            (x, "", "")
+        };
+        let n = {
+            let r = (n * 100.0).round() / 100.0;
+            if r.fract() == 0.0 {
+                format!("{}", r as i64)
+            } else {
+                match lang {
+                    Lang::Fr => format!("{r}").replace('.', ","),
+                    Lang::En => format!("{r}"),
+                }
+            }
+        };
+        let (fr_cur, en_cur) = match cur {
+            "EUR" => ("d'euros", "euros"),
+            "USD" => ("de dollars", "dollars"),
+            "GBP" => ("de livres", "pounds"),
+            _ => ("", ""),
+        };
+        return match (lang, scale_fr.is_empty()) {
+            (Lang::Fr, false) => format!("{n} {scale_fr} {fr_cur}"),
+            (Lang::Fr, true) => format!(
+                "{n} {}",
+                fr_cur.trim_start_matches("d'").trim_start_matches("de ")
+            ),
+            (Lang::En, false) => format!("{n} {scale_en} {en_cur}"),
+            (Lang::En, true) => format!("{n} {en_cur}"),
+        };
+    }
+    key.to_string()
+}
+
+/// Checks that `synthesis` states every disagreement: each version's value (in any form
+/// `ground::facts` reads) in a sentence citing one of the sources that give it.
+pub fn verify(synthesis: &str, lang: Lang, found: &[Disagreement]) -> Vec<DisagreementCheck> {
+    let stated: Vec<(BTreeSet<String>, Vec<String>)> = sentences(synthesis)
+        .into_iter()
+        .map(|s| {
+            (
+                ground::facts(&strip_citations(s))
+                    .into_iter()
+                    .map(|f| f.key)
+                    .collect(),
+                crate::pipeline::citations(s),
+            )
+        })
+        .collect();
+    found
+        .iter()
+        .map(|d| {
+            let n = d
+                .versions
+                .iter()
+                .filter(|v| {
+                    stated.iter().any(|(keys, cited)| {
+                        keys.contains(&v.key) && v.sources.iter().any(|s| cited.contains(s))
+                    })
+                })
+                .count();
+            DisagreementCheck {
+                kind: d.kind,
+                topics: d.topics.clone(),
+                versions: d
+                    .versions
+                    .iter()
+                    .map(|v| {
+                        let ids: String = v.sources.iter().map(|s| format!("[{s}]")).collect();
+                        format!("{} {ids}", display(&v.key, lang))
+                    })
+                    .collect(),
+                stated: n,
+                ok: n == d.versions.len(),
+            }
+        })
+        .collect()
+}
+
+/// `[S1][S2]` out of a sentence, so citation numbers are not read as facts.
+fn strip_citations(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find("[S") {
+        out.push_str(&rest[..i]);
+        match rest[i..].find(']') {
+            Some(j) => rest = &rest[i + j + 1..],
+            None => {
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn concepts() -> Concepts {
+        Concepts::parse(include_str!("../prompts/concepts.txt"))
+    }
+
+    #[test]
+    fn finds_a_date_and_an_amount_across_languages() {
+        let sources = [
+            ("S1", "Ce jeudi 8 janvier 2026, le ministère a signé un accord avec la société."),
+            ("S2", "Le ministère a notifié, le 16 décembre 2025, un accord-cadre à la société. Le 9 février 2025, rien."),
+            ("S3", "Avec une valorisation de 12 milliards d'euros fin 2025, la startup grandit. Elle a investi 1,3 milliard d'euros."),
+            ("S4", "The company, which has gained a valuation of approximately $14 billion, signed the agreement on January 8, 2026. France will invest 109 billion euros."),
+        ];
+        let found = find(&sources, &concepts());
+        let date = found
+            .iter()
+            .find(|d| d.kind == "date")
+            .expect("date disagreement");
+        let v: Vec<(&str, Vec<&str>)> = date
+            .versions
+            .iter()
+            .map(|v| {
+                (
+                    v.key.as_str(),
+                    v.sources.iter().map(String::as_str).collect(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            v,
+            [
+                ("date:2025-12-16", vec!["S2"]),
+                ("date:2026-01-08", vec!["S1", "S4"])
+            ]
+        );
+        let money = found
+            .iter()
+            .find(|d| d.kind == "amount")
+            .expect("amount disagreement");
+        let v: Vec<(&str, Vec<&str>)> = money
+            .versions
+            .iter()
+            .map(|v| {
+                (
+                    v.key.as_str(),
+                    v.sources.iter().map(String::as_str).collect(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            v,
+            [
+                ("money:12000000000:EUR", vec!["S3"]),
+                ("money:14000000000:USD", vec!["S4"])
+            ]
+        );
+        // 9 February 2025 and 109 bn / 1.3 bn are too far from the rest to be rival versions.
+        assert_eq!(found.len(), 2, "{found:#?}");
+    }
+
+    #[test]
+    fn agreeing_sources_make_no_disagreement() {
+        let sources = [
+            ("S1", "L'accord a été signé le 8 janvier 2026."),
+            ("S2", "The agreement was signed on January 8, 2026."),
+        ];
+        assert!(find(&sources, &concepts()).is_empty());
+    }
+
+    #[test]
+    fn displays_read_back_as_the_same_fact() {
+        for key in [
+            "date:2026-01-08",
+            "date:2025-12-16",
+            "money:12000000000:EUR",
+            "money:14000000000:USD",
+            "money:1300000000:EUR",
+        ] {
+            for lang in Lang::BOTH {
+                let text = display(key, lang);
+                let keys: Vec<String> = ground::facts(&text).into_iter().map(|f| f.key).collect();
+                assert_eq!(keys, [key], "{text}");
+            }
+        }
+        assert_eq!(display("date:2026-01-08", Lang::Fr), "8 janvier 2026");
+        assert_eq!(
+            display("money:14000000000:USD", Lang::En),
+            "14 billion dollars"
+        );
+        assert_eq!(
+            display("money:1300000000:EUR", Lang::Fr),
+            "1,3 milliards d'euros"
+        );
+    }
+
+    #[test]
+    fn verify_wants_each_version_with_its_own_source() {
+        let d = Disagreement {
+            kind: "date",
+            topics: vec!["agreement".into()],
+            versions: vec![
+                Version {
+                    key: "date:2025-12-16".into(),
+                    text: "16 décembre 2025".into(),
+                    sources: vec!["S4".into()],
+                    context: String::new(),
+                },
+                Version {
+                    key: "date:2026-01-08".into(),
+                    text: "8 janvier 2026".into(),
+                    sources: vec!["S1".into(), "S5".into()],
+                    context: String::new(),
+                },
+            ],
+        };
+        let good = "## Divergences\nL'accord est daté du 8 janvier 2026 [S1][S5], mais notifié le 16 décembre 2025 selon [S4].";
+        let c = verify(good, Lang::Fr, std::slice::from_ref(&d));
+        assert!(c[0].ok && c[0].stated == 2, "{c:?}");
+        let wrong_source =
+            "L'accord date du 16 décembre 2025 [S1]. Il date du 8 janvier 2026 [S5].";
+        let c = verify(wrong_source, Lang::Fr, std::slice::from_ref(&d));
+        assert_eq!((c[0].ok, c[0].stated), (false, 1));
+        let english = "The agreement is dated January 8, 2026 [S1] but was notified on December 16, 2025 [S4].";
+        assert!(verify(english, Lang::En, &[d])[0].ok);
+    }
+}
