@@ -162,6 +162,9 @@ pub fn find(sources: &[(&str, &str)], concepts: &Concepts) -> Vec<Disagreement> 
     let mut claims = Vec::new();
     for (id, text) in sources {
         for s in sentences(text) {
+            if is_reference(s) {
+                continue;
+            }
             let topics = concepts.of(s);
             if topics.is_empty() {
                 continue;
@@ -251,6 +254,19 @@ pub fn find(sources: &[(&str, &str)], concepts: &Concepts) -> Vec<Disagreement> 
         }
     }
     found.into_values().collect()
+}
+
+/// A bibliography line ("REUTERS, Title of the article, 8 janvier 2026"): it dates a
+/// publication, not the fact the source reports, so its date is no version of anything.
+fn is_reference(sentence: &str) -> bool {
+    let s = sentence.trim_end_matches(['.', ' ']);
+    let Some((head, tail)) = s.rsplit_once(", ") else {
+        return false;
+    };
+    let dated = ground::facts(tail)
+        .first()
+        .is_some_and(|f| f.key.starts_with("date:") && f.raw.len() + 2 >= tail.len());
+    dated && head.contains(", ")
 }
 
 /// A value written the way `lang` writes it (and the way `ground::facts` reads it back).
@@ -457,6 +473,21 @@ mod tests {
         );
         // 9 February 2025 and 109 bn / 1.3 bn are too far from the rest to be rival versions.
         assert_eq!(found.len(), 2, "{found:#?}");
+    }
+
+    #[test]
+    fn bibliography_lines_are_not_versions() {
+        let sources = [
+            ("S1", "Le ministère a notifié, le 16 décembre 2025, un accord-cadre à la société.\nREUTERS, France's ministry awards a framework agreement, 8 janvier 2026"),
+            ("S2", "Le ministère a notifié l'accord le 16 décembre 2025."),
+        ];
+        assert!(find(&sources, &concepts()).is_empty());
+        assert!(is_reference(
+            "LE MONDE, Le ministère signe un accord, 9 février 2025"
+        ));
+        assert!(!is_reference(
+            "Le ministère a notifié, le 16 décembre 2025, un accord-cadre."
+        ));
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 pub mod engine;
 pub mod gguf;
+pub mod kernels;
 pub mod registry;
 pub mod template;
 pub mod tiny;

@@ -10,17 +10,18 @@
 //!
 //! Positions are bounded by the KV cache, sized to the context the pipeline plans for.
 
+use super::kernels::{MatMul, QLinear};
 use super::weights::Family;
-use candle_core::quantized::{gguf_file, QMatMul, QStorage, QTensor};
-use candle_core::{DType, Device, Module, Result, Tensor};
+use candle_core::quantized::{gguf_file, QStorage, QTensor};
+use candle_core::{DType, Device, Result, Tensor};
 use std::borrow::Cow;
 use std::sync::Arc;
 
 struct Attention {
-    q: QMatMul,
-    k: QMatMul,
-    v: QMatMul,
-    o: QMatMul,
+    q: QLinear,
+    k: QLinear,
+    v: QLinear,
+    o: QLinear,
     q_bias: Option<Tensor>,
     k_bias: Option<Tensor>,
     v_bias: Option<Tensor>,
@@ -35,9 +36,9 @@ struct Layer {
     attn_norm: Tensor,
     attn: Attention,
     ffn_norm: Tensor,
-    gate: QMatMul,
-    up: QMatMul,
-    down: QMatMul,
+    gate: QLinear,
+    up: QLinear,
+    down: QLinear,
 }
 
 /// Token embedding kept quantized; rows are dequantized when looked up.
@@ -91,7 +92,7 @@ pub struct Transformer {
     embed: QEmbedding,
     layers: Vec<Layer>,
     norm: Tensor,
-    output: QMatMul,
+    output: QLinear,
     cos: Tensor,
     sin: Tensor,
     n_head: usize,
@@ -140,12 +141,13 @@ impl Transformer {
             );
         }
 
+        let mode = MatMul::from_env();
         let mut q = |name: &str| ct.tensor(reader, name, device);
         let embd = Arc::new(q("token_embd.weight")?);
         let output = if ct.tensor_infos.contains_key("output.weight") {
-            QMatMul::from_qtensor(q("output.weight")?)?
+            QLinear::new(Arc::new(q("output.weight")?), mode)?
         } else {
-            QMatMul::from_arc(embd.clone())?
+            QLinear::new(embd.clone(), mode)?
         };
         let norm = q("output_norm.weight")?.dequantize(device)?;
         let mut layers = Vec::with_capacity(n_layer);
@@ -164,8 +166,8 @@ impl Transformer {
             let v_bias = opt("attn_v.bias")?;
             let q_norm = opt("attn_q_norm.weight")?;
             let k_norm = opt("attn_k_norm.weight")?;
-            let mut w = |n: &str| -> Result<QMatMul> {
-                QMatMul::from_qtensor(ct.tensor(reader, &p(n), device)?)
+            let mut w = |n: &str| -> Result<QLinear> {
+                QLinear::new(Arc::new(ct.tensor(reader, &p(n), device)?), mode)
             };
             let attn = Attention {
                 q: w("attn_q.weight")?,
@@ -275,7 +277,7 @@ fn attention(
     (n_head, n_kv, hd, eps): (usize, usize, usize, f32),
 ) -> Result<Tensor> {
     let seq = h.dim(0)?;
-    let proj = |w: &QMatMul, b: &Option<Tensor>| -> Result<Tensor> {
+    let proj = |w: &QLinear, b: &Option<Tensor>| -> Result<Tensor> {
         let y = w.forward(h)?;
         match b {
             Some(b) => y.broadcast_add(b),

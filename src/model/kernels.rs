@@ -1,0 +1,150 @@
+//! Quantized matrix products on the weights' own compact blocks.
+//!
+//! candle 0.11.1's x86 path (`QMatMul`) repacks Q4_K weights into expanded tiles on first
+//! use and keeps them beside the originals: a second copy of the model (~1.2 GB more for
+//! Qwen2.5-1.5B Q4_K_M), which single-token decoding then streams from memory for every
+//! token. `QLinear` instead runs candle's public block kernels (`k_quants::matmul`: the
+//! activations quantized once to the weights' dot-product type, AVX2 dot products, rows
+//! and columns tiled over the thread pool) directly on the blocks read from the GGUF file,
+//! so nothing is copied or expanded. `BISUM_MATMUL=candle` selects candle's `QMatMul` for
+//! comparison (benchmarks and the token-equality tests).
+
+use candle_core::quantized::k_quants::{self, GgmlType};
+use candle_core::quantized::{GgmlDType, QMatMul, QTensor};
+use candle_core::{Device, Module, Result, Tensor};
+use std::sync::Arc;
+
+/// Which kernel runs the quantized products.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MatMul {
+    /// Compact blocks for single-token steps, candle's repacked tiles for prompt batches
+    /// (default): the fastest on x86 AVX2, at the price of the repacked copy.
+    Hybrid,
+    /// Compact blocks always: no second copy of the weights (peak memory about the model
+    /// file plus the KV cache), prompt processing about 2.4x slower.
+    Compact,
+    /// candle's `QMatMul` always (repacks Q4_K on x86).
+    Candle,
+}
+
+impl MatMul {
+    /// From `BISUM_MATMUL` (`hybrid`, `compact` or `candle`); hybrid when unset.
+    pub fn from_env() -> Self {
+        match std::env::var("BISUM_MATMUL").as_deref() {
+            Ok("candle") => MatMul::Candle,
+            Ok("compact") => MatMul::Compact,
+            _ => MatMul::Hybrid,
+        }
+    }
+}
+
+/// A quantized linear layer without bias: `y = x · Wᵀ`.
+pub struct QLinear {
+    w: Arc<QTensor>,
+    /// candle's product, for what the compact kernels do not serve: a dtype without block
+    /// kernels, a GPU device, prompt batches in hybrid mode, everything in candle mode.
+    fallback: Option<QMatMul>,
+    /// Single-token steps (or everything, in compact mode) on the compact blocks.
+    compact_rows: usize,
+}
+
+impl QLinear {
+    pub fn new(w: Arc<QTensor>, mode: MatMul) -> Result<Self> {
+        let usable = matches!(w.device(), Device::Cpu) && supported(w.dtype());
+        let compact_rows = match mode {
+            _ if !usable => 0,
+            MatMul::Candle => 0,
+            MatMul::Hybrid => 1,
+            MatMul::Compact => usize::MAX,
+        };
+        // QMatMul::from_arc shares the tensor; candle repacks only when it first runs.
+        let fallback = if compact_rows == usize::MAX {
+            None
+        } else {
+            Some(QMatMul::from_arc(w.clone())?)
+        };
+        Ok(Self {
+            w,
+            fallback,
+            compact_rows,
+        })
+    }
+
+    pub fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        let (n, k) = self.w.shape().dims2()?;
+        if let Some(f) = &self.fallback {
+            if x.elem_count() / k.max(1) > self.compact_rows {
+                return f.forward(x);
+            }
+        }
+        let dims = x.dims();
+        let last = *dims.last().unwrap_or(&0);
+        if last != k {
+            candle_core::bail!("QLinear: input {:?} does not end in {k}", dims);
+        }
+        let m = x.elem_count() / k;
+        let lhs = x
+            .flatten_all()?
+            .to_dtype(candle_core::DType::F32)?
+            .to_vec1::<f32>()?;
+        let mut dst = vec![0f32; m * n];
+        let data = self.w.data()?;
+        matmul(self.w.dtype(), (m, k, n), &lhs, &data, &mut dst)?;
+        let mut out_dims = dims.to_vec();
+        *out_dims.last_mut().expect("non-empty dims") = n;
+        Tensor::from_vec(dst, out_dims, x.device())
+    }
+}
+
+fn supported(d: GgmlDType) -> bool {
+    use GgmlDType as D;
+    matches!(
+        d,
+        D::Q4_0
+            | D::Q4_1
+            | D::Q5_0
+            | D::Q5_1
+            | D::Q8_0
+            | D::Q2K
+            | D::Q3K
+            | D::Q4K
+            | D::Q5K
+            | D::Q6K
+    )
+}
+
+/// Views the tensor's bytes as its blocks. The bytes are the storage of a `Vec` of those
+/// blocks, so size and alignment hold; both are checked all the same.
+fn blocks<T: GgmlType>(bytes: &[u8]) -> Result<&[T]> {
+    let size = std::mem::size_of::<T>();
+    if bytes.len() % size != 0 || (bytes.as_ptr() as usize) % std::mem::align_of::<T>() != 0 {
+        candle_core::bail!("quantized data is not a whole number of aligned blocks");
+    }
+    // SAFETY: length and alignment checked above; every bit pattern is a valid block
+    // (plain integers and f16 scales).
+    Ok(unsafe { std::slice::from_raw_parts(bytes.as_ptr() as *const T, bytes.len() / size) })
+}
+
+fn matmul(
+    dtype: GgmlDType,
+    mkn: (usize, usize, usize),
+    lhs: &[f32],
+    rhs: &[u8],
+    dst: &mut [f32],
+) -> Result<()> {
+    use k_quants::*;
+    use GgmlDType as D;
+    match dtype {
+        D::Q4_0 => k_quants::matmul::<BlockQ4_0>(mkn, lhs, blocks(rhs)?, dst),
+        D::Q4_1 => k_quants::matmul::<BlockQ4_1>(mkn, lhs, blocks(rhs)?, dst),
+        D::Q5_0 => k_quants::matmul::<BlockQ5_0>(mkn, lhs, blocks(rhs)?, dst),
+        D::Q5_1 => k_quants::matmul::<BlockQ5_1>(mkn, lhs, blocks(rhs)?, dst),
+        D::Q8_0 => k_quants::matmul::<BlockQ8_0>(mkn, lhs, blocks(rhs)?, dst),
+        D::Q2K => k_quants::matmul::<BlockQ2K>(mkn, lhs, blocks(rhs)?, dst),
+        D::Q3K => k_quants::matmul::<BlockQ3K>(mkn, lhs, blocks(rhs)?, dst),
+        D::Q4K => k_quants::matmul::<BlockQ4K>(mkn, lhs, blocks(rhs)?, dst),
+        D::Q5K => k_quants::matmul::<BlockQ5K>(mkn, lhs, blocks(rhs)?, dst),
+        D::Q6K => k_quants::matmul::<BlockQ6K>(mkn, lhs, blocks(rhs)?, dst),
+        other => candle_core::bail!("no compact kernel for {other:?}"),
+    }
+}
