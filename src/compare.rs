@@ -528,49 +528,46 @@ pub fn build(
             notes,
         }
     };
+    // One cell per model: what `pick` finds in that model's report.
+    type Found<'r> = (
+        &'r str,
+        &'r crate::pipeline::OutputCheck,
+        &'r crate::ground::Grounding,
+    );
+    let row = |pick: &dyn Fn(&Report) -> Option<Found<'_>>| -> Vec<Cell> {
+        models
+            .iter()
+            .zip(reports)
+            .map(|(m, r)| cell(m, r.as_ref().and_then(pick)))
+            .collect()
+    };
     let mut sections = Vec::new();
     for s in &read.sources {
         for lang in Lang::BOTH {
-            let cells = models
-                .iter()
-                .zip(reports)
-                .map(|(m, r)| {
-                    let found = r.as_ref().and_then(|r| {
-                        r.summaries
-                            .iter()
-                            .find(|x| x.source == s.id && x.lang == lang)
-                            .map(|x| (x.text.as_str(), &x.check, &x.grounding))
-                    });
-                    cell(m, found)
-                })
-                .collect();
             sections.push(Section {
                 id: s.id.clone(),
                 title: format!("[{}] {}", s.id, crate::source::label(&s.path).display()),
                 lang,
-                cells,
+                cells: row(&|r: &Report| {
+                    r.summaries
+                        .iter()
+                        .find(|x| x.source == s.id && x.lang == lang)
+                        .map(|x| (x.text.as_str(), &x.check, &x.grounding))
+                }),
             });
         }
     }
     for lang in Lang::BOTH {
-        let cells = models
-            .iter()
-            .zip(reports)
-            .map(|(m, r)| {
-                let found = r.as_ref().and_then(|r| {
-                    r.syntheses
-                        .iter()
-                        .find(|x| x.lang == lang)
-                        .map(|x| (x.text.as_str(), &x.check, &x.grounding))
-                });
-                cell(m, found)
-            })
-            .collect();
         sections.push(Section {
             id: "synthesis".into(),
             title: "Synthesis".into(),
             lang,
-            cells,
+            cells: row(&|r: &Report| {
+                r.syntheses
+                    .iter()
+                    .find(|x| x.lang == lang)
+                    .map(|x| (x.text.as_str(), &x.check, &x.grounding))
+            }),
         });
     }
     Comparison {

@@ -429,46 +429,26 @@ mod tests {
             ("S4", "The company, which has gained a valuation of approximately $14 billion, signed the agreement on January 8, 2026. France will invest 109 billion euros."),
         ];
         let found = find(&sources, &concepts());
-        let date = found
-            .iter()
-            .find(|d| d.kind == "date")
-            .expect("date disagreement");
-        let v: Vec<(&str, Vec<&str>)> = date
-            .versions
-            .iter()
-            .map(|v| {
-                (
-                    v.key.as_str(),
-                    v.sources.iter().map(String::as_str).collect(),
-                )
-            })
-            .collect();
+        let versions = |kind: &str| -> Vec<(String, Vec<String>)> {
+            let d = found.iter().find(|d| d.kind == kind).expect(kind);
+            d.versions
+                .iter()
+                .map(|v| (v.key.clone(), v.sources.clone()))
+                .collect()
+        };
+        let pair = |k: &str, s: &[&str]| (k.to_string(), s.iter().map(|x| x.to_string()).collect());
         assert_eq!(
-            v,
+            versions("date"),
             [
-                ("date:2025-12-16", vec!["S2"]),
-                ("date:2026-01-08", vec!["S1", "S4"])
+                pair("date:2025-12-16", &["S2"]),
+                pair("date:2026-01-08", &["S1", "S4"])
             ]
         );
-        let money = found
-            .iter()
-            .find(|d| d.kind == "amount")
-            .expect("amount disagreement");
-        let v: Vec<(&str, Vec<&str>)> = money
-            .versions
-            .iter()
-            .map(|v| {
-                (
-                    v.key.as_str(),
-                    v.sources.iter().map(String::as_str).collect(),
-                )
-            })
-            .collect();
         assert_eq!(
-            v,
+            versions("amount"),
             [
-                ("money:12000000000:EUR", vec!["S3"]),
-                ("money:14000000000:USD", vec!["S4"])
+                pair("money:12000000000:EUR", &["S3"]),
+                pair("money:14000000000:USD", &["S4"])
             ]
         );
         // 9 February 2025 and 109 bn / 1.3 bn are too far from the rest to be rival versions.

@@ -50,6 +50,23 @@ fn compare(
     c.assert()
 }
 
+/// The chunk byte ranges of every source, from a report.json or compare.json.
+fn chunk_plan(report: &serde_json::Value) -> Vec<Vec<(u64, u64)>> {
+    report["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            s["chunks"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| (c[0].as_u64().unwrap(), c[1].as_u64().unwrap()))
+                .collect()
+        })
+        .collect()
+}
+
 #[test]
 fn compare_writes_each_model_and_a_side_by_side_report() {
     let dir = tempfile::tempdir().unwrap();
@@ -102,42 +119,14 @@ fn compare_writes_each_model_and_a_side_by_side_report() {
         }
     }
     // The same chunk plan for both models, and it is the one recorded.
-    let plan_of = |dir: &str| -> Vec<Vec<(u64, u64)>> {
-        let r = read_json(&out.path().join(dir).join("report.json"));
-        r["sources"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|s| {
-                s["chunks"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|c| (c[0].as_u64().unwrap(), c[1].as_u64().unwrap()))
-                    .collect()
-            })
-            .collect()
-    };
+    let plan_of = |dir: &str| chunk_plan(&read_json(&out.path().join(dir).join("report.json")));
     let plan_a = plan_of("tiny-a");
     assert_eq!(plan_a, plan_of("tiny-b"));
     assert!(
         plan_a.iter().any(|p| p.len() > 1),
         "no source was chunked: {plan_a:?}"
     );
-    let shared: Vec<Vec<(u64, u64)>> = c["sources"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| {
-            s["chunks"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|c| (c[0].as_u64().unwrap(), c[1].as_u64().unwrap()))
-                .collect()
-        })
-        .collect();
-    assert_eq!(plan_a, shared);
+    assert_eq!(plan_a, chunk_plan(&c));
 
     // Side by side: a section per source and language plus the syntheses, a cell per model
     // holding exactly what that model wrote.
