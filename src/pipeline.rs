@@ -426,25 +426,14 @@ impl<'a> Pipeline<'a> {
         let tokens = self.model.count_tokens(&s.text)?;
         let parts = chunks.len();
         let max = self.settings.summary_tokens;
-        let (first, notes) = if parts == 1 {
+        // One chunk: the summary reads the text itself; more: it reads the chunks' notes.
+        let (m, notes) = if parts == 1 {
             let m = self.task_prompt(
                 "summary_direct",
                 lang,
                 context! { text => s.text, words => self.settings.summary_words },
             )?;
-            (
-                self.call_checked(
-                    "summary",
-                    Some(&s.id),
-                    lang,
-                    m,
-                    max,
-                    Some(&s.text),
-                    &[],
-                    &[],
-                )?,
-                None,
-            )
+            (m, None)
         } else {
             let mut notes = Vec::with_capacity(parts);
             for (i, c) in chunks.iter().enumerate() {
@@ -459,21 +448,18 @@ impl<'a> Pipeline<'a> {
                 )?);
             }
             let notes = self.condense_notes(s, lang, notes)?;
-            let m = self.summary_prompt(lang, &notes)?;
-            (
-                self.call_checked(
-                    "summary",
-                    Some(&s.id),
-                    lang,
-                    m,
-                    max,
-                    Some(&s.text),
-                    &[],
-                    &[],
-                )?,
-                Some(notes),
-            )
+            (self.summary_prompt(lang, &notes)?, Some(notes))
         };
+        let first = self.call_checked(
+            "summary",
+            Some(&s.id),
+            lang,
+            m,
+            max,
+            Some(&s.text),
+            &[],
+            &[],
+        )?;
         let other = match lang {
             Lang::Fr => Lang::En,
             Lang::En => Lang::Fr,
