@@ -505,6 +505,12 @@ pub fn build(
                 if !check.uncited.is_empty() {
                     notes.push(format!("uncited: {}", check.uncited.join(", ")));
                 }
+                if !check.uncited_sentences.is_empty() {
+                    notes.push(format!(
+                        "{} sentence(s) citing no source",
+                        check.uncited_sentences.len()
+                    ));
+                }
                 let missed: Vec<String> = check
                     .disagreements
                     .iter()

@@ -49,8 +49,16 @@ pub struct DisagreementCheck {
     pub ok: bool,
 }
 
-/// Concepts, each a list of word stems in French and English: `topic: stem, stem…`.
-pub struct Concepts(Vec<(String, Vec<String>)>);
+/// Concepts, each a list of word stems in French and English, with the words that name it
+/// in each language: `topic | le nom | the name: stem, stem…`.
+pub struct Concepts(Vec<Concept>);
+
+struct Concept {
+    topic: String,
+    fr: String,
+    en: String,
+    stems: Vec<String>,
+}
 
 impl Concepts {
     pub fn parse(text: &str) -> Self {
@@ -59,18 +67,33 @@ impl Concepts {
                 .map(str::trim)
                 .filter(|l| !l.is_empty() && !l.starts_with('#'))
                 .filter_map(|l| {
-                    let (topic, stems) = l.split_once(':')?;
-                    Some((
-                        topic.trim().to_string(),
-                        stems
+                    let (head, stems) = l.split_once(':')?;
+                    let mut names = head.split('|').map(str::trim);
+                    let topic = names.next()?.to_string();
+                    let fr = names.next().unwrap_or(&topic).to_string();
+                    let en = names.next().unwrap_or(&topic).to_string();
+                    Some(Concept {
+                        topic,
+                        fr,
+                        en,
+                        stems: stems
                             .split(',')
                             .map(|s| s.trim().to_lowercase())
                             .filter(|s| !s.is_empty())
                             .collect(),
-                    ))
+                    })
                 })
                 .collect(),
         )
+    }
+
+    /// What `topic` is called in `lang`: "the agreement", "l'accord".
+    pub fn label(&self, topic: &str, lang: Lang) -> String {
+        match self.0.iter().find(|c| c.topic == topic) {
+            Some(c) if lang == Lang::Fr => c.fr.clone(),
+            Some(c) => c.en.clone(),
+            None => topic.to_string(),
+        }
     }
 
     /// The concepts a sentence mentions: a word starting with one of a concept's stems.
@@ -82,27 +105,46 @@ impl Concepts {
             .collect();
         self.0
             .iter()
-            .filter(|(_, stems)| {
+            .filter(|c| {
                 words
                     .iter()
-                    .any(|w| stems.iter().any(|s| w.starts_with(s.as_str())))
+                    .any(|w| c.stems.iter().any(|s| w.starts_with(s.as_str())))
             })
-            .map(|(t, _)| t.clone())
+            .map(|c| c.topic.clone())
             .collect()
     }
 }
 
-/// Sentences of a text: lines, cut after `.`, `!` or `?` followed by a space.
+/// Sentences of a text: lines, cut after `.`, `!` or `?` followed by a space. Citations
+/// written after the full stop ("… 2025. [S4] Next") stay with the sentence they close.
 pub fn sentences(text: &str) -> Vec<&str> {
     let mut out = Vec::new();
     for line in text.lines() {
         let mut start = 0;
         let b = line.as_bytes();
-        for i in 0..b.len() {
+        let mut i = 0;
+        while i < b.len() {
             if matches!(b[i], b'.' | b'!' | b'?') && b.get(i + 1) == Some(&b' ') {
-                out.push(line[start..=i].trim());
-                start = i + 1;
+                let mut end = i + 1;
+                let mut j = i + 1;
+                loop {
+                    while b.get(j) == Some(&b' ') {
+                        j += 1;
+                    }
+                    match line[j..].starts_with("[S").then(|| line[j..].find(']')).flatten() {
+                        Some(k) => {
+                            j += k + 1;
+                            end = j;
+                        }
+                        None => break,
+                    }
+                }
+                out.push(line[start..end].trim());
+                start = end;
+                i = end;
+                continue;
             }
+            i += 1;
         }
         out.push(line[start..].trim());
     }
@@ -351,19 +393,14 @@ pub fn display(key: &str, lang: Lang) -> String {
 }
 
 /// Checks that `synthesis` states every disagreement: each version's value (in any form
-/// `ground::facts` reads) in a sentence citing one of the sources that give it.
+/// `ground::facts` reads) attributed to one of the sources that give it, that is followed
+/// by a citation of one of them (the next citations after the value in its sentence; the
+/// last ones before it when none follow). "[S4] and [S1] give 16 December and 8 January"
+/// attributes both dates to S1, so it does not count as stating S4's version.
 pub fn verify(synthesis: &str, lang: Lang, found: &[Disagreement]) -> Vec<DisagreementCheck> {
-    let stated: Vec<(BTreeSet<String>, Vec<String>)> = sentences(synthesis)
+    let stated: Vec<(String, Vec<String>)> = sentences(synthesis)
         .into_iter()
-        .map(|s| {
-            (
-                ground::facts(&strip_citations(s))
-                    .into_iter()
-                    .map(|f| f.key)
-                    .collect(),
-                crate::pipeline::citations(s),
-            )
-        })
+        .flat_map(attributed)
         .collect();
     found
         .iter()
@@ -372,8 +409,8 @@ pub fn verify(synthesis: &str, lang: Lang, found: &[Disagreement]) -> Vec<Disagr
                 .versions
                 .iter()
                 .filter(|v| {
-                    stated.iter().any(|(keys, cited)| {
-                        keys.contains(&v.key) && v.sources.iter().any(|s| cited.contains(s))
+                    stated.iter().any(|(key, cited)| {
+                        *key == v.key && v.sources.iter().any(|s| cited.contains(s))
                     })
                 })
                 .count();
@@ -395,20 +432,46 @@ pub fn verify(synthesis: &str, lang: Lang, found: &[Disagreement]) -> Vec<Disagr
         .collect()
 }
 
-/// `[S1][S2]` out of a sentence, so citation numbers are not read as facts.
-fn strip_citations(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut rest = s;
-    while let Some(i) = rest.find("[S") {
-        out.push_str(&rest[..i]);
-        match rest[i..].find(']') {
-            Some(j) => rest = &rest[i + j + 1..],
-            None => {
-                rest = "";
+/// Each fact of a sentence with the sources it is attributed to (see `verify`).
+fn attributed(sentence: &str) -> Vec<(String, Vec<String>)> {
+    // Citations masked with spaces, so positions hold and their numbers are not facts.
+    let mut masked = sentence.to_string();
+    let mut groups: Vec<(usize, usize, Vec<String>)> = Vec::new();
+    let mut from = 0;
+    while let Some(i) = sentence[from..].find("[S").map(|i| i + from) {
+        let Some(j) = sentence[i..].find(']').map(|j| i + j + 1) else {
+            break;
+        };
+        let ids = crate::pipeline::citations(&sentence[i..j]);
+        masked.replace_range(i..j, &" ".repeat(j - i));
+        // Brackets separated only by spaces or commas are one group: [S2][S4], [S2], [S4].
+        match groups.last_mut() {
+            Some(g) if sentence[g.1..i].chars().all(|c| c == ' ' || c == ',') => {
+                g.1 = j;
+                g.2.extend(ids);
             }
+            _ => groups.push((i, j, ids)),
         }
+        from = j;
     }
-    out.push_str(rest);
+    let mut out = Vec::new();
+    let mut at = 0;
+    for f in ground::facts(&masked) {
+        let ids = match masked[at..].find(f.raw.as_str()).map(|p| p + at) {
+            Some(p) => {
+                at = p + f.raw.len();
+                groups
+                    .iter()
+                    .find(|g| g.0 >= at)
+                    .or_else(|| groups.iter().rev().find(|g| g.1 <= p))
+                    .map(|g| g.2.clone())
+                    .unwrap_or_default()
+            }
+            // Read from a form not found verbatim: any citation of the sentence.
+            None => groups.iter().flat_map(|g| g.2.clone()).collect(),
+        };
+        out.push((f.key, ids));
+    }
     out
 }
 
@@ -533,6 +596,13 @@ mod tests {
         let c = verify(wrong_source, Lang::Fr, std::slice::from_ref(&d));
         assert_eq!((c[0].ok, c[0].stated), (false, 1));
         let english = "The agreement is dated January 8, 2026 [S1] but was notified on December 16, 2025 [S4].";
-        assert!(verify(english, Lang::En, &[d])[0].ok);
+        assert!(verify(english, Lang::En, std::slice::from_ref(&d))[0].ok);
+        // Both dates after both citations: both read as S1's, S4's version is not stated.
+        let ambiguous = "[S4] et [S1] donnent des dates différentes : 16 décembre 2025 et 8 janvier 2026.";
+        let c = verify(ambiguous, Lang::Fr, std::slice::from_ref(&d));
+        assert_eq!((c[0].ok, c[0].stated), (false, 1), "{c:?}");
+        // One bullet per version, the source first, and a citation after the full stop.
+        let bullets = "- [S4] gives 16 December 2025 for the agreement.\n- The agreement is dated January 8, 2026. [S5]";
+        assert!(verify(bullets, Lang::En, &[d])[0].ok);
     }
 }

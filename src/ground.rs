@@ -563,6 +563,19 @@ fn words(text: &str) -> BTreeSet<String> {
 /// languages. Names are compared by spelling (case and accents aside): acronyms and brands
 /// against every cited source, other capitalized words only against cited sources in the
 /// output's language, since a translation may rightly change them.
+/// A line without its list marker ("1. ", "2) ", "- "): the marker's number is no fact.
+fn strip_list_marker(line: &str) -> &str {
+    let t = line.trim_start();
+    let digits = t.bytes().take_while(u8::is_ascii_digit).count();
+    if (1..=3).contains(&digits)
+        && matches!(t.as_bytes().get(digits), Some(b'.' | b')'))
+        && t.as_bytes().get(digits + 1) == Some(&b' ')
+    {
+        return &t[digits + 2..];
+    }
+    t.strip_prefix("- ").or_else(|| t.strip_prefix("* ")).unwrap_or(t)
+}
+
 pub fn check(output: &str, lang: Lang, sources: &[(&str, &str, Lang)]) -> Grounding {
     let per_source: Vec<(&str, BTreeSet<String>, BTreeSet<String>, Lang)> = sources
         .iter()
@@ -570,7 +583,11 @@ pub fn check(output: &str, lang: Lang, sources: &[(&str, &str, Lang)]) -> Ground
         .collect();
     let (mut n, mut ok, mut unsupported) = (0, 0, Vec::new());
     let mut names_checked = 0;
-    for sentence in output.split(['\n']).flat_map(|l| l.split(". ")) {
+    for sentence in output
+        .lines()
+        .map(strip_list_marker)
+        .flat_map(|l| l.split(". "))
+    {
         let cited = crate::pipeline::citations(sentence);
         let looked: Vec<&(&str, BTreeSet<String>, BTreeSet<String>, Lang)> = per_source
             .iter()
@@ -635,6 +652,14 @@ mod tests {
 
     fn keys(text: &str) -> Vec<String> {
         facts(text).into_iter().map(|f| f.key).collect()
+    }
+
+    #[test]
+    fn list_numbers_are_not_facts() {
+        let sources = [("S1", "Le contrat porte sur 4 ans.", Lang::Fr)];
+        let g = check("1. Le contrat porte sur 4 ans [S1].\n2) Il est signé [S1].", Lang::Fr, &sources);
+        assert!(g.unsupported.is_empty(), "{g:?}");
+        assert_eq!(g.facts - g.names, 1, "{g:?}");
     }
 
     #[test]

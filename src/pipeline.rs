@@ -125,6 +125,9 @@ pub struct OutputCheck {
     /// Sources a synthesis should cite and does not.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub uncited: Vec<String>,
+    /// Synthesis sentences that state something and cite no source (shortened).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub uncited_sentences: Vec<String>,
     /// For a synthesis: each disagreement found between the sources, and whether the text
     /// states it with the right sources.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -280,6 +283,11 @@ impl<'a> Pipeline<'a> {
                     .filter(|id| !cited.contains(id))
                     .cloned()
                     .collect(),
+                uncited_sentences: if must_cite.is_empty() {
+                    Vec::new()
+                } else {
+                    uncited_sentences(text)
+                },
                 disagreements: disagree::verify(text, lang, must_state),
             }
         };
@@ -287,6 +295,8 @@ impl<'a> Pipeline<'a> {
         let copied = |c: &OutputCheck| c.copy_ratio.is_some_and(|r| r > check::COPY_LIMIT);
         let text = self.call(kind, source_id, lang, None, messages.clone(), max_new)?;
         let first = judge(&text);
+        // Sentences citing no source are reported, not retried for: small models often
+        // leave some, and a second synthesis is minutes of prompt processing.
         if first.language.ok && !copied(&first) && first.uncited.is_empty() && unstated(&first) == 0
         {
             return Ok((text, first));
@@ -319,6 +329,7 @@ impl<'a> Pipeline<'a> {
                 !copied(c),
                 usize::MAX - c.uncited.len(),
                 usize::MAX - unstated(c),
+                usize::MAX - c.uncited_sentences.len(),
             )
         };
         if rank(&second) >= rank(&first) {
@@ -595,27 +606,12 @@ impl<'a> Pipeline<'a> {
         task: &str,
         lang: Lang,
         items: &[Item],
-        found: &[Disagreement],
-        with_context: bool,
+        topics: &[String],
     ) -> Result<Vec<Message>> {
-        let disagreements: Vec<minijinja::Value> = found
-            .iter()
-            .map(|d| {
-                let versions: Vec<minijinja::Value> = d
-                    .versions
-                    .iter()
-                    .map(|v| {
-                        let excerpt = if with_context { v.context.as_str() } else { "" };
-                        context! { value => disagree::display(&v.key, lang), sources => v.sources, context => excerpt }
-                    })
-                    .collect();
-                context! { kind => d.kind, versions => versions }
-            })
-            .collect();
         let user = self.prompts.task(
             task,
             lang,
-            context! { sources => items, disagreements => disagreements },
+            context! { sources => items, disagreements => topics },
         )?;
         self.messages(lang, user)
     }
@@ -623,19 +619,49 @@ impl<'a> Pipeline<'a> {
     /// Disagreements between the sources themselves (not their summaries, which may have
     /// dropped the figure), found by code for the synthesis to state.
     pub fn disagreements(&self, sources: &[(&Source, &SourceResult)]) -> Result<Vec<Disagreement>> {
-        let concepts =
-            disagree::Concepts::parse(&self.prompts.render("concepts.txt", context! {})?);
         let texts: Vec<(&str, &str)> = sources
             .iter()
             .map(|(s, _)| (s.id.as_str(), s.text.as_str()))
             .collect();
-        Ok(disagree::find(&texts, &concepts))
+        Ok(disagree::find(&texts, &self.concepts()?))
+    }
+
+    fn concepts(&self) -> Result<disagree::Concepts> {
+        Ok(disagree::Concepts::parse(
+            &self.prompts.render("concepts.txt", context! {})?,
+        ))
+    }
+
+    /// The synthesis's disagreements section: the model words the differences code found,
+    /// one sentence each, from a prompt holding nothing else (a small model asked to do this
+    /// inside the whole synthesis drops versions or gives them to the wrong source).
+    fn disagreements_section(
+        &mut self,
+        lang: Lang,
+        found: &[Disagreement],
+    ) -> Result<(String, OutputCheck)> {
+        let concepts = self.concepts()?;
+        let listed: Vec<minijinja::Value> = found
+            .iter()
+            .map(|d| {
+                let versions: Vec<minijinja::Value> = d
+                    .versions
+                    .iter()
+                    .map(|v| context! { value => disagree::display(&v.key, lang), sources => v.sources })
+                    .collect();
+                context! { kind => d.kind, topic => concepts.label(&d.topics[0], lang), versions => versions }
+            })
+            .collect();
+        let m = self.task_prompt("disagreements", lang, context! { disagreements => listed })?;
+        let max_new = SECTION_TOKENS_EACH * found.len() + SECTION_TOKENS_EACH;
+        self.call_checked("disagreements", None, lang, m, max_new, None, &[], found)
     }
 
     /// The cross-source synthesis in one language, from the sources' summaries in that
-    /// language. Too many sources for one prompt: synthesize groups, then merge the partial
-    /// syntheses (their [S#] citations carry through). Every round folds at least two items
-    /// into one, so it ends.
+    /// language, with the disagreements found by code stated in a section of their own.
+    /// Too many sources for one prompt: synthesize groups, then merge the partial syntheses
+    /// (their [S#] citations carry through). Every round folds at least two items into one,
+    /// so it ends.
     pub fn synthesize(
         &mut self,
         sources: &[(&Source, &SourceResult)],
@@ -648,33 +674,55 @@ impl<'a> Pipeline<'a> {
                 text: r.summaries.get(&lang).cloned().unwrap_or_default(),
             })
             .collect();
+        let ids: Vec<String> = sources.iter().map(|(s, _)| s.id.clone()).collect();
         let max_new = self.settings.synthesis_tokens;
         let found = self.disagreements(sources)?;
+        // The synthesis prompt names what the sources disagree about, so that the model
+        // leaves it out of the common ground; the section itself is written apart.
+        let concepts = self.concepts()?;
+        let mut topics: Vec<String> = Vec::new();
+        for d in &found {
+            // The first concept names it (a disagreement found under several is one).
+            let label = concepts.label(&d.topics[0], lang);
+            if !topics.contains(&label) {
+                topics.push(label);
+            }
+        }
         let mut task = "synthesis";
         let mut round = 0;
         loop {
-            // The disagreements found by code go into the final prompt, with their context
-            // sentences when there is room, bare when not, left out (but still checked) as a
-            // last resort before splitting the synthesis.
-            let mut fitting = None;
-            for (listed, with_context) in
-                [(&found[..], true), (&found[..], false), (&[][..], false)]
-            {
-                let m = self.synthesis_prompt(task, lang, &items, listed, with_context)?;
-                if self.fits_checked(&m, max_new, lang)? {
-                    fitting = Some(m);
-                    break;
+            let m = self.synthesis_prompt(task, lang, &items, &topics)?;
+            if self.fits_checked(&m, max_new, lang)? {
+                let (text, check) =
+                    self.call_checked("synthesis", None, lang, m, max_new, None, &ids, &[])?;
+                if found.is_empty() {
+                    return Ok((text, check));
                 }
+                let (section, section_check) = self.disagreements_section(lang, &found)?;
+                let section = self.prompts.render(
+                    &format!("output/disagreements.{}.md", lang.code()),
+                    context! { text => section.trim() },
+                )?;
+                let text = insert_section(&text, &section);
+                let cited = citations(&text);
+                let mut language = check.language;
+                if !section_check.language.ok {
+                    language.ok = false;
+                }
+                language.retried |= section_check.language.retried;
+                let check = OutputCheck {
+                    language,
+                    copy_ratio: None,
+                    uncited: ids.iter().filter(|i| !cited.contains(i)).cloned().collect(),
+                    uncited_sentences: uncited_sentences(&text),
+                    disagreements: disagree::verify(&text, lang, &found),
+                };
+                return Ok((text, check));
             }
-            if let Some(m) = fitting {
-                let ids: Vec<String> = sources.iter().map(|(s, _)| s.id.clone()).collect();
-                return self.call_checked("synthesis", None, lang, m, max_new, None, &ids, &found);
-            }
-            let m = self.synthesis_prompt(task, lang, &items, &[], false)?;
             round += 1;
             let t = task;
             let groups = self.group(&items, |this, batch| {
-                this.fits(&this.synthesis_prompt(t, lang, batch, &[], false)?, max_new)
+                this.fits(&this.synthesis_prompt(t, lang, batch, &[])?, max_new)
             })?;
             if groups.iter().all(|g| g.len() < 2) {
                 return Err(Error::ContextOverflow {
@@ -694,7 +742,7 @@ impl<'a> Pipeline<'a> {
                     next.push(g[0].clone());
                     continue;
                 }
-                let m = self.synthesis_prompt(task, lang, g, &[], false)?;
+                let m = self.synthesis_prompt(task, lang, g, &[])?;
                 let text = self.call(
                     "synthesis_part",
                     None,
@@ -709,6 +757,66 @@ impl<'a> Pipeline<'a> {
             task = "synthesis_merge";
         }
     }
+}
+
+/// Tokens the disagreements section may take per disagreement (one sentence each).
+const SECTION_TOKENS_EACH: usize = 64;
+
+/// `section` placed after the synthesis's first part (its common ground), before the next
+/// `## ` heading; at the end when the model wrote no second heading. A disagreements
+/// section the model wrote anyway is replaced, so there is one.
+fn insert_section(synthesis: &str, section: &str) -> String {
+    let heading = section.lines().next().unwrap_or_default().trim();
+    let mut parts: Vec<String> = Vec::new();
+    for line in synthesis.lines() {
+        if line.starts_with("## ") || parts.is_empty() {
+            parts.push(String::new());
+        }
+        let last = parts.last_mut().expect("a part");
+        last.push_str(line);
+        last.push('\n');
+    }
+    parts.retain(|p| !p.lines().next().is_some_and(|l| l.trim().eq_ignore_ascii_case(heading)));
+    let second = parts
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.starts_with("## "))
+        .nth(1)
+        .map(|(i, _)| i)
+        .unwrap_or(parts.len());
+    let mut out = String::new();
+    for (i, p) in parts.iter().enumerate() {
+        if i == second {
+            out.push_str(section.trim_end());
+            out.push_str("\n\n");
+        }
+        out.push_str(p.trim_end());
+        out.push_str("\n\n");
+    }
+    if second == parts.len() {
+        out.push_str(section.trim_end());
+    }
+    out.trim_end().to_string()
+}
+
+/// Sentences of a synthesis that state something and cite no source: not headings, not
+/// lead-ins ending with a colon, not a few words; each cut to 80 characters.
+pub fn uncited_sentences(text: &str) -> Vec<String> {
+    disagree::sentences(text)
+        .into_iter()
+        .map(|s| s.trim_start_matches(['-', '*', ' ']))
+        .filter(|s| {
+            !s.starts_with('#')
+                && !s.starts_with('>')
+                && !s.trim_end().ends_with(':')
+                && s.split_whitespace().count() >= 5
+                && citations(s).is_empty()
+        })
+        .map(|s| match s.char_indices().nth(80) {
+            Some((i, _)) => format!("{}…", &s[..i]),
+            None => s.to_string(),
+        })
+        .collect()
 }
 
 /// Source ids cited as `[S1]`, `[S2, S3]`, `[S4; S5]` in a text, in order of first use.
@@ -741,5 +849,35 @@ mod tests {
     fn citations_are_parsed_in_all_forms() {
         let t = "A [S1]. B [S2][S3]. C [S4, S5; S2]. D [12]. E [Source] [S10]";
         assert_eq!(citations(t), vec!["S1", "S2", "S3", "S4", "S5", "S10"]);
+    }
+
+    #[test]
+    fn sentences_citing_no_source_are_found() {
+        let t = "## Common ground\nThe sources agree on the following:\n- The agreement was signed in 2026.\n- It covers language models for the army [S1].\n- It was notified in December 2025. [S2] It runs for four years [S3].\nShort line.\n> A quoted note with no source at all here.";
+        assert_eq!(
+            uncited_sentences(t),
+            vec!["The agreement was signed in 2026."]
+        );
+    }
+
+    #[test]
+    fn the_disagreements_section_goes_after_the_common_ground() {
+        let section = "## Disagreements\n\n- A [S1] versus B [S2].\n";
+        let two = "## Common ground\nX [S1].\n\n## Specific contributions\nY [S2].";
+        assert_eq!(
+            insert_section(two, section),
+            "## Common ground\nX [S1].\n\n## Disagreements\n\n- A [S1] versus B [S2].\n\n## Specific contributions\nY [S2]."
+        );
+        // A section the model wrote anyway is replaced; text before the first heading stays.
+        let three = "Intro.\n## Common ground\nX.\n## Disagreements\nNone.\n## Specific contributions\nY.";
+        let out = insert_section(three, section);
+        assert_eq!(out.matches("## Disagreements").count(), 1, "{out}");
+        assert!(!out.contains("None."), "{out}");
+        assert!(out.starts_with("Intro.\n\n## Common ground\nX.\n\n## Disagreements"), "{out}");
+        // No headings at all: the section is appended.
+        assert_eq!(
+            insert_section("Just text [S1].", section),
+            "Just text [S1].\n\n## Disagreements\n\n- A [S1] versus B [S2]."
+        );
     }
 }

@@ -13,6 +13,7 @@ struct Scripted {
     seen: Vec<(String, String)>, // (system prompt, user prompt)
     synthesis_answer: String,
     words_per_answer: usize,
+    section_answer: String,
 }
 
 impl Scripted {
@@ -34,6 +35,7 @@ impl Scripted {
             seen: Vec::new(),
             synthesis_answer: "Les sources sont d'accord sur le principe [S1][S2]. Elles divergent sur la date [S2] contre [S9].".into(),
             words_per_answer: 20,
+            section_answer: "- Les sources divergent sur la date.".into(),
         }
     }
 }
@@ -69,7 +71,13 @@ impl Generate for Scripted {
         };
         let n = self.words_per_answer.min(p.max_new_tokens);
         let filler: Vec<&str> = phrase.split(' ').cycle().take(n).collect();
-        let text = if user.contains("## Divergences") || user.contains("## Disagreements") {
+        let text = if user.contains("Un programme a comparé") || user.contains("A program compared") {
+            if french {
+                self.section_answer.clone()
+            } else {
+                "- The sources disagree about the date [S2].".into()
+            }
+        } else if user.contains("## Points communs") || user.contains("## Common ground") {
             if french {
                 self.synthesis_answer.clone()
             } else {
@@ -301,33 +309,36 @@ fn disagreements_between_sources_reach_the_prompt_and_the_synthesis_is_checked_f
     std::fs::write(&s2, "The ministry announced the framework agreement on January 8, 2026. It covers language models for the armed forces.").unwrap();
     let cfg = config(&[&s1, &s2], out.path(), 4096);
     let mut model = Scripted::new(4096);
-    // The French synthesis states both versions with their sources; the double's English
-    // synthesis states neither.
-    model.synthesis_answer = "L'accord porte sur des modèles de langue [S1][S2]. Il a été notifié le 16 décembre 2025 [S1] mais annoncé le 8 janvier 2026 [S2].".into();
+    // The French section states both versions with their sources; the double's English
+    // one states neither.
+    model.synthesis_answer = "## Points communs\nL'accord porte sur des modèles de langue [S1][S2].\n## Apports propres\nIl vise les armées [S1].".into();
+    model.section_answer = "- L'accord a été notifié le 16 décembre 2025 [S1] mais annoncé le 8 janvier 2026 [S2].".into();
     let read = bisum::run::read_sources(&cfg.sources, cfg.max_file_bytes);
     let outcome = bisum::run::summarize(&cfg, read, &mut model, &mut Silent, &|_| {}).unwrap();
 
-    // Found by code in the sources, and given to the model in each language's own forms.
-    let prompt_fr = model
-        .seen
-        .iter()
-        .map(|(_, u)| u)
-        .find(|u| u.contains("## Divergences"))
-        .unwrap();
+    let prompt = |marker: &str| {
+        model
+            .seen
+            .iter()
+            .map(|(_, u)| u.clone())
+            .find(|u| u.contains(marker))
+            .unwrap_or_else(|| panic!("no prompt with {marker}"))
+    };
+    // Found by code in the sources, and given to the model in each language's own forms,
+    // in a prompt of their own; the synthesis prompt is told what they are about.
+    let section_fr = prompt("Un programme a comparé");
     assert!(
-        prompt_fr.contains("- 16 décembre 2025 [S1], contre 8 janvier 2026 [S2]"),
-        "{prompt_fr}"
+        section_fr.contains("1. Sur la date de l'accord : 16 décembre 2025 selon [S1], mais 8 janvier 2026 selon [S2]."),
+        "{section_fr}"
     );
-    let prompt_en = model
-        .seen
-        .iter()
-        .map(|(_, u)| u)
-        .find(|u| u.contains("## Disagreements"))
-        .unwrap();
+    let section_en = prompt("A program compared");
     assert!(
-        prompt_en.contains("- December 16, 2025 [S1] versus January 8, 2026 [S2]"),
-        "{prompt_en}"
+        section_en.contains("1. On the date of the agreement: December 16, 2025 according to [S1], but January 8, 2026 according to [S2]."),
+        "{section_en}"
     );
+    let synthesis_fr = prompt("## Points communs");
+    assert!(synthesis_fr.contains("Les sources divergent sur l'accord :"), "{synthesis_fr}");
+    assert!(!synthesis_fr.contains("## Divergences"), "{synthesis_fr}");
 
     let syn = |lang: &str| {
         outcome
@@ -350,6 +361,13 @@ fn disagreements_between_sources_reach_the_prompt_and_the_synthesis_is_checked_f
     let md = std::fs::read_to_string(out.path().join("synthesis.en.md")).unwrap();
     assert!(md.contains("✗ **not reported**"), "{md}");
     let md = std::fs::read_to_string(out.path().join("synthesis.fr.md")).unwrap();
+    // The section sits between the model's two parts.
+    let (common, divergences, own) = (
+        md.find("## Points communs").unwrap(),
+        md.find("## Divergences\n\n- L'accord a été notifié").unwrap(),
+        md.find("## Apports propres").unwrap(),
+    );
+    assert!(common < divergences && divergences < own, "{md}");
     assert!(
         md.contains("✓ rapportée : 16 décembre 2025 [S1] ≠ 8 janvier 2026 [S2]"),
         "{md}"
