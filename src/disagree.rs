@@ -131,7 +131,11 @@ pub fn sentences(text: &str) -> Vec<&str> {
                     while b.get(j) == Some(&b' ') {
                         j += 1;
                     }
-                    match line[j..].starts_with("[S").then(|| line[j..].find(']')).flatten() {
+                    match line[j..]
+                        .starts_with("[S")
+                        .then(|| line[j..].find(']'))
+                        .flatten()
+                    {
                         Some(k) => {
                             j += k + 1;
                             end = j;
@@ -598,7 +602,8 @@ mod tests {
         let english = "The agreement is dated January 8, 2026 [S1] but was notified on December 16, 2025 [S4].";
         assert!(verify(english, Lang::En, std::slice::from_ref(&d))[0].ok);
         // Both dates after both citations: both read as S1's, S4's version is not stated.
-        let ambiguous = "[S4] et [S1] donnent des dates différentes : 16 décembre 2025 et 8 janvier 2026.";
+        let ambiguous =
+            "[S4] et [S1] donnent des dates différentes : 16 décembre 2025 et 8 janvier 2026.";
         let c = verify(ambiguous, Lang::Fr, std::slice::from_ref(&d));
         assert_eq!((c[0].ok, c[0].stated), (false, 1), "{c:?}");
         // One bullet per version, the source first, and a citation after the full stop.

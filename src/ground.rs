@@ -573,7 +573,9 @@ fn strip_list_marker(line: &str) -> &str {
     {
         return &t[digits + 2..];
     }
-    t.strip_prefix("- ").or_else(|| t.strip_prefix("* ")).unwrap_or(t)
+    t.strip_prefix("- ")
+        .or_else(|| t.strip_prefix("* "))
+        .unwrap_or(t)
 }
 
 pub fn check(output: &str, lang: Lang, sources: &[(&str, &str, Lang)]) -> Grounding {
@@ -657,7 +659,11 @@ mod tests {
     #[test]
     fn list_numbers_are_not_facts() {
         let sources = [("S1", "Le contrat porte sur 4 ans.", Lang::Fr)];
-        let g = check("1. Le contrat porte sur 4 ans [S1].\n2) Il est signé [S1].", Lang::Fr, &sources);
+        let g = check(
+            "1. Le contrat porte sur 4 ans [S1].\n2) Il est signé [S1].",
+            Lang::Fr,
+            &sources,
+        );
         assert!(g.unsupported.is_empty(), "{g:?}");
         assert_eq!(g.facts - g.names, 1, "{g:?}");
     }

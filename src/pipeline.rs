@@ -776,7 +776,11 @@ fn insert_section(synthesis: &str, section: &str) -> String {
         last.push_str(line);
         last.push('\n');
     }
-    parts.retain(|p| !p.lines().next().is_some_and(|l| l.trim().eq_ignore_ascii_case(heading)));
+    parts.retain(|p| {
+        !p.lines()
+            .next()
+            .is_some_and(|l| l.trim().eq_ignore_ascii_case(heading))
+    });
     let second = parts
         .iter()
         .enumerate()
@@ -869,11 +873,15 @@ mod tests {
             "## Common ground\nX [S1].\n\n## Disagreements\n\n- A [S1] versus B [S2].\n\n## Specific contributions\nY [S2]."
         );
         // A section the model wrote anyway is replaced; text before the first heading stays.
-        let three = "Intro.\n## Common ground\nX.\n## Disagreements\nNone.\n## Specific contributions\nY.";
+        let three =
+            "Intro.\n## Common ground\nX.\n## Disagreements\nNone.\n## Specific contributions\nY.";
         let out = insert_section(three, section);
         assert_eq!(out.matches("## Disagreements").count(), 1, "{out}");
         assert!(!out.contains("None."), "{out}");
-        assert!(out.starts_with("Intro.\n\n## Common ground\nX.\n\n## Disagreements"), "{out}");
+        assert!(
+            out.starts_with("Intro.\n\n## Common ground\nX.\n\n## Disagreements"),
+            "{out}"
+        );
         // No headings at all: the section is appended.
         assert_eq!(
             insert_section("Just text [S1].", section),

@@ -104,18 +104,30 @@ fn summarize_writes_every_file_and_a_complete_report() {
         .as_array()
         .unwrap()
         .iter()
-        .filter(|s| s["check"]["disagreements"].as_array().is_some_and(|d| !d.is_empty()))
+        .filter(|s| {
+            s["check"]["disagreements"]
+                .as_array()
+                .is_some_and(|d| !d.is_empty())
+        })
         .count();
     let first = calls.iter().filter(|c| c["attempt"] == 1).count();
     let second = calls.iter().filter(|c| c["attempt"] == 2).count();
     assert_eq!(first, 8 + sections, "{calls:#?}");
-    assert!(second >= retried && second <= retried + sections, "{calls:#?}");
+    assert!(
+        second >= retried && second <= retried + sections,
+        "{calls:#?}"
+    );
     assert_eq!(
-        calls.iter().filter(|c| c["kind"] == "disagreements").count() > 0,
+        calls
+            .iter()
+            .filter(|c| c["kind"] == "disagreements")
+            .count()
+            > 0,
         sections > 0
     );
-    assert!(calls.iter().all(|c| ["summary", "synthesis", "disagreements"]
-        .contains(&c["kind"].as_str().unwrap())));
+    assert!(calls
+        .iter()
+        .all(|c| ["summary", "synthesis", "disagreements"].contains(&c["kind"].as_str().unwrap())));
     for s in &outputs {
         let g = &s["grounding"];
         let (facts, supported) = (

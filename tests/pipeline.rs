@@ -71,7 +71,8 @@ impl Generate for Scripted {
         };
         let n = self.words_per_answer.min(p.max_new_tokens);
         let filler: Vec<&str> = phrase.split(' ').cycle().take(n).collect();
-        let text = if user.contains("Un programme a comparé") || user.contains("A program compared") {
+        let text = if user.contains("Un programme a comparé") || user.contains("A program compared")
+        {
             if french {
                 self.section_answer.clone()
             } else {
@@ -312,7 +313,9 @@ fn disagreements_between_sources_reach_the_prompt_and_the_synthesis_is_checked_f
     // The French section states both versions with their sources; the double's English
     // one states neither.
     model.synthesis_answer = "## Points communs\nL'accord porte sur des modèles de langue [S1][S2].\n## Apports propres\nIl vise les armées [S1].".into();
-    model.section_answer = "- L'accord a été notifié le 16 décembre 2025 [S1] mais annoncé le 8 janvier 2026 [S2].".into();
+    model.section_answer =
+        "- L'accord a été notifié le 16 décembre 2025 [S1] mais annoncé le 8 janvier 2026 [S2]."
+            .into();
     let read = bisum::run::read_sources(&cfg.sources, cfg.max_file_bytes);
     let outcome = bisum::run::summarize(&cfg, read, &mut model, &mut Silent, &|_| {}).unwrap();
 
@@ -337,7 +340,10 @@ fn disagreements_between_sources_reach_the_prompt_and_the_synthesis_is_checked_f
         "{section_en}"
     );
     let synthesis_fr = prompt("## Points communs");
-    assert!(synthesis_fr.contains("Les sources divergent sur l'accord :"), "{synthesis_fr}");
+    assert!(
+        synthesis_fr.contains("Les sources divergent sur l'accord :"),
+        "{synthesis_fr}"
+    );
     assert!(!synthesis_fr.contains("## Divergences"), "{synthesis_fr}");
 
     let syn = |lang: &str| {
@@ -364,7 +370,8 @@ fn disagreements_between_sources_reach_the_prompt_and_the_synthesis_is_checked_f
     // The section sits between the model's two parts.
     let (common, divergences, own) = (
         md.find("## Points communs").unwrap(),
-        md.find("## Divergences\n\n- L'accord a été notifié").unwrap(),
+        md.find("## Divergences\n\n- L'accord a été notifié")
+            .unwrap(),
         md.find("## Apports propres").unwrap(),
     );
     assert!(common < divergences && divergences < own, "{md}");
