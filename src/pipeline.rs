@@ -618,12 +618,15 @@ impl<'a> Pipeline<'a> {
 
     /// Disagreements between the sources themselves (not their summaries, which may have
     /// dropped the figure), found by code for the synthesis to state.
-    pub fn disagreements(&self, sources: &[(&Source, &SourceResult)]) -> Result<Vec<Disagreement>> {
+    fn disagreements(
+        sources: &[(&Source, &SourceResult)],
+        concepts: &disagree::Concepts,
+    ) -> Vec<Disagreement> {
         let texts: Vec<(&str, &str)> = sources
             .iter()
             .map(|(s, _)| (s.id.as_str(), s.text.as_str()))
             .collect();
-        Ok(disagree::find(&texts, &self.concepts()?))
+        disagree::find(&texts, concepts)
     }
 
     fn concepts(&self) -> Result<disagree::Concepts> {
@@ -639,8 +642,8 @@ impl<'a> Pipeline<'a> {
         &mut self,
         lang: Lang,
         found: &[Disagreement],
+        concepts: &disagree::Concepts,
     ) -> Result<(String, OutputCheck)> {
-        let concepts = self.concepts()?;
         let listed: Vec<minijinja::Value> = found
             .iter()
             .map(|d| {
@@ -676,10 +679,10 @@ impl<'a> Pipeline<'a> {
             .collect();
         let ids: Vec<String> = sources.iter().map(|(s, _)| s.id.clone()).collect();
         let max_new = self.settings.synthesis_tokens;
-        let found = self.disagreements(sources)?;
+        let concepts = self.concepts()?;
+        let found = Self::disagreements(sources, &concepts);
         // The synthesis prompt names what the sources disagree about, so that the model
         // leaves it out of the common ground; the section itself is written apart.
-        let concepts = self.concepts()?;
         let mut topics: Vec<String> = Vec::new();
         for d in &found {
             // The first concept names it (a disagreement found under several is one).
@@ -698,7 +701,8 @@ impl<'a> Pipeline<'a> {
                 if found.is_empty() {
                     return Ok((text, check));
                 }
-                let (section, section_check) = self.disagreements_section(lang, &found)?;
+                let (section, section_check) =
+                    self.disagreements_section(lang, &found, &concepts)?;
                 let section = self.prompts.render(
                     &format!("output/disagreements.{}.md", lang.code()),
                     context! { text => section.trim() },
