@@ -100,6 +100,7 @@ pub(crate) fn load_model(
             max_context,
             device: select_device(force_cpu)?,
             engine,
+            kernels: Default::default(),
         },
     )?;
     if let Some(m) = &resolved.manifest {

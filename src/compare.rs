@@ -255,6 +255,7 @@ fn shared_plans(
                 max_context: cfg.base.ctx,
                 device: candle_core::Device::Cpu,
                 engine: cfg.base.engine,
+                kernels: Default::default(),
             },
         )
         .and_then(|mut m| {

@@ -16,6 +16,7 @@ fn load(engine: Engine) -> CandleModel {
             max_context: 4096,
             device: Device::Cpu,
             engine,
+            kernels: Default::default(),
         },
     )
     .unwrap()

@@ -19,6 +19,7 @@ fn load(name: &str, engine: Engine) -> CandleModel {
             max_context: 4096,
             device: Device::Cpu,
             engine,
+            kernels: Default::default(),
         },
     )
     .unwrap()

@@ -50,6 +50,8 @@ pub struct LoadOptions<'a> {
     pub max_context: usize,
     pub device: Device,
     pub engine: Engine,
+    /// bisum engine only (`Kernels::from_env()` unless a test picks).
+    pub kernels: super::kernels::Kernels,
 }
 
 pub fn select_device(force_cpu: bool) -> Result<Device> {
@@ -151,6 +153,7 @@ impl CandleModel {
                 path,
                 &opts.device,
                 context_length,
+                opts.kernels,
             )?)
         } else {
             None

@@ -10,7 +10,7 @@
 //!
 //! Positions are bounded by the KV cache, sized to the context the pipeline plans for.
 
-use super::kernels::{MatMul, QLinear};
+use super::kernels::{attention, Attention as AttnKernel, Kernels, QLinear};
 use super::weights::Family;
 use candle_core::quantized::{gguf_file, QStorage, QTensor};
 use candle_core::{DType, Device, Result, Tensor};
@@ -101,6 +101,8 @@ pub struct Transformer {
     eps: f32,
     max_positions: usize,
     device: Device,
+    /// bisum's decode attention (CPU only).
+    own_attention: bool,
 }
 
 fn md<'a>(ct: &'a gguf_file::Content, key: &str) -> Result<&'a gguf_file::Value> {
@@ -116,6 +118,7 @@ impl Transformer {
         reader: &mut R,
         device: &Device,
         max_positions: usize,
+        kernels: Kernels,
     ) -> Result<Self> {
         let arch = md(ct, "general.architecture")?.to_string()?.clone();
         let get = |k: &str| md(ct, &format!("{arch}.{k}"));
@@ -141,7 +144,7 @@ impl Transformer {
             );
         }
 
-        let mode = MatMul::from_env();
+        let mode = kernels.matmul;
         let mut q = |name: &str| ct.tensor(reader, name, device);
         let embd = Arc::new(q("token_embd.weight")?);
         let output = if ct.tensor_infos.contains_key("output.weight") {
@@ -218,6 +221,7 @@ impl Transformer {
             head_dim,
             eps,
             max_positions,
+            own_attention: kernels.attention == AttnKernel::Own && device.is_cpu(),
             device: device.clone(),
         })
     }
@@ -251,6 +255,7 @@ impl Transformer {
                 &sin,
                 mask.as_ref(),
                 self.family,
+                self.own_attention,
                 (self.n_head, self.n_kv_head, self.head_dim, self.eps),
             )?;
             x = (x + a)?;
@@ -274,6 +279,7 @@ fn attention(
     sin: &Tensor,
     mask: Option<&Tensor>,
     family: Family,
+    own_attention: bool,
     (n_head, n_kv, hd, eps): (usize, usize, usize, f32),
 ) -> Result<Tensor> {
     let seq = h.dim(0)?;
@@ -305,6 +311,30 @@ fn attention(
         .contiguous()?;
     let group = n_head / n_kv;
     let len = pos + seq;
+    if own_attention && seq == 1 {
+        for kv in 0..n_kv {
+            a.k_cache[kv].slice_set(&k.get(kv)?, 0, pos)?;
+            a.v_cache[kv].slice_set(&v.get(kv)?, 0, pos)?;
+        }
+        let q = q.flatten_all()?.to_vec1::<f32>()?;
+        let guards: Vec<_> = a
+            .k_cache
+            .iter()
+            .chain(&a.v_cache)
+            .map(|t| t.storage_and_layout())
+            .collect();
+        let caches = guards
+            .iter()
+            .map(|(s, l)| match &**s {
+                candle_core::Storage::Cpu(c) => Ok(&c.as_slice::<f32>()?[l.start_offset()..]),
+                _ => candle_core::bail!("own attention runs on the CPU only"),
+            })
+            .collect::<Result<Vec<&[f32]>>>()?;
+        let mut out = vec![0f32; n_head * hd];
+        attention::decode(&q, &caches[..n_kv], &caches[n_kv..], len, hd, &mut out);
+        drop(guards);
+        return a.o.forward(&Tensor::from_vec(out, (1, n_head * hd), h.device())?);
+    }
     let scale = (hd as f64).sqrt();
     let mut outs = Vec::with_capacity(n_kv);
     for kv in 0..n_kv {

@@ -75,6 +75,7 @@ impl Weights {
         path: &Path,
         device: &Device,
         max_positions: usize,
+        kernels: super::kernels::Kernels,
     ) -> Result<Self> {
         let mut file = std::fs::File::open(path).map_err(|e| Error::Io {
             path: path.to_path_buf(),
@@ -88,6 +89,7 @@ impl Weights {
                 &mut file,
                 device,
                 max_positions,
+                kernels,
             )
             .map(Weights::Own)
             .map_err(bad);

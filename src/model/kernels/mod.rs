@@ -1,4 +1,4 @@
-//! Quantized matrix products on the weights' own compact blocks.
+//! Quantized matrix products on the weights' own compact blocks, and the choice of kernels.
 //!
 //! candle 0.11.1's x86 path (`QMatMul`) repacks Q4_K weights into expanded tiles on first
 //! use and keeps them beside the originals: a second copy of the model (~1.2 GB more for
@@ -6,24 +6,84 @@
 //! token. `QLinear` instead runs candle's public block kernels (`k_quants::matmul`: the
 //! activations quantized once to the weights' dot-product type, AVX2 dot products, rows
 //! and columns tiled over the thread pool) directly on the blocks read from the GGUF file,
-//! so nothing is copied or expanded. `BISUM_MATMUL=candle` selects candle's `QMatMul` for
-//! comparison (benchmarks and the token-equality tests).
+//! so nothing is copied or expanded. Where candle has no vector kernel for a block type
+//! (Q4_1: SmolLM2), bisum's own run instead (`tiles.rs` drives them, one file per type).
+//! `BISUM_MATMUL=candle` selects candle's `QMatMul` for everything, for comparison
+//! (benchmarks and the token-equality tests).
 
-use candle_core::quantized::k_quants::{self, GgmlType};
+pub mod attention;
+pub mod q4_1;
+pub mod tiles;
+
+use candle_core::quantized::k_quants;
 use candle_core::quantized::{GgmlDType, QMatMul, QTensor};
 use candle_core::{Device, Module, Result, Tensor};
 use std::sync::Arc;
 
+/// The kernels a model runs with. `Kernels::reference()` turns every bisum optimization off;
+/// greedy tokens must not change (tests/engines.rs, tests/golden.rs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Kernels {
+    pub matmul: MatMul,
+    pub attention: Attention,
+}
+
+impl Kernels {
+    /// From `BISUM_MATMUL` and `BISUM_ATTENTION`; the fastest when unset.
+    pub fn from_env() -> Self {
+        Self {
+            matmul: MatMul::from_env(),
+            attention: Attention::from_env(),
+        }
+    }
+
+    /// candle's kernels only.
+    pub fn reference() -> Self {
+        Self {
+            matmul: MatMul::Candle,
+            attention: Attention::Candle,
+        }
+    }
+}
+
+impl Default for Kernels {
+    fn default() -> Self {
+        Self::from_env()
+    }
+}
+
+/// How single-token steps attend to the KV cache.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Attention {
+    /// bisum's loop over the cache rows (`attention.rs`), heads spread over the threads.
+    Own,
+    /// candle tensor ops (matmul, softmax, matmul) per KV head.
+    Candle,
+}
+
+impl Attention {
+    /// From `BISUM_ATTENTION` (`own` or `candle`); own when unset.
+    pub fn from_env() -> Self {
+        match std::env::var("BISUM_ATTENTION").as_deref() {
+            Ok("candle") => Attention::Candle,
+            _ => Attention::Own,
+        }
+    }
+}
+
 /// Which kernel runs the quantized products.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum MatMul {
-    /// Compact blocks for single-token steps, candle's repacked tiles for prompt batches
-    /// (default): the fastest on x86 AVX2, at the price of the repacked copy.
+    /// bisum's kernels where it has them; otherwise compact blocks for single-token steps
+    /// and candle's repacked tiles for prompt batches (default): the fastest on x86 AVX2,
+    /// at the price of the repacked copy for the types candle repacks (Q4_K, Q6_K).
     Hybrid,
-    /// Compact blocks always: no second copy of the weights (peak memory about the model
-    /// file plus the KV cache), prompt processing about 2.4x slower.
+    /// bisum's kernels where it has them, compact blocks otherwise: no second copy of the
+    /// weights (peak memory about the model file plus the KV cache).
     Compact,
-    /// candle's `QMatMul` always (repacks Q4_K on x86).
+    /// candle's `QMatMul` always (repacks Q4_K on x86), never bisum's kernels.
     Candle,
 }
 
@@ -46,13 +106,17 @@ pub struct QLinear {
     fallback: Option<QMatMul>,
     /// Single-token steps (or everything, in compact mode) on the compact blocks.
     compact_rows: usize,
+    /// bisum's own kernel for this block type, for every batch size.
+    own: bool,
 }
 
 impl QLinear {
     pub fn new(w: Arc<QTensor>, mode: MatMul) -> Result<Self> {
         let usable = matches!(w.device(), Device::Cpu) && supported(w.dtype());
+        let own = usable && mode != MatMul::Candle && has_own(w.dtype());
         let compact_rows = match mode {
             _ if !usable => 0,
+            _ if own => usize::MAX,
             MatMul::Candle => 0,
             MatMul::Hybrid => 1,
             MatMul::Compact => usize::MAX,
@@ -67,6 +131,7 @@ impl QLinear {
             w,
             fallback,
             compact_rows,
+            own,
         })
     }
 
@@ -89,11 +154,34 @@ impl QLinear {
             .to_vec1::<f32>()?;
         let mut dst = vec![0f32; m * n];
         let data = self.w.data()?;
-        matmul(self.w.dtype(), (m, k, n), &lhs, &data, &mut dst)?;
+        if self.own {
+            own_matmul(self.w.dtype(), (m, k, n), &lhs, &data, &mut dst)?;
+        } else {
+            matmul(self.w.dtype(), (m, k, n), &lhs, &data, &mut dst)?;
+        }
         let mut out_dims = dims.to_vec();
         *out_dims.last_mut().expect("non-empty dims") = n;
         Tensor::from_vec(dst, out_dims, x.device())
     }
+}
+
+/// Block types bisum has its own (faster than candle's) kernel for, in this build.
+fn has_own(d: GgmlDType) -> bool {
+    matches!(d, GgmlDType::Q4_1) && q4_1::FAST
+}
+
+fn own_matmul(
+    dtype: GgmlDType,
+    mkn: (usize, usize, usize),
+    lhs: &[f32],
+    rhs: &[u8],
+    dst: &mut [f32],
+) -> Result<()> {
+    match dtype {
+        GgmlDType::Q4_1 => tiles::matmul::<q4_1::Q4_1>(mkn, lhs, blocks(rhs)?, dst),
+        other => candle_core::bail!("no bisum kernel for {other:?}"),
+    }
+    Ok(())
 }
 
 fn supported(d: GgmlDType) -> bool {
@@ -115,7 +203,7 @@ fn supported(d: GgmlDType) -> bool {
 
 /// Views the tensor's bytes as its blocks. The bytes are the storage of a `Vec` of those
 /// blocks, so size and alignment hold; both are checked all the same.
-fn blocks<T: GgmlType>(bytes: &[u8]) -> Result<&[T]> {
+fn blocks<T>(bytes: &[u8]) -> Result<&[T]> {
     let size = std::mem::size_of::<T>();
     if bytes.len() % size != 0 || (bytes.as_ptr() as usize) % std::mem::align_of::<T>() != 0 {
         candle_core::bail!("quantized data is not a whole number of aligned blocks");

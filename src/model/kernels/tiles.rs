@@ -1,0 +1,170 @@
+//! The driver shared by bisum's own quantized kernels: quantize the activations once, then
+//! walk the output in tiles of activation rows × weight columns over candle's thread pool.
+//!
+//! A kernel only says how to quantize a row and how to compute one small tile of dot
+//! products (`TileKernel`); the driver picks the tile shapes. Single-token steps use one row
+//! by four columns (four weight streams in flight). Prompt batches work on panels of
+//! `PANEL` weight columns, small enough to stay in L1 while every row of the batch goes
+//! past them four at a time, so each weight block is unpacked once per four rows instead
+//! of once per row, and read from memory once per batch instead of once per row tile.
+//!
+//! Every output element is computed by the same sequence of operations whatever the tile
+//! shape, so a prompt processed in one batch, in small batches or token by token gives
+//! bit-identical logits.
+
+use candle_core::utils::barrier_pool;
+use std::cell::RefCell;
+
+/// Weight columns per work item in prompt batches.
+const PANEL: usize = 16;
+
+pub trait TileKernel {
+    /// A block of quantized weights, as stored in the GGUF file.
+    type W: Copy + Sync;
+    /// A block of quantized activations.
+    type A: Copy + Sync + Send;
+    /// Values per block (weights and activations alike).
+    const BLOCK: usize;
+
+    /// Quantizes one activation row (`x.len()` = `out.len()` × `BLOCK`).
+    fn quantize(x: &[f32], out: &mut [Self::A]);
+
+    /// `out[r][c]` = the dot product of activation row `a[r]` with weight column `w[c]`.
+    fn tile<const R: usize, const C: usize>(a: [&[Self::A]; R], w: [&[Self::W]; C]) -> [[f32; C]; R];
+}
+
+thread_local! {
+    /// The quantized activations, reused across calls (a fresh 400 KB buffer per product
+    /// would be a fresh mmap and its page faults, ~200 times per token).
+    static SCRATCH: RefCell<Vec<u64>> = const { RefCell::new(Vec::new()) };
+}
+
+/// `dst[m × n] = lhs[m × k] · rhsᵀ`, `rhs` holding `n` rows of `k / BLOCK` blocks.
+pub fn matmul<K: TileKernel>(
+    (m, k, n): (usize, usize, usize),
+    lhs: &[f32],
+    rhs: &[K::W],
+    dst: &mut [f32],
+) {
+    assert!(k % K::BLOCK == 0, "k = {k} is not a whole number of blocks");
+    let kb = k / K::BLOCK;
+    assert_eq!(lhs.len(), m * k, "lhs length");
+    assert_eq!(rhs.len(), n * kb, "rhs length");
+    assert!(dst.len() >= m * n, "dst length");
+    SCRATCH.with(|cell| {
+        let mut scratch = cell.borrow_mut();
+        let words = (m * kb * std::mem::size_of::<K::A>()).div_ceil(8);
+        if scratch.len() < words {
+            scratch.resize(words, 0);
+        }
+        assert!(std::mem::align_of::<K::A>() <= 8);
+        // SAFETY: the buffer is 8-byte aligned, large enough, and every block is written by
+        // `quantize` before it is read; activation blocks are plain numbers.
+        let acts: &mut [K::A] =
+            unsafe { std::slice::from_raw_parts_mut(scratch.as_mut_ptr() as *mut K::A, m * kb) };
+        quantize_rows::<K>(lhs, acts, m, k, kb);
+        let acts: &[K::A] = acts;
+        let row = |r: usize| &acts[r * kb..(r + 1) * kb];
+        let col = |c: usize| &rhs[c * kb..(c + 1) * kb];
+        let out = Out(dst.as_mut_ptr());
+        let pool = barrier_pool();
+        if m == 1 {
+            let quads = n / 4;
+            pool.execute_chunked(quads, |range| {
+                for q in range {
+                    let c = q * 4;
+                    let [t] = K::tile::<1, 4>([row(0)], [col(c), col(c + 1), col(c + 2), col(c + 3)]);
+                    out.put(0, c, n, &t);
+                }
+            });
+            for c in quads * 4..n {
+                let [[v]] = K::tile::<1, 1>([row(0)], [col(c)]);
+                out.put(0, c, n, &[v]);
+            }
+            return;
+        }
+        pool.execute_chunked(n.div_ceil(PANEL), |range| {
+            for p in range {
+                let cols = p * PANEL..((p + 1) * PANEL).min(n);
+                let mut r = 0;
+                while r < m {
+                    let four = r + 4 <= m;
+                    let mut c = cols.start;
+                    while c < cols.end {
+                        let two = c + 2 <= cols.end;
+                        match (four, two) {
+                            (true, true) => {
+                                let t = K::tile::<4, 2>(
+                                    [row(r), row(r + 1), row(r + 2), row(r + 3)],
+                                    [col(c), col(c + 1)],
+                                );
+                                for (i, t) in t.iter().enumerate() {
+                                    out.put(r + i, c, n, t);
+                                }
+                            }
+                            (true, false) => {
+                                let t = K::tile::<4, 1>(
+                                    [row(r), row(r + 1), row(r + 2), row(r + 3)],
+                                    [col(c)],
+                                );
+                                for (i, t) in t.iter().enumerate() {
+                                    out.put(r + i, c, n, t);
+                                }
+                            }
+                            (false, true) => {
+                                let [t] = K::tile::<1, 2>([row(r)], [col(c), col(c + 1)]);
+                                out.put(r, c, n, &t);
+                            }
+                            (false, false) => {
+                                let [t] = K::tile::<1, 1>([row(r)], [col(c)]);
+                                out.put(r, c, n, &t);
+                            }
+                        }
+                        c += if two { 2 } else { 1 };
+                    }
+                    r += if four { 4 } else { 1 };
+                }
+            }
+        });
+    })
+}
+
+fn quantize_rows<K: TileKernel>(lhs: &[f32], acts: &mut [K::A], m: usize, k: usize, kb: usize) {
+    if m < 16 {
+        for r in 0..m {
+            K::quantize(&lhs[r * k..(r + 1) * k], &mut acts[r * kb..(r + 1) * kb]);
+        }
+        return;
+    }
+    // A prompt batch: rows quantized on every thread.
+    let out = Out(acts.as_mut_ptr());
+    barrier_pool().execute_chunked(m, |range| {
+        for r in range {
+            // SAFETY: each row range is handed to exactly one worker.
+            let dst = unsafe { std::slice::from_raw_parts_mut(out.at(r * kb), kb) };
+            K::quantize(&lhs[r * k..(r + 1) * k], dst);
+        }
+    });
+}
+
+/// The output buffer, written by several workers at disjoint elements.
+struct Out<T>(*mut T);
+// SAFETY: workers write disjoint elements (each tile is one work item's), and the pool
+// joins before the buffer is read.
+unsafe impl<T> Sync for Out<T> {}
+unsafe impl<T> Send for Out<T> {}
+
+impl<T> Out<T> {
+    /// A method, so closures capture the whole `Out` (which is `Sync`), not its pointer.
+    fn at(&self, i: usize) -> *mut T {
+        self.0.wrapping_add(i)
+    }
+}
+
+impl Out<f32> {
+    #[inline(always)]
+    fn put(&self, r: usize, c: usize, n: usize, vals: &[f32]) {
+        // SAFETY: r < m, c + vals.len() <= n, and dst holds m × n elements (checked above).
+        unsafe { std::ptr::copy_nonoverlapping(vals.as_ptr(), self.0.add(r * n + c), vals.len()) }
+    }
+}
