@@ -1,25 +1,80 @@
 //! bisum's own forward pass against candle-transformers' on the tiny model: the same greedy
 //! tokens, whatever the prompt batch size (the real-model versions of this are in golden.rs).
+//! And each of bisum's kernels on or off: the same greedy tokens, on tiny models in every
+//! block type bisum has a kernel for and on SmolLM2.
 
 mod common;
 use bisum::model::engine::{CandleModel, LoadOptions};
+use bisum::model::kernels::{Attention, Kernels, MatMul};
 use bisum::model::weights::Engine;
 use bisum::model::GenParams;
 use candle_core::Device;
 
 fn load(engine: Engine) -> CandleModel {
+    load_with(&common::tiny_model(), engine, Kernels::from_env())
+}
+
+fn load_with(path: &std::path::Path, engine: Engine, kernels: Kernels) -> CandleModel {
     CandleModel::load(
-        &common::tiny_model(),
+        path,
         LoadOptions {
-            name: "tiny",
+            name: "test",
             sha256: None,
             max_context: 4096,
             device: Device::Cpu,
             engine,
-            kernels: Default::default(),
+            kernels,
         },
     )
     .unwrap()
+}
+
+/// Greedy tokens of `text` with every kernel choice, against the reference (candle's
+/// kernels only), at each prompt batch size in `batches`.
+fn same_tokens_with_every_kernel(path: &std::path::Path, text: &str, n: usize, batches: &[usize]) {
+    let params = GenParams {
+        max_new_tokens: n,
+        repeat_penalty: 1.0,
+        stop_on_loop: false,
+        ignore_eos: true,
+        ..GenParams::default()
+    };
+    let mut reference = load_with(path, Engine::Bisum, Kernels::reference());
+    let prompt = reference.encode(text).unwrap();
+    let (expected, _, _, _) = reference.generate_ids(&prompt, &params, &mut |_| {}).unwrap();
+    assert_eq!(expected.len(), n);
+    drop(reference);
+    for matmul in [MatMul::Hybrid, MatMul::Compact, MatMul::Candle] {
+        for attention in [Attention::Own, Attention::Candle] {
+            let kernels = Kernels { matmul, attention };
+            let mut m = load_with(path, Engine::Bisum, kernels);
+            for &batch in batches {
+                m.set_prompt_batch(batch);
+                let (got, _, _, _) = m.generate_ids(&prompt, &params, &mut |_| {}).unwrap();
+                assert_eq!(got, expected, "{} with {kernels:?}, batch {batch}", path.display());
+            }
+        }
+    }
+}
+
+#[test]
+fn every_kernel_gives_the_same_greedy_tokens_on_tiny_models() {
+    let text = std::fs::read_to_string(common::examples().join("tramway-conseil.txt")).unwrap();
+    same_tokens_with_every_kernel(&common::tiny_model(), &text, 48, &[512, 1]);
+    let dir = tempfile::tempdir().unwrap();
+    for dtype in [candle_core::quantized::GgmlDType::Q4_1] {
+        let p = dir.path().join(format!("tiny-{dtype:?}.gguf"));
+        bisum::model::tiny::write_typed(&p, dtype).unwrap();
+        same_tokens_with_every_kernel(&p, &text, 48, &[512, 1]);
+    }
+}
+
+#[test]
+fn every_kernel_gives_the_same_greedy_tokens_on_smollm2() {
+    let text = std::fs::read_to_string(common::examples().join("tramway-conseil.txt")).unwrap();
+    // One prompt batch: a prompt read token by token takes other roundings in attention
+    // (llama.cpp's own results move between batch sizes too; golden.rs bounds that).
+    same_tokens_with_every_kernel(&common::registry_model("smollm2-135m"), &text, 64, &[512]);
 }
 
 #[test]

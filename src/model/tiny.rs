@@ -58,6 +58,21 @@ pub fn write_seeded(
     chat_template: Option<&str>,
     seed: u64,
 ) -> candle_core::Result<()> {
+    write_full(path, chat_template, seed, GgmlDType::Q8_0)
+}
+
+/// `write` with the layers' matrices in another block type (the kernels' tests run the
+/// same model through each type bisum has a kernel for).
+pub fn write_typed(path: &Path, layers: GgmlDType) -> candle_core::Result<()> {
+    write_full(path, None, 0x5eed_b15, layers)
+}
+
+fn write_full(
+    path: &Path,
+    chat_template: Option<&str>,
+    seed: u64,
+    layers: GgmlDType,
+) -> candle_core::Result<()> {
     let mut tokens: Vec<String> = byte_chars().into_iter().map(|c| c.to_string()).collect();
     let merges = ["t h", "e s", "Ġ l", "e n"];
     for m in merges {
@@ -120,12 +135,11 @@ pub fn write_seeded(
     let mut rng = Rng(seed.max(1));
     let head_dim = HIDDEN / HEADS;
     let kv = KV_HEADS * head_dim;
-    let q8 = |data: Vec<f32>, rows: usize, cols: usize| -> candle_core::Result<QTensor> {
-        QTensor::quantize(
-            &Tensor::from_vec(data, (rows, cols), &dev)?,
-            GgmlDType::Q8_0,
-        )
+    let quant = |data: Vec<f32>, rows: usize, cols: usize, t: GgmlDType| {
+        QTensor::quantize(&Tensor::from_vec(data, (rows, cols), &dev)?, t)
     };
+    let q8 = |data: Vec<f32>, rows: usize, cols: usize| quant(data, rows, cols, GgmlDType::Q8_0);
+    let ql = |data: Vec<f32>, rows: usize, cols: usize| quant(data, rows, cols, layers);
     let ones = |n: usize| -> candle_core::Result<QTensor> {
         QTensor::quantize(
             &Tensor::ones(n, candle_core::DType::F32, &dev)?,
@@ -143,19 +157,19 @@ pub fn write_seeded(
         tensors.push((p("attn_norm"), ones(HIDDEN)?));
         tensors.push((
             p("attn_q"),
-            q8(rng.tensor(HIDDEN, HIDDEN, s), HIDDEN, HIDDEN)?,
+            ql(rng.tensor(HIDDEN, HIDDEN, s), HIDDEN, HIDDEN)?,
         ));
-        tensors.push((p("attn_k"), q8(rng.tensor(kv, HIDDEN, s), kv, HIDDEN)?));
-        tensors.push((p("attn_v"), q8(rng.tensor(kv, HIDDEN, s), kv, HIDDEN)?));
+        tensors.push((p("attn_k"), ql(rng.tensor(kv, HIDDEN, s), kv, HIDDEN)?));
+        tensors.push((p("attn_v"), ql(rng.tensor(kv, HIDDEN, s), kv, HIDDEN)?));
         tensors.push((
             p("attn_output"),
-            q8(rng.tensor(HIDDEN, HIDDEN, s), HIDDEN, HIDDEN)?,
+            ql(rng.tensor(HIDDEN, HIDDEN, s), HIDDEN, HIDDEN)?,
         ));
         tensors.push((p("ffn_norm"), ones(HIDDEN)?));
-        tensors.push((p("ffn_gate"), q8(rng.tensor(FFN, HIDDEN, s), FFN, HIDDEN)?));
-        tensors.push((p("ffn_up"), q8(rng.tensor(FFN, HIDDEN, s), FFN, HIDDEN)?));
+        tensors.push((p("ffn_gate"), ql(rng.tensor(FFN, HIDDEN, s), FFN, HIDDEN)?));
+        tensors.push((p("ffn_up"), ql(rng.tensor(FFN, HIDDEN, s), FFN, HIDDEN)?));
         let sd = 1.0 / (FFN as f32).sqrt();
-        tensors.push((p("ffn_down"), q8(rng.tensor(HIDDEN, FFN, sd), HIDDEN, FFN)?));
+        tensors.push((p("ffn_down"), ql(rng.tensor(HIDDEN, FFN, sd), HIDDEN, FFN)?));
     }
     tensors.push(("output_norm.weight".into(), ones(HIDDEN)?));
     // Only lowercase letters, space and a few punctuation marks get non-zero output rows,
