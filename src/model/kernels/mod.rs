@@ -13,6 +13,7 @@
 
 pub mod attention;
 pub mod q4_1;
+pub mod q4_k;
 pub mod tiles;
 
 use candle_core::quantized::k_quants;
@@ -167,7 +168,11 @@ impl QLinear {
 
 /// Block types bisum has its own (faster than candle's) kernel for, in this build.
 fn has_own(d: GgmlDType) -> bool {
-    matches!(d, GgmlDType::Q4_1) && q4_1::FAST
+    match d {
+        GgmlDType::Q4_1 => q4_1::FAST,
+        GgmlDType::Q4K => q4_k::FAST,
+        _ => false,
+    }
 }
 
 fn own_matmul(
@@ -179,6 +184,7 @@ fn own_matmul(
 ) -> Result<()> {
     match dtype {
         GgmlDType::Q4_1 => tiles::matmul::<q4_1::Q4_1>(mkn, lhs, blocks(rhs)?, dst),
+        GgmlDType::Q4K => tiles::matmul::<q4_k::Q4K>(mkn, lhs, blocks(rhs)?, dst),
         other => candle_core::bail!("no bisum kernel for {other:?}"),
     }
     Ok(())
@@ -234,5 +240,54 @@ fn matmul(
         D::Q5K => k_quants::matmul::<BlockQ5K>(mkn, lhs, blocks(rhs)?, dst),
         D::Q6K => k_quants::matmul::<BlockQ6K>(mkn, lhs, blocks(rhs)?, dst),
         other => candle_core::bail!("no compact kernel for {other:?}"),
+    }
+}
+
+#[cfg(test)]
+mod speed {
+    //! `cargo test --release --lib kernels::speed -- --ignored --nocapture`: bisum's kernels
+    //! against candle's on one Qwen2.5-1.5B-sized matrix (a development aid, not a check).
+    use super::*;
+    use candle_core::quantized::GgmlDType;
+    use std::time::Instant;
+
+    fn time(label: &str, reps: usize, mut f: impl FnMut()) {
+        f();
+        // The fastest repetition: this shared machine's noise only ever adds time.
+        let best = (0..reps)
+            .map(|_| {
+                let t = Instant::now();
+                f();
+                t.elapsed().as_secs_f64()
+            })
+            .fold(f64::INFINITY, f64::min);
+        println!("{label}: {:.2} ms", best * 1e3);
+    }
+
+    #[test]
+    #[ignore]
+    fn matmul_speed() {
+        let (k, n) = (1536, 8960);
+        for dtype in [GgmlDType::Q4K, GgmlDType::Q4_1] {
+            let f: Vec<f32> = (0..n * k).map(|i| ((i * 7919 % 1000) as f32 / 500.0 - 1.0) * 0.1).collect();
+            let t = Tensor::from_vec(f, (n, k), &Device::Cpu).unwrap();
+            let w = Arc::new(QTensor::quantize(&t, dtype).unwrap());
+            for m in [1usize, 64] {
+                let x = Tensor::ones((m, k), candle_core::DType::F32, &Device::Cpu).unwrap();
+                let reps = if m == 1 { 100 } else { 10 };
+                for mode in [MatMul::Hybrid, MatMul::Candle] {
+                    let l = QLinear::new(w.clone(), mode).unwrap();
+                    time(&format!("{dtype:?} m={m} {mode:?}"), reps, || {
+                        l.forward(&x).unwrap();
+                    });
+                }
+                let lhs = vec![1f32; m * k];
+                let mut dst = vec![0f32; m * n];
+                let data = w.data().unwrap();
+                time(&format!("{dtype:?} m={m} candle compact"), reps, || {
+                    matmul(dtype, (m, k, n), &lhs, &data, &mut dst).unwrap();
+                });
+            }
+        }
     }
 }

@@ -38,6 +38,8 @@ impl TileKernel for Q4_1 {
     type W = BlockQ4_1;
     type A = BlockQ8_1;
     const BLOCK: usize = QK;
+    const ROWS: usize = 4;
+    const COLS: usize = 2;
 
     fn quantize(x: &[f32], out: &mut [BlockQ8_1]) {
         for (x, y) in x.chunks_exact(QK).zip(out.iter_mut()) {
@@ -112,15 +114,8 @@ fn scalar_tile<const R: usize, const C: usize>(a: [&[BlockQ8_1]; R], w: [&[Block
 #[cfg(all(target_arch = "x86_64", target_feature = "avx2", target_feature = "fma"))]
 mod avx2 {
     use super::{BlockQ4_1, BlockQ8_1};
+    use crate::model::kernels::tiles::hsum;
     use std::arch::x86_64::*;
-
-    #[inline(always)]
-    pub unsafe fn hsum(x: __m256) -> f32 {
-        let mut r = _mm_add_ps(_mm256_extractf128_ps(x, 1), _mm256_castps256_ps128(x));
-        r = _mm_add_ps(r, _mm_movehl_ps(r, r));
-        r = _mm_add_ss(r, _mm_movehdup_ps(r));
-        _mm_cvtss_f32(r)
-    }
 
     #[inline(always)]
     pub unsafe fn tile<const R: usize, const C: usize>(

@@ -25,6 +25,10 @@ pub trait TileKernel {
     type A: Copy + Sync + Send;
     /// Values per block (weights and activations alike).
     const BLOCK: usize;
+    /// Prompt tile shape, activation rows × weight columns: (8, 1), (4, 2) or (4, 1), as
+    /// many as the sixteen vector registers hold without spilling.
+    const ROWS: usize;
+    const COLS: usize;
 
     /// Quantizes one activation row (`x.len()` = `out.len()` × `BLOCK`).
     fn quantize(x: &[f32], out: &mut [Self::A]);
@@ -83,50 +87,66 @@ pub fn matmul<K: TileKernel>(
             }
             return;
         }
-        pool.execute_chunked(n.div_ceil(PANEL), |range| {
-            for p in range {
-                let cols = p * PANEL..((p + 1) * PANEL).min(n);
-                let mut r = 0;
-                while r < m {
-                    let four = r + 4 <= m;
-                    let mut c = cols.start;
-                    while c < cols.end {
-                        let two = c + 2 <= cols.end;
-                        match (four, two) {
-                            (true, true) => {
-                                let t = K::tile::<4, 2>(
-                                    [row(r), row(r + 1), row(r + 2), row(r + 3)],
-                                    [col(c), col(c + 1)],
-                                );
-                                for (i, t) in t.iter().enumerate() {
-                                    out.put(r + i, c, n, t);
-                                }
-                            }
-                            (true, false) => {
-                                let t = K::tile::<4, 1>(
-                                    [row(r), row(r + 1), row(r + 2), row(r + 3)],
-                                    [col(c)],
-                                );
-                                for (i, t) in t.iter().enumerate() {
-                                    out.put(r + i, c, n, t);
-                                }
-                            }
-                            (false, true) => {
-                                let [t] = K::tile::<1, 2>([row(r)], [col(c), col(c + 1)]);
-                                out.put(r, c, n, &t);
-                            }
-                            (false, false) => {
-                                let [t] = K::tile::<1, 1>([row(r)], [col(c)]);
-                                out.put(r, c, n, &t);
+        let panels = n.div_ceil(PANEL);
+        match (K::ROWS, K::COLS) {
+            (8, 1) => panels_of::<K, 8, 1>(m, n, panels, &row, &col, &out),
+            (16, 1) => panels_of::<K, 16, 1>(m, n, panels, &row, &col, &out),
+            (4, 2) => panels_of::<K, 4, 2>(m, n, panels, &row, &col, &out),
+            _ => panels_of::<K, 4, 1>(m, n, panels, &row, &col, &out),
+        }
+    })
+}
+
+/// Prompt batches: work items of `PANEL` weight columns; in each, the rows go past in tiles
+/// of R rows × C columns (single rows or columns for what is left over).
+fn panels_of<'a, K: TileKernel, const R: usize, const C: usize>(
+    m: usize,
+    n: usize,
+    panels: usize,
+    row: &(dyn Fn(usize) -> &'a [K::A] + Sync),
+    col: &(dyn Fn(usize) -> &'a [K::W] + Sync),
+    out: &Out<f32>,
+) {
+    barrier_pool().execute_chunked(panels, |range| {
+        for p in range {
+            let cols = p * PANEL..((p + 1) * PANEL).min(n);
+            let mut r = 0;
+            while r < m {
+                let full = r + R <= m;
+                let mut c = cols.start;
+                while c < cols.end {
+                    let wide = c + C <= cols.end;
+                    match (full, wide) {
+                        (true, true) => {
+                            let t = K::tile::<R, C>(
+                                std::array::from_fn(|i| row(r + i)),
+                                std::array::from_fn(|j| col(c + j)),
+                            );
+                            for (i, t) in t.iter().enumerate() {
+                                out.put(r + i, c, n, t);
                             }
                         }
-                        c += if two { 2 } else { 1 };
+                        (true, false) => {
+                            let t = K::tile::<R, 1>(std::array::from_fn(|i| row(r + i)), [col(c)]);
+                            for (i, t) in t.iter().enumerate() {
+                                out.put(r + i, c, n, t);
+                            }
+                        }
+                        (false, true) => {
+                            let [t] = K::tile::<1, C>([row(r)], std::array::from_fn(|j| col(c + j)));
+                            out.put(r, c, n, &t);
+                        }
+                        (false, false) => {
+                            let [t] = K::tile::<1, 1>([row(r)], [col(c)]);
+                            out.put(r, c, n, &t);
+                        }
                     }
-                    r += if four { 4 } else { 1 };
+                    c += if wide { C } else { 1 };
                 }
+                r += if full { R } else { 1 };
             }
-        });
-    })
+        }
+    });
 }
 
 fn quantize_rows<K: TileKernel>(lhs: &[f32], acts: &mut [K::A], m: usize, k: usize, kb: usize) {
@@ -145,6 +165,17 @@ fn quantize_rows<K: TileKernel>(lhs: &[f32], acts: &mut [K::A], m: usize, k: usi
             K::quantize(&lhs[r * k..(r + 1) * k], dst);
         }
     });
+}
+
+/// Sum of the eight lanes, in ggml's order (`hsum_float_8`).
+#[cfg(all(target_arch = "x86_64", target_feature = "avx2"))]
+#[inline(always)]
+pub unsafe fn hsum(x: std::arch::x86_64::__m256) -> f32 {
+    use std::arch::x86_64::*;
+    let mut r = _mm_add_ps(_mm256_extractf128_ps(x, 1), _mm256_castps256_ps128(x));
+    r = _mm_add_ps(r, _mm_movehl_ps(r, r));
+    r = _mm_add_ss(r, _mm_movehdup_ps(r));
+    _mm_cvtss_f32(r)
 }
 
 /// The output buffer, written by several workers at disjoint elements.

@@ -1,0 +1,358 @@
+//! Q4_K weights against Q8_K activations on AVX2, on the GGUF file's own blocks.
+//!
+//! candle 0.11.1 reaches llama.cpp's prompt speed on Q4_K only through a repacked copy of the
+//! weights kept beside the originals (1.3 bytes per weight more than the file's 0.56: +1 GB
+//! for Qwen2.5-1.5B). This kernel reads the compact blocks, and in prompt batches unpacks
+//! each weight block once for four activation rows (the tile driver in `tiles.rs`), which is
+//! what the repacked layout bought. The arithmetic is ggml's `ggml_vec_dot_q4_K_q8_K`: per
+//! 32-value sub-block, the integer dot product times the sub-block's 6-bit scale, summed in
+//! i32 over the super-block, then scaled by both blocks' scales; the sub-blocks' minimums
+//! against the activations' 16-value sums.
+
+use super::tiles::TileKernel;
+use half::f16;
+
+pub const QK_K: usize = 256;
+
+/// ggml's `block_q4_K`, as stored in the GGUF file.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct BlockQ4K {
+    d: f16,
+    dmin: f16,
+    /// 8 scales and 8 minimums, 6 bits each.
+    scales: [u8; 12],
+    /// 4 chunks of 32 bytes: values 64c..64c+32 in the low nibbles, 64c+32..64c+64 in the
+    /// high nibbles.
+    qs: [u8; QK_K / 2],
+}
+const _: () = assert!(std::mem::size_of::<BlockQ4K>() == 144);
+
+/// ggml's `block_q8_K`, with the sums of its 32-value sub-blocks (what the minimums
+/// multiply) instead of ggml's 16-value sums, added once here rather than per weight column.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct BlockQ8K {
+    d: f32,
+    qs: [i8; QK_K],
+    sums: [i16; QK_K / 32],
+}
+
+pub struct Q4K;
+
+impl TileKernel for Q4K {
+    type W = BlockQ4K;
+    type A = BlockQ8K;
+    const BLOCK: usize = QK_K;
+    const ROWS: usize = 8;
+    const COLS: usize = 1;
+
+    fn quantize(x: &[f32], out: &mut [BlockQ8K]) {
+        for (x, y) in x.chunks_exact(QK_K).zip(out.iter_mut()) {
+            quantize_block(x, y);
+        }
+    }
+
+    #[inline(always)]
+    fn tile<const R: usize, const C: usize>(a: [&[BlockQ8K]; R], w: [&[BlockQ4K]; C]) -> [[f32; C]; R] {
+        #[cfg(all(target_arch = "x86_64", target_feature = "avx2", target_feature = "fma"))]
+        // SAFETY: compile-time target features; equal block counts (checked by the driver).
+        unsafe {
+            avx2::tile(a, w)
+        }
+        #[cfg(not(all(target_arch = "x86_64", target_feature = "avx2", target_feature = "fma")))]
+        scalar_tile(a, w)
+    }
+}
+
+pub const FAST: bool = cfg!(all(
+    target_arch = "x86_64",
+    target_feature = "avx2",
+    target_feature = "fma"
+));
+
+/// ggml's `quantize_row_q8_K_ref`: the value of largest magnitude maps to -128.
+fn quantize_block(x: &[f32], y: &mut BlockQ8K) {
+    let (mut amax, mut max) = (0f32, 0f32);
+    for &v in x {
+        if v.abs() > amax {
+            amax = v.abs();
+            max = v;
+        }
+    }
+    if amax == 0.0 {
+        y.d = 0.0;
+        y.qs = [0; QK_K];
+        y.sums = [0; QK_K / 32];
+        return;
+    }
+    let iscale = -128.0 / max;
+    for (q, v) in y.qs.iter_mut().zip(x) {
+        *q = ((iscale * v).round_ties_even() as i32).min(127) as i8;
+    }
+    for (s, q) in y.sums.iter_mut().zip(y.qs.chunks_exact(32)) {
+        *s = q.iter().map(|&v| v as i16).sum();
+    }
+    y.d = 1.0 / iscale;
+}
+
+/// The 8 scales and 8 minimums of a block (ggml's `get_scale_min_k4`).
+fn scales_mins(s: &[u8; 12]) -> ([u8; 8], [u8; 8]) {
+    let (mut sc, mut mn) = ([0u8; 8], [0u8; 8]);
+    for j in 0..8 {
+        if j < 4 {
+            sc[j] = s[j] & 63;
+            mn[j] = s[j + 4] & 63;
+        } else {
+            sc[j] = (s[j + 4] & 0x0F) | ((s[j - 4] >> 6) << 4);
+            mn[j] = (s[j + 4] >> 4) | ((s[j] >> 6) << 4);
+        }
+    }
+    (sc, mn)
+}
+
+#[cfg_attr(
+    all(target_arch = "x86_64", target_feature = "avx2", target_feature = "fma"),
+    allow(dead_code)
+)]
+fn scalar_tile<const R: usize, const C: usize>(a: [&[BlockQ8K]; R], w: [&[BlockQ4K]; C]) -> [[f32; C]; R] {
+    let mut out = [[0f32; C]; R];
+    for r in 0..R {
+        for c in 0..C {
+            let (mut acc, mut accm) = (0f32, 0f32);
+            for (x, y) in w[c].iter().zip(a[r]) {
+                let (sc, mn) = scales_mins(&x.scales);
+                let (mut sumi, mut summ) = (0i32, 0i32);
+                for j in 0..8 {
+                    let chunk = &x.qs[(j / 2) * 32..(j / 2) * 32 + 32];
+                    let mut s = 0i32;
+                    for (i, &b) in chunk.iter().enumerate() {
+                        let q = if j % 2 == 0 { b & 0x0F } else { b >> 4 };
+                        s += q as i32 * y.qs[j * 32 + i] as i32;
+                    }
+                    sumi += s * sc[j] as i32;
+                    summ += mn[j] as i32 * y.sums[j] as i32;
+                }
+                acc += y.d * x.d.to_f32() * sumi as f32;
+                accm += -y.d * x.dmin.to_f32() * summ as f32;
+            }
+            out[r][c] = acc + accm;
+        }
+    }
+    out
+}
+
+#[cfg(all(target_arch = "x86_64", target_feature = "avx2", target_feature = "fma"))]
+mod avx2 {
+    use super::{BlockQ4K, BlockQ8K};
+    use crate::model::kernels::tiles::hsum;
+    use std::arch::x86_64::*;
+
+    const KMASK1: u32 = 0x3f3f3f3f;
+    const KMASK2: u32 = 0x0f0f0f0f;
+    const KMASK3: u32 = 0x03030303;
+
+    /// Shuffle masks that broadcast the i-th i16 of a 128-bit lane to all its lanes.
+    const BCAST: [[u8; 32]; 8] = {
+        let mut m = [[0u8; 32]; 8];
+        let mut i = 0;
+        while i < 8 {
+            let mut b = 0;
+            while b < 32 {
+                m[i][b] = (2 * i + b % 2) as u8;
+                b += 1;
+            }
+            i += 1;
+        }
+        m
+    };
+
+    #[inline(always)]
+    unsafe fn bcast_i16(v: __m256i, i: usize) -> __m256i {
+        _mm256_shuffle_epi8(v, _mm256_loadu_si256(BCAST[i].as_ptr() as *const __m256i))
+    }
+
+    /// (scales as 8 i16 in both lanes, minimums as 8 i16).
+    #[inline(always)]
+    unsafe fn unpack_scales(s: &[u8; 12]) -> (__m256i, __m128i) {
+        let mut u = [0u32; 4];
+        std::ptr::copy_nonoverlapping(s.as_ptr(), u.as_mut_ptr() as *mut u8, 12);
+        u[3] = ((u[2] >> 4) & KMASK2) | (((u[1] >> 6) & KMASK3) << 4);
+        let uaux = u[1] & KMASK1;
+        u[1] = (u[2] & KMASK2) | (((u[0] >> 6) & KMASK3) << 4);
+        u[2] = uaux;
+        u[0] &= KMASK1;
+        let ms = _mm256_cvtepu8_epi16(_mm_set_epi32(u[3] as i32, u[2] as i32, u[1] as i32, u[0] as i32));
+        let sc = _mm256_castsi256_si128(ms);
+        (_mm256_set_m128i(sc, sc), _mm256_extracti128_si256(ms, 1))
+    }
+
+    /// Single rows (decoding): one column after another, ggml's kernel. Prompt tiles:
+    /// every activation block load serves C columns, with the R × C integer sums of a
+    /// super-block in registers and the float accumulators, touched once per super-block,
+    /// wherever the compiler puts them.
+    #[inline(always)]
+    pub unsafe fn tile<const R: usize, const C: usize>(
+        a: [&[BlockQ8K]; R],
+        w: [&[BlockQ4K]; C],
+    ) -> [[f32; C]; R] {
+        let mut out = [[0f32; C]; R];
+        if R == 1 || C == 1 {
+            for c in 0..C {
+                let col = column(&a, w[c]);
+                for r in 0..R {
+                    out[r][c] = col[r];
+                }
+            }
+            return out;
+        }
+        let m4 = _mm256_set1_epi8(0x0F);
+        let mut acc = [[_mm256_setzero_ps(); C]; R];
+        let mut accm = [[_mm_setzero_ps(); C]; R];
+        for b in 0..w[0].len() {
+            let mut scales = [_mm256_setzero_si256(); C];
+            for c in 0..C {
+                let x = w[c].get_unchecked(b);
+                let (sc, mn) = unpack_scales(&x.scales);
+                scales[c] = sc;
+                let dmin = x.dmin.to_f32();
+                for r in 0..R {
+                    let y = a[r].get_unchecked(b);
+                    let p = _mm_madd_epi16(mn, _mm_loadu_si128(y.sums.as_ptr() as *const __m128i));
+                    accm[r][c] = _mm_fmadd_ps(_mm_set1_ps(-y.d * dmin), _mm_cvtepi32_ps(p), accm[r][c]);
+                }
+            }
+            let mut sumi = [[_mm256_setzero_si256(); C]; R];
+            for j in 0..4 {
+                for c in 0..C {
+                    let bits = _mm256_loadu_si256(w[c].get_unchecked(b).qs.as_ptr().add(32 * j) as *const __m256i);
+                    let q4l = _mm256_and_si256(bits, m4);
+                    let q4h = _mm256_and_si256(_mm256_srli_epi16(bits, 4), m4);
+                    let sl = bcast_i16(scales[c], 2 * j);
+                    let sh = bcast_i16(scales[c], 2 * j + 1);
+                    for r in 0..R {
+                        let q = a[r].get_unchecked(b).qs.as_ptr().add(64 * j);
+                        let q8l = _mm256_loadu_si256(q as *const __m256i);
+                        let q8h = _mm256_loadu_si256(q.add(32) as *const __m256i);
+                        let pl = _mm256_madd_epi16(sl, _mm256_maddubs_epi16(q4l, q8l));
+                        let ph = _mm256_madd_epi16(sh, _mm256_maddubs_epi16(q4h, q8h));
+                        sumi[r][c] = _mm256_add_epi32(sumi[r][c], _mm256_add_epi32(pl, ph));
+                    }
+                }
+            }
+            for c in 0..C {
+                let xd = w[c].get_unchecked(b).d.to_f32();
+                for r in 0..R {
+                    let d = _mm256_set1_ps(a[r].get_unchecked(b).d * xd);
+                    acc[r][c] = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(sumi[r][c]), acc[r][c]);
+                }
+            }
+        }
+        for r in 0..R {
+            for c in 0..C {
+                let m = accm[r][c];
+                let m = _mm_add_ps(m, _mm_movehl_ps(m, m));
+                let m = _mm_add_ss(m, _mm_movehdup_ps(m));
+                out[r][c] = hsum(acc[r][c]) + _mm_cvtss_f32(m);
+            }
+        }
+        out
+    }
+
+    /// One weight column against R activation rows; ggml's single-row kernel when R = 1.
+    #[inline(always)]
+    unsafe fn column<const R: usize>(a: &[&[BlockQ8K]; R], w: &[BlockQ4K]) -> [f32; R] {
+        let m4 = _mm256_set1_epi8(0x0F);
+        let mut acc = [_mm256_setzero_ps(); R];
+        let mut accm = [_mm_setzero_ps(); R];
+        for (b, x) in w.iter().enumerate() {
+            let (scales, mn) = unpack_scales(&x.scales);
+            let xd = x.d.to_f32();
+            let dmin = x.dmin.to_f32();
+            let mut sumi = [_mm256_setzero_si256(); R];
+            for r in 0..R {
+                let y = a[r].get_unchecked(b);
+                let p = _mm_madd_epi16(mn, _mm_loadu_si128(y.sums.as_ptr() as *const __m128i));
+                accm[r] = _mm_fmadd_ps(_mm_set1_ps(-y.d * dmin), _mm_cvtepi32_ps(p), accm[r]);
+            }
+            for j in 0..4 {
+                let bits = _mm256_loadu_si256(x.qs.as_ptr().add(32 * j) as *const __m256i);
+                let q4l = _mm256_and_si256(bits, m4);
+                let q4h = _mm256_and_si256(_mm256_srli_epi16(bits, 4), m4);
+                let sl = bcast_i16(scales, 2 * j);
+                let sh = bcast_i16(scales, 2 * j + 1);
+                for r in 0..R {
+                    let q = a[r].get_unchecked(b).qs.as_ptr().add(64 * j);
+                    let q8l = _mm256_loadu_si256(q as *const __m256i);
+                    let q8h = _mm256_loadu_si256(q.add(32) as *const __m256i);
+                    let pl = _mm256_madd_epi16(sl, _mm256_maddubs_epi16(q4l, q8l));
+                    let ph = _mm256_madd_epi16(sh, _mm256_maddubs_epi16(q4h, q8h));
+                    sumi[r] = _mm256_add_epi32(sumi[r], _mm256_add_epi32(pl, ph));
+                }
+            }
+            for r in 0..R {
+                let d = _mm256_set1_ps(a[r].get_unchecked(b).d * xd);
+                acc[r] = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(sumi[r]), acc[r]);
+            }
+        }
+        let mut out = [0f32; R];
+        for r in 0..R {
+            let m = accm[r];
+            let m = _mm_add_ps(m, _mm_movehl_ps(m, m));
+            let m = _mm_add_ss(m, _mm_movehdup_ps(m));
+            out[r] = hsum(acc[r]) + _mm_cvtss_f32(m);
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::kernels::tiles::matmul;
+    use candle_core::quantized::{GgmlDType, QTensor};
+    use candle_core::{Device, Tensor};
+
+    #[test]
+    fn products_match_the_dequantized_weights_and_do_not_depend_on_the_batch() {
+        let (m, k, n) = (9, 512, 21);
+        let f: Vec<f32> = (0..n * k).map(|i| ((i * 7919 % 1000) as f32 / 500.0 - 1.0) * 0.1).collect();
+        let q = QTensor::quantize(&Tensor::from_vec(f, (n, k), &Device::Cpu).unwrap(), GgmlDType::Q4K).unwrap();
+        let deq: Vec<f32> = q.dequantize(&Device::Cpu).unwrap().flatten_all().unwrap().to_vec1().unwrap();
+        let bytes = q.data().unwrap();
+        let w: Vec<BlockQ4K> = bytes
+            .chunks_exact(144)
+            .map(|b| BlockQ4K {
+                d: f16::from_le_bytes([b[0], b[1]]),
+                dmin: f16::from_le_bytes([b[2], b[3]]),
+                scales: b[4..16].try_into().unwrap(),
+                qs: b[16..144].try_into().unwrap(),
+            })
+            .collect();
+        let x: Vec<f32> = (0..m * k).map(|i| ((i * 104729 % 997) as f32 / 498.0 - 1.0)).collect();
+        let mut batched = vec![0f32; m * n];
+        matmul::<Q4K>((m, k, n), &x, &w, &mut batched);
+        for r in 0..m {
+            let mut single = vec![0f32; n];
+            matmul::<Q4K>((1, k, n), &x[r * k..(r + 1) * k], &w, &mut single);
+            assert_eq!(single, batched[r * n..(r + 1) * n], "row {r}");
+            for c in 0..n {
+                let exact: f32 = (0..k).map(|i| x[r * k + i] * deq[c * k + i]).sum();
+                let got = batched[r * n + c];
+                assert!((got - exact).abs() < 0.05, "({r},{c}): {got} vs {exact}");
+            }
+        }
+        let mut a = vec![
+            BlockQ8K {
+                d: 0.0,
+                qs: [0; QK_K],
+                sums: [0; 8]
+            };
+            k / QK_K
+        ];
+        Q4K::quantize(&x[..k], &mut a);
+        let v = Q4K::tile::<1, 1>([&a], [&w[..k / QK_K]]);
+        let s = scalar_tile::<1, 1>([&a], [&w[..k / QK_K]]);
+        assert!((v[0][0] - s[0][0]).abs() <= 1e-5 * s[0][0].abs().max(1.0), "{v:?} vs {s:?}");
+    }
+}
