@@ -42,26 +42,97 @@ pub fn decode(
 
 fn head(q: &[f32], keys: &[f32], values: &[f32], scale: f32, scores: &mut [f32], out: &mut [f32]) {
     let hd = q.len();
-    let mut max = f32::NEG_INFINITY;
-    for (j, s) in scores.iter_mut().enumerate() {
-        *s = dot(q, &keys[j * hd..(j + 1) * hd]) * scale;
-        max = max.max(*s);
+    #[cfg(all(target_arch = "x86_64", target_feature = "avx2", target_feature = "fma"))]
+    if hd % 32 == 0 {
+        // SAFETY: compile-time target features; slice lengths checked by `decode`.
+        unsafe { avx2::scores(q, keys, scale, scores) };
+    } else {
+        plain_scores(q, keys, scale, scores);
     }
+    #[cfg(not(all(target_arch = "x86_64", target_feature = "avx2", target_feature = "fma")))]
+    plain_scores(q, keys, scale, scores);
+    let max = scores.iter().fold(f32::NEG_INFINITY, |m, &s| m.max(s));
     let mut sum = 0f32;
     for s in scores.iter_mut() {
         *s = (*s - max).exp();
         sum += *s;
     }
+    let inv = 1.0 / sum;
+    #[cfg(all(target_arch = "x86_64", target_feature = "avx2", target_feature = "fma"))]
+    if hd % 32 == 0 {
+        // SAFETY: as above.
+        unsafe { avx2::weighted_sum(scores, values, inv, out) };
+        return;
+    }
     out.fill(0.0);
     for (j, &p) in scores.iter().enumerate() {
-        let v = &values[j * hd..(j + 1) * hd];
-        for (o, v) in out.iter_mut().zip(v) {
+        for (o, v) in out.iter_mut().zip(&values[j * hd..(j + 1) * hd]) {
             *o += p * v;
         }
     }
-    let inv = 1.0 / sum;
-    for o in out.iter_mut() {
-        *o *= inv;
+    out.iter_mut().for_each(|o| *o *= inv);
+}
+
+fn plain_scores(q: &[f32], keys: &[f32], scale: f32, scores: &mut [f32]) {
+    let hd = q.len();
+    for (j, s) in scores.iter_mut().enumerate() {
+        *s = dot(q, &keys[j * hd..(j + 1) * hd]) * scale;
+    }
+}
+
+#[cfg(all(target_arch = "x86_64", target_feature = "avx2", target_feature = "fma"))]
+mod avx2 {
+    use crate::model::kernels::tiles::hsum;
+    use std::arch::x86_64::*;
+
+    /// q · k for every cache row, four rows at a time: four independent FMA chains hide
+    /// the FMA latency that a single running sum per row would wait on.
+    pub unsafe fn scores(q: &[f32], keys: &[f32], scale: f32, scores: &mut [f32]) {
+        let hd = q.len();
+        let len = scores.len();
+        let (qp, kp) = (q.as_ptr(), keys.as_ptr());
+        let mut j = 0;
+        while j + 4 <= len {
+            let mut acc = [_mm256_setzero_ps(); 4];
+            for c in (0..hd).step_by(8) {
+                let qv = _mm256_loadu_ps(qp.add(c));
+                for (r, a) in acc.iter_mut().enumerate() {
+                    *a = _mm256_fmadd_ps(qv, _mm256_loadu_ps(kp.add((j + r) * hd + c)), *a);
+                }
+            }
+            for (r, a) in acc.iter().enumerate() {
+                scores[j + r] = hsum(*a) * scale;
+            }
+            j += 4;
+        }
+        while j < len {
+            let mut a = _mm256_setzero_ps();
+            for c in (0..hd).step_by(8) {
+                a = _mm256_fmadd_ps(_mm256_loadu_ps(qp.add(c)), _mm256_loadu_ps(kp.add(j * hd + c)), a);
+            }
+            scores[j] = hsum(a) * scale;
+            j += 1;
+        }
+    }
+
+    /// Σ p_j v_j × inv, 32 output dimensions at a time held in four registers over all rows.
+    pub unsafe fn weighted_sum(p: &[f32], values: &[f32], inv: f32, out: &mut [f32]) {
+        let hd = out.len();
+        let vp = values.as_ptr();
+        for c in (0..hd).step_by(32) {
+            let mut acc = [_mm256_setzero_ps(); 4];
+            for (j, &pj) in p.iter().enumerate() {
+                let w = _mm256_set1_ps(pj);
+                let row = vp.add(j * hd + c);
+                for (i, a) in acc.iter_mut().enumerate() {
+                    *a = _mm256_fmadd_ps(w, _mm256_loadu_ps(row.add(8 * i)), *a);
+                }
+            }
+            let s = _mm256_set1_ps(inv);
+            for (i, a) in acc.iter().enumerate() {
+                _mm256_storeu_ps(out.as_mut_ptr().add(c + 8 * i), _mm256_mul_ps(*a, s));
+            }
+        }
     }
 }
 
@@ -96,7 +167,13 @@ mod tests {
 
     #[test]
     fn matches_a_plain_softmax_attention() {
-        let (n_head, n_kv, hd, len) = (6, 2, 20, 13);
+        // Head sizes with and without the vector path, lengths with and without a tail.
+        for (hd, len) in [(20, 13), (64, 13), (128, 40)] {
+            check(6, 2, hd, len);
+        }
+    }
+
+    fn check(n_head: usize, n_kv: usize, hd: usize, len: usize) {
         let val = |i: usize| ((i * 7919 % 1013) as f32 / 506.0 - 1.0);
         let q: Vec<f32> = (0..n_head * hd).map(val).collect();
         let k: Vec<Vec<f32>> = (0..n_kv).map(|h| (0..len * hd).map(|i| val(i + 999 * h + 5)).collect()).collect();
