@@ -28,6 +28,12 @@ def chatml(system, user):
             f"<|im_start|>user\n{user}<|im_end|>\n<|im_start|>assistant\n")
 
 
+def gemma(system, user):
+    # What prompts/templates/gemma.jinja renders (the GGUF has no template of its own).
+    return (f"<bos><start_of_turn>user\n{system}\n\n{user}<end_of_turn>\n"
+            f"<start_of_turn>model\n")
+
+
 PROMPTS = [
     ("You are a helpful assistant.",
      "What is the capital of France? Answer in one short sentence."),
@@ -53,8 +59,9 @@ def main():
         "prompts": [],
         "corpus": [],
     }
+    render = gemma if llm.metadata.get("general.architecture", "").startswith("gemma") else chatml
     for system, user in PROMPTS:
-        text = chatml(system, user)
+        text = render(system, user)
         ids = llm.tokenize(text.encode(), add_bos=False, special=True)
         llm.reset()
         gen, margins = [], []

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The test suite: one optimized build shared by the binary and the tests (candle is
-# compiled once), the two registry models the real-model tests use, then every test.
+# compiled once), the three registry models the real-model tests use, then every test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v cargo >/dev/null || { echo "test: needs a Rust toolchain (cargo)" >&2; exit 1; }
@@ -16,7 +16,7 @@ if ! command -v chromium >/dev/null && ! command -v chromium-browser >/dev/null;
   fi
 fi
 cargo build --release --locked
-for m in smollm2-135m qwen2.5-coder-1.5b; do
+for m in smollm2-135m qwen2.5-coder-1.5b gemma3-270m; do
   ./target/release/bisum models pull "$m"
 done
 cargo test --release --locked "$@"

@@ -159,6 +159,11 @@ fn qwen25_qwen2_family_matches_llama_cpp() {
     check_model("qwen2.5-coder-1.5b", Engine::Bisum);
 }
 
+#[test]
+fn gemma3_family_matches_llama_cpp() {
+    check_model("gemma3-270m", Engine::Bisum);
+}
+
 /// The reference the fast engine is checked against passes the same oracle.
 #[test]
 fn candle_transformers_engine_matches_llama_cpp_too() {

@@ -263,18 +263,10 @@ impl CandleModel {
         };
         let mut sampler = LogitsProcessor::from_sampling(params.seed, sampling);
 
-        let weights = self.weights.as_mut().ok_or_else(|| {
-            Error::Generation("model opened for planning only (no weights loaded)".into())
-        })?;
         let t0 = Instant::now();
-        weights.clear();
-        let mut logits = None;
-        for (i, piece) in prompt.chunks(self.prompt_batch).enumerate() {
-            let pos = i * self.prompt_batch;
-            logits = Some(weights.forward(piece, pos, &self.device).map_err(g)?);
-        }
-        let mut logits = logits.expect("non-empty prompt");
+        let mut logits = self.prefill(prompt)?;
         let prompt_secs = t0.elapsed().as_secs_f64();
+        let weights = self.weights.as_mut().expect("prefill checked the weights");
 
         let t1 = Instant::now();
         let mut out: Vec<u32> = Vec::with_capacity(params.max_new_tokens);
@@ -311,6 +303,61 @@ impl CandleModel {
             logits = weights.forward(&[next], pos, &self.device).map_err(g)?;
         }
         Ok((out, stop, prompt_secs, t1.elapsed().as_secs_f64()))
+    }
+}
+
+impl CandleModel {
+    /// Runs the prompt through the model from position 0, in batches of `prompt_batch`;
+    /// the logits of its last token.
+    fn prefill(&mut self, prompt: &[u32]) -> Result<candle_core::Tensor> {
+        let g = |e: candle_core::Error| Error::Generation(crate::error::first_line(&e.to_string()));
+        let weights = self.weights.as_mut().ok_or_else(|| {
+            Error::Generation("model opened for planning only (no weights loaded)".into())
+        })?;
+        weights.clear();
+        let mut logits = None;
+        for (i, piece) in prompt.chunks(self.prompt_batch).enumerate() {
+            let pos = i * self.prompt_batch;
+            logits = Some(weights.forward(piece, pos, &self.device).map_err(g)?);
+        }
+        logits.ok_or_else(|| Error::Generation("empty prompt".into()))
+    }
+
+    /// `n` greedy tokens and, at each step, the gap between the two best logits: where the
+    /// gap is tiny, which token wins is rounding noise (the kernel-equality tests compare
+    /// tokens up to the first such step, as the llama.cpp ones do).
+    pub fn greedy_with_margins(
+        &mut self,
+        prompt: &[u32],
+        n: usize,
+    ) -> Result<(Vec<u32>, Vec<f32>)> {
+        let g = |e: candle_core::Error| Error::Generation(crate::error::first_line(&e.to_string()));
+        let mut logits = self.prefill(prompt)?;
+        let weights = self.weights.as_mut().expect("prefill checked the weights");
+        let (mut ids, mut margins) = (Vec::with_capacity(n), Vec::with_capacity(n));
+        loop {
+            let v: Vec<f32> = logits
+                .to_dtype(candle_core::DType::F32)
+                .and_then(|l| l.to_vec1())
+                .map_err(g)?;
+            let (mut best, mut top, mut second) = (0usize, f32::NEG_INFINITY, f32::NEG_INFINITY);
+            for (i, &x) in v.iter().enumerate() {
+                if x > top {
+                    (second, top, best) = (top, x, i);
+                } else if x > second {
+                    second = x;
+                }
+            }
+            ids.push(best as u32);
+            margins.push(top - second);
+            if ids.len() == n {
+                return Ok((ids, margins));
+            }
+            let pos = prompt.len() + ids.len() - 1;
+            logits = weights
+                .forward(&[best as u32], pos, &self.device)
+                .map_err(g)?;
+        }
     }
 }
 

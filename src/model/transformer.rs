@@ -1,5 +1,5 @@
-//! bisum's own forward pass for the llama, qwen2 and qwen3 families, on candle's quantized
-//! kernels. It differs from candle-transformers' models where CPU decoding spends its time:
+//! bisum's own forward pass for the llama, qwen2, qwen3 and gemma3 families, on candle's
+//! and bisum's quantized kernels. It differs from candle-transformers' models where CPU decoding spends its time:
 //! - the KV cache is preallocated, one contiguous buffer per KV head, so a step writes one
 //!   row instead of concatenating the whole cache, and attention reads a prefix of it;
 //! - grouped-query attention multiplies each KV head with its group of query heads at once,
@@ -7,6 +7,10 @@
 //! - the token embedding stays quantized and only the rows of the current tokens are
 //!   dequantized (candle dequantizes Qwen's 151936 × 1536 table: 0.9 GB of f32);
 //! - a tied output head shares the embedding's quantized weights.
+//!
+//! Gemma 3 adds, as llama.cpp runs it: embeddings scaled by √hidden, norms after attention
+//! and after the feed-forward block, GELU (tanh) instead of SiLU, and five sliding-window
+//! layers (their own RoPE base, keys older than the window masked) for each global one.
 //!
 //! Positions are bounded by the KV cache, sized to the context the pipeline plans for.
 
@@ -39,6 +43,11 @@ struct Layer {
     gate: QLinear,
     up: QLinear,
     down: QLinear,
+    /// Gemma 3's norms on the attention and feed-forward outputs.
+    post_attn_norm: Option<Tensor>,
+    post_ffn_norm: Option<Tensor>,
+    /// Sliding-window layers: a query sees only the keys less than this many positions back.
+    window: Option<usize>,
 }
 
 /// Token embedding kept quantized; rows are dequantized when looked up.
@@ -95,6 +104,10 @@ pub struct Transformer {
     output: QLinear,
     cos: Tensor,
     sin: Tensor,
+    /// RoPE tables of the sliding-window layers, where their base differs.
+    local_rope: Option<(Tensor, Tensor)>,
+    /// Gemma 3 multiplies the embeddings by √hidden.
+    embed_scale: Option<f64>,
     n_head: usize,
     n_kv_head: usize,
     head_dim: usize,
@@ -144,6 +157,19 @@ impl Transformer {
             );
         }
 
+        let gemma = family == Family::Gemma3;
+        // llama.cpp's Gemma 3: every sixth layer global, the others sliding-window with a
+        // RoPE base of 10,000; global layers may stretch positions (linear RoPE scaling).
+        let window = if gemma {
+            Some(get("attention.sliding_window")?.to_u32()? as usize)
+        } else {
+            None
+        };
+        let rope_scale = match get("rope.scaling.type").and_then(|v| v.to_string().cloned()) {
+            Ok(t) if t == "linear" => get("rope.scaling.factor")?.to_f32()?,
+            Ok(t) if t != "none" => candle_core::bail!("RoPE scaling `{t}` is not supported"),
+            _ => 1.0,
+        };
         let mode = kernels.matmul;
         let mut q = |name: &str| ct.tensor(reader, name, device);
         let embd = Arc::new(q("token_embd.weight")?);
@@ -169,6 +195,8 @@ impl Transformer {
             let v_bias = opt("attn_v.bias")?;
             let q_norm = opt("attn_q_norm.weight")?;
             let k_norm = opt("attn_k_norm.weight")?;
+            let post_attn_norm = opt("post_attention_norm.weight")?;
+            let post_ffn_norm = opt("post_ffw_norm.weight")?;
             let mut w = |n: &str| -> Result<QLinear> {
                 QLinear::new(Arc::new(ct.tensor(reader, &p(n), device)?), mode)
             };
@@ -205,9 +233,17 @@ impl Transformer {
                 gate,
                 up,
                 down,
+                post_attn_norm,
+                post_ffn_norm,
+                window: window.filter(|_| i % 6 < 5),
             });
         }
-        let (cos, sin) = rope_tables(head_dim, theta, max_positions, device)?;
+        let (cos, sin) = rope_tables(head_dim, theta, rope_scale, max_positions, device)?;
+        let local_rope = if gemma {
+            Some(rope_tables(head_dim, 10_000.0, 1.0, max_positions, device)?)
+        } else {
+            None
+        };
         Ok(Self {
             family,
             embed: QEmbedding::new(embd, device)?,
@@ -216,6 +252,8 @@ impl Transformer {
             output,
             cos,
             sin,
+            local_rope,
+            embed_scale: gemma.then(|| (hidden as f32).sqrt() as f64),
             n_head,
             n_kv_head,
             head_dim,
@@ -238,31 +276,66 @@ impl Transformer {
             );
         }
         let mut x = self.embed.forward(ids, &self.device)?; // [seq, hidden]
-        let cos = self.cos.narrow(0, pos, seq)?;
-        let sin = self.sin.narrow(0, pos, seq)?;
-        let mask = if seq > 1 {
-            Some(causal_mask(seq, pos, &self.device)?)
+        if let Some(s) = self.embed_scale {
+            x = (x * s)?;
+        }
+        let global = (self.cos.narrow(0, pos, seq)?, self.sin.narrow(0, pos, seq)?);
+        let local = match &self.local_rope {
+            Some((c, s)) => Some((c.narrow(0, pos, seq)?, s.narrow(0, pos, seq)?)),
+            None => None,
+        };
+        let window = self.layers.iter().find_map(|l| l.window);
+        let (mask, local_mask) = if seq > 1 {
+            (
+                Some(causal_mask(seq, pos, None, &self.device)?),
+                match window {
+                    Some(w) => Some(causal_mask(seq, pos, Some(w), &self.device)?),
+                    None => None,
+                },
+            )
         } else {
-            None
+            (None, None)
         };
         for layer in self.layers.iter_mut() {
+            let sliding = layer.window.is_some();
+            let (cos, sin) = match (&local, sliding) {
+                (Some(l), true) => l,
+                _ => &global,
+            };
+            let mask = if sliding {
+                local_mask.as_ref()
+            } else {
+                mask.as_ref()
+            };
             let h = candle_nn::ops::rms_norm(&x, &layer.attn_norm, self.eps)?;
-            let a = attention(
+            let mut a = attention(
                 &mut layer.attn,
                 &h,
                 pos,
-                &cos,
-                &sin,
-                mask.as_ref(),
+                cos,
+                sin,
+                mask,
+                layer.window,
                 self.family,
                 self.own_attention,
                 (self.n_head, self.n_kv_head, self.head_dim, self.eps),
             )?;
+            if let Some(w) = &layer.post_attn_norm {
+                a = candle_nn::ops::rms_norm(&a, w, self.eps)?;
+            }
             x = (x + a)?;
             let h = candle_nn::ops::rms_norm(&x, &layer.ffn_norm, self.eps)?;
-            let g = layer.gate.forward(&h)?.silu()?;
+            let g = layer.gate.forward(&h)?;
+            let g = match self.family {
+                Family::Gemma3 => g.gelu()?,
+                _ => g.silu()?,
+            };
             let u = layer.up.forward(&h)?;
-            x = (x + layer.down.forward(&(g * u)?)?)?;
+            let mut f = layer.down.forward(&(g * u)?)?;
+            if let Some(w) = &layer.post_ffn_norm {
+                f = candle_nn::ops::rms_norm(&f, w, self.eps)?;
+            }
+            x = (x + f)?;
         }
         let last = x.narrow(0, seq - 1, 1)?;
         let last = candle_nn::ops::rms_norm(&last, &self.norm, self.eps)?;
@@ -278,6 +351,7 @@ fn attention(
     cos: &Tensor,
     sin: &Tensor,
     mask: Option<&Tensor>,
+    window: Option<usize>,
     family: Family,
     own_attention: bool,
     (n_head, n_kv, hd, eps): (usize, usize, usize, f32),
@@ -300,17 +374,32 @@ fn attention(
         let t = t.transpose(0, 1)?.contiguous()?.unsqueeze(0)?;
         match family {
             Family::Llama => candle_nn::rotary_emb::rope_i(&t, cos, sin),
-            Family::Qwen2 | Family::Qwen3 => candle_nn::rotary_emb::rope(&t, cos, sin),
+            Family::Qwen2 | Family::Qwen3 | Family::Gemma3 => {
+                candle_nn::rotary_emb::rope(&t, cos, sin)
+            }
         }
     };
     let q = heads(proj(&a.q, &a.q_bias)?, n_head, &a.q_norm)?.squeeze(0)?; // [n_head, seq, hd]
-    let k = heads(proj(&a.k, &a.k_bias)?, n_kv, &a.k_norm)?.squeeze(0)?; // [n_kv, seq, hd]
-    let v = proj(&a.v, &a.v_bias)?
+                                                                           // Gemma 3: keys and values rounded to f16, as llama.cpp's KV cache stores them. Its
+                                                                           // greedy tokens follow llama.cpp's only with that rounding (its logits are wide enough
+                                                                           // for the difference to flip a 0.56 margin); the other families match without it.
+    let kv_round = |t: Tensor| match family {
+        Family::Gemma3 => t.to_dtype(DType::F16)?.to_dtype(DType::F32),
+        _ => Ok(t),
+    };
+    let k = kv_round(heads(proj(&a.k, &a.k_bias)?, n_kv, &a.k_norm)?.squeeze(0)?)?; // [n_kv, seq, hd]
+    let v = kv_round(proj(&a.v, &a.v_bias)?)?
         .reshape((seq, n_kv, hd))?
         .transpose(0, 1)?
         .contiguous()?;
     let group = n_head / n_kv;
     let len = pos + seq;
+    // A single query in a sliding-window layer sees only the window's keys; prompt batches
+    // get the window from their mask.
+    let first = match window {
+        Some(w) if seq == 1 => len.saturating_sub(w),
+        _ => 0,
+    };
     if own_attention && seq == 1 {
         for kv in 0..n_kv {
             a.k_cache[kv].slice_set(&k.get(kv)?, 0, pos)?;
@@ -326,25 +415,36 @@ fn attention(
         let caches = guards
             .iter()
             .map(|(s, l)| match &**s {
-                candle_core::Storage::Cpu(c) => Ok(&c.as_slice::<f32>()?[l.start_offset()..]),
+                candle_core::Storage::Cpu(c) => {
+                    Ok(&c.as_slice::<f32>()?[l.start_offset() + first * hd..])
+                }
                 _ => candle_core::bail!("own attention runs on the CPU only"),
             })
             .collect::<Result<Vec<&[f32]>>>()?;
         let mut out = vec![0f32; n_head * hd];
-        attention::decode(&q, &caches[..n_kv], &caches[n_kv..], len, hd, &mut out);
+        attention::decode(
+            &q,
+            &caches[..n_kv],
+            &caches[n_kv..],
+            len - first,
+            hd,
+            &mut out,
+        );
         drop(guards);
-        return a.o.forward(&Tensor::from_vec(out, (1, n_head * hd), h.device())?);
+        return a
+            .o
+            .forward(&Tensor::from_vec(out, (1, n_head * hd), h.device())?);
     }
     let scale = (hd as f64).sqrt();
     let mut outs = Vec::with_capacity(n_kv);
     for kv in 0..n_kv {
         a.k_cache[kv].slice_set(&k.get(kv)?, 0, pos)?;
         a.v_cache[kv].slice_set(&v.get(kv)?, 0, pos)?;
-        let keys = a.k_cache[kv].narrow(0, 0, len)?; // contiguous prefix [len, hd]
-        let values = a.v_cache[kv].narrow(0, 0, len)?;
+        let keys = a.k_cache[kv].narrow(0, first, len - first)?; // contiguous rows
+        let values = a.v_cache[kv].narrow(0, first, len - first)?;
         // The group's query heads as rows: [group * seq, hd].
         let qg = q.narrow(0, kv * group, group)?.reshape((group * seq, hd))?;
-        let mut s = (qg.matmul(&keys.t()?)? / scale)?; // [group * seq, len]
+        let mut s = (qg.matmul(&keys.t()?)? / scale)?; // [group * seq, len - first]
         if let Some(m) = mask {
             s = s
                 .reshape((group, seq, len))?
@@ -361,11 +461,22 @@ fn attention(
     a.o.forward(&y)
 }
 
-/// `[seq, pos + seq]`: 0 where a query may look, -inf at later positions.
-fn causal_mask(seq: usize, pos: usize, device: &Device) -> Result<Tensor> {
+/// `[seq, pos + seq]`: 0 where a query may look, -inf at later positions and, with a
+/// sliding window, at keys `window` or more positions back (llama.cpp's rule).
+fn causal_mask(seq: usize, pos: usize, window: Option<usize>, device: &Device) -> Result<Tensor> {
     let len = pos + seq;
+    let w = window.unwrap_or(usize::MAX);
     let data: Vec<f32> = (0..seq)
-        .flat_map(|i| (0..len).map(move |j| if j > pos + i { f32::NEG_INFINITY } else { 0.0 }))
+        .flat_map(|i| {
+            (0..len).map(move |j| {
+                let q = pos + i;
+                if j > q || q - j >= w {
+                    f32::NEG_INFINITY
+                } else {
+                    0.0
+                }
+            })
+        })
         .collect();
     Tensor::from_vec(data, (seq, len), device)
 }
@@ -373,6 +484,7 @@ fn causal_mask(seq: usize, pos: usize, device: &Device) -> Result<Tensor> {
 fn rope_tables(
     dim: usize,
     theta: f32,
+    scale: f32,
     positions: usize,
     device: &Device,
 ) -> Result<(Tensor, Tensor)> {
@@ -382,6 +494,7 @@ fn rope_tables(
     let inv = Tensor::from_vec(inv, (1, dim / 2), device)?;
     let t = Tensor::arange(0u32, positions as u32, device)?
         .to_dtype(DType::F32)?
+        .affine(1.0 / scale as f64, 0.0)?
         .reshape((positions, 1))?;
     let freqs = t.broadcast_mul(&inv)?;
     Ok((freqs.cos()?, freqs.sin()?))

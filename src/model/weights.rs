@@ -14,9 +14,11 @@ pub enum Family {
     Llama,
     Qwen2,
     Qwen3,
+    /// Gemma 3 (text): bisum's engine only.
+    Gemma3,
 }
 
-pub const SUPPORTED: &str = "llama (also Mistral), qwen2, qwen3";
+pub const SUPPORTED: &str = "llama (also Mistral), qwen2, qwen3, gemma3";
 
 impl Family {
     pub fn from_arch(path: &Path, arch: &str) -> Result<Self> {
@@ -24,14 +26,7 @@ impl Family {
             "llama" | "mistral" => Ok(Family::Llama),
             "qwen2" => Ok(Family::Qwen2),
             "qwen3" => Ok(Family::Qwen3),
-            "gemma3" => Err(Error::UnsupportedArch {
-                path: path.to_path_buf(),
-                arch: format!(
-                    "{arch}` (candle 0.11.1's gemma3 uses SiLU where Gemma 3 uses GELU and gives wrong tokens; \
-                     bisum runs no family whose tokens do not match llama.cpp`"
-                ),
-                supported: SUPPORTED.into(),
-            }),
+            "gemma3" => Ok(Family::Gemma3),
             other => Err(Error::UnsupportedArch {
                 path: path.to_path_buf(),
                 arch: other.into(),
@@ -95,6 +90,14 @@ impl Weights {
             .map_err(bad);
         }
         Ok(match family {
+            // candle 0.11.1's quantized Gemma 3 uses SiLU where the model uses GELU, and its
+            // tokens leave llama.cpp's at the second one (huggingface/candle#3745).
+            Family::Gemma3 => {
+                return Err(Error::model(
+                    path,
+                    "the candle engine does not run gemma3 correctly (candle 0.11.1 uses SiLU where Gemma 3 uses GELU); use the default engine".to_string(),
+                ))
+            }
             Family::Llama => Weights::Llama(
                 quantized_llama::ModelWeights::from_gguf(content, &mut file, device)
                     .map_err(bad)?,

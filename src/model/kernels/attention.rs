@@ -42,14 +42,22 @@ pub fn decode(
 
 fn head(q: &[f32], keys: &[f32], values: &[f32], scale: f32, scores: &mut [f32], out: &mut [f32]) {
     let hd = q.len();
-    #[cfg(all(target_arch = "x86_64", target_feature = "avx2", target_feature = "fma"))]
+    #[cfg(all(
+        target_arch = "x86_64",
+        target_feature = "avx2",
+        target_feature = "fma"
+    ))]
     if hd % 32 == 0 {
         // SAFETY: compile-time target features; slice lengths checked by `decode`.
         unsafe { avx2::scores(q, keys, scale, scores) };
     } else {
         plain_scores(q, keys, scale, scores);
     }
-    #[cfg(not(all(target_arch = "x86_64", target_feature = "avx2", target_feature = "fma")))]
+    #[cfg(not(all(
+        target_arch = "x86_64",
+        target_feature = "avx2",
+        target_feature = "fma"
+    )))]
     plain_scores(q, keys, scale, scores);
     let max = scores.iter().fold(f32::NEG_INFINITY, |m, &s| m.max(s));
     let mut sum = 0f32;
@@ -58,7 +66,11 @@ fn head(q: &[f32], keys: &[f32], values: &[f32], scale: f32, scores: &mut [f32],
         sum += *s;
     }
     let inv = 1.0 / sum;
-    #[cfg(all(target_arch = "x86_64", target_feature = "avx2", target_feature = "fma"))]
+    #[cfg(all(
+        target_arch = "x86_64",
+        target_feature = "avx2",
+        target_feature = "fma"
+    ))]
     if hd % 32 == 0 {
         // SAFETY: as above.
         unsafe { avx2::weighted_sum(scores, values, inv, out) };
@@ -80,7 +92,11 @@ fn plain_scores(q: &[f32], keys: &[f32], scale: f32, scores: &mut [f32]) {
     }
 }
 
-#[cfg(all(target_arch = "x86_64", target_feature = "avx2", target_feature = "fma"))]
+#[cfg(all(
+    target_arch = "x86_64",
+    target_feature = "avx2",
+    target_feature = "fma"
+))]
 mod avx2 {
     use crate::model::kernels::tiles::hsum;
     use std::arch::x86_64::*;
@@ -108,7 +124,11 @@ mod avx2 {
         while j < len {
             let mut a = _mm256_setzero_ps();
             for c in (0..hd).step_by(8) {
-                a = _mm256_fmadd_ps(_mm256_loadu_ps(qp.add(c)), _mm256_loadu_ps(kp.add(j * hd + c)), a);
+                a = _mm256_fmadd_ps(
+                    _mm256_loadu_ps(qp.add(c)),
+                    _mm256_loadu_ps(kp.add(j * hd + c)),
+                    a,
+                );
             }
             scores[j] = hsum(a) * scale;
             j += 1;
@@ -141,7 +161,12 @@ mod avx2 {
 fn dot(a: &[f32], b: &[f32]) -> f32 {
     let mut acc = [0f32; LANES];
     let (ac, bc) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
-    let tail: f32 = ac.remainder().iter().zip(bc.remainder()).map(|(x, y)| x * y).sum();
+    let tail: f32 = ac
+        .remainder()
+        .iter()
+        .zip(bc.remainder())
+        .map(|(x, y)| x * y)
+        .sum();
     for (x, y) in ac.zip(bc) {
         for l in 0..LANES {
             acc[l] = x[l].mul_add(y[l], acc[l]);
@@ -176,8 +201,12 @@ mod tests {
     fn check(n_head: usize, n_kv: usize, hd: usize, len: usize) {
         let val = |i: usize| ((i * 7919 % 1013) as f32 / 506.0 - 1.0);
         let q: Vec<f32> = (0..n_head * hd).map(val).collect();
-        let k: Vec<Vec<f32>> = (0..n_kv).map(|h| (0..len * hd).map(|i| val(i + 999 * h + 5)).collect()).collect();
-        let v: Vec<Vec<f32>> = (0..n_kv).map(|h| (0..len * hd).map(|i| val(i * 3 + h)).collect()).collect();
+        let k: Vec<Vec<f32>> = (0..n_kv)
+            .map(|h| (0..len * hd).map(|i| val(i + 999 * h + 5)).collect())
+            .collect();
+        let v: Vec<Vec<f32>> = (0..n_kv)
+            .map(|h| (0..len * hd).map(|i| val(i * 3 + h)).collect())
+            .collect();
         let keys: Vec<&[f32]> = k.iter().map(|x| x.as_slice()).collect();
         let values: Vec<&[f32]> = v.iter().map(|x| x.as_slice()).collect();
         let mut out = vec![0f32; n_head * hd];
@@ -185,13 +214,23 @@ mod tests {
         for h in 0..n_head {
             let kv = h / (n_head / n_kv);
             let s: Vec<f64> = (0..len)
-                .map(|j| (0..hd).map(|d| (q[h * hd + d] * k[kv][j * hd + d]) as f64).sum::<f64>() / (hd as f64).sqrt())
+                .map(|j| {
+                    (0..hd)
+                        .map(|d| (q[h * hd + d] * k[kv][j * hd + d]) as f64)
+                        .sum::<f64>()
+                        / (hd as f64).sqrt()
+                })
                 .collect();
             let m = s.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
             let z: f64 = s.iter().map(|x| (x - m).exp()).sum();
             for d in 0..hd {
-                let want: f64 = (0..len).map(|j| (s[j] - m).exp() / z * v[kv][j * hd + d] as f64).sum();
-                assert!((out[h * hd + d] as f64 - want).abs() < 1e-5, "head {h} dim {d}");
+                let want: f64 = (0..len)
+                    .map(|j| (s[j] - m).exp() / z * v[kv][j * hd + d] as f64)
+                    .sum();
+                assert!(
+                    (out[h * hd + d] as f64 - want).abs() < 1e-5,
+                    "head {h} dim {d}"
+                );
             }
         }
     }

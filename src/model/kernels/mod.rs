@@ -269,7 +269,9 @@ mod speed {
     fn matmul_speed() {
         let (k, n) = (1536, 8960);
         for dtype in [GgmlDType::Q4K, GgmlDType::Q4_1] {
-            let f: Vec<f32> = (0..n * k).map(|i| ((i * 7919 % 1000) as f32 / 500.0 - 1.0) * 0.1).collect();
+            let f: Vec<f32> = (0..n * k)
+                .map(|i| ((i * 7919 % 1000) as f32 / 500.0 - 1.0) * 0.1)
+                .collect();
             let t = Tensor::from_vec(f, (n, k), &Device::Cpu).unwrap();
             let w = Arc::new(QTensor::quantize(&t, dtype).unwrap());
             for m in [1usize, 64] {

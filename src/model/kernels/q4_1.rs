@@ -48,14 +48,25 @@ impl TileKernel for Q4_1 {
     }
 
     #[inline(always)]
-    fn tile<const R: usize, const C: usize>(a: [&[BlockQ8_1]; R], w: [&[BlockQ4_1]; C]) -> [[f32; C]; R] {
-        #[cfg(all(target_arch = "x86_64", target_feature = "avx2", target_feature = "fma"))]
+    fn tile<const R: usize, const C: usize>(
+        a: [&[BlockQ8_1]; R],
+        w: [&[BlockQ4_1]; C],
+    ) -> [[f32; C]; R] {
+        #[cfg(all(
+            target_arch = "x86_64",
+            target_feature = "avx2",
+            target_feature = "fma"
+        ))]
         // SAFETY: the instructions exist (compile-time target features); every slice has
         // the same number of blocks (checked by the driver).
         unsafe {
             avx2::tile(a, w)
         }
-        #[cfg(not(all(target_arch = "x86_64", target_feature = "avx2", target_feature = "fma")))]
+        #[cfg(not(all(
+            target_arch = "x86_64",
+            target_feature = "avx2",
+            target_feature = "fma"
+        )))]
         scalar_tile(a, w)
     }
 }
@@ -88,10 +99,17 @@ fn quantize_block(x: &[f32; QK]) -> BlockQ8_1 {
 }
 
 #[cfg_attr(
-    all(target_arch = "x86_64", target_feature = "avx2", target_feature = "fma"),
+    all(
+        target_arch = "x86_64",
+        target_feature = "avx2",
+        target_feature = "fma"
+    ),
     allow(dead_code)
 )]
-fn scalar_tile<const R: usize, const C: usize>(a: [&[BlockQ8_1]; R], w: [&[BlockQ4_1]; C]) -> [[f32; C]; R] {
+fn scalar_tile<const R: usize, const C: usize>(
+    a: [&[BlockQ8_1]; R],
+    w: [&[BlockQ4_1]; C],
+) -> [[f32; C]; R] {
     let mut out = [[0f32; C]; R];
     for r in 0..R {
         for c in 0..C {
@@ -111,7 +129,11 @@ fn scalar_tile<const R: usize, const C: usize>(a: [&[BlockQ8_1]; R], w: [&[Block
     out
 }
 
-#[cfg(all(target_arch = "x86_64", target_feature = "avx2", target_feature = "fma"))]
+#[cfg(all(
+    target_arch = "x86_64",
+    target_feature = "avx2",
+    target_feature = "fma"
+))]
 mod avx2 {
     use super::{BlockQ4_1, BlockQ8_1};
     use crate::model::kernels::tiles::hsum;
@@ -145,8 +167,11 @@ mod avx2 {
                 for c in 0..C {
                     // u8 × i8 pairs fit i16 (2 × 15 × 127), then pairs of those summed in i32.
                     let p = _mm256_madd_epi16(_mm256_maddubs_epi16(wq[c], yq), ones);
-                    acc[r][c] =
-                        _mm256_fmadd_ps(_mm256_set1_ps(wd[c] * y.d), _mm256_cvtepi32_ps(p), acc[r][c]);
+                    acc[r][c] = _mm256_fmadd_ps(
+                        _mm256_set1_ps(wd[c] * y.d),
+                        _mm256_cvtepi32_ps(p),
+                        acc[r][c],
+                    );
                     mins[r][c] += wm[c] * y.s;
                 }
             }
@@ -169,10 +194,18 @@ mod tests {
     use candle_core::{Device, Tensor};
 
     fn weights(n: usize, k: usize) -> (Vec<f32>, Vec<BlockQ4_1>) {
-        let f: Vec<f32> = (0..n * k).map(|i| ((i * 7919 % 1000) as f32 / 500.0 - 1.0) * 0.1).collect();
+        let f: Vec<f32> = (0..n * k)
+            .map(|i| ((i * 7919 % 1000) as f32 / 500.0 - 1.0) * 0.1)
+            .collect();
         let t = Tensor::from_vec(f, (n, k), &Device::Cpu).unwrap();
         let q = QTensor::quantize(&t, GgmlDType::Q4_1).unwrap();
-        let deq = q.dequantize(&Device::Cpu).unwrap().flatten_all().unwrap().to_vec1().unwrap();
+        let deq = q
+            .dequantize(&Device::Cpu)
+            .unwrap()
+            .flatten_all()
+            .unwrap()
+            .to_vec1()
+            .unwrap();
         let bytes = q.data().unwrap();
         let blocks = bytes
             .chunks_exact(20)
@@ -189,7 +222,9 @@ mod tests {
     fn products_match_the_dequantized_weights_and_do_not_depend_on_the_batch() {
         let (m, k, n) = (9, 128, 37);
         let (deq, w) = weights(n, k);
-        let x: Vec<f32> = (0..m * k).map(|i| ((i * 104729 % 997) as f32 / 498.0 - 1.0)).collect();
+        let x: Vec<f32> = (0..m * k)
+            .map(|i| ((i * 104729 % 997) as f32 / 498.0 - 1.0))
+            .collect();
         let mut batched = vec![0f32; m * n];
         matmul::<Q4_1>((m, k, n), &x, &w, &mut batched);
         for r in 0..m {
@@ -204,7 +239,10 @@ mod tests {
             }
         }
         // The vector kernel computes what the scalar reference computes.
-        let a: Vec<BlockQ8_1> = x[..k].chunks_exact(QK).map(|c| quantize_block(c.try_into().unwrap())).collect();
+        let a: Vec<BlockQ8_1> = x[..k]
+            .chunks_exact(QK)
+            .map(|c| quantize_block(c.try_into().unwrap()))
+            .collect();
         let v = Q4_1::tile::<1, 1>([&a], [&w[..k / QK]]);
         let s = scalar_tile::<1, 1>([&a], [&w[..k / QK]]);
         assert!((v[0][0] - s[0][0]).abs() <= 1e-5 * s[0][0].abs().max(1.0));

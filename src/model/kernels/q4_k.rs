@@ -54,13 +54,24 @@ impl TileKernel for Q4K {
     }
 
     #[inline(always)]
-    fn tile<const R: usize, const C: usize>(a: [&[BlockQ8K]; R], w: [&[BlockQ4K]; C]) -> [[f32; C]; R] {
-        #[cfg(all(target_arch = "x86_64", target_feature = "avx2", target_feature = "fma"))]
+    fn tile<const R: usize, const C: usize>(
+        a: [&[BlockQ8K]; R],
+        w: [&[BlockQ4K]; C],
+    ) -> [[f32; C]; R] {
+        #[cfg(all(
+            target_arch = "x86_64",
+            target_feature = "avx2",
+            target_feature = "fma"
+        ))]
         // SAFETY: compile-time target features; equal block counts (checked by the driver).
         unsafe {
             avx2::tile(a, w)
         }
-        #[cfg(not(all(target_arch = "x86_64", target_feature = "avx2", target_feature = "fma")))]
+        #[cfg(not(all(
+            target_arch = "x86_64",
+            target_feature = "avx2",
+            target_feature = "fma"
+        )))]
         scalar_tile(a, w)
     }
 }
@@ -112,10 +123,17 @@ fn scales_mins(s: &[u8; 12]) -> ([u8; 8], [u8; 8]) {
 }
 
 #[cfg_attr(
-    all(target_arch = "x86_64", target_feature = "avx2", target_feature = "fma"),
+    all(
+        target_arch = "x86_64",
+        target_feature = "avx2",
+        target_feature = "fma"
+    ),
     allow(dead_code)
 )]
-fn scalar_tile<const R: usize, const C: usize>(a: [&[BlockQ8K]; R], w: [&[BlockQ4K]; C]) -> [[f32; C]; R] {
+fn scalar_tile<const R: usize, const C: usize>(
+    a: [&[BlockQ8K]; R],
+    w: [&[BlockQ4K]; C],
+) -> [[f32; C]; R] {
     let mut out = [[0f32; C]; R];
     for r in 0..R {
         for c in 0..C {
@@ -142,7 +160,11 @@ fn scalar_tile<const R: usize, const C: usize>(a: [&[BlockQ8K]; R], w: [&[BlockQ
     out
 }
 
-#[cfg(all(target_arch = "x86_64", target_feature = "avx2", target_feature = "fma"))]
+#[cfg(all(
+    target_arch = "x86_64",
+    target_feature = "avx2",
+    target_feature = "fma"
+))]
 mod avx2 {
     use super::{BlockQ4K, BlockQ8K};
     use crate::model::kernels::tiles::hsum;
@@ -182,7 +204,12 @@ mod avx2 {
         u[1] = (u[2] & KMASK2) | (((u[0] >> 6) & KMASK3) << 4);
         u[2] = uaux;
         u[0] &= KMASK1;
-        let ms = _mm256_cvtepu8_epi16(_mm_set_epi32(u[3] as i32, u[2] as i32, u[1] as i32, u[0] as i32));
+        let ms = _mm256_cvtepu8_epi16(_mm_set_epi32(
+            u[3] as i32,
+            u[2] as i32,
+            u[1] as i32,
+            u[0] as i32,
+        ));
         let sc = _mm256_castsi256_si128(ms);
         (_mm256_set_m128i(sc, sc), _mm256_extracti128_si256(ms, 1))
     }
@@ -219,13 +246,16 @@ mod avx2 {
                 for r in 0..R {
                     let y = a[r].get_unchecked(b);
                     let p = _mm_madd_epi16(mn, _mm_loadu_si128(y.sums.as_ptr() as *const __m128i));
-                    accm[r][c] = _mm_fmadd_ps(_mm_set1_ps(-y.d * dmin), _mm_cvtepi32_ps(p), accm[r][c]);
+                    accm[r][c] =
+                        _mm_fmadd_ps(_mm_set1_ps(-y.d * dmin), _mm_cvtepi32_ps(p), accm[r][c]);
                 }
             }
             let mut sumi = [[_mm256_setzero_si256(); C]; R];
             for j in 0..4 {
                 for c in 0..C {
-                    let bits = _mm256_loadu_si256(w[c].get_unchecked(b).qs.as_ptr().add(32 * j) as *const __m256i);
+                    let bits = _mm256_loadu_si256(
+                        w[c].get_unchecked(b).qs.as_ptr().add(32 * j) as *const __m256i
+                    );
                     let q4l = _mm256_and_si256(bits, m4);
                     let q4h = _mm256_and_si256(_mm256_srli_epi16(bits, 4), m4);
                     let sl = bcast_i16(scales[c], 2 * j);
@@ -316,9 +346,21 @@ mod tests {
     #[test]
     fn products_match_the_dequantized_weights_and_do_not_depend_on_the_batch() {
         let (m, k, n) = (9, 512, 21);
-        let f: Vec<f32> = (0..n * k).map(|i| ((i * 7919 % 1000) as f32 / 500.0 - 1.0) * 0.1).collect();
-        let q = QTensor::quantize(&Tensor::from_vec(f, (n, k), &Device::Cpu).unwrap(), GgmlDType::Q4K).unwrap();
-        let deq: Vec<f32> = q.dequantize(&Device::Cpu).unwrap().flatten_all().unwrap().to_vec1().unwrap();
+        let f: Vec<f32> = (0..n * k)
+            .map(|i| ((i * 7919 % 1000) as f32 / 500.0 - 1.0) * 0.1)
+            .collect();
+        let q = QTensor::quantize(
+            &Tensor::from_vec(f, (n, k), &Device::Cpu).unwrap(),
+            GgmlDType::Q4K,
+        )
+        .unwrap();
+        let deq: Vec<f32> = q
+            .dequantize(&Device::Cpu)
+            .unwrap()
+            .flatten_all()
+            .unwrap()
+            .to_vec1()
+            .unwrap();
         let bytes = q.data().unwrap();
         let w: Vec<BlockQ4K> = bytes
             .chunks_exact(144)
@@ -329,7 +371,9 @@ mod tests {
                 qs: b[16..144].try_into().unwrap(),
             })
             .collect();
-        let x: Vec<f32> = (0..m * k).map(|i| ((i * 104729 % 997) as f32 / 498.0 - 1.0)).collect();
+        let x: Vec<f32> = (0..m * k)
+            .map(|i| ((i * 104729 % 997) as f32 / 498.0 - 1.0))
+            .collect();
         let mut batched = vec![0f32; m * n];
         matmul::<Q4K>((m, k, n), &x, &w, &mut batched);
         for r in 0..m {
@@ -353,6 +397,9 @@ mod tests {
         Q4K::quantize(&x[..k], &mut a);
         let v = Q4K::tile::<1, 1>([&a], [&w[..k / QK_K]]);
         let s = scalar_tile::<1, 1>([&a], [&w[..k / QK_K]]);
-        assert!((v[0][0] - s[0][0]).abs() <= 1e-5 * s[0][0].abs().max(1.0), "{v:?} vs {s:?}");
+        assert!(
+            (v[0][0] - s[0][0]).abs() <= 1e-5 * s[0][0].abs().max(1.0),
+            "{v:?} vs {s:?}"
+        );
     }
 }

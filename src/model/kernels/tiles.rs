@@ -34,7 +34,10 @@ pub trait TileKernel {
     fn quantize(x: &[f32], out: &mut [Self::A]);
 
     /// `out[r][c]` = the dot product of activation row `a[r]` with weight column `w[c]`.
-    fn tile<const R: usize, const C: usize>(a: [&[Self::A]; R], w: [&[Self::W]; C]) -> [[f32; C]; R];
+    fn tile<const R: usize, const C: usize>(
+        a: [&[Self::A]; R],
+        w: [&[Self::W]; C],
+    ) -> [[f32; C]; R];
 }
 
 thread_local! {
@@ -77,7 +80,8 @@ pub fn matmul<K: TileKernel>(
             pool.execute_chunked(quads, |range| {
                 for q in range {
                     let c = q * 4;
-                    let [t] = K::tile::<1, 4>([row(0)], [col(c), col(c + 1), col(c + 2), col(c + 3)]);
+                    let [t] =
+                        K::tile::<1, 4>([row(0)], [col(c), col(c + 1), col(c + 2), col(c + 3)]);
                     out.put(0, c, n, &t);
                 }
             });
@@ -133,7 +137,8 @@ fn panels_of<'a, K: TileKernel, const R: usize, const C: usize>(
                             }
                         }
                         (false, true) => {
-                            let [t] = K::tile::<1, C>([row(r)], std::array::from_fn(|j| col(c + j)));
+                            let [t] =
+                                K::tile::<1, C>([row(r)], std::array::from_fn(|j| col(c + j)));
                             out.put(r, c, n, &t);
                         }
                         (false, false) => {
