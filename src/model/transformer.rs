@@ -14,7 +14,7 @@
 //!
 //! Positions are bounded by the KV cache, sized to the context the pipeline plans for.
 
-use super::kernels::{attention, Attention as AttnKernel, Kernels, QLinear};
+use super::kernels::{attention, Attention as AttnKernel, FusedLinear, Kernels, QLinear};
 use super::weights::Family;
 use candle_core::quantized::{gguf_file, QStorage, QTensor};
 use candle_core::{DType, Device, Result, Tensor};
@@ -22,9 +22,8 @@ use std::borrow::Cow;
 use std::sync::Arc;
 
 struct Attention {
-    q: QLinear,
-    k: QLinear,
-    v: QLinear,
+    /// Q, K and V projections.
+    qkv: FusedLinear,
     o: QLinear,
     q_bias: Option<Tensor>,
     k_bias: Option<Tensor>,
@@ -40,8 +39,8 @@ struct Layer {
     attn_norm: Tensor,
     attn: Attention,
     ffn_norm: Tensor,
-    gate: QLinear,
-    up: QLinear,
+    /// Gate and up projections.
+    gate_up: FusedLinear,
     down: QLinear,
     /// Gemma 3's norms on the attention and feed-forward outputs.
     post_attn_norm: Option<Tensor>,
@@ -197,14 +196,19 @@ impl Transformer {
             let k_norm = opt("attn_k_norm.weight")?;
             let post_attn_norm = opt("post_attention_norm.weight")?;
             let post_ffn_norm = opt("post_ffw_norm.weight")?;
-            let mut w = |n: &str| -> Result<QLinear> {
-                QLinear::new(Arc::new(ct.tensor(reader, &p(n), device)?), mode)
-            };
+            let mut t = |n: &str| ct.tensor(reader, &p(n), device);
+            let qkv = FusedLinear::new(
+                vec![t("attn_q.weight")?, t("attn_k.weight")?, t("attn_v.weight")?],
+                mode,
+            )?;
+            let o = QLinear::new(Arc::new(t("attn_output.weight")?), mode)?;
+            let gate_up = FusedLinear::new(vec![t("ffn_gate.weight")?, t("ffn_up.weight")?], mode)?;
+            let down = QLinear::new(Arc::new(t("ffn_down.weight")?), mode)?;
+            let attn_norm = t("attn_norm.weight")?.dequantize(device)?;
+            let ffn_norm = t("ffn_norm.weight")?.dequantize(device)?;
             let attn = Attention {
-                q: w("attn_q.weight")?,
-                k: w("attn_k.weight")?,
-                v: w("attn_v.weight")?,
-                o: w("attn_output.weight")?,
+                qkv,
+                o,
                 q_bias,
                 k_bias,
                 v_bias,
@@ -217,21 +221,11 @@ impl Transformer {
                     .map(|_| Tensor::zeros((max_positions, head_dim), DType::F32, device))
                     .collect::<Result<_>>()?,
             };
-            let gate = w("ffn_gate.weight")?;
-            let up = w("ffn_up.weight")?;
-            let down = w("ffn_down.weight")?;
-            let attn_norm = ct
-                .tensor(reader, &p("attn_norm.weight"), device)?
-                .dequantize(device)?;
-            let ffn_norm = ct
-                .tensor(reader, &p("ffn_norm.weight"), device)?
-                .dequantize(device)?;
             layers.push(Layer {
                 attn_norm,
                 attn,
                 ffn_norm,
-                gate,
-                up,
+                gate_up,
                 down,
                 post_attn_norm,
                 post_ffn_norm,
@@ -325,12 +319,12 @@ impl Transformer {
             }
             x = (x + a)?;
             let h = candle_nn::ops::rms_norm(&x, &layer.ffn_norm, self.eps)?;
-            let g = layer.gate.forward(&h)?;
+            let mut gu = layer.gate_up.forward(&h)?.into_iter();
+            let (g, u) = (gu.next().expect("gate"), gu.next().expect("up"));
             let g = match self.family {
                 Family::Gemma3 => g.gelu()?,
                 _ => g.silu()?,
             };
-            let u = layer.up.forward(&h)?;
             let mut f = layer.down.forward(&(g * u)?)?;
             if let Some(w) = &layer.post_ffn_norm {
                 f = candle_nn::ops::rms_norm(&f, w, self.eps)?;
@@ -357,8 +351,9 @@ fn attention(
     (n_head, n_kv, hd, eps): (usize, usize, usize, f32),
 ) -> Result<Tensor> {
     let seq = h.dim(0)?;
-    let proj = |w: &QLinear, b: &Option<Tensor>| -> Result<Tensor> {
-        let y = w.forward(h)?;
+    let mut qkv = a.qkv.forward(h)?.into_iter();
+    let mut proj = |b: &Option<Tensor>| -> Result<Tensor> {
+        let y = qkv.next().expect("three projections");
         match b {
             Some(b) => y.broadcast_add(b),
             None => Ok(y),
@@ -379,7 +374,7 @@ fn attention(
             }
         }
     };
-    let q = heads(proj(&a.q, &a.q_bias)?, n_head, &a.q_norm)?.squeeze(0)?; // [n_head, seq, hd]
+    let q = heads(proj(&a.q_bias)?, n_head, &a.q_norm)?.squeeze(0)?; // [n_head, seq, hd]
                                                                            // Gemma 3: keys and values rounded to f16, as llama.cpp's KV cache stores them. Its
                                                                            // greedy tokens follow llama.cpp's only with that rounding (its logits are wide enough
                                                                            // for the difference to flip a 0.56 margin); the other families match without it.
@@ -387,8 +382,8 @@ fn attention(
         Family::Gemma3 => t.to_dtype(DType::F16)?.to_dtype(DType::F32),
         _ => Ok(t),
     };
-    let k = kv_round(heads(proj(&a.k, &a.k_bias)?, n_kv, &a.k_norm)?.squeeze(0)?)?; // [n_kv, seq, hd]
-    let v = kv_round(proj(&a.v, &a.v_bias)?)?
+    let k = kv_round(heads(proj(&a.k_bias)?, n_kv, &a.k_norm)?.squeeze(0)?)?; // [n_kv, seq, hd]
+    let v = kv_round(proj(&a.v_bias)?)?
         .reshape((seq, n_kv, hd))?
         .transpose(0, 1)?
         .contiguous()?;

@@ -7,13 +7,15 @@
 //! activations quantized once to the weights' dot-product type, AVX2 dot products, rows
 //! and columns tiled over the thread pool) directly on the blocks read from the GGUF file,
 //! so nothing is copied or expanded. Where candle has no vector kernel for a block type
-//! (Q4_1: SmolLM2), bisum's own run instead (`tiles.rs` drives them, one file per type).
+//! (Q4_1: SmolLM2; Q5_0: Gemma 3), or has one only through a repacked copy of the weights
+//! (Q4_K), bisum's own run instead (`tiles.rs` drives them, one file per block family).
 //! `BISUM_MATMUL=candle` selects candle's `QMatMul` for everything, for comparison
 //! (benchmarks and the token-equality tests).
 
 pub mod attention;
 pub mod q4_1;
 pub mod q4_k;
+pub mod q8;
 pub mod tiles;
 
 use candle_core::quantized::k_quants;
@@ -166,11 +168,77 @@ impl QLinear {
     }
 }
 
+/// Several linear layers reading the same input (Q, K and V; gate and up), run as one
+/// product per run of matching block types: their weight rows concatenated, so one
+/// quantization of the input and one pass of the thread pool instead of one per layer.
+/// Each output element is the same dot product as unfused, so results do not change.
+pub struct FusedLinear {
+    groups: Vec<(QLinear, Vec<usize>)>,
+}
+
+impl FusedLinear {
+    pub fn new(weights: Vec<QTensor>, mode: MatMul) -> Result<Self> {
+        let mut groups: Vec<(Vec<QTensor>, Vec<usize>)> = Vec::new();
+        for w in weights {
+            let rows = w.shape().dims2()?.0;
+            match groups.last_mut() {
+                Some((ws, sizes)) if ws[0].dtype() == w.dtype() && ws[0].shape().dims2()?.1 == w.shape().dims2()?.1 => {
+                    ws.push(w);
+                    sizes.push(rows);
+                }
+                _ => groups.push((vec![w], vec![rows])),
+            }
+        }
+        let groups = groups
+            .into_iter()
+            .map(|(ws, sizes)| Ok((QLinear::new(Arc::new(concat_rows(ws)?), mode)?, sizes)))
+            .collect::<Result<_>>()?;
+        Ok(Self { groups })
+    }
+
+    /// One output per weight given to `new`, in order.
+    pub fn forward(&self, x: &Tensor) -> Result<Vec<Tensor>> {
+        let mut out = Vec::new();
+        for (lin, sizes) in &self.groups {
+            let y = lin.forward(x)?;
+            if sizes.len() == 1 {
+                out.push(y);
+                continue;
+            }
+            let last = y.rank() - 1;
+            let mut at = 0;
+            for &n in sizes {
+                out.push(y.narrow(last, at, n)?.contiguous()?);
+                at += n;
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// One tensor holding the rows of several (same type, same width); the parts' memory is
+/// released as they are consumed.
+fn concat_rows(ws: Vec<QTensor>) -> Result<QTensor> {
+    if ws.len() == 1 {
+        return Ok(ws.into_iter().next().expect("one tensor"));
+    }
+    let (dtype, k, device) = (ws[0].dtype(), ws[0].shape().dims2()?.1, ws[0].device());
+    let mut bytes = Vec::new();
+    let mut rows = 0;
+    for w in ws {
+        rows += w.shape().dims2()?.0;
+        bytes.extend_from_slice(&w.data()?);
+    }
+    let storage = candle_core::quantized::QStorage::from_data(std::borrow::Cow::Owned(bytes), &device, dtype)?;
+    QTensor::new(storage, (rows, k))
+}
+
 /// Block types bisum has its own (faster than candle's) kernel for, in this build.
 fn has_own(d: GgmlDType) -> bool {
     match d {
         GgmlDType::Q4_1 => q4_1::FAST,
         GgmlDType::Q4K => q4_k::FAST,
+        GgmlDType::Q5_0 | GgmlDType::Q8_0 => q8::FAST,
         _ => false,
     }
 }
@@ -185,6 +253,8 @@ fn own_matmul(
     match dtype {
         GgmlDType::Q4_1 => tiles::matmul::<q4_1::Q4_1>(mkn, lhs, blocks(rhs)?, dst),
         GgmlDType::Q4K => tiles::matmul::<q4_k::Q4K>(mkn, lhs, blocks(rhs)?, dst),
+        GgmlDType::Q5_0 => tiles::matmul::<q8::Q5_0>(mkn, lhs, blocks(rhs)?, dst),
+        GgmlDType::Q8_0 => tiles::matmul::<q8::Q8_0>(mkn, lhs, blocks(rhs)?, dst),
         other => candle_core::bail!("no bisum kernel for {other:?}"),
     }
     Ok(())
@@ -268,7 +338,7 @@ mod speed {
     #[ignore]
     fn matmul_speed() {
         let (k, n) = (1536, 8960);
-        for dtype in [GgmlDType::Q4K, GgmlDType::Q4_1] {
+        for dtype in [GgmlDType::Q4K, GgmlDType::Q4_1, GgmlDType::Q8_0, GgmlDType::Q5_0] {
             let f: Vec<f32> = (0..n * k)
                 .map(|i| ((i * 7919 % 1000) as f32 / 500.0 - 1.0) * 0.1)
                 .collect();

@@ -1,0 +1,272 @@
+//! Weights whose blocks decode to signed 8-bit values (Q8_0, Q5_0) against Q8_0
+//! activations, with AVX2 when the build has it. candle 0.11.1 has only a scalar Q5_0 dot
+//! product for prompt batches, and Gemma 3 keeps in Q5_0 every matrix whose rows (640
+//! values) are not a whole number of K-quant super-blocks: half of its prompt time.
+//!
+//! The arithmetic is ggml's (`ggml_vec_dot_q5_0_q8_0`, `ggml_vec_dot_q8_0_q8_0`): per
+//! 32-value block, the integer dot product of the two blocks' values, scaled by both
+//! blocks' scales.
+
+use super::tiles::TileKernel;
+use half::f16;
+use std::marker::PhantomData;
+
+pub const QK: usize = 32;
+
+/// ggml's `block_q8_0` as activations, its f16 scale widened to f32 once.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct ActQ8_0 {
+    d: f32,
+    qs: [i8; QK],
+}
+
+/// ggml's `block_q8_0`, as stored in the GGUF file.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct BlockQ8_0 {
+    d: f16,
+    qs: [i8; QK],
+}
+const _: () = assert!(std::mem::size_of::<BlockQ8_0>() == 34);
+
+/// ggml's `block_q5_0`: value = d × (q - 16), q the 4 bits of `qs` (value j in the low
+/// nibble of byte j, value j + 16 in its high nibble) plus bit j of `qh` as the fifth.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct BlockQ5_0 {
+    d: f16,
+    qh: [u8; 4],
+    qs: [u8; QK / 2],
+}
+const _: () = assert!(std::mem::size_of::<BlockQ5_0>() == 22);
+
+/// A weight block that decodes to 32 signed bytes and a scale.
+pub trait SignedBlock: Copy + Sync {
+    fn values(&self) -> [i8; QK];
+    fn scale(&self) -> f32;
+    #[cfg(all(target_arch = "x86_64", target_feature = "avx2", target_feature = "fma"))]
+    /// # Safety
+    /// Needs AVX2.
+    unsafe fn load(&self) -> std::arch::x86_64::__m256i;
+}
+
+impl SignedBlock for BlockQ8_0 {
+    fn values(&self) -> [i8; QK] {
+        self.qs
+    }
+    fn scale(&self) -> f32 {
+        self.d.to_f32()
+    }
+    #[cfg(all(target_arch = "x86_64", target_feature = "avx2", target_feature = "fma"))]
+    #[inline(always)]
+    unsafe fn load(&self) -> std::arch::x86_64::__m256i {
+        std::arch::x86_64::_mm256_loadu_si256(self.qs.as_ptr() as *const _)
+    }
+}
+
+impl SignedBlock for BlockQ5_0 {
+    fn values(&self) -> [i8; QK] {
+        let h = u32::from_le_bytes(self.qh);
+        std::array::from_fn(|j| {
+            let nib = if j < 16 { self.qs[j] & 0x0F } else { self.qs[j - 16] >> 4 };
+            (nib | ((((h >> j) & 1) as u8) << 4)) as i8 - 16
+        })
+    }
+    fn scale(&self) -> f32 {
+        self.d.to_f32()
+    }
+    #[cfg(all(target_arch = "x86_64", target_feature = "avx2", target_feature = "fma"))]
+    #[inline(always)]
+    unsafe fn load(&self) -> std::arch::x86_64::__m256i {
+        use std::arch::x86_64::*;
+        let t = _mm_loadu_si128(self.qs.as_ptr() as *const __m128i);
+        let nib = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(t, 4), t), _mm256_set1_epi8(0x0F));
+        // Byte j all ones where bit j of qh is set.
+        let bits = _mm256_shuffle_epi8(
+            _mm256_set1_epi32(u32::from_le_bytes(self.qh) as i32),
+            _mm256_set_epi64x(0x0303030303030303, 0x0202020202020202, 0x0101010101010101, 0),
+        );
+        let set = _mm256_cmpeq_epi8(
+            _mm256_or_si256(bits, _mm256_set1_epi64x(0x7fbfdfeff7fbfdfe)),
+            _mm256_set1_epi64x(-1),
+        );
+        // Without the fifth bit, q - 16 = nibble - 16: the nibble with 0xF0 set.
+        _mm256_or_si256(nib, _mm256_andnot_si256(set, _mm256_set1_epi8(0xF0u8 as i8)))
+    }
+}
+
+/// The kernel for weight blocks `W`.
+pub struct Signed<W>(PhantomData<W>);
+
+pub type Q8_0 = Signed<BlockQ8_0>;
+pub type Q5_0 = Signed<BlockQ5_0>;
+
+impl<W: SignedBlock> TileKernel for Signed<W> {
+    type W = W;
+    type A = ActQ8_0;
+    const BLOCK: usize = QK;
+    const ROWS: usize = 4;
+    const COLS: usize = 2;
+
+    fn quantize(x: &[f32], out: &mut [ActQ8_0]) {
+        for (x, y) in x.chunks_exact(QK).zip(out.iter_mut()) {
+            let amax = x.iter().fold(0f32, |m, v| m.max(v.abs()));
+            let d = amax / 127.0;
+            let id = if d != 0.0 { 1.0 / d } else { 0.0 };
+            for (q, v) in y.qs.iter_mut().zip(x) {
+                // Round half to even, as ggml's vector quantizer does.
+                *q = (v * id).round_ties_even() as i8;
+            }
+            y.d = f16::from_f32(d).to_f32();
+        }
+    }
+
+    #[inline(always)]
+    fn tile<const R: usize, const C: usize>(a: [&[ActQ8_0]; R], w: [&[W]; C]) -> [[f32; C]; R] {
+        #[cfg(all(target_arch = "x86_64", target_feature = "avx2", target_feature = "fma"))]
+        // SAFETY: compile-time target features; equal block counts (checked by the driver).
+        unsafe {
+            avx2::tile(a, w)
+        }
+        #[cfg(not(all(target_arch = "x86_64", target_feature = "avx2", target_feature = "fma")))]
+        scalar_tile(a, w)
+    }
+}
+
+pub const FAST: bool = cfg!(all(
+    target_arch = "x86_64",
+    target_feature = "avx2",
+    target_feature = "fma"
+));
+
+#[cfg_attr(
+    all(target_arch = "x86_64", target_feature = "avx2", target_feature = "fma"),
+    allow(dead_code)
+)]
+fn scalar_tile<W: SignedBlock, const R: usize, const C: usize>(
+    a: [&[ActQ8_0]; R],
+    w: [&[W]; C],
+) -> [[f32; C]; R] {
+    let mut out = [[0f32; C]; R];
+    for r in 0..R {
+        for c in 0..C {
+            let mut acc = 0f32;
+            for (x, y) in w[c].iter().zip(a[r]) {
+                let isum: i32 = x.values().iter().zip(&y.qs).map(|(&p, &q)| p as i32 * q as i32).sum();
+                acc += x.scale() * y.d * isum as f32;
+            }
+            out[r][c] = acc;
+        }
+    }
+    out
+}
+
+#[cfg(all(target_arch = "x86_64", target_feature = "avx2", target_feature = "fma"))]
+mod avx2 {
+    use super::{ActQ8_0, SignedBlock};
+    use crate::model::kernels::tiles::hsum;
+    use std::arch::x86_64::*;
+
+    #[inline(always)]
+    pub unsafe fn tile<W: SignedBlock, const R: usize, const C: usize>(
+        a: [&[ActQ8_0]; R],
+        w: [&[W]; C],
+    ) -> [[f32; C]; R] {
+        let ones = _mm256_set1_epi16(1);
+        let mut acc = [[_mm256_setzero_ps(); C]; R];
+        for b in 0..w[0].len() {
+            let mut wq = [_mm256_setzero_si256(); C];
+            let mut wa = [_mm256_setzero_si256(); C];
+            let mut wd = [0f32; C];
+            for c in 0..C {
+                let x = w[c].get_unchecked(b);
+                wq[c] = x.load();
+                // maddubs multiplies unsigned by signed: |x| against y with x's sign.
+                wa[c] = _mm256_sign_epi8(wq[c], wq[c]);
+                wd[c] = x.scale();
+            }
+            for r in 0..R {
+                let y = a[r].get_unchecked(b);
+                let yq = _mm256_loadu_si256(y.qs.as_ptr() as *const __m256i);
+                for c in 0..C {
+                    let p = _mm256_maddubs_epi16(wa[c], _mm256_sign_epi8(yq, wq[c]));
+                    let p = _mm256_cvtepi32_ps(_mm256_madd_epi16(p, ones));
+                    acc[r][c] = _mm256_fmadd_ps(_mm256_set1_ps(wd[c] * y.d), p, acc[r][c]);
+                }
+            }
+        }
+        let mut out = [[0f32; C]; R];
+        for r in 0..R {
+            for c in 0..C {
+                out[r][c] = hsum(acc[r][c]);
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::kernels::tiles::matmul;
+    use candle_core::quantized::{GgmlDType, QTensor};
+    use candle_core::{Device, Tensor};
+
+    fn check<W: SignedBlock>(dtype: GgmlDType, parse: impl Fn(&[u8]) -> W, size: usize) {
+        let (m, k, n) = (9, 128, 37);
+        let f: Vec<f32> = (0..n * k).map(|i| ((i * 7919 % 1000) as f32 / 500.0 - 1.0) * 0.1).collect();
+        let q = QTensor::quantize(&Tensor::from_vec(f, (n, k), &Device::Cpu).unwrap(), dtype).unwrap();
+        let deq: Vec<f32> = q.dequantize(&Device::Cpu).unwrap().flatten_all().unwrap().to_vec1().unwrap();
+        let w: Vec<W> = q.data().unwrap().chunks_exact(size).map(&parse).collect();
+        // The decoded values are the dequantized weights over the scale.
+        for (i, blk) in w.iter().take(4).enumerate() {
+            for (j, v) in blk.values().iter().enumerate() {
+                assert_eq!(*v as f32 * blk.scale(), deq[i * QK + j], "block {i} value {j}");
+            }
+        }
+        let x: Vec<f32> = (0..m * k).map(|i| ((i * 104729 % 997) as f32 / 498.0 - 1.0)).collect();
+        let mut batched = vec![0f32; m * n];
+        matmul::<Signed<W>>((m, k, n), &x, &w, &mut batched);
+        for r in 0..m {
+            let mut single = vec![0f32; n];
+            matmul::<Signed<W>>((1, k, n), &x[r * k..(r + 1) * k], &w, &mut single);
+            assert_eq!(single, batched[r * n..(r + 1) * n], "row {r}");
+            for c in 0..n {
+                let exact: f32 = (0..k).map(|i| x[r * k + i] * deq[c * k + i]).sum();
+                let got = batched[r * n + c];
+                assert!((got - exact).abs() < 0.02, "({r},{c}): {got} vs {exact}");
+            }
+        }
+        let mut a = vec![ActQ8_0 { d: 0.0, qs: [0; QK] }; k / QK];
+        Signed::<W>::quantize(&x[..k], &mut a);
+        let v = Signed::<W>::tile::<1, 1>([&a], [&w[..k / QK]]);
+        let s = scalar_tile::<W, 1, 1>([&a], [&w[..k / QK]]);
+        assert!((v[0][0] - s[0][0]).abs() <= 1e-5 * s[0][0].abs().max(1.0), "{v:?} vs {s:?}");
+    }
+
+    #[test]
+    fn q8_0_products_match_the_dequantized_weights() {
+        check(
+            GgmlDType::Q8_0,
+            |b| BlockQ8_0 {
+                d: f16::from_le_bytes([b[0], b[1]]),
+                qs: std::array::from_fn(|i| b[2 + i] as i8),
+            },
+            34,
+        );
+    }
+
+    #[test]
+    fn q5_0_products_match_the_dequantized_weights() {
+        check(
+            GgmlDType::Q5_0,
+            |b| BlockQ5_0 {
+                d: f16::from_le_bytes([b[0], b[1]]),
+                qh: b[2..6].try_into().unwrap(),
+                qs: b[6..22].try_into().unwrap(),
+            },
+            22,
+        );
+    }
+}
