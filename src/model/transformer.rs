@@ -198,7 +198,11 @@ impl Transformer {
             let post_ffn_norm = opt("post_ffw_norm.weight")?;
             let mut t = |n: &str| ct.tensor(reader, &p(n), device);
             let qkv = FusedLinear::new(
-                vec![t("attn_q.weight")?, t("attn_k.weight")?, t("attn_v.weight")?],
+                vec![
+                    t("attn_q.weight")?,
+                    t("attn_k.weight")?,
+                    t("attn_v.weight")?,
+                ],
                 mode,
             )?;
             let o = QLinear::new(Arc::new(t("attn_output.weight")?), mode)?;
@@ -375,9 +379,9 @@ fn attention(
         }
     };
     let q = heads(proj(&a.q_bias)?, n_head, &a.q_norm)?.squeeze(0)?; // [n_head, seq, hd]
-                                                                           // Gemma 3: keys and values rounded to f16, as llama.cpp's KV cache stores them. Its
-                                                                           // greedy tokens follow llama.cpp's only with that rounding (its logits are wide enough
-                                                                           // for the difference to flip a 0.56 margin); the other families match without it.
+                                                                     // Gemma 3: keys and values rounded to f16, as llama.cpp's KV cache stores them. Its
+                                                                     // greedy tokens follow llama.cpp's only with that rounding (its logits are wide enough
+                                                                     // for the difference to flip a 0.56 margin); the other families match without it.
     let kv_round = |t: Tensor| match family {
         Family::Gemma3 => t.to_dtype(DType::F16)?.to_dtype(DType::F32),
         _ => Ok(t),

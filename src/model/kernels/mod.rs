@@ -15,6 +15,7 @@
 pub mod attention;
 pub mod q4_1;
 pub mod q4_k;
+pub mod q6_k;
 pub mod q8;
 pub mod tiles;
 
@@ -111,12 +112,21 @@ pub struct QLinear {
     compact_rows: usize,
     /// bisum's own kernel for this block type, for every batch size.
     own: bool,
+    /// bisum's own kernel for single-token steps only (Q6_K: candle's repacked tiles stay
+    /// faster for prompt batches).
+    own_single: bool,
 }
 
 impl QLinear {
     pub fn new(w: Arc<QTensor>, mode: MatMul) -> Result<Self> {
         let usable = matches!(w.device(), Device::Cpu) && supported(w.dtype());
         let own = usable && mode != MatMul::Candle && has_own(w.dtype());
+        let own_single = usable
+            && mode != MatMul::Candle
+            && w.dtype() == GgmlDType::Q6K
+            && q6_k::FAST
+            && w.shape().dims2()?.1 % q4_k::QK_K == 0;
+        let own = own || (own_single && mode == MatMul::Compact);
         let compact_rows = match mode {
             _ if !usable => 0,
             _ if own => usize::MAX,
@@ -135,13 +145,15 @@ impl QLinear {
             fallback,
             compact_rows,
             own,
+            own_single,
         })
     }
 
     pub fn forward(&self, x: &Tensor) -> Result<Tensor> {
         let (n, k) = self.w.shape().dims2()?;
+        let single = x.elem_count() == k;
         if let Some(f) = &self.fallback {
-            if x.elem_count() / k.max(1) > self.compact_rows {
+            if x.elem_count() / k.max(1) > self.compact_rows && !(single && self.own_single) {
                 return f.forward(x);
             }
         }
@@ -157,7 +169,7 @@ impl QLinear {
             .to_vec1::<f32>()?;
         let mut dst = vec![0f32; m * n];
         let data = self.w.data()?;
-        if self.own {
+        if self.own || (single && self.own_single) {
             own_matmul(self.w.dtype(), (m, k, n), &lhs, &data, &mut dst)?;
         } else {
             matmul(self.w.dtype(), (m, k, n), &lhs, &data, &mut dst)?;
@@ -182,7 +194,10 @@ impl FusedLinear {
         for w in weights {
             let rows = w.shape().dims2()?.0;
             match groups.last_mut() {
-                Some((ws, sizes)) if ws[0].dtype() == w.dtype() && ws[0].shape().dims2()?.1 == w.shape().dims2()?.1 => {
+                Some((ws, sizes))
+                    if ws[0].dtype() == w.dtype()
+                        && ws[0].shape().dims2()?.1 == w.shape().dims2()?.1 =>
+                {
                     ws.push(w);
                     sizes.push(rows);
                 }
@@ -229,7 +244,11 @@ fn concat_rows(ws: Vec<QTensor>) -> Result<QTensor> {
         rows += w.shape().dims2()?.0;
         bytes.extend_from_slice(&w.data()?);
     }
-    let storage = candle_core::quantized::QStorage::from_data(std::borrow::Cow::Owned(bytes), &device, dtype)?;
+    let storage = candle_core::quantized::QStorage::from_data(
+        std::borrow::Cow::Owned(bytes),
+        &device,
+        dtype,
+    )?;
     QTensor::new(storage, (rows, k))
 }
 
@@ -253,6 +272,7 @@ fn own_matmul(
     match dtype {
         GgmlDType::Q4_1 => tiles::matmul::<q4_1::Q4_1>(mkn, lhs, blocks(rhs)?, dst),
         GgmlDType::Q4K => tiles::matmul::<q4_k::Q4K>(mkn, lhs, blocks(rhs)?, dst),
+        GgmlDType::Q6K => tiles::matmul::<q6_k::Q6K>(mkn, lhs, blocks(rhs)?, dst),
         GgmlDType::Q5_0 => tiles::matmul::<q8::Q5_0>(mkn, lhs, blocks(rhs)?, dst),
         GgmlDType::Q8_0 => tiles::matmul::<q8::Q8_0>(mkn, lhs, blocks(rhs)?, dst),
         other => candle_core::bail!("no bisum kernel for {other:?}"),
@@ -336,9 +356,34 @@ mod speed {
 
     #[test]
     #[ignore]
+    fn head_speed() {
+        // Gemma 3's output head: 262144 × 640 Q8_0, 178 MB, streamed from memory per token.
+        let (k, n) = (640, 262144);
+        let f: Vec<f32> = (0..n * k)
+            .map(|i| ((i * 7919 % 1000) as f32 / 500.0 - 1.0) * 0.1)
+            .collect();
+        let t = Tensor::from_vec(f, (n, k), &Device::Cpu).unwrap();
+        let w = Arc::new(QTensor::quantize(&t, GgmlDType::Q8_0).unwrap());
+        let x = Tensor::ones((1, k), candle_core::DType::F32, &Device::Cpu).unwrap();
+        for mode in [MatMul::Hybrid, MatMul::Candle] {
+            let l = QLinear::new(w.clone(), mode).unwrap();
+            time(&format!("head {mode:?}"), 20, || {
+                l.forward(&x).unwrap();
+            });
+        }
+    }
+
+    #[test]
+    #[ignore]
     fn matmul_speed() {
         let (k, n) = (1536, 8960);
-        for dtype in [GgmlDType::Q4K, GgmlDType::Q4_1, GgmlDType::Q8_0, GgmlDType::Q5_0] {
+        for dtype in [
+            GgmlDType::Q4K,
+            GgmlDType::Q6K,
+            GgmlDType::Q4_1,
+            GgmlDType::Q8_0,
+            GgmlDType::Q5_0,
+        ] {
             let f: Vec<f32> = (0..n * k)
                 .map(|i| ((i * 7919 % 1000) as f32 / 500.0 - 1.0) * 0.1)
                 .collect();
@@ -347,7 +392,7 @@ mod speed {
             for m in [1usize, 64] {
                 let x = Tensor::ones((m, k), candle_core::DType::F32, &Device::Cpu).unwrap();
                 let reps = if m == 1 { 100 } else { 10 };
-                for mode in [MatMul::Hybrid, MatMul::Candle] {
+                for mode in [MatMul::Hybrid, MatMul::Compact, MatMul::Candle] {
                     let l = QLinear::new(w.clone(), mode).unwrap();
                     time(&format!("{dtype:?} m={m} {mode:?}"), reps, || {
                         l.forward(&x).unwrap();

@@ -33,8 +33,8 @@ const _: () = assert!(std::mem::size_of::<BlockQ4K>() == 144);
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub struct BlockQ8K {
-    d: f32,
-    qs: [i8; QK_K],
+    pub(super) d: f32,
+    pub(super) qs: [i8; QK_K],
     sums: [i16; QK_K / 32],
 }
 

@@ -45,7 +45,11 @@ const _: () = assert!(std::mem::size_of::<BlockQ5_0>() == 22);
 pub trait SignedBlock: Copy + Sync {
     fn values(&self) -> [i8; QK];
     fn scale(&self) -> f32;
-    #[cfg(all(target_arch = "x86_64", target_feature = "avx2", target_feature = "fma"))]
+    #[cfg(all(
+        target_arch = "x86_64",
+        target_feature = "avx2",
+        target_feature = "fma"
+    ))]
     /// # Safety
     /// Needs AVX2.
     unsafe fn load(&self) -> std::arch::x86_64::__m256i;
@@ -58,7 +62,11 @@ impl SignedBlock for BlockQ8_0 {
     fn scale(&self) -> f32 {
         self.d.to_f32()
     }
-    #[cfg(all(target_arch = "x86_64", target_feature = "avx2", target_feature = "fma"))]
+    #[cfg(all(
+        target_arch = "x86_64",
+        target_feature = "avx2",
+        target_feature = "fma"
+    ))]
     #[inline(always)]
     unsafe fn load(&self) -> std::arch::x86_64::__m256i {
         std::arch::x86_64::_mm256_loadu_si256(self.qs.as_ptr() as *const _)
@@ -69,30 +77,49 @@ impl SignedBlock for BlockQ5_0 {
     fn values(&self) -> [i8; QK] {
         let h = u32::from_le_bytes(self.qh);
         std::array::from_fn(|j| {
-            let nib = if j < 16 { self.qs[j] & 0x0F } else { self.qs[j - 16] >> 4 };
+            let nib = if j < 16 {
+                self.qs[j] & 0x0F
+            } else {
+                self.qs[j - 16] >> 4
+            };
             (nib | ((((h >> j) & 1) as u8) << 4)) as i8 - 16
         })
     }
     fn scale(&self) -> f32 {
         self.d.to_f32()
     }
-    #[cfg(all(target_arch = "x86_64", target_feature = "avx2", target_feature = "fma"))]
+    #[cfg(all(
+        target_arch = "x86_64",
+        target_feature = "avx2",
+        target_feature = "fma"
+    ))]
     #[inline(always)]
     unsafe fn load(&self) -> std::arch::x86_64::__m256i {
         use std::arch::x86_64::*;
         let t = _mm_loadu_si128(self.qs.as_ptr() as *const __m128i);
-        let nib = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(t, 4), t), _mm256_set1_epi8(0x0F));
+        let nib = _mm256_and_si256(
+            _mm256_set_m128i(_mm_srli_epi16(t, 4), t),
+            _mm256_set1_epi8(0x0F),
+        );
         // Byte j all ones where bit j of qh is set.
         let bits = _mm256_shuffle_epi8(
             _mm256_set1_epi32(u32::from_le_bytes(self.qh) as i32),
-            _mm256_set_epi64x(0x0303030303030303, 0x0202020202020202, 0x0101010101010101, 0),
+            _mm256_set_epi64x(
+                0x0303030303030303,
+                0x0202020202020202,
+                0x0101010101010101,
+                0,
+            ),
         );
         let set = _mm256_cmpeq_epi8(
             _mm256_or_si256(bits, _mm256_set1_epi64x(0x7fbfdfeff7fbfdfe)),
             _mm256_set1_epi64x(-1),
         );
         // Without the fifth bit, q - 16 = nibble - 16: the nibble with 0xF0 set.
-        _mm256_or_si256(nib, _mm256_andnot_si256(set, _mm256_set1_epi8(0xF0u8 as i8)))
+        _mm256_or_si256(
+            nib,
+            _mm256_andnot_si256(set, _mm256_set1_epi8(0xF0u8 as i8)),
+        )
     }
 }
 
@@ -124,12 +151,20 @@ impl<W: SignedBlock> TileKernel for Signed<W> {
 
     #[inline(always)]
     fn tile<const R: usize, const C: usize>(a: [&[ActQ8_0]; R], w: [&[W]; C]) -> [[f32; C]; R] {
-        #[cfg(all(target_arch = "x86_64", target_feature = "avx2", target_feature = "fma"))]
+        #[cfg(all(
+            target_arch = "x86_64",
+            target_feature = "avx2",
+            target_feature = "fma"
+        ))]
         // SAFETY: compile-time target features; equal block counts (checked by the driver).
         unsafe {
             avx2::tile(a, w)
         }
-        #[cfg(not(all(target_arch = "x86_64", target_feature = "avx2", target_feature = "fma")))]
+        #[cfg(not(all(
+            target_arch = "x86_64",
+            target_feature = "avx2",
+            target_feature = "fma"
+        )))]
         scalar_tile(a, w)
     }
 }
@@ -141,7 +176,11 @@ pub const FAST: bool = cfg!(all(
 ));
 
 #[cfg_attr(
-    all(target_arch = "x86_64", target_feature = "avx2", target_feature = "fma"),
+    all(
+        target_arch = "x86_64",
+        target_feature = "avx2",
+        target_feature = "fma"
+    ),
     allow(dead_code)
 )]
 fn scalar_tile<W: SignedBlock, const R: usize, const C: usize>(
@@ -153,7 +192,12 @@ fn scalar_tile<W: SignedBlock, const R: usize, const C: usize>(
         for c in 0..C {
             let mut acc = 0f32;
             for (x, y) in w[c].iter().zip(a[r]) {
-                let isum: i32 = x.values().iter().zip(&y.qs).map(|(&p, &q)| p as i32 * q as i32).sum();
+                let isum: i32 = x
+                    .values()
+                    .iter()
+                    .zip(&y.qs)
+                    .map(|(&p, &q)| p as i32 * q as i32)
+                    .sum();
                 acc += x.scale() * y.d * isum as f32;
             }
             out[r][c] = acc;
@@ -162,7 +206,11 @@ fn scalar_tile<W: SignedBlock, const R: usize, const C: usize>(
     out
 }
 
-#[cfg(all(target_arch = "x86_64", target_feature = "avx2", target_feature = "fma"))]
+#[cfg(all(
+    target_arch = "x86_64",
+    target_feature = "avx2",
+    target_feature = "fma"
+))]
 mod avx2 {
     use super::{ActQ8_0, SignedBlock};
     use crate::model::kernels::tiles::hsum;
@@ -174,6 +222,24 @@ mod avx2 {
         w: [&[W]; C],
     ) -> [[f32; C]; R] {
         let ones = _mm256_set1_epi16(1);
+        if R == 1 {
+            // Single rows: one weight row after another, a sequential stream each (four
+            // interleaved streams ran 25% slower on Gemma 3's memory-bound output head).
+            let mut out = [[0f32; C]; R];
+            let y = a[0];
+            for c in 0..C {
+                let mut acc = _mm256_setzero_ps();
+                for (x, y) in w[c].iter().zip(y) {
+                    let q = x.load();
+                    let yq = _mm256_loadu_si256(y.qs.as_ptr() as *const __m256i);
+                    let p = _mm256_maddubs_epi16(_mm256_sign_epi8(q, q), _mm256_sign_epi8(yq, q));
+                    let p = _mm256_cvtepi32_ps(_mm256_madd_epi16(p, ones));
+                    acc = _mm256_fmadd_ps(_mm256_set1_ps(x.scale() * y.d), p, acc);
+                }
+                out[0][c] = hsum(acc);
+            }
+            return out;
+        }
         let mut acc = [[_mm256_setzero_ps(); C]; R];
         for b in 0..w[0].len() {
             let mut wq = [_mm256_setzero_si256(); C];
@@ -215,17 +281,32 @@ mod tests {
 
     fn check<W: SignedBlock>(dtype: GgmlDType, parse: impl Fn(&[u8]) -> W, size: usize) {
         let (m, k, n) = (9, 128, 37);
-        let f: Vec<f32> = (0..n * k).map(|i| ((i * 7919 % 1000) as f32 / 500.0 - 1.0) * 0.1).collect();
-        let q = QTensor::quantize(&Tensor::from_vec(f, (n, k), &Device::Cpu).unwrap(), dtype).unwrap();
-        let deq: Vec<f32> = q.dequantize(&Device::Cpu).unwrap().flatten_all().unwrap().to_vec1().unwrap();
+        let f: Vec<f32> = (0..n * k)
+            .map(|i| ((i * 7919 % 1000) as f32 / 500.0 - 1.0) * 0.1)
+            .collect();
+        let q =
+            QTensor::quantize(&Tensor::from_vec(f, (n, k), &Device::Cpu).unwrap(), dtype).unwrap();
+        let deq: Vec<f32> = q
+            .dequantize(&Device::Cpu)
+            .unwrap()
+            .flatten_all()
+            .unwrap()
+            .to_vec1()
+            .unwrap();
         let w: Vec<W> = q.data().unwrap().chunks_exact(size).map(&parse).collect();
         // The decoded values are the dequantized weights over the scale.
         for (i, blk) in w.iter().take(4).enumerate() {
             for (j, v) in blk.values().iter().enumerate() {
-                assert_eq!(*v as f32 * blk.scale(), deq[i * QK + j], "block {i} value {j}");
+                assert_eq!(
+                    *v as f32 * blk.scale(),
+                    deq[i * QK + j],
+                    "block {i} value {j}"
+                );
             }
         }
-        let x: Vec<f32> = (0..m * k).map(|i| ((i * 104729 % 997) as f32 / 498.0 - 1.0)).collect();
+        let x: Vec<f32> = (0..m * k)
+            .map(|i| ((i * 104729 % 997) as f32 / 498.0 - 1.0))
+            .collect();
         let mut batched = vec![0f32; m * n];
         matmul::<Signed<W>>((m, k, n), &x, &w, &mut batched);
         for r in 0..m {
@@ -238,11 +319,20 @@ mod tests {
                 assert!((got - exact).abs() < 0.02, "({r},{c}): {got} vs {exact}");
             }
         }
-        let mut a = vec![ActQ8_0 { d: 0.0, qs: [0; QK] }; k / QK];
+        let mut a = vec![
+            ActQ8_0 {
+                d: 0.0,
+                qs: [0; QK]
+            };
+            k / QK
+        ];
         Signed::<W>::quantize(&x[..k], &mut a);
         let v = Signed::<W>::tile::<1, 1>([&a], [&w[..k / QK]]);
         let s = scalar_tile::<W, 1, 1>([&a], [&w[..k / QK]]);
-        assert!((v[0][0] - s[0][0]).abs() <= 1e-5 * s[0][0].abs().max(1.0), "{v:?} vs {s:?}");
+        assert!(
+            (v[0][0] - s[0][0]).abs() <= 1e-5 * s[0][0].abs().max(1.0),
+            "{v:?} vs {s:?}"
+        );
     }
 
     #[test]

@@ -1,0 +1,253 @@
+//! Q6_K weights against Q8_K activations on AVX2, on the GGUF file's own blocks: decoding
+//! steps, where each weight row is one sequential stream (Qwen2.5's 151936-row output head
+//! and half its down projections are Q6_K). Prompt batches keep candle's repacked Q6_K
+//! tiles in the default mode; `BISUM_MATMUL=compact` runs them here too.
+//!
+//! The arithmetic is ggml's `ggml_vec_dot_q6_K_q8_K`: 6-bit values (4 low bits in `ql`, 2
+//! high bits in `qh`) offset by 32, one signed 8-bit scale per 16 values, the offset taken
+//! out through 32 × the activations, summed in i32 over the super-block, then scaled by
+//! both blocks' scales.
+
+use super::q4_k::{BlockQ8K, Q4K, QK_K};
+use super::tiles::TileKernel;
+use half::f16;
+
+/// ggml's `block_q6_K`, as stored in the GGUF file.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct BlockQ6K {
+    ql: [u8; QK_K / 2],
+    qh: [u8; QK_K / 4],
+    scales: [i8; QK_K / 16],
+    d: f16,
+}
+const _: () = assert!(std::mem::size_of::<BlockQ6K>() == 210);
+
+pub struct Q6K;
+
+impl TileKernel for Q6K {
+    type W = BlockQ6K;
+    type A = BlockQ8K;
+    const BLOCK: usize = QK_K;
+    const ROWS: usize = 4;
+    const COLS: usize = 1;
+
+    fn quantize(x: &[f32], out: &mut [BlockQ8K]) {
+        Q4K::quantize(x, out)
+    }
+
+    #[inline(always)]
+    fn tile<const R: usize, const C: usize>(
+        a: [&[BlockQ8K]; R],
+        w: [&[BlockQ6K]; C],
+    ) -> [[f32; C]; R] {
+        let mut out = [[0f32; C]; R];
+        for c in 0..C {
+            #[cfg(all(
+                target_arch = "x86_64",
+                target_feature = "avx2",
+                target_feature = "fma"
+            ))]
+            // SAFETY: compile-time target features; equal block counts (checked by the driver).
+            let col = unsafe { avx2::column(&a, w[c]) };
+            #[cfg(not(all(
+                target_arch = "x86_64",
+                target_feature = "avx2",
+                target_feature = "fma"
+            )))]
+            let col = scalar_column(&a, w[c]);
+            for r in 0..R {
+                out[r][c] = col[r];
+            }
+        }
+        out
+    }
+}
+
+pub const FAST: bool = super::q4_k::FAST;
+
+/// The 256 values of a block, 0..64 (the offset of 32 not yet taken out).
+fn values(x: &BlockQ6K) -> [u8; QK_K] {
+    let mut v = [0u8; QK_K];
+    for half in 0..2 {
+        let (ql, qh) = (&x.ql[64 * half..], &x.qh[32 * half..]);
+        for l in 0..32 {
+            let base = 128 * half;
+            v[base + l] = (ql[l] & 0x0F) | ((qh[l] & 3) << 4);
+            v[base + l + 32] = (ql[l + 32] & 0x0F) | (((qh[l] >> 2) & 3) << 4);
+            v[base + l + 64] = (ql[l] >> 4) | (((qh[l] >> 4) & 3) << 4);
+            v[base + l + 96] = (ql[l + 32] >> 4) | (((qh[l] >> 6) & 3) << 4);
+        }
+    }
+    v
+}
+
+#[cfg_attr(
+    all(
+        target_arch = "x86_64",
+        target_feature = "avx2",
+        target_feature = "fma"
+    ),
+    allow(dead_code)
+)]
+fn scalar_column<const R: usize>(a: &[&[BlockQ8K]; R], w: &[BlockQ6K]) -> [f32; R] {
+    let mut out = [0f32; R];
+    for r in 0..R {
+        let mut acc = 0f32;
+        for (x, y) in w.iter().zip(a[r]) {
+            let v = values(x);
+            let mut sumi = 0i32;
+            for s in 0..16 {
+                let part: i32 = (0..16)
+                    .map(|i| (v[16 * s + i] as i32 - 32) * y.qs[16 * s + i] as i32)
+                    .sum();
+                sumi += part * x.scales[s] as i32;
+            }
+            acc += y.d * x.d.to_f32() * sumi as f32;
+        }
+        out[r] = acc;
+    }
+    out
+}
+
+#[cfg(all(
+    target_arch = "x86_64",
+    target_feature = "avx2",
+    target_feature = "fma"
+))]
+mod avx2 {
+    use super::{BlockQ6K, BlockQ8K};
+    use crate::model::kernels::tiles::hsum;
+    use std::arch::x86_64::*;
+
+    /// Shuffles that spread scale bytes 2i and 2i+1 over the two halves of 16 lanes.
+    const SCALE_SHUFFLE: [[u8; 16]; 8] = {
+        let mut m = [[0u8; 16]; 8];
+        let mut i = 0;
+        while i < 8 {
+            let mut b = 0;
+            while b < 16 {
+                m[i][b] = (2 * i + b / 8) as u8;
+                b += 1;
+            }
+            i += 1;
+        }
+        m
+    };
+
+    /// One weight column against R activation rows.
+    #[inline(always)]
+    pub unsafe fn column<const R: usize>(a: &[&[BlockQ8K]; R], w: &[BlockQ6K]) -> [f32; R] {
+        let m4 = _mm256_set1_epi8(0x0F);
+        let m2 = _mm256_set1_epi8(3);
+        let m32 = _mm256_set1_epi8(32);
+        let mut acc = [_mm256_setzero_ps(); R];
+        for (b, x) in w.iter().enumerate() {
+            let scales = _mm_loadu_si128(x.scales.as_ptr() as *const __m128i);
+            let mut sumi = [_mm256_setzero_si256(); R];
+            for j in 0..2 {
+                let sc: [__m256i; 4] = std::array::from_fn(|k| {
+                    let mask = _mm_loadu_si128(SCALE_SHUFFLE[4 * j + k].as_ptr() as *const __m128i);
+                    _mm256_cvtepi8_epi16(_mm_shuffle_epi8(scales, mask))
+                });
+                let l1 = _mm256_loadu_si256(x.ql.as_ptr().add(64 * j) as *const __m256i);
+                let l2 = _mm256_loadu_si256(x.ql.as_ptr().add(64 * j + 32) as *const __m256i);
+                let h = _mm256_loadu_si256(x.qh.as_ptr().add(32 * j) as *const __m256i);
+                let hi = |s: i32| match s {
+                    0 => _mm256_slli_epi16(_mm256_and_si256(h, m2), 4),
+                    2 => _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(h, 2), m2), 4),
+                    4 => _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(h, 4), m2), 4),
+                    _ => _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(h, 6), m2), 4),
+                };
+                let q = [
+                    _mm256_or_si256(_mm256_and_si256(l1, m4), hi(0)),
+                    _mm256_or_si256(_mm256_and_si256(l2, m4), hi(2)),
+                    _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), m4), hi(4)),
+                    _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l2, 4), m4), hi(6)),
+                ];
+                for r in 0..R {
+                    let y = a[r].get_unchecked(b).qs.as_ptr().add(128 * j);
+                    for k in 0..4 {
+                        let q8 = _mm256_loadu_si256(y.add(32 * k) as *const __m256i);
+                        // (v - 32) · y as v · y - 32 · y: maddubs needs the unsigned side.
+                        let p = _mm256_sub_epi16(
+                            _mm256_maddubs_epi16(q[k], q8),
+                            _mm256_maddubs_epi16(m32, q8),
+                        );
+                        sumi[r] = _mm256_add_epi32(sumi[r], _mm256_madd_epi16(sc[k], p));
+                    }
+                }
+            }
+            let xd = x.d.to_f32();
+            for r in 0..R {
+                let d = _mm256_set1_ps(a[r].get_unchecked(b).d * xd);
+                acc[r] = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(sumi[r]), acc[r]);
+            }
+        }
+        let mut out = [0f32; R];
+        for r in 0..R {
+            out[r] = hsum(acc[r]);
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::kernels::tiles::matmul;
+    use candle_core::quantized::{GgmlDType, QTensor};
+    use candle_core::{Device, Tensor};
+
+    #[test]
+    fn products_match_the_dequantized_weights_and_do_not_depend_on_the_batch() {
+        let (m, k, n) = (9, 512, 21);
+        let f: Vec<f32> = (0..n * k)
+            .map(|i| ((i * 7919 % 1000) as f32 / 500.0 - 1.0) * 0.1)
+            .collect();
+        let q = QTensor::quantize(
+            &Tensor::from_vec(f, (n, k), &Device::Cpu).unwrap(),
+            GgmlDType::Q6K,
+        )
+        .unwrap();
+        let deq: Vec<f32> = q
+            .dequantize(&Device::Cpu)
+            .unwrap()
+            .flatten_all()
+            .unwrap()
+            .to_vec1()
+            .unwrap();
+        let w: Vec<BlockQ6K> = q
+            .data()
+            .unwrap()
+            .chunks_exact(210)
+            .map(|b| BlockQ6K {
+                ql: b[0..128].try_into().unwrap(),
+                qh: b[128..192].try_into().unwrap(),
+                scales: std::array::from_fn(|i| b[192 + i] as i8),
+                d: f16::from_le_bytes([b[208], b[209]]),
+            })
+            .collect();
+        // The decoded values are the dequantized weights.
+        let v = values(&w[0]);
+        for i in 0..QK_K {
+            let want = w[0].d.to_f32() * w[0].scales[i / 16] as f32 * (v[i] as i32 - 32) as f32;
+            assert_eq!(want, deq[i], "value {i}");
+        }
+        let x: Vec<f32> = (0..m * k)
+            .map(|i| ((i * 104729 % 997) as f32 / 498.0 - 1.0))
+            .collect();
+        let mut batched = vec![0f32; m * n];
+        matmul::<Q6K>((m, k, n), &x, &w, &mut batched);
+        for r in 0..m {
+            let mut single = vec![0f32; n];
+            matmul::<Q6K>((1, k, n), &x[r * k..(r + 1) * k], &w, &mut single);
+            assert_eq!(single, batched[r * n..(r + 1) * n], "row {r}");
+            for c in 0..n {
+                let exact: f32 = (0..k).map(|i| x[r * k + i] * deq[c * k + i]).sum();
+                let got = batched[r * n + c];
+                assert!((got - exact).abs() < 0.05, "({r},{c}): {got} vs {exact}");
+            }
+        }
+    }
+}
