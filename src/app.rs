@@ -64,6 +64,7 @@ fn bench(a: crate::cli::BenchArgs) -> Result<u8> {
         "{}",
         serde_json::json!({
             "engine": format!("{engine:?}").to_lowercase(),
+            "kernels": crate::model::kernels::Kernels::from_env(),
             "model": resolved.name,
             "threads": candle_core::utils::get_num_threads(),
             "prompt_tokens": prompt.len(),
