@@ -439,19 +439,41 @@ fn attention(
     for kv in 0..n_kv {
         a.k_cache[kv].slice_set(&k.get(kv)?, 0, pos)?;
         a.v_cache[kv].slice_set(&v.get(kv)?, 0, pos)?;
-        let keys = a.k_cache[kv].narrow(0, first, len - first)?; // contiguous rows
-        let values = a.v_cache[kv].narrow(0, first, len - first)?;
-        // The group's query heads as rows: [group * seq, hd].
-        let qg = q.narrow(0, kv * group, group)?.reshape((group * seq, hd))?;
-        let mut s = (qg.matmul(&keys.t()?)? / scale)?; // [group * seq, len - first]
-        if let Some(m) = mask {
-            s = s
-                .reshape((group, seq, len))?
-                .broadcast_add(m)?
-                .reshape((group * seq, len))?;
+        let qh = q.narrow(0, kv * group, group)?; // [group, seq, hd]
+                                                  // Prompt batches in chunks of queries: each chunk reads only the keys its causal
+                                                  // mask lets it see, and its scores ([group × 128, keys] floats, 12 MB at 4096
+                                                  // keys) stay under glibc's largest mmap threshold (32 MB), so they reuse heap
+                                                  // pages instead of being mapped, zeroed and unmapped per layer.
+        let mut parts = Vec::new();
+        let mut c0 = 0;
+        while c0 < seq {
+            let cs = QUERY_CHUNK.min(seq - c0);
+            let klen = if mask.is_some() { pos + c0 + cs } else { len };
+            let keys = a.k_cache[kv].narrow(0, first, klen - first)?; // contiguous rows
+            let values = a.v_cache[kv].narrow(0, first, klen - first)?;
+            // The group's query heads as rows: [group * cs, hd].
+            let qg = qh
+                .narrow(1, c0, cs)?
+                .contiguous()?
+                .reshape((group * cs, hd))?;
+            let mut s = (qg.matmul(&keys.t()?)? / scale)?; // [group * cs, klen - first]
+            if let Some(m) = mask {
+                // Masks come with prompt batches only, where `first` is 0.
+                let m = m.narrow(0, c0, cs)?.narrow(1, 0, klen)?;
+                s = s
+                    .reshape((group, cs, klen))?
+                    .broadcast_add(&m)?
+                    .reshape((group * cs, klen))?;
+            }
+            let p = candle_nn::ops::softmax_last_dim(&s)?;
+            parts.push(p.matmul(&values)?.reshape((group, cs, hd))?);
+            c0 += cs;
         }
-        let p = candle_nn::ops::softmax_last_dim(&s)?;
-        outs.push(p.matmul(&values)?.reshape((group, seq, hd))?);
+        outs.push(if parts.len() == 1 {
+            parts.pop().expect("one part")
+        } else {
+            Tensor::cat(&parts, 1)?
+        });
     }
     // [n_head, seq, hd] -> [seq, n_head * hd]
     let y = Tensor::cat(&outs, 0)?
@@ -459,6 +481,9 @@ fn attention(
         .reshape((seq, n_head * hd))?;
     a.o.forward(&y)
 }
+
+/// Query rows per attention chunk in prompt batches.
+const QUERY_CHUNK: usize = 128;
 
 /// `[seq, pos + seq]`: 0 where a query may look, -inf at later positions and, with a
 /// sliding window, at keys `window` or more positions back (llama.cpp's rule).
