@@ -14,7 +14,7 @@
 //!
 //! Positions are bounded by the KV cache, sized to the context the pipeline plans for.
 
-use super::kernels::{attention, Attention as AttnKernel, FusedLinear, Kernels, QLinear};
+use super::kernels::{act, attention, Attention as AttnKernel, FusedLinear, Kernels, QLinear};
 use super::weights::Family;
 use candle_core::quantized::{gguf_file, QStorage, QTensor};
 use candle_core::{DType, Device, Result, Tensor};
@@ -325,11 +325,12 @@ impl Transformer {
             let h = candle_nn::ops::rms_norm(&x, &layer.ffn_norm, self.eps)?;
             let mut gu = layer.gate_up.forward(&h)?.into_iter();
             let (g, u) = (gu.next().expect("gate"), gu.next().expect("up"));
-            let g = match self.family {
-                Family::Gemma3 => g.gelu()?,
-                _ => g.silu()?,
+            let gu = match self.family {
+                Family::Gemma3 if self.device.is_cpu() => act::gelu_mul(&g, &u)?,
+                Family::Gemma3 => (g.gelu()? * u)?,
+                _ => (g.silu()? * u)?,
             };
-            let mut f = layer.down.forward(&(g * u)?)?;
+            let mut f = layer.down.forward(&gu)?;
             if let Some(w) = &layer.post_ffn_norm {
                 f = candle_nn::ops::rms_norm(&f, w, self.eps)?;
             }

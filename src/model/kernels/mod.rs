@@ -12,6 +12,7 @@
 //! `BISUM_MATMUL=candle` selects candle's `QMatMul` for everything, for comparison
 //! (benchmarks and the token-equality tests).
 
+pub mod act;
 pub mod attention;
 pub mod q4_1;
 pub mod q4_k;
@@ -124,7 +125,7 @@ impl QLinear {
         let own_single = usable
             && mode != MatMul::Candle
             && w.dtype() == GgmlDType::Q6K
-            && q6_k::FAST
+            && tiles::VECTOR
             && w.shape().dims2()?.1 % q4_k::QK_K == 0;
         let own = own || (own_single && mode == MatMul::Compact);
         let compact_rows = match mode {
@@ -255,9 +256,9 @@ fn concat_rows(ws: Vec<QTensor>) -> Result<QTensor> {
 /// Block types bisum has its own (faster than candle's) kernel for, in this build.
 fn has_own(d: GgmlDType) -> bool {
     match d {
-        GgmlDType::Q4_1 => q4_1::FAST,
-        GgmlDType::Q4K => q4_k::FAST,
-        GgmlDType::Q5_0 | GgmlDType::Q8_0 => q8::FAST,
+        GgmlDType::Q4_1 => tiles::VECTOR,
+        GgmlDType::Q4K => tiles::VECTOR,
+        GgmlDType::Q5_0 | GgmlDType::Q8_0 => tiles::VECTOR,
         _ => false,
     }
 }

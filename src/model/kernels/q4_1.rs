@@ -71,13 +71,7 @@ impl TileKernel for Q4_1 {
     }
 }
 
-/// Whether this build has the vector kernel (otherwise candle's kernels are used instead,
-/// which are no slower than a scalar version of this one).
-pub const FAST: bool = cfg!(all(
-    target_arch = "x86_64",
-    target_feature = "avx2",
-    target_feature = "fma"
-));
+pub const FAST: bool = super::tiles::VECTOR;
 
 fn quantize_block(x: &[f32; QK]) -> BlockQ8_1 {
     let amax = x.iter().fold(0f32, |m, v| m.max(v.abs()));
@@ -212,62 +206,20 @@ mod avx2 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::kernels::tiles::matmul;
-    use candle_core::quantized::{GgmlDType, QTensor};
-    use candle_core::{Device, Tensor};
-
-    fn weights(n: usize, k: usize) -> (Vec<f32>, Vec<BlockQ4_1>) {
-        let f: Vec<f32> = (0..n * k)
-            .map(|i| ((i * 7919 % 1000) as f32 / 500.0 - 1.0) * 0.1)
-            .collect();
-        let t = Tensor::from_vec(f, (n, k), &Device::Cpu).unwrap();
-        let q = QTensor::quantize(&t, GgmlDType::Q4_1).unwrap();
-        let deq = q
-            .dequantize(&Device::Cpu)
-            .unwrap()
-            .flatten_all()
-            .unwrap()
-            .to_vec1()
-            .unwrap();
-        let bytes = q.data().unwrap();
-        let blocks = bytes
-            .chunks_exact(20)
-            .map(|b| BlockQ4_1 {
-                d: f16::from_le_bytes([b[0], b[1]]),
-                m: f16::from_le_bytes([b[2], b[3]]),
-                qs: b[4..20].try_into().unwrap(),
-            })
-            .collect();
-        (deq, blocks)
-    }
+    use crate::model::kernels::tiles::testing::check;
+    use candle_core::quantized::GgmlDType;
 
     #[test]
     fn products_match_the_dequantized_weights_and_do_not_depend_on_the_batch() {
-        let (m, k, n) = (9, 128, 37);
-        let (deq, w) = weights(n, k);
-        let x: Vec<f32> = (0..m * k)
-            .map(|i| ((i * 104729 % 997) as f32 / 498.0 - 1.0))
-            .collect();
-        let mut batched = vec![0f32; m * n];
-        matmul::<Q4_1>((m, k, n), &x, &w, &mut batched);
-        for r in 0..m {
-            let mut single = vec![0f32; n];
-            matmul::<Q4_1>((1, k, n), &x[r * k..(r + 1) * k], &w, &mut single);
-            assert_eq!(single, batched[r * n..(r + 1) * n], "row {r}");
-            for c in 0..n {
-                let exact: f32 = (0..k).map(|i| x[r * k + i] * deq[c * k + i]).sum();
-                let got = batched[r * n + c];
-                // Activations are rounded to 8 bits: about 1/254 of each value.
-                assert!((got - exact).abs() < 0.02, "({r},{c}): {got} vs {exact}");
-            }
-        }
+        // Activations are rounded to 8 bits: about 1/254 of each value.
+        let (w, x) = check::<Q4_1>(GgmlDType::Q4_1, 128, 0.02);
         // The vector kernel computes what the scalar reference computes.
-        let a: Vec<BlockQ8_1> = x[..k]
+        let a: Vec<BlockQ8_1> = x[..128]
             .chunks_exact(QK)
             .map(|c| quantize_block(c.try_into().unwrap()))
             .collect();
-        let v = Q4_1::tile::<1, 1>([&a], [&w[..k / QK]]);
-        let s = scalar_tile::<1, 1>([&a], [&w[..k / QK]]);
+        let v = Q4_1::tile::<1, 1>([&a], [&w[..128 / QK]]);
+        let s = scalar_tile::<1, 1>([&a], [&w[..128 / QK]]);
         assert!((v[0][0] - s[0][0]).abs() <= 1e-5 * s[0][0].abs().max(1.0));
     }
 }

@@ -76,11 +76,7 @@ impl TileKernel for Q4K {
     }
 }
 
-pub const FAST: bool = cfg!(all(
-    target_arch = "x86_64",
-    target_feature = "avx2",
-    target_feature = "fma"
-));
+pub const FAST: bool = super::tiles::VECTOR;
 
 /// ggml's `quantize_row_q8_K_ref`: the value of largest magnitude maps to -128.
 fn quantize_block(x: &[f32], y: &mut BlockQ8K) {
@@ -339,64 +335,23 @@ mod avx2 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::kernels::tiles::matmul;
-    use candle_core::quantized::{GgmlDType, QTensor};
-    use candle_core::{Device, Tensor};
+    use crate::model::kernels::tiles::testing::check;
+    use candle_core::quantized::GgmlDType;
 
     #[test]
     fn products_match_the_dequantized_weights_and_do_not_depend_on_the_batch() {
-        let (m, k, n) = (9, 512, 21);
-        let f: Vec<f32> = (0..n * k)
-            .map(|i| ((i * 7919 % 1000) as f32 / 500.0 - 1.0) * 0.1)
-            .collect();
-        let q = QTensor::quantize(
-            &Tensor::from_vec(f, (n, k), &Device::Cpu).unwrap(),
-            GgmlDType::Q4K,
-        )
-        .unwrap();
-        let deq: Vec<f32> = q
-            .dequantize(&Device::Cpu)
-            .unwrap()
-            .flatten_all()
-            .unwrap()
-            .to_vec1()
-            .unwrap();
-        let bytes = q.data().unwrap();
-        let w: Vec<BlockQ4K> = bytes
-            .chunks_exact(144)
-            .map(|b| BlockQ4K {
-                d: f16::from_le_bytes([b[0], b[1]]),
-                dmin: f16::from_le_bytes([b[2], b[3]]),
-                scales: b[4..16].try_into().unwrap(),
-                qs: b[16..144].try_into().unwrap(),
-            })
-            .collect();
-        let x: Vec<f32> = (0..m * k)
-            .map(|i| ((i * 104729 % 997) as f32 / 498.0 - 1.0))
-            .collect();
-        let mut batched = vec![0f32; m * n];
-        matmul::<Q4K>((m, k, n), &x, &w, &mut batched);
-        for r in 0..m {
-            let mut single = vec![0f32; n];
-            matmul::<Q4K>((1, k, n), &x[r * k..(r + 1) * k], &w, &mut single);
-            assert_eq!(single, batched[r * n..(r + 1) * n], "row {r}");
-            for c in 0..n {
-                let exact: f32 = (0..k).map(|i| x[r * k + i] * deq[c * k + i]).sum();
-                let got = batched[r * n + c];
-                assert!((got - exact).abs() < 0.05, "({r},{c}): {got} vs {exact}");
-            }
-        }
+        let (w, x) = check::<Q4K>(GgmlDType::Q4K, 512, 0.05);
         let mut a = vec![
             BlockQ8K {
                 d: 0.0,
                 qs: [0; QK_K],
                 sums: [0; 8]
             };
-            k / QK_K
+            2
         ];
-        Q4K::quantize(&x[..k], &mut a);
-        let v = Q4K::tile::<1, 1>([&a], [&w[..k / QK_K]]);
-        let s = scalar_tile::<1, 1>([&a], [&w[..k / QK_K]]);
+        Q4K::quantize(&x[..512], &mut a);
+        let v = Q4K::tile::<1, 1>([&a], [&w[..2]]);
+        let s = scalar_tile::<1, 1>([&a], [&w[..2]]);
         assert!(
             (v[0][0] - s[0][0]).abs() <= 1e-5 * s[0][0].abs().max(1.0),
             "{v:?} vs {s:?}"

@@ -169,11 +169,7 @@ impl<W: SignedBlock> TileKernel for Signed<W> {
     }
 }
 
-pub const FAST: bool = cfg!(all(
-    target_arch = "x86_64",
-    target_feature = "avx2",
-    target_feature = "fma"
-));
+pub const FAST: bool = super::tiles::VECTOR;
 
 #[cfg_attr(
     all(
@@ -275,17 +271,21 @@ mod avx2 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::kernels::tiles::matmul;
+    use crate::model::kernels::tiles::testing::check;
     use candle_core::quantized::{GgmlDType, QTensor};
     use candle_core::{Device, Tensor};
 
-    fn check<W: SignedBlock>(dtype: GgmlDType, parse: impl Fn(&[u8]) -> W, size: usize) {
-        let (m, k, n) = (9, 128, 37);
-        let f: Vec<f32> = (0..n * k)
+    fn check_signed<W: SignedBlock>(dtype: GgmlDType) {
+        let (w, x) = check::<Signed<W>>(dtype, 128, 0.02);
+        // The decoded values are the dequantized weights over the scale.
+        let f: Vec<f32> = (0..21 * 128)
             .map(|i| ((i * 7919 % 1000) as f32 / 500.0 - 1.0) * 0.1)
             .collect();
-        let q =
-            QTensor::quantize(&Tensor::from_vec(f, (n, k), &Device::Cpu).unwrap(), dtype).unwrap();
+        let q = QTensor::quantize(
+            &Tensor::from_vec(f, (21, 128), &Device::Cpu).unwrap(),
+            dtype,
+        )
+        .unwrap();
         let deq: Vec<f32> = q
             .dequantize(&Device::Cpu)
             .unwrap()
@@ -293,8 +293,6 @@ mod tests {
             .unwrap()
             .to_vec1()
             .unwrap();
-        let w: Vec<W> = q.data().unwrap().chunks_exact(size).map(&parse).collect();
-        // The decoded values are the dequantized weights over the scale.
         for (i, blk) in w.iter().take(4).enumerate() {
             for (j, v) in blk.values().iter().enumerate() {
                 assert_eq!(
@@ -304,31 +302,16 @@ mod tests {
                 );
             }
         }
-        let x: Vec<f32> = (0..m * k)
-            .map(|i| ((i * 104729 % 997) as f32 / 498.0 - 1.0))
-            .collect();
-        let mut batched = vec![0f32; m * n];
-        matmul::<Signed<W>>((m, k, n), &x, &w, &mut batched);
-        for r in 0..m {
-            let mut single = vec![0f32; n];
-            matmul::<Signed<W>>((1, k, n), &x[r * k..(r + 1) * k], &w, &mut single);
-            assert_eq!(single, batched[r * n..(r + 1) * n], "row {r}");
-            for c in 0..n {
-                let exact: f32 = (0..k).map(|i| x[r * k + i] * deq[c * k + i]).sum();
-                let got = batched[r * n + c];
-                assert!((got - exact).abs() < 0.02, "({r},{c}): {got} vs {exact}");
-            }
-        }
         let mut a = vec![
             ActQ8_0 {
                 d: 0.0,
                 qs: [0; QK]
             };
-            k / QK
+            128 / QK
         ];
-        Signed::<W>::quantize(&x[..k], &mut a);
-        let v = Signed::<W>::tile::<1, 1>([&a], [&w[..k / QK]]);
-        let s = scalar_tile::<W, 1, 1>([&a], [&w[..k / QK]]);
+        Signed::<W>::quantize(&x[..128], &mut a);
+        let v = Signed::<W>::tile::<1, 1>([&a], [&w[..128 / QK]]);
+        let s = scalar_tile::<W, 1, 1>([&a], [&w[..128 / QK]]);
         assert!(
             (v[0][0] - s[0][0]).abs() <= 1e-5 * s[0][0].abs().max(1.0),
             "{v:?} vs {s:?}"
@@ -337,26 +320,11 @@ mod tests {
 
     #[test]
     fn q8_0_products_match_the_dequantized_weights() {
-        check(
-            GgmlDType::Q8_0,
-            |b| BlockQ8_0 {
-                d: f16::from_le_bytes([b[0], b[1]]),
-                qs: std::array::from_fn(|i| b[2 + i] as i8),
-            },
-            34,
-        );
+        check_signed::<BlockQ8_0>(GgmlDType::Q8_0);
     }
 
     #[test]
     fn q5_0_products_match_the_dequantized_weights() {
-        check(
-            GgmlDType::Q5_0,
-            |b| BlockQ5_0 {
-                d: f16::from_le_bytes([b[0], b[1]]),
-                qh: b[2..6].try_into().unwrap(),
-                qs: b[6..22].try_into().unwrap(),
-            },
-            22,
-        );
+        check_signed::<BlockQ5_0>(GgmlDType::Q5_0);
     }
 }

@@ -15,6 +15,14 @@
 use candle_core::utils::barrier_pool;
 use std::cell::RefCell;
 
+/// Whether this build has the kernels' vector code (AVX2 and FMA at compile time); without
+/// it, candle's kernels are used instead, no slower than a scalar version of bisum's.
+pub const VECTOR: bool = cfg!(all(
+    target_arch = "x86_64",
+    target_feature = "avx2",
+    target_feature = "fma"
+));
+
 /// Weight columns per work item in prompt batches.
 const PANEL: usize = 16;
 
@@ -202,5 +210,54 @@ impl Out<f32> {
     fn put(&self, r: usize, c: usize, n: usize, vals: &[f32]) {
         // SAFETY: r < m, c + vals.len() <= n, and dst holds m × n elements (checked above).
         unsafe { std::ptr::copy_nonoverlapping(vals.as_ptr(), self.0.add(r * n + c), vals.len()) }
+    }
+}
+
+/// The check every kernel's test runs.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::{matmul, TileKernel};
+    use candle_core::quantized::{GgmlDType, QTensor};
+    use candle_core::{Device, Tensor};
+
+    /// Quantizes a 21 × `k` matrix to `dtype` with candle and multiplies 9 rows by it with
+    /// kernel `K`: each product within `tol` of the dequantized weights' exact product, and
+    /// the batch bit-identical to the rows one at a time. Returns the weight blocks and the
+    /// activations, for the kernel's own further checks.
+    pub fn check<K: TileKernel>(dtype: GgmlDType, k: usize, tol: f32) -> (Vec<K::W>, Vec<f32>) {
+        let (m, n) = (9, 21);
+        let f: Vec<f32> = (0..n * k)
+            .map(|i| ((i * 7919 % 1000) as f32 / 500.0 - 1.0) * 0.1)
+            .collect();
+        let q =
+            QTensor::quantize(&Tensor::from_vec(f, (n, k), &Device::Cpu).unwrap(), dtype).unwrap();
+        let deq: Vec<f32> = q
+            .dequantize(&Device::Cpu)
+            .unwrap()
+            .flatten_all()
+            .unwrap()
+            .to_vec1()
+            .unwrap();
+        let bytes = q.data().unwrap();
+        let w: Vec<K::W> = super::super::blocks::<K::W>(&bytes).unwrap().to_vec();
+        let x: Vec<f32> = (0..m * k)
+            .map(|i| (i * 104729 % 997) as f32 / 498.0 - 1.0)
+            .collect();
+        let mut batched = vec![0f32; m * n];
+        matmul::<K>((m, k, n), &x, &w, &mut batched);
+        for r in 0..m {
+            let mut single = vec![0f32; n];
+            matmul::<K>((1, k, n), &x[r * k..(r + 1) * k], &w, &mut single);
+            assert_eq!(single, batched[r * n..(r + 1) * n], "{dtype:?} row {r}");
+            for c in 0..n {
+                let exact: f32 = (0..k).map(|i| x[r * k + i] * deq[c * k + i]).sum();
+                let got = batched[r * n + c];
+                assert!(
+                    (got - exact).abs() < tol,
+                    "{dtype:?} ({r},{c}): {got} vs {exact}"
+                );
+            }
+        }
+        (w, x)
     }
 }
