@@ -390,9 +390,13 @@ mod speed {
                 .collect();
             let t = Tensor::from_vec(f, (n, k), &Device::Cpu).unwrap();
             let w = Arc::new(QTensor::quantize(&t, dtype).unwrap());
-            for m in [1usize, 64] {
+            for m in [1usize, 64, 512] {
                 let x = Tensor::ones((m, k), candle_core::DType::F32, &Device::Cpu).unwrap();
-                let reps = if m == 1 { 100 } else { 10 };
+                let reps = match m {
+                    1 => 100,
+                    64 => 10,
+                    _ => 3,
+                };
                 for mode in [MatMul::Hybrid, MatMul::Compact, MatMul::Candle] {
                     let l = QLinear::new(w.clone(), mode).unwrap();
                     time(&format!("{dtype:?} m={m} {mode:?}"), reps, || {

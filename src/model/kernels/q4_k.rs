@@ -9,7 +9,7 @@
 //! i32 over the super-block, then scaled by both blocks' scales; the sub-blocks' minimums
 //! against the activations' 16-value sums.
 
-use super::tiles::TileKernel;
+use super::tiles::{TileKernel, LANES};
 use half::f16;
 
 pub const QK_K: usize = 256;
@@ -74,6 +74,98 @@ impl TileKernel for Q4K {
         )))]
         scalar_tile(a, w)
     }
+
+    const LANE_BYTES: usize = if super::tiles::VNNI {
+        std::mem::size_of::<LaneQ4K>()
+    } else {
+        0
+    };
+
+    fn pack(w: &[&[BlockQ4K]; LANES], b: usize, out: &mut [u8]) {
+        assert_eq!(out.len(), std::mem::size_of::<LaneQ4K>());
+        let mut l = LaneQ4K {
+            scales: [[0.0; LANES]; 8],
+            dmin: [0.0; LANES],
+            mins: [[[0; 2]; LANES]; 4],
+            qs: [[[0; 4]; LANES]; QK_K / 8],
+        };
+        for (c, col) in w.iter().enumerate() {
+            let x = &col[b];
+            let (sc, mn) = scales_mins(&x.scales);
+            let d = x.d.to_f32();
+            for j in 0..8 {
+                l.scales[j][c] = d * sc[j] as f32;
+            }
+            l.dmin[c] = x.dmin.to_f32();
+            for p in 0..4 {
+                l.mins[p][c] = [mn[2 * p] as i16, mn[2 * p + 1] as i16];
+            }
+            let v = values(x);
+            for g in 0..QK_K / 8 {
+                for i in 0..4 {
+                    l.qs[g][c][i] = v[8 * g + i] | (v[8 * g + i + 4] << 4);
+                }
+            }
+        }
+        // SAFETY: `out` holds exactly one `LaneQ4K` (asserted); plain numbers.
+        unsafe { std::ptr::write_unaligned(out.as_mut_ptr() as *mut LaneQ4K, l) }
+    }
+
+    #[inline(always)]
+    fn lanes<const R: usize>(packed: &[u8], a: [&[BlockQ8K]; R]) -> [[f32; LANES]; R] {
+        #[cfg(all(
+            target_arch = "x86_64",
+            target_feature = "avx512f",
+            target_feature = "avx512bw",
+            target_feature = "avx512vnni",
+            target_feature = "fma"
+        ))]
+        // SAFETY: compile-time target features; `packed` holds the rows' block count of
+        // 64-byte-aligned `LaneQ4K` (the driver's buffer).
+        unsafe {
+            avx512::lanes(packed, a)
+        }
+        #[cfg(not(all(
+            target_arch = "x86_64",
+            target_feature = "avx512f",
+            target_feature = "avx512bw",
+            target_feature = "avx512vnni",
+            target_feature = "fma"
+        )))]
+        {
+            let _ = (packed, a);
+            unreachable!("lane kernels need AVX-512 VNNI")
+        }
+    }
+}
+
+/// One super-block of 16 weight columns, lane-major for AVX-512 VNNI: lane c of each
+/// 512-bit row is column c. Scales come pre-multiplied by the block's `d`, so each
+/// 32-value sub-block costs one conversion and one FMA per 16 columns.
+#[repr(C)]
+struct LaneQ4K {
+    /// d × the 6-bit scale, per sub-block and column.
+    scales: [[f32; LANES]; 8],
+    dmin: [f32; LANES],
+    /// The 6-bit minimums of sub-blocks 2p and 2p + 1, as the i16 pair `vpdpwssd` takes.
+    mins: [[[i16; 2]; LANES]; 4],
+    /// Per 8 values g: value 8g + i in the low nibble of byte i, 8g + i + 4 in its high
+    /// nibble (i < 4), so one mask and one shift give four values per lane each.
+    qs: [[[u8; 4]; LANES]; QK_K / 8],
+}
+const _: () = assert!(std::mem::size_of::<LaneQ4K>() % 64 == 0);
+
+/// The 256 values 0..16 of a block, in order.
+fn values(x: &BlockQ4K) -> [u8; QK_K] {
+    let mut v = [0u8; QK_K];
+    for t in 0..4 {
+        for l in 0..32 {
+            let byte = x.qs[32 * t + l];
+            v[64 * t + l] = byte & 0x0F;
+            v[64 * t + 32 + l] = byte >> 4;
+        }
+    }
+    v
 }
 
 pub const FAST: bool = super::tiles::VECTOR;
@@ -327,6 +419,69 @@ mod avx2 {
             let m = _mm_add_ps(m, _mm_movehl_ps(m, m));
             let m = _mm_add_ss(m, _mm_movehdup_ps(m));
             out[r] = hsum(acc[r]) + _mm_cvtss_f32(m);
+        }
+        out
+    }
+}
+
+#[cfg(all(
+    target_arch = "x86_64",
+    target_feature = "avx512f",
+    target_feature = "avx512bw",
+    target_feature = "avx512vnni",
+    target_feature = "fma"
+))]
+mod avx512 {
+    use super::{BlockQ8K, LaneQ4K, LANES};
+    use std::arch::x86_64::*;
+
+    /// R activation rows against 16 lane-major columns. Per 8 values and row: two
+    /// broadcasts of 4 activation bytes and two `vpdpbusd`, each 64 multiply-adds.
+    #[inline(always)]
+    pub unsafe fn lanes<const R: usize>(packed: &[u8], a: [&[BlockQ8K]; R]) -> [[f32; LANES]; R] {
+        let m4 = _mm512_set1_epi8(0x0F);
+        let mut acc = [_mm512_setzero_ps(); R];
+        let blocks = packed.as_ptr() as *const LaneQ4K;
+        for b in 0..a[0].len() {
+            let l = &*blocks.add(b);
+            let mut blk = [_mm512_setzero_ps(); R];
+            for j in 0..8 {
+                let mut isum = [_mm512_setzero_si512(); R];
+                for g in 4 * j..4 * j + 4 {
+                    let w = _mm512_load_si512(l.qs[g].as_ptr() as *const __m512i);
+                    let lo = _mm512_and_si512(w, m4);
+                    let hi = _mm512_and_si512(_mm512_srli_epi16(w, 4), m4);
+                    for r in 0..R {
+                        let q = a[r].get_unchecked(b).qs.as_ptr().add(8 * g) as *const i32;
+                        let qlo = _mm512_set1_epi32(q.read_unaligned());
+                        let qhi = _mm512_set1_epi32(q.add(1).read_unaligned());
+                        isum[r] = _mm512_dpbusd_epi32(isum[r], lo, qlo);
+                        isum[r] = _mm512_dpbusd_epi32(isum[r], hi, qhi);
+                    }
+                }
+                let s = _mm512_load_ps(l.scales[j].as_ptr());
+                for r in 0..R {
+                    blk[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum[r]), s, blk[r]);
+                }
+            }
+            let mins: [__m512i; 4] =
+                std::array::from_fn(|p| _mm512_load_si512(l.mins[p].as_ptr() as *const __m512i));
+            let dmin = _mm512_load_ps(l.dmin.as_ptr());
+            for r in 0..R {
+                let y = a[r].get_unchecked(b);
+                let sums = y.sums.as_ptr() as *const i32;
+                let mut summ = _mm512_setzero_si512();
+                for (p, mn) in mins.iter().enumerate() {
+                    let s = _mm512_set1_epi32(sums.add(p).read_unaligned());
+                    summ = _mm512_dpwssd_epi32(summ, *mn, s);
+                }
+                let v = _mm512_fnmadd_ps(_mm512_cvtepi32_ps(summ), dmin, blk[r]);
+                acc[r] = _mm512_fmadd_ps(v, _mm512_set1_ps(y.d), acc[r]);
+            }
+        }
+        let mut out = [[0f32; LANES]; R];
+        for r in 0..R {
+            _mm512_storeu_ps(out[r].as_mut_ptr(), acc[r]);
         }
         out
     }

@@ -7,7 +7,7 @@
 //! 32-value block, the integer dot product of the two blocks' values, scaled by both
 //! blocks' scales.
 
-use super::tiles::TileKernel;
+use super::tiles::{TileKernel, LANES};
 use half::f16;
 use std::marker::PhantomData;
 
@@ -19,6 +19,9 @@ pub const QK: usize = 32;
 pub struct ActQ8_0 {
     d: f32,
     qs: [i8; QK],
+    /// Σ qs: the lane kernels' weights are stored offset to unsigned bytes, and this takes
+    /// the offset back out.
+    s: i32,
 }
 
 /// ggml's `block_q8_0`, as stored in the GGUF file.
@@ -43,6 +46,9 @@ const _: () = assert!(std::mem::size_of::<BlockQ5_0>() == 22);
 
 /// A weight block that decodes to 32 signed bytes and a scale.
 pub trait SignedBlock: Copy + Sync {
+    /// Added to every value in the lane form, so that it is an unsigned byte (`vpdpbusd`
+    /// multiplies unsigned by signed bytes).
+    const OFFSET: i32;
     fn values(&self) -> [i8; QK];
     fn scale(&self) -> f32;
     #[cfg(all(
@@ -56,6 +62,7 @@ pub trait SignedBlock: Copy + Sync {
 }
 
 impl SignedBlock for BlockQ8_0 {
+    const OFFSET: i32 = 128;
     fn values(&self) -> [i8; QK] {
         self.qs
     }
@@ -74,6 +81,7 @@ impl SignedBlock for BlockQ8_0 {
 }
 
 impl SignedBlock for BlockQ5_0 {
+    const OFFSET: i32 = 16;
     fn values(&self) -> [i8; QK] {
         let h = u32::from_le_bytes(self.qh);
         std::array::from_fn(|j| {
@@ -146,6 +154,7 @@ impl<W: SignedBlock> TileKernel for Signed<W> {
                 *q = (v * id).round_ties_even() as i8;
             }
             y.d = f16::from_f32(d).to_f32();
+            y.s = y.qs.iter().map(|&q| q as i32).sum();
         }
     }
 
@@ -166,6 +175,113 @@ impl<W: SignedBlock> TileKernel for Signed<W> {
             target_feature = "fma"
         )))]
         scalar_tile(a, w)
+    }
+
+    const LANE_BYTES: usize = if super::tiles::VNNI {
+        std::mem::size_of::<LaneSigned>()
+    } else {
+        0
+    };
+
+    fn pack(w: &[&[W]; LANES], b: usize, out: &mut [u8]) {
+        assert_eq!(out.len(), std::mem::size_of::<LaneSigned>());
+        let mut l = LaneSigned {
+            d: [0.0; LANES],
+            qs: [[[0; 4]; LANES]; QK / 4],
+        };
+        for (c, col) in w.iter().enumerate() {
+            let x = &col[b];
+            l.d[c] = x.scale();
+            for (i, v) in x.values().iter().enumerate() {
+                l.qs[i / 4][c][i % 4] = (*v as i32 + W::OFFSET) as u8;
+            }
+        }
+        // SAFETY: `out` holds exactly one `LaneSigned` (asserted); plain numbers.
+        unsafe { std::ptr::write_unaligned(out.as_mut_ptr() as *mut LaneSigned, l) }
+    }
+
+    #[inline(always)]
+    fn lanes<const R: usize>(packed: &[u8], a: [&[ActQ8_0]; R]) -> [[f32; LANES]; R] {
+        #[cfg(all(
+            target_arch = "x86_64",
+            target_feature = "avx512f",
+            target_feature = "avx512bw",
+            target_feature = "avx512vnni",
+            target_feature = "fma"
+        ))]
+        // SAFETY: compile-time target features; `packed` holds the rows' block count of
+        // 64-byte-aligned `LaneSigned` (the driver's buffer).
+        unsafe {
+            avx512::lanes(packed, a, W::OFFSET)
+        }
+        #[cfg(not(all(
+            target_arch = "x86_64",
+            target_feature = "avx512f",
+            target_feature = "avx512bw",
+            target_feature = "avx512vnni",
+            target_feature = "fma"
+        )))]
+        {
+            let _ = (packed, a);
+            unreachable!("lane kernels need AVX-512 VNNI")
+        }
+    }
+}
+
+/// One 32-value block of 16 weight columns, lane-major for AVX-512 VNNI (lane c is column
+/// c): the values plus `OFFSET` as unsigned bytes, four consecutive values per lane.
+#[repr(C)]
+struct LaneSigned {
+    d: [f32; LANES],
+    qs: [[[u8; 4]; LANES]; QK / 4],
+}
+const _: () = assert!(std::mem::size_of::<LaneSigned>() % 64 == 0);
+
+#[cfg(all(
+    target_arch = "x86_64",
+    target_feature = "avx512f",
+    target_feature = "avx512bw",
+    target_feature = "avx512vnni",
+    target_feature = "fma"
+))]
+mod avx512 {
+    use super::{ActQ8_0, LaneSigned, LANES};
+    use std::arch::x86_64::*;
+
+    /// R activation rows against 16 lane-major columns: per block and row, eight
+    /// `vpdpbusd` of 64 multiply-adds, the offset taken out through the activations' sum.
+    #[inline(always)]
+    pub unsafe fn lanes<const R: usize>(
+        packed: &[u8],
+        a: [&[ActQ8_0]; R],
+        offset: i32,
+    ) -> [[f32; LANES]; R] {
+        let mut acc = [_mm512_setzero_ps(); R];
+        let blocks = packed.as_ptr() as *const LaneSigned;
+        for b in 0..a[0].len() {
+            let l = &*blocks.add(b);
+            let mut isum = [_mm512_setzero_si512(); R];
+            for g in 0..8 {
+                let w = _mm512_load_si512(l.qs[g].as_ptr() as *const __m512i);
+                for r in 0..R {
+                    let q = a[r].get_unchecked(b).qs.as_ptr().add(4 * g) as *const i32;
+                    isum[r] =
+                        _mm512_dpbusd_epi32(isum[r], w, _mm512_set1_epi32(q.read_unaligned()));
+                }
+            }
+            let d = _mm512_load_ps(l.d.as_ptr());
+            for r in 0..R {
+                let y = a[r].get_unchecked(b);
+                let v = _mm512_sub_epi32(isum[r], _mm512_set1_epi32(offset * y.s));
+                let s = _mm512_mul_ps(d, _mm512_set1_ps(y.d));
+                acc[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(v), s, acc[r]);
+            }
+        }
+        let mut out = [[0f32; LANES]; R];
+        for r in 0..R {
+            _mm512_storeu_ps(out[r].as_mut_ptr(), acc[r]);
+        }
+        out
     }
 }
 
@@ -305,7 +421,8 @@ mod tests {
         let mut a = vec![
             ActQ8_0 {
                 d: 0.0,
-                qs: [0; QK]
+                qs: [0; QK],
+                s: 0
             };
             128 / QK
         ];

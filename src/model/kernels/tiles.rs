@@ -23,8 +23,27 @@ pub const VECTOR: bool = cfg!(all(
     target_feature = "fma"
 ));
 
+/// Whether this build has the AVX-512 VNNI lane kernels for prompt batches.
+pub const VNNI: bool = cfg!(all(
+    target_arch = "x86_64",
+    target_feature = "avx512f",
+    target_feature = "avx512bw",
+    target_feature = "avx512vnni",
+    target_feature = "fma"
+));
+
 /// Weight columns per work item in prompt batches.
 const PANEL: usize = 16;
+
+/// Lane kernels: output columns per panel (one per 32-bit lane of a 512-bit register), and
+/// panels per work item (repacked together, then every row goes past all of them while its
+/// activations are in L1).
+pub const LANES: usize = 16;
+const LANE_PANELS: usize = 4;
+
+/// Prompt batches of at least this many rows take the lane kernels: below it, repacking a
+/// panel costs more than the rows it serves save.
+pub const LANE_MIN_ROWS: usize = 8;
 
 pub trait TileKernel {
     /// A block of quantized weights, as stored in the GGUF file.
@@ -46,12 +65,29 @@ pub trait TileKernel {
         a: [&[Self::A]; R],
         w: [&[Self::W]; C],
     ) -> [[f32; C]; R];
+
+    /// Bytes of one block of `LANES` weight columns in the kernel's lane-major form; 0 for a
+    /// kernel without lane form (prompt batches then go through `tile`).
+    const LANE_BYTES: usize = 0;
+
+    /// Writes block `b` of the `LANES` columns `w` in lane-major form (`LANE_BYTES` bytes).
+    fn pack(_w: &[&[Self::W]; LANES], _b: usize, _out: &mut [u8]) {
+        unreachable!("no lane form")
+    }
+
+    /// `out[r][c]` = the dot product of row `a[r]` with lane-major column `c` of `packed`
+    /// (`a[r].len()` blocks of `LANE_BYTES`).
+    fn lanes<const R: usize>(_packed: &[u8], _a: [&[Self::A]; R]) -> [[f32; LANES]; R] {
+        unreachable!("no lane form")
+    }
 }
 
 thread_local! {
     /// The quantized activations, reused across calls (a fresh 400 KB buffer per product
     /// would be a fresh mmap and its page faults, ~200 times per token).
     static SCRATCH: RefCell<Vec<u64>> = const { RefCell::new(Vec::new()) };
+    /// Each worker's repacked panels (lane kernels), reused likewise.
+    static PACKED: RefCell<Vec<u64>> = const { RefCell::new(Vec::new()) };
 }
 
 /// `dst[m × n] = lhs[m × k] · rhsᵀ`, `rhs` holding `n` rows of `k / BLOCK` blocks.
@@ -98,6 +134,9 @@ pub fn matmul<K: TileKernel>(
                 out.put(0, c, n, &[v]);
             }
             return;
+        }
+        if K::LANE_BYTES > 0 && VNNI && m >= LANE_MIN_ROWS {
+            return lane_panels::<K>(m, kb, n, rhs, &row, &out);
         }
         let panels = n.div_ceil(PANEL);
         match (K::ROWS, K::COLS) {
@@ -162,6 +201,93 @@ fn panels_of<'a, K: TileKernel, const R: usize, const C: usize>(
     });
 }
 
+/// Prompt batches on the lane kernels: each work item repacks `LANE_PANELS` panels of
+/// `LANES` weight columns into lane-major form (in a per-worker buffer: no second copy of
+/// the weights is ever kept), then takes every activation row past them, eight at a time.
+/// A column past `n` repeats the last one and its results are dropped.
+fn lane_panels<'a, K: TileKernel>(
+    m: usize,
+    kb: usize,
+    n: usize,
+    rhs: &'a [K::W],
+    row: &(dyn Fn(usize) -> &'a [K::A] + Sync),
+    out: &Out<f32>,
+) {
+    let panel_bytes = kb * K::LANE_BYTES;
+    let items = n.div_ceil(LANES * LANE_PANELS);
+    barrier_pool().execute_chunked(items, |range| {
+        PACKED.with(|cell| {
+            let mut buf = cell.borrow_mut();
+            // Room to start the panels on a cache line: the kernels' 64-byte loads then
+            // never straddle two.
+            let words = (LANE_PANELS * panel_bytes).div_ceil(8) + 8;
+            if buf.len() < words {
+                buf.resize(words, 0);
+            }
+            let skip = (buf.as_ptr() as *const u8).align_offset(64);
+            // SAFETY: u64 storage viewed as bytes, within its length.
+            let bytes: &mut [u8] = unsafe {
+                std::slice::from_raw_parts_mut(
+                    (buf.as_mut_ptr() as *mut u8).add(skip),
+                    words * 8 - skip,
+                )
+            };
+            for item in range {
+                let c0 = item * LANES * LANE_PANELS;
+                let panels = (n - c0).div_ceil(LANES).min(LANE_PANELS);
+                for p in 0..panels {
+                    let cols: [&[K::W]; LANES] = std::array::from_fn(|j| {
+                        let c = (c0 + p * LANES + j).min(n - 1);
+                        &rhs[c * kb..(c + 1) * kb]
+                    });
+                    let dst = &mut bytes[p * panel_bytes..(p + 1) * panel_bytes];
+                    for (b, blk) in dst.chunks_exact_mut(K::LANE_BYTES).enumerate() {
+                        K::pack(&cols, b, blk);
+                    }
+                }
+                let packed: &[u8] = bytes;
+                let mut r = 0;
+                while r < m {
+                    let rows = if r + 8 <= m {
+                        8
+                    } else if r + 4 <= m {
+                        4
+                    } else {
+                        1
+                    };
+                    for p in 0..panels {
+                        let c = c0 + p * LANES;
+                        let width = LANES.min(n - c);
+                        let panel = &packed[p * panel_bytes..(p + 1) * panel_bytes];
+                        match rows {
+                            8 => lanes_put::<K, 8>(panel, r, row, c, width, n, out),
+                            4 => lanes_put::<K, 4>(panel, r, row, c, width, n, out),
+                            _ => lanes_put::<K, 1>(panel, r, row, c, width, n, out),
+                        }
+                    }
+                    r += rows;
+                }
+            }
+        })
+    });
+}
+
+#[inline(always)]
+fn lanes_put<'a, K: TileKernel, const R: usize>(
+    panel: &[u8],
+    r: usize,
+    row: &(dyn Fn(usize) -> &'a [K::A] + Sync),
+    c: usize,
+    width: usize,
+    n: usize,
+    out: &Out<f32>,
+) {
+    let t = K::lanes::<R>(panel, std::array::from_fn(|i| row(r + i)));
+    for (i, t) in t.iter().enumerate() {
+        out.put(r + i, c, n, &t[..width]);
+    }
+}
+
 fn quantize_rows<K: TileKernel>(lhs: &[f32], acts: &mut [K::A], m: usize, k: usize, kb: usize) {
     if m < 16 {
         for r in 0..m {
@@ -220,12 +346,15 @@ pub(crate) mod testing {
     use candle_core::quantized::{GgmlDType, QTensor};
     use candle_core::{Device, Tensor};
 
-    /// Quantizes a 21 × `k` matrix to `dtype` with candle and multiplies 9 rows by it with
-    /// kernel `K`: each product within `tol` of the dequantized weights' exact product, and
-    /// the batch bit-identical to the rows one at a time. Returns the weight blocks and the
-    /// activations, for the kernel's own further checks.
+    /// Quantizes a 21 × `k` matrix to `dtype` with candle and multiplies 13 rows by it with
+    /// kernel `K`: each product within `tol` of the dequantized weights' exact product. Rows
+    /// give bit-identical results whatever the batch they come in, as long as the batch goes
+    /// through the same path: single rows through `tile`, batches of `LANE_MIN_ROWS` or more
+    /// through the lane kernels where the build has them (the same integer sums, summed in
+    /// another float order: within 1e-5 of the single rows). Returns the weight blocks and
+    /// the activations, for the kernel's own further checks.
     pub fn check<K: TileKernel>(dtype: GgmlDType, k: usize, tol: f32) -> (Vec<K::W>, Vec<f32>) {
-        let (m, n) = (9, 21);
+        let (m, n) = (13, 21);
         let f: Vec<f32> = (0..n * k)
             .map(|i| ((i * 7919 % 1000) as f32 / 500.0 - 1.0) * 0.1)
             .collect();
@@ -243,12 +372,28 @@ pub(crate) mod testing {
         let x: Vec<f32> = (0..m * k)
             .map(|i| (i * 104729 % 997) as f32 / 498.0 - 1.0)
             .collect();
+        let lanes = K::LANE_BYTES > 0 && super::VNNI;
         let mut batched = vec![0f32; m * n];
         matmul::<K>((m, k, n), &x, &w, &mut batched);
+        // Batches of other sizes (other row tiles) give the same rows.
+        for rows in [super::LANE_MIN_ROWS, 12] {
+            let mut part = vec![0f32; rows * n];
+            matmul::<K>((rows, k, n), &x[..rows * k], &w, &mut part);
+            assert_eq!(part, batched[..rows * n], "{dtype:?} batch of {rows}");
+        }
         for r in 0..m {
             let mut single = vec![0f32; n];
             matmul::<K>((1, k, n), &x[r * k..(r + 1) * k], &w, &mut single);
-            assert_eq!(single, batched[r * n..(r + 1) * n], "{dtype:?} row {r}");
+            if lanes {
+                for (c, (s, b)) in single.iter().zip(&batched[r * n..(r + 1) * n]).enumerate() {
+                    assert!(
+                        (s - b).abs() <= 1e-5 * s.abs().max(1.0),
+                        "{dtype:?} ({r},{c}): single {s} vs batch {b}"
+                    );
+                }
+            } else {
+                assert_eq!(single, batched[r * n..(r + 1) * n], "{dtype:?} row {r}");
+            }
             for c in 0..n {
                 let exact: f32 = (0..k).map(|i| x[r * k + i] * deq[c * k + i]).sum();
                 let got = batched[r * n + c];
