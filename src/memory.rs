@@ -26,3 +26,18 @@ pub fn trim() {
         libc::malloc_trim(0);
     }
 }
+
+/// Keeps freed buffers of up to 256 MiB in the heap for reuse. A forward pass allocates
+/// and frees tensors of several MB (a prompt batch's activations: 512 × 8960 floats are
+/// 18 MB); above glibc's mmap threshold each is a fresh mapping that the kernel zeroes page
+/// by page and unmaps again, which cost a fifth of Qwen2.5-1.5B's prompt time. Peak memory
+/// does not change: the same buffers are live at once either way. Called once the model is
+/// loaded (loading's own buffers are trimmed first, see `trim`). No-op off glibc.
+pub fn keep_freed_buffers() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only changes the allocator's thresholds.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 256 << 20);
+        libc::mallopt(libc::M_TRIM_THRESHOLD, 512 << 20);
+    }
+}

@@ -174,6 +174,7 @@ impl CandleModel {
         // The GGUF metadata (vocabulary, merges) and the tensors' read buffers are freed by
         // now; give their pages back (see memory::trim).
         crate::memory::trim();
+        crate::memory::keep_freed_buffers();
         Ok(Self {
             info,
             family,
