@@ -212,7 +212,7 @@ mod tests {
     #[test]
     fn products_match_the_dequantized_weights_and_do_not_depend_on_the_batch() {
         // Activations are rounded to 8 bits: about 1/254 of each value.
-        let (w, x) = check::<Q4_1>(GgmlDType::Q4_1, 128, 0.02);
+        let (w, x, _) = check::<Q4_1>(GgmlDType::Q4_1, 128, 0.02);
         // The vector kernel computes what the scalar reference computes.
         let a: Vec<BlockQ8_1> = x[..128]
             .chunks_exact(QK)

@@ -495,7 +495,7 @@ mod tests {
 
     #[test]
     fn products_match_the_dequantized_weights_and_do_not_depend_on_the_batch() {
-        let (w, x) = check::<Q4K>(GgmlDType::Q4K, 512, 0.05);
+        let (w, x, _) = check::<Q4K>(GgmlDType::Q4K, 512, 0.05);
         let mut a = vec![
             BlockQ8K {
                 d: 0.0,

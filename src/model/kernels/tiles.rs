@@ -351,9 +351,13 @@ pub(crate) mod testing {
     /// give bit-identical results whatever the batch they come in, as long as the batch goes
     /// through the same path: single rows through `tile`, batches of `LANE_MIN_ROWS` or more
     /// through the lane kernels where the build has them (the same integer sums, summed in
-    /// another float order: within 1e-5 of the single rows). Returns the weight blocks and
-    /// the activations, for the kernel's own further checks.
-    pub fn check<K: TileKernel>(dtype: GgmlDType, k: usize, tol: f32) -> (Vec<K::W>, Vec<f32>) {
+    /// another float order: within 1e-5 of the single rows). Returns the weight blocks, the
+    /// activations and the dequantized weights, for the kernel's own further checks.
+    pub fn check<K: TileKernel>(
+        dtype: GgmlDType,
+        k: usize,
+        tol: f32,
+    ) -> (Vec<K::W>, Vec<f32>, Vec<f32>) {
         let (m, n) = (13, 21);
         let f: Vec<f32> = (0..n * k)
             .map(|i| ((i * 7919 % 1000) as f32 / 500.0 - 1.0) * 0.1)
@@ -403,6 +407,6 @@ pub(crate) mod testing {
                 );
             }
         }
-        (w, x)
+        (w, x, deq)
     }
 }
