@@ -199,7 +199,7 @@ mod tests {
     }
 
     fn check(n_head: usize, n_kv: usize, hd: usize, len: usize) {
-        let val = |i: usize| ((i * 7919 % 1013) as f32 / 506.0 - 1.0);
+        let val = |i: usize| (i * 7919 % 1013) as f32 / 506.0 - 1.0;
         let q: Vec<f32> = (0..n_head * hd).map(val).collect();
         let k: Vec<Vec<f32>> = (0..n_kv)
             .map(|h| (0..len * hd).map(|i| val(i + 999 * h + 5)).collect())
