@@ -113,25 +113,13 @@ impl TileKernel for Q4K {
 
     #[inline(always)]
     fn lanes<const R: usize>(packed: &[u8], a: [&[BlockQ8K]; R]) -> [[f32; LANES]; R] {
-        #[cfg(all(
-            target_arch = "x86_64",
-            target_feature = "avx512f",
-            target_feature = "avx512bw",
-            target_feature = "avx512vnni",
-            target_feature = "fma"
-        ))]
+        #[cfg(bisum_vnni)]
         // SAFETY: compile-time target features; `packed` holds the rows' block count of
         // 64-byte-aligned `LaneQ4K` (the driver's buffer).
         unsafe {
             avx512::lanes(packed, a)
         }
-        #[cfg(not(all(
-            target_arch = "x86_64",
-            target_feature = "avx512f",
-            target_feature = "avx512bw",
-            target_feature = "avx512vnni",
-            target_feature = "fma"
-        )))]
+        #[cfg(not(bisum_vnni))]
         {
             let _ = (packed, a);
             unreachable!("lane kernels need AVX-512 VNNI")
@@ -424,13 +412,7 @@ mod avx2 {
     }
 }
 
-#[cfg(all(
-    target_arch = "x86_64",
-    target_feature = "avx512f",
-    target_feature = "avx512bw",
-    target_feature = "avx512vnni",
-    target_feature = "fma"
-))]
+#[cfg(bisum_vnni)]
 mod avx512 {
     use super::{BlockQ8K, LaneQ4K, LANES};
     use std::arch::x86_64::*;

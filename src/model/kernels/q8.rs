@@ -202,25 +202,13 @@ impl<W: SignedBlock> TileKernel for Signed<W> {
 
     #[inline(always)]
     fn lanes<const R: usize>(packed: &[u8], a: [&[ActQ8_0]; R]) -> [[f32; LANES]; R] {
-        #[cfg(all(
-            target_arch = "x86_64",
-            target_feature = "avx512f",
-            target_feature = "avx512bw",
-            target_feature = "avx512vnni",
-            target_feature = "fma"
-        ))]
+        #[cfg(bisum_vnni)]
         // SAFETY: compile-time target features; `packed` holds the rows' block count of
         // 64-byte-aligned `LaneSigned` (the driver's buffer).
         unsafe {
             avx512::lanes(packed, a, W::OFFSET)
         }
-        #[cfg(not(all(
-            target_arch = "x86_64",
-            target_feature = "avx512f",
-            target_feature = "avx512bw",
-            target_feature = "avx512vnni",
-            target_feature = "fma"
-        )))]
+        #[cfg(not(bisum_vnni))]
         {
             let _ = (packed, a);
             unreachable!("lane kernels need AVX-512 VNNI")
@@ -237,13 +225,7 @@ struct LaneSigned {
 }
 const _: () = assert!(std::mem::size_of::<LaneSigned>() % 64 == 0);
 
-#[cfg(all(
-    target_arch = "x86_64",
-    target_feature = "avx512f",
-    target_feature = "avx512bw",
-    target_feature = "avx512vnni",
-    target_feature = "fma"
-))]
+#[cfg(bisum_vnni)]
 mod avx512 {
     use super::{ActQ8_0, LaneSigned, LANES};
     use std::arch::x86_64::*;

@@ -24,13 +24,7 @@ pub const VECTOR: bool = cfg!(all(
 ));
 
 /// Whether this build has the AVX-512 VNNI lane kernels for prompt batches.
-pub const VNNI: bool = cfg!(all(
-    target_arch = "x86_64",
-    target_feature = "avx512f",
-    target_feature = "avx512bw",
-    target_feature = "avx512vnni",
-    target_feature = "fma"
-));
+pub const VNNI: bool = cfg!(bisum_vnni);
 
 /// Weight columns per work item in prompt batches.
 const PANEL: usize = 16;
