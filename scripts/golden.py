@@ -5,8 +5,8 @@ For each prompt: the exact prompt text, llama.cpp's token ids for it, the greedy
 continuation (temperature 0, no repetition penalty), and at each step the gap between
 llama.cpp's two best logits: where that gap is tiny the choice is numerical noise (llama.cpp
 itself flips such steps between batch sizes), so the tests compare tokens up to the first
-such near-tie. For each reference-corpus file: the
-number of tokens and a hash of the ids, to check the rebuilt tokenizer on real French.
+such near-tie. For each bundled example (examples/*.txt, French and English): the number
+of tokens and a hash of the ids, to check the rebuilt tokenizer on real French.
 
 Usage (llama.cpp from PyPI's llama-cpp-python, built locally):
     python3 -m venv /tmp/llvenv && /tmp/llvenv/bin/pip install llama-cpp-python==0.3.36
@@ -20,7 +20,7 @@ import sys
 import llama_cpp
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-CORPUS = ROOT.parent / "shared" / "corpus" / "mistral-armees"
+EXAMPLES = ROOT / "examples"
 
 
 def chatml(system, user):
@@ -57,7 +57,7 @@ def main():
         "llama_cpp_python": llama_cpp.__version__,
         "command": f"python3 scripts/golden.py {name} PATH.gguf",
         "prompts": [],
-        "corpus": [],
+        "examples": [],
     }
     render = gemma if llm.metadata.get("general.architecture", "").startswith("gemma") else chatml
     for system, user in PROMPTS:
@@ -74,9 +74,9 @@ def main():
             margins.append(round(row[0] - row[1], 4))
         out["prompts"].append({"system": system, "user": user, "text": text,
                                "prompt_ids": ids, "generated_ids": gen, "margins": margins})
-    for f in sorted(CORPUS.glob("*.txt")):
+    for f in sorted(EXAMPLES.glob("*.txt")):
         ids = llm.tokenize(f.read_text().encode(), add_bos=False, special=False)
-        out["corpus"].append({"file": f.name, "tokens": len(ids),
+        out["examples"].append({"file": f.name, "tokens": len(ids),
                               "ids_sha256": hashlib.sha256(",".join(map(str, ids)).encode()).hexdigest()})
     json.dump(out, sys.stdout, ensure_ascii=False, indent=1)
     print()

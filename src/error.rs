@@ -9,6 +9,13 @@ pub enum Error {
     #[error("{path}: {reason}")]
     Source { path: PathBuf, reason: String },
 
+    #[error("{path}: {source}")]
+    Input {
+        path: PathBuf,
+        #[source]
+        source: crate::inputs::formats::InputError,
+    },
+
     #[error("{path}: cannot read: {source}")]
     Io {
         path: PathBuf,
@@ -58,8 +65,31 @@ pub enum Error {
     #[error("fetching `{name}`: {reason}")]
     Fetch { name: String, reason: String },
 
-    #[error("generation failed: {0}")]
-    Generation(String),
+    /// A forward pass failed inside candle.
+    #[error("model forward pass failed: {0}")]
+    Forward(String),
+
+    #[error("tokenizer: {0}")]
+    Tokenizer(String),
+
+    #[error("empty prompt")]
+    EmptyPrompt,
+
+    #[error("the model was opened for planning only (no weights loaded)")]
+    NoWeights,
+
+    #[error("device: {0}")]
+    Device(String),
+
+    /// Settings that contradict each other or the process (checked before any work).
+    #[error("{0}")]
+    Config(String),
+
+    #[error("no readable source")]
+    NoReadableSource,
+
+    #[error("{path}: {reason}")]
+    Output { path: PathBuf, reason: String },
 
     #[error("{path}: cannot write: {source}")]
     Write {
@@ -77,6 +107,11 @@ impl Error {
             path: path.into(),
             reason: reason.into(),
         }
+    }
+
+    /// A candle error in a forward pass, on one line.
+    pub fn forward(e: candle_core::Error) -> Self {
+        Error::Forward(first_line(&e.to_string()))
     }
 
     pub fn model(path: impl Into<PathBuf>, reason: impl std::fmt::Display) -> Self {

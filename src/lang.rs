@@ -12,6 +12,14 @@ pub enum Lang {
 impl Lang {
     pub const BOTH: [Lang; 2] = [Lang::Fr, Lang::En];
 
+    /// The other of the two.
+    pub fn other(self) -> Lang {
+        match self {
+            Lang::Fr => Lang::En,
+            Lang::En => Lang::Fr,
+        }
+    }
+
     pub fn code(self) -> &'static str {
         match self {
             Lang::Fr => "fr",

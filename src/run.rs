@@ -1,18 +1,38 @@
-//! Running `bisum summarize`: read sources, summarize each (a bad source is reported and
+//! One `summarize` run: read sources, summarize each (a bad source is reported and
 //! skipped), synthesize, and write every file as soon as it is ready.
 
-use crate::cache::CallCache;
-use crate::config::SummarizeConfig;
+use crate::checks::citations::citations;
+use crate::checks::ground;
 use crate::error::{Error, Result};
+use crate::inputs::{self, Source};
 use crate::lang::Lang;
-use crate::model::Generate;
-use crate::output::{Provenance, Report, SourceEntry, SummaryEntry, SynthesisEntry, GIT_COMMIT};
-use crate::pipeline::{self, Observer, Pipeline, SourceResult};
+use crate::model::{Generate, ModelInfo};
+use crate::pipeline::cache::CallCache;
+use crate::pipeline::{Observer, Pipeline};
 use crate::prompt::Prompts;
-use crate::source::{self, Source};
+use crate::report::files::write_atomic;
+use crate::report::records::{CallRecord, OutputCheck, Status};
+use crate::report::{Provenance, Report, SourceEntry, SummaryEntry, SynthesisEntry, GIT_COMMIT};
+use crate::settings::Settings;
+use crate::summarize::SourceResult;
 use minijinja::context;
-use std::path::Path;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+/// What a `summarize` run reads, where it writes, and how.
+#[derive(Debug, Clone)]
+pub struct RunConfig {
+    pub sources: Vec<PathBuf>,
+    /// Largest source file accepted, in bytes.
+    pub max_file_bytes: u64,
+    pub out: PathBuf,
+    pub prompts_dir: Option<PathBuf>,
+    pub settings: Settings,
+    pub use_cache: bool,
+    /// Chunk plans to use instead of the model's own, by source sha256 (set by `compare`).
+    pub chunk_plans: BTreeMap<String, Vec<(usize, usize)>>,
+}
 
 /// What a finished run tells the caller.
 #[derive(Debug)]
@@ -33,31 +53,33 @@ pub struct ReadSources {
 }
 
 /// Expands and reads the sources, without the model: failures are per source.
-pub fn read_sources(paths: &[std::path::PathBuf], max_bytes: u64) -> ReadSources {
+pub fn read_sources(paths: &[PathBuf], max_bytes: u64) -> ReadSources {
     let mut ok = Vec::new();
     let mut failed = Vec::new();
-    for item in source::expand(paths) {
-        match item.and_then(|p| source::read(&p, max_bytes).map(|t| (p, t))) {
+    for item in inputs::expand(paths) {
+        match item.and_then(|p| inputs::read(&p, max_bytes).map(|t| (p, t))) {
             Ok(pair) => ok.push(pair),
             Err(e) => failed.push(failed_entry(&e)),
         }
     }
     ReadSources {
-        sources: source::assign_ids(ok),
+        sources: inputs::assign_ids(ok),
         failed,
     }
 }
 
 fn failed_entry(e: &Error) -> SourceEntry {
     let path = match e {
-        Error::Source { path, .. } | Error::Io { path, .. } => path.display().to_string(),
+        Error::Source { path, .. } | Error::Io { path, .. } | Error::Input { path, .. } => {
+            path.display().to_string()
+        }
         _ => String::new(),
     };
     SourceEntry {
         id: String::new(),
         path,
         stem: String::new(),
-        status: "error",
+        status: Status::Error,
         error: Some(e.to_string()),
         format: None,
         encoding: None,
@@ -69,20 +91,30 @@ fn failed_entry(e: &Error) -> SourceEntry {
     }
 }
 
+/// The state of a run between its steps: what is written so far, for report.json.
+struct Run<'a> {
+    cfg: &'a RunConfig,
+    prompts: &'a Prompts,
+    info: ModelInfo,
+    started: Instant,
+    started_at_unix: u64,
+    entries: Vec<SourceEntry>,
+    failed: Vec<SourceEntry>,
+    summaries: Vec<SummaryEntry>,
+    syntheses: Vec<SynthesisEntry>,
+    /// Failures outside any one source.
+    errors: Vec<String>,
+}
+
 /// Runs the pipeline over already-read sources with a loaded model, writing into
 /// `cfg.out`. `say` receives one line per event worth telling the user.
 pub fn summarize(
-    cfg: &SummarizeConfig,
+    cfg: &RunConfig,
     read: ReadSources,
     model: &mut dyn Generate,
     observer: &mut dyn Observer,
     say: &dyn Fn(&str),
 ) -> Result<RunOutcome> {
-    let started = Instant::now();
-    let started_at_unix = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
     let out = &cfg.out;
     std::fs::create_dir_all(out).map_err(|e| Error::Write {
         path: out.clone(),
@@ -92,210 +124,250 @@ pub fn summarize(
     let cache = cfg
         .use_cache
         .then(|| CallCache::new(out.join(".bisum-cache")));
-    let info = model.info().clone();
-    let ReadSources {
-        sources,
-        mut failed,
-    } = read;
+    let ReadSources { sources, failed } = read;
     for f in &failed {
         say(&format!("bisum: {}", f.error.as_deref().unwrap_or("")));
     }
-
-    let mut entries: Vec<SourceEntry> = Vec::new();
-    let mut summaries: Vec<SummaryEntry> = Vec::new();
-    let mut done: Vec<(&Source, SourceResult)> = Vec::new();
+    let mut run = Run::new(cfg, &prompts, model.info().clone(), failed);
     let mut pipe = Pipeline::new(model, &prompts, cfg.settings.clone(), cache, observer);
     pipe.set_plans(cfg.chunk_plans.clone());
 
-    let report = |entries: &[SourceEntry],
-                  failed: &[SourceEntry],
-                  summaries: &[SummaryEntry],
-                  syntheses: Vec<SynthesisEntry>,
-                  calls: &[pipeline::CallRecord],
-                  complete: bool| {
-        let mut all = entries.to_vec();
-        all.extend(failed.iter().cloned());
-        Report {
-            complete,
-            errors: Vec::new(),
-            sources: all,
-            summaries: summaries.to_vec(),
-            syntheses,
-            calls: calls.to_vec(),
-            totals: Report::totals(calls),
-            provenance: Provenance {
-                bisum_version: env!("CARGO_PKG_VERSION"),
-                git_commit: GIT_COMMIT,
-                model: info.clone(),
-                prompts: prompts
-                    .used()
-                    .into_iter()
-                    .map(|(k, v)| (k, v.into()))
-                    .collect(),
-                seed: cfg.settings.params.seed,
-                settings: cfg.settings.clone(),
-                threads: candle_core::utils::get_num_threads(),
-                device: info.device.clone(),
-                started_at_unix,
-                wall_seconds: started.elapsed().as_secs_f64(),
-                cached_calls: calls.iter().filter(|c| c.cached).count(),
-            },
-        }
-    };
-
+    let mut done: Vec<(&Source, SourceResult)> = Vec::new();
     for s in &sources {
         say(&format!(
             "[{}] {} ({} chars)",
             s.id,
-            source::label(&s.path).display(),
+            inputs::label(&s.path).display(),
             s.text.chars().count()
         ));
         match pipe.summarize_source(s) {
             Ok(r) => {
-                for lang in Lang::BOTH {
-                    let file = format!("{}.{}.md", s.stem, lang.code());
-                    let text = r.summaries[&lang].clone();
-                    let check = r.checks[&lang].clone();
-                    let grounding = crate::ground::check(
-                        &text,
-                        lang,
-                        &[(s.id.as_str(), s.text.as_str(), r.lang)],
-                    );
-                    let md = prompts.render(
-                        &format!("output/summary.{}.md", lang.code()),
-                        context! {
-                            title => s.stem, text => text, id => s.id,
-                            path => source::label(&s.path).display().to_string(), model => info.name,
-                            version => env!("CARGO_PKG_VERSION"), check => check,
-                            grounding => grounding,
-                        },
-                    )?;
-                    crate::output::write_atomic(&out.join(&file), format!("{md}\n").as_bytes())?;
-                    summaries.push(SummaryEntry {
-                        source: s.id.clone(),
-                        lang,
-                        file,
-                        text,
-                        check,
-                        grounding,
-                    });
-                }
-                entries.push(SourceEntry {
-                    id: s.id.clone(),
-                    path: source::label(&s.path).display().to_string(),
-                    stem: s.stem.clone(),
-                    status: "ok",
-                    error: None,
-                    format: Some(s.format),
-                    encoding: Some(s.encoding),
-                    sha256: Some(s.sha256.clone()),
-                    chars: Some(s.text.chars().count()),
-                    tokens: Some(r.tokens),
-                    language: Some(r.lang),
-                    chunks: Some(
-                        r.chunks
-                            .iter()
-                            .map(|c| [c.start, c.end, c.tokens])
-                            .collect(),
-                    ),
-                });
+                run.write_source(s, &r)?;
                 done.push((s, r));
             }
             Err(e) => {
-                say(&format!("bisum: {}: {e}", source::label(&s.path).display()));
-                let mut entry = failed_entry(&e);
-                entry.id = s.id.clone();
-                entry.path = source::label(&s.path).display().to_string();
-                entry.stem = s.stem.clone();
-                failed.push(entry);
+                say(&format!("bisum: {}: {e}", inputs::label(&s.path).display()));
+                run.source_failed(s, &e);
             }
         }
         // Keep report.json current, so an interrupted run still says what it finished.
-        report(&entries, &failed, &summaries, vec![], &pipe.calls, false).write(out)?;
+        run.report(&pipe.calls, false).write(out)?;
     }
-
-    let mut syntheses = Vec::new();
-    let mut errors: Vec<String> = Vec::new();
     if !done.is_empty() {
         let pairs: Vec<(&Source, &SourceResult)> = done.iter().map(|(s, r)| (*s, r)).collect();
-        let known: Vec<String> = pairs.iter().map(|(s, _)| s.id.clone()).collect();
         say(&format!("synthesis of {} source(s)", pairs.len()));
         for lang in Lang::BOTH {
-            let (text, check) = match pipe.synthesize(&pairs, lang) {
-                Ok(t) => t,
+            match pipe.synthesize(&pairs, lang) {
+                Ok((text, check)) => run.write_synthesis(&pairs, lang, text, check)?,
                 Err(e) => {
                     let msg = format!("synthesis ({}): {e}", lang.code());
                     say(&format!("bisum: {msg}"));
-                    errors.push(msg);
-                    continue;
+                    run.errors.push(msg);
                 }
-            };
-            let cited = pipeline::citations(&text);
-            let unknown: Vec<String> = cited
-                .iter()
-                .filter(|c| !known.contains(c))
-                .cloned()
-                .collect();
-            let uncited: Vec<String> = known
-                .iter()
-                .filter(|k| !cited.contains(k))
-                .cloned()
-                .collect();
-            let file = format!("synthesis.{}.md", lang.code());
-            let listed: Vec<minijinja::Value> = pairs
-                .iter()
-                .map(|(s, _)| context! { id => s.id, path => source::label(&s.path).display().to_string() })
-                .collect();
-            let failed_list: Vec<minijinja::Value> = failed
-                .iter()
-                .map(|f| context! { path => f.path, error => f.error })
-                .collect();
-            let texts: Vec<(&str, &str, Lang)> = pairs
-                .iter()
-                .map(|(s, r)| (s.id.as_str(), s.text.as_str(), r.lang))
-                .collect();
-            let grounding = crate::ground::check(&text, lang, &texts);
-            let md = prompts.render(
-                &format!("output/synthesis.{}.md", lang.code()),
+            }
+        }
+    }
+    let report = run.report(&pipe.calls, true);
+    report.write(out)?;
+    Ok(run.outcome(report))
+}
+
+impl<'a> Run<'a> {
+    fn new(
+        cfg: &'a RunConfig,
+        prompts: &'a Prompts,
+        info: ModelInfo,
+        failed: Vec<SourceEntry>,
+    ) -> Self {
+        Run {
+            cfg,
+            prompts,
+            info,
+            started: Instant::now(),
+            started_at_unix: SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or(0),
+            entries: Vec::new(),
+            failed,
+            summaries: Vec::new(),
+            syntheses: Vec::new(),
+            errors: Vec::new(),
+        }
+    }
+
+    fn source_failed(&mut self, s: &Source, e: &Error) {
+        let mut entry = failed_entry(e);
+        entry.id = s.id.clone();
+        entry.path = inputs::label(&s.path).display().to_string();
+        entry.stem = s.stem.clone();
+        self.failed.push(entry);
+    }
+
+    /// Writes a source's two summaries and records them.
+    fn write_source(&mut self, s: &Source, r: &SourceResult) -> Result<()> {
+        let path = inputs::label(&s.path).display().to_string();
+        for lang in Lang::BOTH {
+            let file = format!("{}.{}.md", s.stem, lang.code());
+            let text = r.summaries[&lang].clone();
+            let check = r.checks[&lang].clone();
+            let grounding = ground::check(&text, lang, &[(s.id.as_str(), s.text.as_str(), r.lang)]);
+            let md = self.prompts.render(
+                &format!("output/summary.{}.md", lang.code()),
                 context! {
-                    text => text, sources => listed, failed => failed_list,
-                    unknown_citations => unknown, model => info.name, check => check,
-                    version => env!("CARGO_PKG_VERSION"), grounding => grounding,
+                    title => s.stem, text => text, id => s.id, path => path,
+                    model => self.info.name, version => env!("CARGO_PKG_VERSION"),
+                    check => check, grounding => grounding,
                 },
             )?;
-            crate::output::write_atomic(&out.join(&file), format!("{md}\n").as_bytes())?;
-            syntheses.push(SynthesisEntry {
+            write_atomic(&self.cfg.out.join(&file), format!("{md}\n").as_bytes())?;
+            self.summaries.push(SummaryEntry {
+                source: s.id.clone(),
                 lang,
                 file,
                 text,
-                citations: cited,
-                unknown_citations: unknown,
-                uncited_sources: uncited,
                 check,
                 grounding,
             });
         }
+        self.entries.push(SourceEntry {
+            id: s.id.clone(),
+            path,
+            stem: s.stem.clone(),
+            status: Status::Ok,
+            error: None,
+            format: Some(s.format),
+            encoding: Some(s.encoding),
+            sha256: Some(s.sha256.clone()),
+            chars: Some(s.text.chars().count()),
+            tokens: Some(r.tokens),
+            language: Some(r.lang),
+            chunks: Some(
+                r.chunks
+                    .iter()
+                    .map(|c| [c.start, c.end, c.tokens])
+                    .collect(),
+            ),
+        });
+        Ok(())
     }
-    let mut final_report = report(&entries, &failed, &summaries, syntheses, &pipe.calls, true);
-    final_report.errors = errors;
-    final_report.write(out)?;
-    let wrong_language = final_report
-        .summaries
-        .iter()
-        .map(|s| &s.check)
-        .chain(final_report.syntheses.iter().map(|s| &s.check))
-        .filter(|c| !c.language.ok)
-        .count();
-    Ok(RunOutcome {
-        wrong_language,
-        failed_sources: failed.len(),
-        failed_steps: final_report.errors.len(),
-        report: final_report,
-    })
+
+    /// Writes one language's synthesis and records it.
+    fn write_synthesis(
+        &mut self,
+        pairs: &[(&Source, &SourceResult)],
+        lang: Lang,
+        text: String,
+        check: OutputCheck,
+    ) -> Result<()> {
+        let known: Vec<String> = pairs.iter().map(|(s, _)| s.id.clone()).collect();
+        let cited = citations(&text);
+        let unknown: Vec<String> = cited
+            .iter()
+            .filter(|c| !known.contains(c))
+            .cloned()
+            .collect();
+        let uncited: Vec<String> = known
+            .iter()
+            .filter(|k| !cited.contains(k))
+            .cloned()
+            .collect();
+        let file = format!("synthesis.{}.md", lang.code());
+        let listed: Vec<minijinja::Value> = pairs
+            .iter()
+            .map(|(s, _)| context! { id => s.id, path => inputs::label(&s.path).display().to_string() })
+            .collect();
+        let failed_list: Vec<minijinja::Value> = self
+            .failed
+            .iter()
+            .map(|f| context! { path => f.path, error => f.error })
+            .collect();
+        let texts: Vec<(&str, &str, Lang)> = pairs
+            .iter()
+            .map(|(s, r)| (s.id.as_str(), s.text.as_str(), r.lang))
+            .collect();
+        let grounding = ground::check(&text, lang, &texts);
+        let md = self.prompts.render(
+            &format!("output/synthesis.{}.md", lang.code()),
+            context! {
+                text => text, sources => listed, failed => failed_list,
+                unknown_citations => unknown, model => self.info.name, check => check,
+                version => env!("CARGO_PKG_VERSION"), grounding => grounding,
+            },
+        )?;
+        write_atomic(&self.cfg.out.join(&file), format!("{md}\n").as_bytes())?;
+        self.syntheses.push(SynthesisEntry {
+            lang,
+            file,
+            text,
+            citations: cited,
+            unknown_citations: unknown,
+            uncited_sources: uncited,
+            check,
+            grounding,
+        });
+        Ok(())
+    }
+
+    /// report.json as it stands; `finished` once the run has reached its end.
+    fn report(&self, calls: &[CallRecord], finished: bool) -> Report {
+        let mut sources = self.entries.clone();
+        sources.extend(self.failed.iter().cloned());
+        let mut errors: Vec<String> = self.failed.iter().filter_map(|f| f.error.clone()).collect();
+        errors.extend(self.errors.iter().cloned());
+        Report {
+            finished,
+            complete: finished && errors.is_empty(),
+            errors,
+            sources,
+            summaries: self.summaries.clone(),
+            syntheses: self.syntheses.clone(),
+            calls: calls.to_vec(),
+            totals: Report::totals(calls),
+            provenance: self.provenance(calls),
+        }
+    }
+
+    fn provenance(&self, calls: &[CallRecord]) -> Provenance {
+        Provenance {
+            bisum_version: env!("CARGO_PKG_VERSION"),
+            git_commit: GIT_COMMIT,
+            model: self.info.clone(),
+            prompts: self
+                .prompts
+                .used()
+                .into_iter()
+                .map(|(k, v)| (k, v.into()))
+                .collect(),
+            seed: self.cfg.settings.params.seed,
+            settings: self.cfg.settings.clone(),
+            threads: self.info.threads,
+            device: self.info.device.clone(),
+            started_at_unix: self.started_at_unix,
+            wall_seconds: self.started.elapsed().as_secs_f64(),
+            cached_calls: calls.iter().filter(|c| c.cached).count(),
+        }
+    }
+
+    fn outcome(&self, report: Report) -> RunOutcome {
+        let wrong_language = report
+            .summaries
+            .iter()
+            .map(|s| &s.check)
+            .chain(report.syntheses.iter().map(|s| &s.check))
+            .filter(|c| !c.language.ok)
+            .count();
+        RunOutcome {
+            wrong_language,
+            failed_sources: self.failed.len(),
+            failed_steps: self.errors.len(),
+            report,
+        }
+    }
 }
 
 /// Output file names a run with these sources writes (for tests and docs).
-pub fn expected_files(out: &Path, stems: &[&str]) -> Vec<std::path::PathBuf> {
+pub fn expected_files(out: &Path, stems: &[&str]) -> Vec<PathBuf> {
     let mut v: Vec<_> = stems
         .iter()
         .flat_map(|s| Lang::BOTH.map(|l| out.join(format!("{s}.{}.md", l.code()))))

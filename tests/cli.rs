@@ -378,7 +378,7 @@ fn long_source_is_chunked_and_notes_are_merged_within_a_small_context() {
         "expected several chunks, got {}",
         chunks.len()
     );
-    let text = bisum::source::normalize(&long);
+    let text = bisum::inputs::normalize(&long);
     assert_eq!(chunks[0][0], 0);
     assert_eq!(
         chunks.last().unwrap()[1].as_u64().unwrap() as usize,

@@ -5,13 +5,12 @@
 
 mod common;
 use bisum::model::engine::{CandleModel, LoadOptions};
+use bisum::model::family::Engine;
 use bisum::model::kernels::{Attention, Kernels, MatMul};
-use bisum::model::weights::Engine;
-use bisum::model::{GenParams, Message};
-use candle_core::Device;
+use bisum::model::{GenParams, Message, Runtime};
 
 fn load(engine: Engine) -> CandleModel {
-    load_with(&common::tiny_model(), engine, Kernels::from_env())
+    load_with(&common::tiny_model(), engine, Kernels::default())
 }
 
 fn load_with(path: &std::path::Path, engine: Engine, kernels: Kernels) -> CandleModel {
@@ -21,9 +20,11 @@ fn load_with(path: &std::path::Path, engine: Engine, kernels: Kernels) -> Candle
             name: "test",
             sha256: None,
             max_context: 4096,
-            device: Device::Cpu,
-            engine,
-            kernels,
+            runtime: Runtime {
+                engine,
+                kernels,
+                ..Runtime::default()
+            },
         },
     )
     .unwrap()

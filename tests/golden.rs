@@ -6,9 +6,8 @@
 
 mod common;
 use bisum::model::engine::{CandleModel, LoadOptions};
-use bisum::model::weights::Engine;
-use bisum::model::{GenParams, Message};
-use candle_core::Device;
+use bisum::model::family::Engine;
+use bisum::model::{GenParams, Message, Runtime};
 
 fn load(name: &str, engine: Engine) -> CandleModel {
     CandleModel::load(
@@ -17,9 +16,10 @@ fn load(name: &str, engine: Engine) -> CandleModel {
             name,
             sha256: None,
             max_context: 4096,
-            device: Device::Cpu,
-            engine,
-            kernels: Default::default(),
+            runtime: Runtime {
+                engine,
+                ..Runtime::default()
+            },
         },
     )
     .unwrap()
@@ -116,10 +116,10 @@ fn check_model(name: &str, engine: Engine) {
         robust_total >= 16,
         "{name}: golden prompts give only {robust_total} decisive tokens to compare"
     );
-    // Tokenizer on real French and English news text.
-    let corpus = common::corpus();
-    for c in g["corpus"].as_array().unwrap() {
-        let file = corpus.join(c["file"].as_str().unwrap());
+    // Tokenizer on the bundled French and English examples.
+    let examples = common::examples();
+    for c in g["examples"].as_array().unwrap() {
+        let file = examples.join(c["file"].as_str().unwrap());
         let text = std::fs::read_to_string(&file).unwrap();
         let got = m.encode(&text).unwrap();
         assert_eq!(

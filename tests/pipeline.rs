@@ -1,9 +1,11 @@
 //! Pipeline logic against a scripted model double: which calls happen in which language,
 //! that hierarchical merging ends within the context, and that citations are checked.
 
-use bisum::config::SummarizeConfig;
 use bisum::model::{GenParams, Generate, Generation, Message, ModelInfo, StopReason};
-use bisum::pipeline::{Settings, Silent};
+use bisum::pipeline::Silent;
+use bisum::report::records::CallKind;
+use bisum::run::RunConfig;
+use bisum::settings::Settings;
 use bisum::Result;
 use std::path::Path;
 
@@ -31,6 +33,8 @@ impl Scripted {
                 chat_template_sha256: String::new(),
                 device: "cpu".into(),
                 engine: Default::default(),
+                kernels: None,
+                threads: 1,
             },
             seen: Vec::new(),
             synthesis_answer: "Les sources sont d'accord sur le principe [S1][S2]. Elles divergent sur la date [S2] contre [S9].".into(),
@@ -99,20 +103,14 @@ impl Generate for Scripted {
     }
 }
 
-fn config(sources: &[&Path], out: &Path, ctx: usize) -> SummarizeConfig {
-    SummarizeConfig {
+fn config(sources: &[&Path], out: &Path) -> RunConfig {
+    RunConfig {
         sources: sources.iter().map(|p| p.to_path_buf()).collect(),
         max_file_bytes: 1_000_000,
         out: out.to_path_buf(),
-        model: "scripted".into(),
-        threads: None,
-        ctx,
         prompts_dir: None,
         settings: Settings::default(),
-        force_cpu: true,
-        engine: Default::default(),
         use_cache: false,
-        quiet: true,
         chunk_plans: Default::default(),
     }
 }
@@ -141,17 +139,17 @@ fn each_source_is_read_once_then_summarized_in_both_languages() {
     let out = tempfile::tempdir().unwrap();
     let paths = write_sources(dir.path(), 2, 200);
     let refs: Vec<&Path> = paths.iter().map(|p| p.as_path()).collect();
-    let cfg = config(&refs, out.path(), 4096);
+    let cfg = config(&refs, out.path());
     let mut model = Scripted::new(4096);
     let read = bisum::run::read_sources(&cfg.sources, cfg.max_file_bytes);
     let outcome = bisum::run::summarize(&cfg, read, &mut model, &mut Silent, &|_| {}).unwrap();
-    let kinds: Vec<(&str, Option<String>, &str)> = outcome
+    let kinds: Vec<(String, Option<String>, &str)> = outcome
         .report
         .calls
         .iter()
         .map(|c| {
             (
-                c.kind,
+                c.kind.to_string(),
                 c.source.clone(),
                 if c.lang == bisum::lang::Lang::Fr {
                     "fr"
@@ -162,6 +160,10 @@ fn each_source_is_read_once_then_summarized_in_both_languages() {
         })
         .collect();
     let s = |x: &str| Some(x.to_string());
+    let kinds: Vec<(&str, Option<String>, &str)> = kinds
+        .iter()
+        .map(|(k, s, l)| (k.as_str(), s.clone(), *l))
+        .collect();
     assert_eq!(
         kinds,
         vec![
@@ -188,7 +190,7 @@ fn each_source_is_read_once_then_summarized_in_both_languages() {
         .1
         .starts_with("Voici le résumé d'un article, écrit en anglais"));
     for doc in &paths {
-        let text = bisum::source::normalize(&std::fs::read_to_string(doc).unwrap());
+        let text = bisum::inputs::normalize(&std::fs::read_to_string(doc).unwrap());
         let reads = model.seen.iter().filter(|(_, u)| u.contains(&text)).count();
         assert_eq!(reads, 1, "{} read {reads} times", doc.display());
     }
@@ -218,7 +220,7 @@ fn many_long_sources_in_a_small_context_merge_hierarchically_and_stay_within_it(
     // 300-word summaries cannot all enter one synthesis prompt.
     let paths = write_sources(dir.path(), 9, 3000);
     let refs: Vec<&Path> = paths.iter().map(|p| p.as_path()).collect();
-    let mut cfg = config(&refs, out.path(), ctx);
+    let mut cfg = config(&refs, out.path());
     cfg.settings.notes_tokens = 300;
     cfg.settings.summary_tokens = 300;
     cfg.settings.synthesis_tokens = 300;
@@ -228,11 +230,11 @@ fn many_long_sources_in_a_small_context_merge_hierarchically_and_stay_within_it(
     let outcome = bisum::run::summarize(&cfg, read, &mut model, &mut Silent, &|_| {}).unwrap();
     let calls = &outcome.report.calls;
     assert!(
-        calls.iter().any(|c| c.kind == "merge"),
+        calls.iter().any(|c| c.kind == CallKind::Merge),
         "notes were never merged"
     );
     assert!(
-        calls.iter().any(|c| c.kind == "synthesis_part"),
+        calls.iter().any(|c| c.kind == CallKind::SynthesisPart),
         "synthesis was not split"
     );
     // The double cites only S1, S2 and S9: each final synthesis is asked for again
@@ -240,14 +242,14 @@ fn many_long_sources_in_a_small_context_merge_hierarchically_and_stay_within_it(
     assert_eq!(
         calls
             .iter()
-            .filter(|c| c.kind == "synthesis" && c.attempt == 1)
+            .filter(|c| c.kind == CallKind::Synthesis && c.attempt == 1)
             .count(),
         2
     );
     assert_eq!(
         calls
             .iter()
-            .filter(|c| c.kind == "synthesis" && c.attempt == 2)
+            .filter(|c| c.kind == CallKind::Synthesis && c.attempt == 2)
             .count(),
         2
     );
@@ -288,7 +290,7 @@ fn a_context_too_small_for_the_prompts_fails_that_source_clearly() {
     let out = tempfile::tempdir().unwrap();
     let paths = write_sources(dir.path(), 1, 50);
     let refs: Vec<&Path> = paths.iter().map(|p| p.as_path()).collect();
-    let cfg = config(&refs, out.path(), 300);
+    let cfg = config(&refs, out.path());
     let mut model = Scripted::new(300);
     let read = bisum::run::read_sources(&cfg.sources, cfg.max_file_bytes);
     let outcome = bisum::run::summarize(&cfg, read, &mut model, &mut Silent, &|_| {}).unwrap();
@@ -308,7 +310,7 @@ fn disagreements_between_sources_reach_the_prompt_and_the_synthesis_is_checked_f
     let s2 = dir.path().join("b.txt");
     std::fs::write(&s1, "Le ministère a notifié l'accord-cadre le 16 décembre 2025. Il porte sur des modèles de langue pour les armées.").unwrap();
     std::fs::write(&s2, "The ministry announced the framework agreement on January 8, 2026. It covers language models for the armed forces.").unwrap();
-    let cfg = config(&[&s1, &s2], out.path(), 4096);
+    let cfg = config(&[&s1, &s2], out.path());
     let mut model = Scripted::new(4096);
     // The French section states both versions with their sources; the double's English
     // one states neither.

@@ -1,10 +1,13 @@
 //! The candle engine: loads a GGUF model on CPU (or a GPU with the `cuda`/`metal` features)
 //! and generates text from chat messages.
 
+use super::family::{Engine, Family};
 use super::gguf::GgufFile;
 use super::template::ChatTemplate;
-use super::weights::{Engine, Family, Weights};
-use super::{GenParams, Generate, Generation, Message, ModelInfo, StopReason};
+use super::weights::Weights;
+use super::{
+    DeviceChoice, GenParams, Generate, Generation, Message, ModelInfo, Runtime, StopReason,
+};
 use crate::error::{Error, Result};
 use candle_core::Device;
 use candle_transformers::generation::{LogitsProcessor, Sampling};
@@ -41,41 +44,51 @@ pub struct CandleModel {
     prompt_batch: usize,
 }
 
-/// What the caller knows about the file before loading it.
+/// What the caller knows about the file before loading it, and how to run it.
 pub struct LoadOptions<'a> {
     pub name: &'a str,
     /// Already verified sha256, when the registry checked it; computed otherwise.
     pub sha256: Option<String>,
     /// Upper bound on the context the pipeline may plan for.
     pub max_context: usize,
-    pub device: Device,
-    pub engine: Engine,
-    /// bisum engine only (`Kernels::from_env()` unless a test picks).
-    pub kernels: super::kernels::Kernels,
+    pub runtime: Runtime,
 }
 
-pub fn select_device(force_cpu: bool) -> Result<Device> {
-    if force_cpu {
+pub fn select_device(choice: DeviceChoice) -> Result<Device> {
+    if choice == DeviceChoice::Cpu {
         return Ok(Device::Cpu);
     }
     #[cfg(feature = "cuda")]
     {
-        return Device::new_cuda(0).map_err(|e| Error::Generation(format!("CUDA device 0: {e}")));
+        return Device::new_cuda(0).map_err(|e| Error::Device(format!("CUDA device 0: {e}")));
     }
     #[cfg(all(feature = "metal", not(feature = "cuda")))]
     {
-        return Device::new_metal(0).map_err(|e| Error::Generation(format!("Metal device 0: {e}")));
+        return Device::new_metal(0).map_err(|e| Error::Device(format!("Metal device 0: {e}")));
     }
     #[allow(unreachable_code)]
     Ok(Device::Cpu)
 }
 
-pub fn device_name(d: &Device) -> String {
+pub fn device_name(d: &Device, threads: usize) -> String {
     match d {
-        Device::Cpu => format!("cpu ({} threads)", candle_core::utils::get_num_threads()),
+        Device::Cpu => format!("cpu ({threads} threads)"),
         Device::Cuda(_) => "cuda:0".into(),
         Device::Metal(_) => "metal:0".into(),
     }
+}
+
+/// candle's CPU thread pools are sized once per process from the environment; a runtime
+/// asking for another count would run on the pools' count while reporting its own.
+fn check_threads(runtime: &Runtime) -> Result<()> {
+    let pool = candle_core::utils::get_num_threads();
+    if runtime.threads != pool {
+        return Err(Error::Config(format!(
+            "{} threads asked, but candle's thread pools have {pool}: they are sized at process start",
+            runtime.threads
+        )));
+    }
+    Ok(())
 }
 
 impl CandleModel {
@@ -91,6 +104,11 @@ impl CandleModel {
     }
 
     fn open(path: &Path, opts: LoadOptions, with_weights: bool) -> Result<Self> {
+        let runtime = opts.runtime;
+        if with_weights {
+            check_threads(&runtime)?;
+        }
+        let device = select_device(runtime.device)?;
         let gguf = GgufFile::open(path)?;
         let arch = gguf.architecture()?;
         let family = Family::from_arch(path, &arch)?;
@@ -128,7 +146,7 @@ impl CandleModel {
         let trained = gguf.context_length().unwrap_or(2048);
         let context_length = [
             Some(trained),
-            family.max_positions(opts.engine),
+            family.max_positions(runtime.engine),
             Some(opts.max_context),
         ]
         .into_iter()
@@ -148,12 +166,12 @@ impl CandleModel {
         let weights = if with_weights {
             Some(Weights::load(
                 family,
-                opts.engine,
+                runtime.engine,
                 gguf.content,
                 path,
-                &opts.device,
+                &device,
                 context_length,
-                opts.kernels,
+                runtime.kernels,
             )?)
         } else {
             None
@@ -168,8 +186,10 @@ impl CandleModel {
             context_length,
             chat_template: template.origin.clone(),
             chat_template_sha256: crate::hash::sha256_hex(template.source.as_bytes()),
-            device: device_name(&opts.device),
-            engine: opts.engine,
+            device: device_name(&device, runtime.threads),
+            engine: runtime.engine,
+            kernels: (runtime.engine == Engine::Bisum).then_some(runtime.kernels),
+            threads: runtime.threads,
         };
         // The GGUF metadata (vocabulary, merges) and the tensors' read buffers are freed by
         // now; give their pages back (see memory::trim).
@@ -183,7 +203,7 @@ impl CandleModel {
             template,
             stop_ids,
             bos_id,
-            device: opts.device,
+            device,
             prompt_batch: PROMPT_BATCH,
         })
     }
@@ -206,13 +226,13 @@ impl CandleModel {
         self.tokenizer
             .encode(text, false)
             .map(|e| e.get_ids().to_vec())
-            .map_err(|e| Error::Generation(format!("tokenizing: {e}")))
+            .map_err(|e| Error::Tokenizer(format!("tokenizing: {e}")))
     }
 
     pub fn decode(&self, ids: &[u32]) -> Result<String> {
         self.tokenizer
             .decode(ids, true)
-            .map_err(|e| Error::Generation(format!("detokenizing: {e}")))
+            .map_err(|e| Error::Tokenizer(format!("detokenizing: {e}")))
     }
 
     /// Prompt token ids for a conversation: the rendered template, tokenized with special
@@ -238,7 +258,7 @@ impl CandleModel {
     ) -> Result<(Vec<u32>, StopReason, f64, f64)> {
         let ctx = self.info.context_length;
         if prompt.is_empty() {
-            return Err(Error::Generation("empty prompt".into()));
+            return Err(Error::EmptyPrompt);
         }
         if prompt.len() + params.max_new_tokens > ctx {
             return Err(Error::ContextOverflow {
@@ -248,7 +268,7 @@ impl CandleModel {
                 hint: "the chunk plan should have prevented this; please report it".into(),
             });
         }
-        let g = |e: candle_core::Error| Error::Generation(crate::error::first_line(&e.to_string()));
+        let g = Error::forward;
         let sampling = if params.temperature <= 0.0 {
             Sampling::ArgMax
         } else {
@@ -311,17 +331,15 @@ impl CandleModel {
     /// Runs the prompt through the model from position 0, in batches of `prompt_batch`;
     /// the logits of its last token.
     fn prefill(&mut self, prompt: &[u32]) -> Result<candle_core::Tensor> {
-        let g = |e: candle_core::Error| Error::Generation(crate::error::first_line(&e.to_string()));
-        let weights = self.weights.as_mut().ok_or_else(|| {
-            Error::Generation("model opened for planning only (no weights loaded)".into())
-        })?;
+        let g = Error::forward;
+        let weights = self.weights.as_mut().ok_or_else(|| Error::NoWeights)?;
         weights.clear();
         let mut logits = None;
         for (i, piece) in prompt.chunks(self.prompt_batch).enumerate() {
             let pos = i * self.prompt_batch;
             logits = Some(weights.forward(piece, pos, &self.device).map_err(g)?);
         }
-        logits.ok_or_else(|| Error::Generation("empty prompt".into()))
+        logits.ok_or(Error::EmptyPrompt)
     }
 
     /// `n` greedy tokens and, at each step, the gap between the two best logits: where the
@@ -332,7 +350,7 @@ impl CandleModel {
         prompt: &[u32],
         n: usize,
     ) -> Result<(Vec<u32>, Vec<f32>)> {
-        let g = |e: candle_core::Error| Error::Generation(crate::error::first_line(&e.to_string()));
+        let g = Error::forward;
         let mut logits = self.prefill(prompt)?;
         let weights = self.weights.as_mut().expect("prefill checked the weights");
         let (mut ids, mut margins) = (Vec::with_capacity(n), Vec::with_capacity(n));

@@ -1,6 +1,7 @@
 //! Language models: the `Generate` seam the pipeline talks to, and its candle implementation.
 
 pub mod engine;
+pub mod family;
 pub mod gguf;
 pub mod kernels;
 pub mod registry;
@@ -13,24 +14,68 @@ pub mod weights;
 use crate::error::Result;
 use serde::{Deserialize, Serialize};
 
+/// Who speaks in a chat message; serialized as chat templates expect (`"system"`…).
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    System,
+    User,
+    Assistant,
+}
+
 /// One chat message, rendered by the model's chat template.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct Message {
-    pub role: String,
+    pub role: Role,
     pub content: String,
 }
 
 impl Message {
     pub fn system(content: impl Into<String>) -> Self {
         Self {
-            role: "system".into(),
+            role: Role::System,
             content: content.into(),
         }
     }
     pub fn user(content: impl Into<String>) -> Self {
         Self {
-            role: "user".into(),
+            role: Role::User,
             content: content.into(),
+        }
+    }
+}
+
+/// Where a model runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DeviceChoice {
+    /// The GPU of the build's `cuda` or `metal` feature, else the CPU.
+    #[default]
+    Auto,
+    Cpu,
+}
+
+/// How a model is run: one value, chosen by the caller, passed to loading and recorded in
+/// provenance. Engine and kernels change float rounding, so they are part of the call
+/// cache's key (`ModelInfo::identity`); threads and device do not change outputs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Runtime {
+    pub engine: family::Engine,
+    pub kernels: kernels::Kernels,
+    pub device: DeviceChoice,
+    /// CPU threads. candle sizes its thread pools once per process, from the environment
+    /// (the binary sets it at startup); loading checks that they agree.
+    pub threads: usize,
+}
+
+impl Default for Runtime {
+    /// The fastest engine and kernels, on the threads candle's pools have.
+    fn default() -> Self {
+        Self {
+            engine: family::Engine::default(),
+            kernels: kernels::Kernels::default(),
+            device: DeviceChoice::default(),
+            threads: candle_core::utils::get_num_threads(),
         }
     }
 }
@@ -106,7 +151,23 @@ pub struct ModelInfo {
     pub chat_template: String,
     pub chat_template_sha256: String,
     pub device: String,
-    pub engine: weights::Engine,
+    pub engine: family::Engine,
+    /// bisum's engine only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kernels: Option<kernels::Kernels>,
+    pub threads: usize,
+}
+
+impl ModelInfo {
+    /// What decides a model's outputs: the file, the engine and the kernels (which sum
+    /// floats in different orders). Part of every call-cache key.
+    pub fn identity(&self) -> String {
+        let kernels = self
+            .kernels
+            .map(|k| format!("{:?}/{:?}", k.matmul, k.attention).to_lowercase())
+            .unwrap_or_default();
+        format!("{}|{:?}|{kernels}", self.sha256, self.engine).to_lowercase()
+    }
 }
 
 /// A model the pipeline can call. The candle engine is the product; tests also use a

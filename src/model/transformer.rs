@@ -14,8 +14,8 @@
 //!
 //! Positions are bounded by the KV cache, sized to the context the pipeline plans for.
 
+use super::family::Family;
 use super::kernels::{act, attention, Attention as AttnKernel, FusedLinear, Kernels, QLinear};
-use super::weights::Family;
 use candle_core::quantized::{gguf_file, QStorage, QTensor};
 use candle_core::{DType, Device, Result, Tensor};
 use std::borrow::Cow;

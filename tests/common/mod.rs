@@ -21,10 +21,6 @@ pub fn examples() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("examples")
 }
 
-pub fn corpus() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/mistral-armees")
-}
-
 /// `bisum` with an empty model cache, so tests never depend on what is installed.
 pub fn bisum(home: &Path) -> Command {
     let mut c = Command::cargo_bin("bisum").unwrap();

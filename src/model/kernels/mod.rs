@@ -9,8 +9,8 @@
 //! so nothing is copied or expanded. Where candle has no vector kernel for a block type
 //! (Q4_1: SmolLM2; Q5_0: Gemma 3), or has one only through a repacked copy of the weights
 //! (Q4_K), bisum's own run instead (`tiles.rs` drives them, one file per block family).
-//! `BISUM_MATMUL=candle` selects candle's `QMatMul` for everything, for comparison
-//! (benchmarks and the token-equality tests).
+//! `MatMul::Candle` (`--matmul candle`) selects candle's `QMatMul` for everything, for
+//! comparison (benchmarks and the token-equality tests).
 
 pub mod act;
 pub mod attention;
@@ -34,14 +34,6 @@ pub struct Kernels {
 }
 
 impl Kernels {
-    /// From `BISUM_MATMUL` and `BISUM_ATTENTION`; the fastest when unset.
-    pub fn from_env() -> Self {
-        Self {
-            matmul: MatMul::from_env(),
-            attention: Attention::from_env(),
-        }
-    }
-
     /// candle's kernels only.
     pub fn reference() -> Self {
         Self {
@@ -52,8 +44,12 @@ impl Kernels {
 }
 
 impl Default for Kernels {
+    /// The fastest.
     fn default() -> Self {
-        Self::from_env()
+        Self {
+            matmul: MatMul::Hybrid,
+            attention: Attention::Own,
+        }
     }
 }
 
@@ -65,16 +61,6 @@ pub enum Attention {
     Own,
     /// candle tensor ops (matmul, softmax, matmul) per KV head.
     Candle,
-}
-
-impl Attention {
-    /// From `BISUM_ATTENTION` (`own` or `candle`); own when unset.
-    pub fn from_env() -> Self {
-        match std::env::var("BISUM_ATTENTION").as_deref() {
-            Ok("candle") => Attention::Candle,
-            _ => Attention::Own,
-        }
-    }
 }
 
 /// Which kernel runs the quantized products.
@@ -90,17 +76,6 @@ pub enum MatMul {
     Compact,
     /// candle's `QMatMul` always (repacks Q4_K on x86), never bisum's kernels.
     Candle,
-}
-
-impl MatMul {
-    /// From `BISUM_MATMUL` (`hybrid`, `compact` or `candle`); hybrid when unset.
-    pub fn from_env() -> Self {
-        match std::env::var("BISUM_MATMUL").as_deref() {
-            Ok("candle") => MatMul::Candle,
-            Ok("compact") => MatMul::Compact,
-            _ => MatMul::Hybrid,
-        }
-    }
 }
 
 /// A quantized linear layer without bias: `y = x · Wᵀ`.

@@ -1,7 +1,8 @@
 //! Progress on stderr: a live line per model call on a terminal (indicatif), one plain line
 //! per finished call otherwise, nothing with `--quiet`.
 
-use crate::pipeline::{CallRecord, Observer};
+use bisum::pipeline::Observer;
+use bisum::report::records::CallRecord;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::time::{Duration, Instant};
 

@@ -1,47 +1,30 @@
-//! Writing results: Markdown files for people, report.json for programs, always atomically
-//! (a reader or an interrupted run never sees half a file).
+//! report.json: what a run read, wrote, checked and called, with the provenance of it all.
 
-use crate::error::{Error, Result};
+pub mod files;
+pub mod records;
+
+use crate::checks::ground::Grounding;
+use crate::error::Result;
 use crate::lang::Lang;
 use crate::model::ModelInfo;
-use crate::pipeline::{CallRecord, OutputCheck, Settings};
 use crate::prompt::PromptFile;
+use crate::settings::Settings;
+use files::write_atomic;
+use records::{CallRecord, OutputCheck, Status};
 use serde::Serialize;
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::Path;
-
-/// Writes `bytes` to a temporary file beside `path`, syncs it, and renames it over `path`.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let werr = |e: std::io::Error| Error::Write {
-        path: path.to_path_buf(),
-        source: e,
-    };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".bisum-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(werr)?;
-    tmp.write_all(bytes).map_err(werr)?;
-    tmp.as_file().sync_all().map_err(werr)?;
-    tmp.persist(path).map_err(|e| werr(e.error))?;
-    Ok(())
-}
 
 #[derive(Debug, Clone, Serialize)]
 pub struct SourceEntry {
     pub id: String,
     pub path: String,
     pub stem: String,
-    pub status: &'static str,
+    pub status: Status,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub format: Option<crate::input::Format>,
+    pub format: Option<crate::inputs::formats::Format>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub encoding: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -63,7 +46,7 @@ pub struct SummaryEntry {
     pub file: String,
     pub text: String,
     pub check: OutputCheck,
-    pub grounding: crate::ground::Grounding,
+    pub grounding: Grounding,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -75,7 +58,7 @@ pub struct SynthesisEntry {
     pub unknown_citations: Vec<String>,
     pub uncited_sources: Vec<String>,
     pub check: OutputCheck,
-    pub grounding: crate::ground::Grounding,
+    pub grounding: Grounding,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -118,8 +101,12 @@ pub struct Totals {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
+    /// The run reached its end (false while it runs, or if it was interrupted).
+    pub finished: bool,
+    /// Finished, and every source and step succeeded.
     pub complete: bool,
-    /// Failures outside any one source (a synthesis that could not be written).
+    /// Every failure, one line each: sources that could not be read or summarized, and
+    /// steps after them (a synthesis that could not be written).
     pub errors: Vec<String>,
     pub sources: Vec<SourceEntry>,
     pub summaries: Vec<SummaryEntry>,

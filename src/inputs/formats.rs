@@ -59,6 +59,35 @@ impl Format {
     }
 }
 
+/// Why a file's text could not be extracted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InputError {
+    #[error("invalid {0} text")]
+    Malformed(&'static str),
+    #[error("binary file (byte 0x{byte:02X} at offset {at})")]
+    Binary { byte: u8, at: usize },
+    #[error("invalid encoding: {what} (byte 0x{byte:02X} at offset {at} is not UTF-8)")]
+    NotUtf8 {
+        what: &'static str,
+        byte: u8,
+        at: usize,
+    },
+    #[error(
+        "invalid encoding: byte 0x{byte:02X} at offset {at} is neither UTF-8 nor Windows-1252"
+    )]
+    Unassigned { byte: u8, at: usize },
+    #[error("not a PDF (no %PDF- header)")]
+    NotPdf,
+    #[error("unreadable PDF: {0}")]
+    Pdf(String),
+    #[error("PDF has no text layer (a scan? run OCR first)")]
+    NoTextLayer,
+    #[error("not a .docx: {0}")]
+    NotDocx(String),
+    #[error("corrupt .docx: {0}")]
+    Docx(String),
+}
+
 /// Text as extracted, with what was detected about it (recorded in report.json).
 #[derive(Debug, Clone)]
 pub struct Extracted {
@@ -68,7 +97,7 @@ pub struct Extracted {
 }
 
 /// Extracts the text of `bytes`, read from a file of format `format`.
-pub fn extract(bytes: &[u8], format: Format) -> Result<Extracted, String> {
+pub fn extract(bytes: &[u8], format: Format) -> Result<Extracted, InputError> {
     match format {
         Format::Text | Format::Markdown => {
             let (text, encoding) = decode_text(bytes)?;
@@ -103,27 +132,28 @@ pub fn extract(bytes: &[u8], format: Format) -> Result<Extracted, String> {
 /// say; anything else must read as Windows-1252 (which covers Latin-1's printable range,
 /// as browsers do). Bytes that are neither (a NUL, a control byte, an unassigned
 /// Windows-1252 byte, or UTF-8 sequences mixed with stray bytes) are an error, not mojibake.
-pub fn decode_text(bytes: &[u8]) -> Result<(String, &'static str), String> {
+pub fn decode_text(bytes: &[u8]) -> Result<(String, &'static str), InputError> {
     if let Some((enc, bom)) = encoding_rs::Encoding::for_bom(bytes) {
         let (text, malformed) = enc.decode_without_bom_handling(&bytes[bom..]);
         if malformed {
-            return Err(format!("invalid {} text", enc.name()));
+            return Err(InputError::Malformed(enc.name()));
         }
         return Ok((text.into_owned(), enc.name()));
     }
     if let Some(at) = bytes.iter().position(|&b| b == 0) {
-        return Err(format!("binary file (NUL byte at offset {at})"));
+        return Err(InputError::Binary { byte: 0, at });
     }
     let utf8_err = match std::str::from_utf8(bytes) {
         Ok(s) => return Ok((s.to_string(), "UTF-8")),
         Err(e) => e,
     };
     let bad_at = utf8_err.valid_up_to();
-    let invalid = |what: &str| {
-        Err(format!(
-            "invalid encoding: {what} (byte 0x{:02X} at offset {bad_at} is not UTF-8)",
-            bytes[bad_at]
-        ))
+    let invalid = |what: &'static str| {
+        Err(InputError::NotUtf8 {
+            what,
+            byte: bytes[bad_at],
+            at: bad_at,
+        })
     };
     if has_utf8_multibyte(bytes) {
         return invalid("UTF-8 mixed with other bytes");
@@ -132,20 +162,20 @@ pub fn decode_text(bytes: &[u8]) -> Result<(String, &'static str), String> {
         .iter()
         .position(|&b| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0c)) || b == 0x7f)
     {
-        return Err(format!(
-            "binary file (control byte 0x{:02X} at offset {at})",
-            bytes[at]
-        ));
+        return Err(InputError::Binary {
+            byte: bytes[at],
+            at,
+        });
     }
     // Bytes Windows-1252 leaves unassigned: a file holding them is not in that encoding.
     if let Some(at) = bytes
         .iter()
         .position(|&b| matches!(b, 0x81 | 0x8d | 0x8f | 0x90 | 0x9d))
     {
-        return Err(format!(
-            "invalid encoding: byte 0x{:02X} at offset {at} is neither UTF-8 nor Windows-1252",
-            bytes[at]
-        ));
+        return Err(InputError::Unassigned {
+            byte: bytes[at],
+            at,
+        });
     }
     // Real Latin-script text is mostly ASCII; a file mostly of high bytes is something else.
     let high = bytes.iter().filter(|&&b| b >= 0x80).count();
@@ -276,9 +306,9 @@ fn walk_html(node: ego_tree::NodeRef<scraper::Node>, out: &mut String, page: boo
 }
 
 /// The text layer of a PDF. A PDF with no text (a scan) is an error that says so.
-pub fn pdf_text(bytes: &[u8]) -> Result<String, String> {
+pub fn pdf_text(bytes: &[u8]) -> Result<String, InputError> {
     if !bytes.starts_with(b"%PDF-") {
-        return Err("not a PDF (no %PDF- header)".into());
+        return Err(InputError::NotPdf);
     }
     // pdf-extract panics on some malformed files; a bad PDF must cost only its own source.
     let hook = std::panic::take_hook();
@@ -287,37 +317,32 @@ pub fn pdf_text(bytes: &[u8]) -> Result<String, String> {
     std::panic::set_hook(hook);
     let text = match got {
         Ok(Ok(t)) => t,
-        Ok(Err(e)) => {
-            return Err(format!(
-                "unreadable PDF: {}",
-                crate::error::first_line(&e.to_string())
-            ))
-        }
-        Err(_) => return Err("unreadable PDF (the PDF parser gave up on it)".into()),
+        Ok(Err(e)) => return Err(InputError::Pdf(crate::error::first_line(&e.to_string()))),
+        Err(_) => return Err(InputError::Pdf("the PDF parser gave up on it".into())),
     };
     if text.trim().is_empty() {
-        return Err("PDF has no text layer (a scan? run OCR first)".into());
+        return Err(InputError::NoTextLayer);
     }
     Ok(text)
 }
 
 /// The body text of a Word (.docx) file: `word/document.xml`, one paragraph per `<w:p>`.
-pub fn docx_text(bytes: &[u8]) -> Result<String, String> {
+pub fn docx_text(bytes: &[u8]) -> Result<String, InputError> {
     use quick_xml::events::Event;
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes))
-        .map_err(|e| format!("not a .docx (zip archive): {e}"))?;
+        .map_err(|e| InputError::NotDocx(e.to_string()))?;
     let mut xml = String::new();
     zip.by_name("word/document.xml")
-        .map_err(|_| "not a .docx (no word/document.xml inside)".to_string())?
+        .map_err(|_| InputError::NotDocx("no word/document.xml inside".into()))?
         .read_to_string(&mut xml)
-        .map_err(|e| format!("corrupt .docx: {e}"))?;
+        .map_err(|e| InputError::Docx(e.to_string()))?;
     let mut reader = quick_xml::Reader::from_str(&xml);
     let mut out = String::new();
     let mut in_text = false;
     loop {
         let event = reader
             .read_event()
-            .map_err(|e| format!("corrupt .docx XML: {e}"))?;
+            .map_err(|e| InputError::Docx(e.to_string()))?;
         match event {
             Event::Start(e) if e.local_name().as_ref() == b"t" => in_text = true,
             Event::End(e) => match e.local_name().as_ref() {
@@ -332,13 +357,13 @@ pub fn docx_text(bytes: &[u8]) -> Result<String, String> {
                 _ => {}
             },
             Event::Text(t) if in_text => {
-                out.push_str(&t.decode().map_err(|e| format!("corrupt .docx XML: {e}"))?)
+                out.push_str(&t.decode().map_err(|e| InputError::Docx(e.to_string()))?)
             }
             Event::GeneralRef(r) if in_text => {
                 if let Ok(Some(c)) = r.resolve_char_ref() {
                     out.push(c);
                 } else {
-                    let name = r.decode().map_err(|e| format!("corrupt .docx XML: {e}"))?;
+                    let name = r.decode().map_err(|e| InputError::Docx(e.to_string()))?;
                     out.push_str(match name.as_ref() {
                         "amp" => "&",
                         "lt" => "<",
@@ -382,16 +407,18 @@ mod tests {
 
     #[test]
     fn rejects_what_is_no_known_encoding() {
-        let e = decode_text(b"caf\xc3\xa9 puis caf\xe9").unwrap_err();
+        let e = decode_text(b"caf\xc3\xa9 puis caf\xe9")
+            .unwrap_err()
+            .to_string();
         assert!(
             e.contains("invalid encoding") && e.contains("offset 14"),
             "{e}"
         );
-        let e = decode_text(b"abc\x81def").unwrap_err();
+        let e = decode_text(b"abc\x81def").unwrap_err().to_string();
         assert!(e.contains("invalid encoding") && e.contains("0x81"), "{e}");
-        let e = decode_text(&[0xe9u8; 40]).unwrap_err();
+        let e = decode_text(&[0xe9u8; 40]).unwrap_err().to_string();
         assert!(e.contains("invalid encoding"), "{e}");
-        let e = decode_text(b"GIF89a\x01\x00\x00").unwrap_err();
+        let e = decode_text(b"GIF89a\x01\x00\x00").unwrap_err().to_string();
         assert!(e.contains("binary"), "{e}");
     }
 
@@ -405,7 +432,7 @@ mod tests {
             <p>Les travaux dureront trois ans &amp; commenceront au printemps, selon la métropole.</p>
             <aside>Lire aussi : autre chose</aside></article>
             <footer>© Journal — mentions légales</footer></body></html>"#;
-        let t = crate::source::normalize(&html_text(html));
+        let t = crate::inputs::normalize(&html_text(html));
         assert_eq!(
             t,
             "Le tramway arrive\n\nLe conseil a voté le projet le 14 octobre, pour un coût de \
@@ -419,7 +446,7 @@ mod tests {
         let html = "<html><body><header>Menu</header><p>Un.</p><div>Deux<br>Trois</div>\
                     <footer>Pied</footer></body></html>";
         assert_eq!(
-            crate::source::normalize(&html_text(html)),
+            crate::inputs::normalize(&html_text(html)),
             "Un.\n\nDeux\n\nTrois"
         );
     }
@@ -434,9 +461,9 @@ mod tests {
 
     #[test]
     fn bad_pdf_and_docx_are_errors_not_panics() {
-        let e = pdf_text(b"%PDF-1.4\ngarbage").unwrap_err();
+        let e = pdf_text(b"%PDF-1.4\ngarbage").unwrap_err().to_string();
         assert!(e.contains("PDF"), "{e}");
-        let e = docx_text(b"PK\x03\x04garbage").unwrap_err();
+        let e = docx_text(b"PK\x03\x04garbage").unwrap_err().to_string();
         assert!(e.contains("docx"), "{e}");
     }
 }

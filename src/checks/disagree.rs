@@ -3,8 +3,9 @@
 //! `prompts/concepts.txt`, in either language), with close but different values. The model
 //! words them in the synthesis; `verify` checks that it did, with the right sources.
 
-use crate::ground::{self, Fact};
+use crate::checks::ground::{self, Fact};
 use crate::lang::Lang;
+use crate::text::sentences;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -113,47 +114,6 @@ impl Concepts {
             .map(|c| c.topic.clone())
             .collect()
     }
-}
-
-/// Sentences of a text: lines, cut after `.`, `!` or `?` followed by a space. Citations
-/// written after the full stop ("… 2025. [S4] Next") stay with the sentence they close.
-pub fn sentences(text: &str) -> Vec<&str> {
-    let mut out = Vec::new();
-    for line in text.lines() {
-        let mut start = 0;
-        let b = line.as_bytes();
-        let mut i = 0;
-        while i < b.len() {
-            if matches!(b[i], b'.' | b'!' | b'?') && b.get(i + 1) == Some(&b' ') {
-                let mut end = i + 1;
-                let mut j = i + 1;
-                loop {
-                    while b.get(j) == Some(&b' ') {
-                        j += 1;
-                    }
-                    match line[j..]
-                        .starts_with("[S")
-                        .then(|| line[j..].find(']'))
-                        .flatten()
-                    {
-                        Some(k) => {
-                            j += k + 1;
-                            end = j;
-                        }
-                        None => break,
-                    }
-                }
-                out.push(line[start..end].trim());
-                start = end;
-                i = end;
-                continue;
-            }
-            i += 1;
-        }
-        out.push(line[start..].trim());
-    }
-    out.retain(|s| !s.is_empty());
-    out
 }
 
 fn days(key: &str) -> Option<i64> {
@@ -446,7 +406,7 @@ fn attributed(sentence: &str) -> Vec<(String, Vec<String>)> {
         let Some(j) = sentence[i..].find(']').map(|j| i + j + 1) else {
             break;
         };
-        let ids = crate::pipeline::citations(&sentence[i..j]);
+        let ids = crate::checks::citations::citations(&sentence[i..j]);
         masked.replace_range(i..j, &" ".repeat(j - i));
         // Brackets separated only by spaces or commas are one group: [S2][S4], [S2], [S4].
         match groups.last_mut() {
@@ -484,7 +444,7 @@ mod tests {
     use super::*;
 
     fn concepts() -> Concepts {
-        Concepts::parse(include_str!("../prompts/concepts.txt"))
+        Concepts::parse(include_str!("../../prompts/concepts.txt"))
     }
 
     #[test]

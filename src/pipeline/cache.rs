@@ -14,11 +14,12 @@ impl CallCache {
         Self { dir }
     }
 
-    /// The key covers everything that decides the output: the model file's hash, the exact
-    /// messages (rendered prompts and inputs) and the decoding settings.
-    pub fn key(model_sha256: &str, messages: &[Message], params: &GenParams) -> String {
+    /// The key covers everything that decides the output: the model (its file's hash and
+    /// the engine and kernels that run it, `ModelInfo::identity`), the exact messages
+    /// (rendered prompts and inputs) and the decoding settings.
+    pub fn key(model_identity: &str, messages: &[Message], params: &GenParams) -> String {
         let material = serde_json::json!({
-            "model": model_sha256,
+            "model": model_identity,
             "messages": messages,
             "params": params,
             "format": 1,
@@ -37,6 +38,6 @@ impl CallCache {
             source: e,
         })?;
         let json = serde_json::to_vec_pretty(g).expect("generation serializes");
-        crate::output::write_atomic(&self.dir.join(format!("{key}.json")), &json)
+        crate::report::files::write_atomic(&self.dir.join(format!("{key}.json")), &json)
     }
 }

@@ -590,7 +590,7 @@ pub fn check(output: &str, lang: Lang, sources: &[(&str, &str, Lang)]) -> Ground
         .map(strip_list_marker)
         .flat_map(|l| l.split(". "))
     {
-        let cited = crate::pipeline::citations(sentence);
+        let cited = crate::checks::citations::citations(sentence);
         let looked: Vec<&(&str, BTreeSet<String>, BTreeSet<String>, Lang)> = per_source
             .iter()
             .filter(|(id, ..)| cited.is_empty() || cited.iter().any(|c| c == id))

@@ -1,7 +1,9 @@
 //! Finding, reading and normalising the documents to summarize.
 
 use crate::error::{Error, Result};
-use crate::input::{self, Extracted, Format, EXTENSIONS};
+pub mod formats;
+
+use formats::{Extracted, Format, EXTENSIONS};
 use std::collections::HashSet;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -175,7 +177,10 @@ pub fn read(path: &Path, max_bytes: u64) -> Result<Extracted> {
     } else {
         Format::from_extension(path).unwrap_or_else(|| Format::sniff(&bytes))
     };
-    let mut got = input::extract(&bytes, format).map_err(|r| Error::source_err(&name, r))?;
+    let mut got = formats::extract(&bytes, format).map_err(|e| Error::Input {
+        path: name.clone(),
+        source: e,
+    })?;
     got.text = normalize(&got.text);
     if got.text.is_empty() {
         return Err(Error::source_err(

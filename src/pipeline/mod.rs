@@ -1,0 +1,371 @@
+//! The machinery every stage shares: one model call (cached, timed, recorded), a call whose
+//! answer is checked and retried once with a reminder, and fitting prompts into the context.
+//! The stages themselves live in `summarize` and `synthesize`.
+
+pub mod cache;
+pub mod fit;
+
+use crate::checks::citations::{citations, uncited_sentences};
+use crate::checks::disagree::{self, Disagreement};
+use crate::checks::language;
+use crate::chunking::TokenCount;
+use crate::error::{Error, Result};
+use crate::lang::Lang;
+use crate::model::{GenParams, Generate, Generation, Message};
+use crate::prompt::Prompts;
+use crate::report::records::{CallKind, CallRecord, OutputCheck, Part};
+use crate::settings::Settings;
+use cache::CallCache;
+use minijinja::context;
+use std::collections::BTreeMap;
+
+/// Tokens kept free in every call so a prompt whose pieces were counted apart still fits
+/// once rendered together (BPE counts do not add up exactly at the joins).
+pub(crate) const SLACK: usize = 16;
+
+/// Hooks for progress display; the pipeline itself prints nothing.
+pub trait Observer {
+    fn call_started(&mut self, _label: &str, _prompt_tokens: usize, _max_new: usize) {}
+    fn token(&mut self, _generated: usize) {}
+    fn call_finished(&mut self, _label: &str, _record: &CallRecord) {}
+}
+
+pub struct Silent;
+impl Observer for Silent {}
+
+pub(crate) struct Counter<'a>(pub &'a dyn Generate);
+impl TokenCount for Counter<'_> {
+    fn count(&self, text: &str) -> Result<usize> {
+        self.0.count_tokens(text)
+    }
+}
+
+/// The reminder appended to a request whose first answer failed a check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Reminder {
+    /// The answer was in the wrong language.
+    Language,
+    /// The answer copied its source.
+    OwnWords,
+    /// The answer left sources uncited.
+    Cite,
+    /// The answer did not state the disagreements found.
+    Disagree,
+}
+
+impl Reminder {
+    const ALL: [Reminder; 4] = [
+        Reminder::Language,
+        Reminder::OwnWords,
+        Reminder::Cite,
+        Reminder::Disagree,
+    ];
+
+    /// The prompt file holding it, in `lang`.
+    fn file(self, lang: Lang) -> String {
+        let stem = match self {
+            Reminder::Language => "reminder",
+            Reminder::OwnWords => "own_words",
+            Reminder::Cite => "cite",
+            Reminder::Disagree => "disagree",
+        };
+        format!("{stem}.{}.txt", lang.code())
+    }
+}
+
+/// One model call: what it is for, in which language, and its prompt.
+pub(crate) struct Call<'s> {
+    pub kind: CallKind,
+    pub source: Option<&'s str>,
+    pub lang: Lang,
+    pub part: Option<Part>,
+    pub messages: Vec<Message>,
+    pub max_new: usize,
+}
+
+impl Call<'_> {
+    fn label(&self) -> String {
+        let (kind, lang) = (self.kind, self.lang.code());
+        match (self.source, self.part) {
+            (Some(s), Some(p)) => format!("{s} {kind} {p} ({lang})"),
+            (Some(s), None) => format!("{s} {kind} ({lang})"),
+            (None, Some(p)) => format!("{kind} {p} ({lang})"),
+            (None, None) => format!("{kind} ({lang})"),
+        }
+    }
+}
+
+/// What a checked call's answer must satisfy, beyond being in the call's language.
+#[derive(Default)]
+pub(crate) struct Expect<'s> {
+    /// Not a copy of this text.
+    pub own_words_of: Option<&'s str>,
+    /// Citing each of these source ids.
+    pub cite: &'s [String],
+    /// Stating each of these disagreements with its sources.
+    pub state: &'s [Disagreement],
+}
+
+impl Expect<'_> {
+    fn judge(&self, text: &str, lang: Lang) -> OutputCheck {
+        let cited = citations(text);
+        OutputCheck {
+            language: language::language(text, lang),
+            copy_ratio: self.own_words_of.map(|src| language::copy_ratio(text, src)),
+            uncited: self
+                .cite
+                .iter()
+                .filter(|id| !cited.contains(id))
+                .cloned()
+                .collect(),
+            uncited_sentences: if self.cite.is_empty() {
+                Vec::new()
+            } else {
+                uncited_sentences(text)
+            },
+            disagreements: disagree::verify(text, lang, self.state),
+        }
+    }
+}
+
+fn copied(c: &OutputCheck) -> bool {
+    c.copy_ratio.is_some_and(|r| r > language::COPY_LIMIT)
+}
+
+fn unstated(c: &OutputCheck) -> usize {
+    c.disagreements.iter().filter(|d| !d.ok).count()
+}
+
+/// The reminder a failed check calls for, most important first; `None` when all passed.
+/// Sentences citing no source are reported, not retried for: small models often leave
+/// some, and a second synthesis is minutes of prompt processing.
+fn reminder_for(c: &OutputCheck) -> Option<Reminder> {
+    if !c.language.ok {
+        Some(Reminder::Language)
+    } else if copied(c) {
+        Some(Reminder::OwnWords)
+    } else if !c.uncited.is_empty() {
+        Some(Reminder::Cite)
+    } else if unstated(c) > 0 {
+        Some(Reminder::Disagree)
+    } else {
+        None
+    }
+}
+
+/// Right language first, then the less copied, then the one citing more sources.
+fn rank(c: &OutputCheck) -> (bool, bool, usize, usize, usize) {
+    (
+        c.language.ok,
+        !copied(c),
+        usize::MAX - c.uncited.len(),
+        usize::MAX - unstated(c),
+        usize::MAX - c.uncited_sentences.len(),
+    )
+}
+
+pub struct Pipeline<'a> {
+    pub(crate) model: &'a mut dyn Generate,
+    pub(crate) prompts: &'a Prompts,
+    pub(crate) settings: Settings,
+    cache: Option<CallCache>,
+    observer: &'a mut dyn Observer,
+    pub calls: Vec<CallRecord>,
+    attempt: u8,
+    pub(crate) plans: BTreeMap<String, Vec<(usize, usize)>>,
+}
+
+impl<'a> Pipeline<'a> {
+    pub fn new(
+        model: &'a mut dyn Generate,
+        prompts: &'a Prompts,
+        settings: Settings,
+        cache: Option<CallCache>,
+        observer: &'a mut dyn Observer,
+    ) -> Self {
+        Self {
+            model,
+            prompts,
+            settings,
+            cache,
+            observer,
+            calls: Vec::new(),
+            attempt: 1,
+            plans: BTreeMap::new(),
+        }
+    }
+
+    pub(crate) fn ctx(&self) -> usize {
+        self.model.info().context_length
+    }
+
+    pub(crate) fn messages(&self, lang: Lang, user: String) -> Result<Vec<Message>> {
+        Ok(vec![
+            Message::system(
+                self.prompts
+                    .render(&format!("system.{}.txt", lang.code()), context! {})?,
+            ),
+            Message::user(user),
+        ])
+    }
+
+    pub(crate) fn task_prompt(
+        &self,
+        task: &str,
+        lang: Lang,
+        ctx: minijinja::Value,
+    ) -> Result<Vec<Message>> {
+        let user = self.prompts.task(task, lang, ctx)?;
+        self.messages(lang, user)
+    }
+
+    /// Does this conversation plus `max_new` generated tokens fit the context?
+    pub(crate) fn fits(&self, messages: &[Message], max_new: usize) -> Result<bool> {
+        Ok(self.model.prompt_tokens(messages)? + max_new + SLACK <= self.ctx())
+    }
+
+    /// Tokens a checked call's retry adds to its prompt: the longest of the reminders
+    /// `call_checked` may append. A prompt that fits only without them would fail on retry.
+    pub(crate) fn retry_headroom(&self, lang: Lang) -> Result<usize> {
+        let mut most = 0;
+        for r in Reminder::ALL {
+            let extra = self.prompts.render_only(&r.file(lang), context! {})?;
+            most = most.max(self.model.count_tokens(&format!("\n\n{extra}"))?);
+        }
+        Ok(most + 2)
+    }
+
+    /// `fits` for a call that `call_checked` may retry with a reminder appended.
+    pub(crate) fn fits_checked(
+        &self,
+        messages: &[Message],
+        max_new: usize,
+        lang: Lang,
+    ) -> Result<bool> {
+        self.fits(messages, max_new + self.retry_headroom(lang)?)
+    }
+
+    /// Runs one call, or takes its answer from the cache, and records it.
+    pub(crate) fn call(&mut self, call: Call) -> Result<String> {
+        let label = call.label();
+        let prompt_tokens = self.model.prompt_tokens(&call.messages)?;
+        if prompt_tokens + call.max_new > self.ctx() {
+            return Err(Error::ContextOverflow {
+                what: label,
+                needed: prompt_tokens + call.max_new,
+                available: self.ctx(),
+                hint: "raise --ctx or shorten the prompts".into(),
+            });
+        }
+        let params = GenParams {
+            max_new_tokens: call.max_new,
+            ..self.settings.params.clone()
+        };
+        let key = CallCache::key(&self.model.info().identity(), &call.messages, &params);
+        let cached = self.cache.as_ref().and_then(|c| c.get(&key));
+        let (g, was_cached): (Generation, bool) = match cached {
+            Some(g) => (g, true),
+            None => {
+                self.observer
+                    .call_started(&label, prompt_tokens, call.max_new);
+                let observer = &mut *self.observer;
+                let g = self
+                    .model
+                    .generate(&call.messages, &params, &mut |n| observer.token(n))?;
+                if let Some(c) = &self.cache {
+                    c.put(&key, &g)?;
+                }
+                (g, false)
+            }
+        };
+        let record = record(&call, &g, was_cached, self.attempt, key);
+        self.observer.call_finished(&label, &record);
+        self.calls.push(record);
+        Ok(g.text)
+    }
+
+    /// A call whose answer must be in the call's language and meet `expect`: a failing
+    /// answer is asked for once more with a reminder appended to the request, and the
+    /// better of the two is kept.
+    pub(crate) fn call_checked(
+        &mut self,
+        call: Call,
+        expect: &Expect,
+    ) -> Result<(String, OutputCheck)> {
+        let lang = call.lang;
+        let retry_messages = call.messages.clone();
+        let (kind, source, part, max_new) = (call.kind, call.source, call.part, call.max_new);
+        let text = self.call(call)?;
+        let first = expect.judge(&text, lang);
+        let Some(reminder) = reminder_for(&first) else {
+            return Ok((text, first));
+        };
+        let extra = self.prompts.render(&reminder.file(lang), context! {})?;
+        let mut messages = retry_messages;
+        let user = messages.last_mut().expect("a user message");
+        user.content = format!("{}\n\n{extra}", user.content);
+        self.attempt = 2;
+        let again = self.call(Call {
+            kind,
+            source,
+            lang,
+            part,
+            messages,
+            max_new,
+        });
+        self.attempt = 1;
+        let again = again?;
+        let mut second = expect.judge(&again, lang);
+        second.language.retried = true;
+        if rank(&second) >= rank(&first) {
+            Ok((again, second))
+        } else {
+            let mut kept = first;
+            kept.language.retried = true;
+            Ok((text, kept))
+        }
+    }
+
+    /// Greedy grouping of consecutive items such that each group passes `fits`.
+    pub(crate) fn group<T: Clone>(
+        &self,
+        items: &[T],
+        fits: impl Fn(&Self, &[T]) -> Result<bool>,
+    ) -> Result<Vec<Vec<T>>> {
+        let mut groups: Vec<Vec<T>> = Vec::new();
+        let mut current: Vec<T> = Vec::new();
+        for it in items {
+            current.push(it.clone());
+            if current.len() > 1 && !fits(self, &current)? {
+                let last = current.pop().expect("non-empty");
+                groups.push(std::mem::take(&mut current));
+                current.push(last);
+            }
+        }
+        if !current.is_empty() {
+            groups.push(current);
+        }
+        Ok(groups)
+    }
+}
+
+fn record(call: &Call, g: &Generation, cached: bool, attempt: u8, key: String) -> CallRecord {
+    let rate = |n: usize, s: f64| if s > 0.0 { n as f64 / s } else { 0.0 };
+    CallRecord {
+        kind: call.kind,
+        source: call.source.map(str::to_string),
+        lang: call.lang,
+        part: call.part,
+        prompt_tokens: g.prompt_tokens,
+        generated_tokens: g.generated_tokens,
+        prompt_seconds: g.prompt_seconds,
+        generation_seconds: g.generation_seconds,
+        seconds: g.prompt_seconds + g.generation_seconds,
+        prompt_tokens_per_second: rate(g.prompt_tokens, g.prompt_seconds),
+        generation_tokens_per_second: rate(g.generated_tokens, g.generation_seconds),
+        stop: g.stop,
+        cached,
+        attempt,
+        key,
+    }
+}

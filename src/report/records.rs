@@ -1,0 +1,107 @@
+//! What report.json records of each model call and of each output's checks.
+
+use crate::checks::disagree::DisagreementCheck;
+use crate::checks::language::LanguageCheck;
+use crate::lang::Lang;
+use crate::model::StopReason;
+use serde::Serialize;
+use std::fmt;
+
+/// What a model call was for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CallKind {
+    /// Notes on one chunk of a long source.
+    Notes,
+    /// Several chunks' notes merged into one.
+    Merge,
+    /// A per-source summary, in either language.
+    Summary,
+    /// The synthesis across sources.
+    Synthesis,
+    /// A synthesis of one group of sources, when they do not fit one prompt.
+    SynthesisPart,
+    /// The disagreements section of a synthesis.
+    Disagreements,
+}
+
+impl fmt::Display for CallKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            CallKind::Notes => "notes",
+            CallKind::Merge => "merge",
+            CallKind::Summary => "summary",
+            CallKind::Synthesis => "synthesis",
+            CallKind::SynthesisPart => "synthesis_part",
+            CallKind::Disagreements => "disagreements",
+        })
+    }
+}
+
+/// Which piece of a multi-call step a call is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Part {
+    /// Chunk number (from 1) of a source read in several chunks.
+    Chunk(usize),
+    /// Group number (from 1) in a round (from 1) of merging notes or partial syntheses.
+    Group { round: usize, group: usize },
+}
+
+impl fmt::Display for Part {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Part::Chunk(n) => write!(f, "{n}"),
+            Part::Group { round, group } => write!(f, "{round}.{group}"),
+        }
+    }
+}
+
+/// One model call, as recorded in report.json.
+#[derive(Debug, Clone, Serialize)]
+pub struct CallRecord {
+    pub kind: CallKind,
+    pub source: Option<String>,
+    pub lang: Lang,
+    pub part: Option<Part>,
+    pub prompt_tokens: usize,
+    pub generated_tokens: usize,
+    pub prompt_seconds: f64,
+    pub generation_seconds: f64,
+    pub seconds: f64,
+    pub prompt_tokens_per_second: f64,
+    pub generation_tokens_per_second: f64,
+    pub stop: StopReason,
+    /// Served from the call cache (an earlier, interrupted or identical run).
+    pub cached: bool,
+    /// 2 when this call redoes the previous one after a failed check.
+    pub attempt: u8,
+    pub key: String,
+}
+
+/// What the checks found on one summary or synthesis.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct OutputCheck {
+    pub language: LanguageCheck,
+    /// Share of the output copied verbatim from the source (summaries only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub copy_ratio: Option<f64>,
+    /// Sources a synthesis should cite and does not.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub uncited: Vec<String>,
+    /// Synthesis sentences that state something and cite no source (shortened).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub uncited_sentences: Vec<String>,
+    /// For a synthesis: each disagreement found between the sources, and whether the text
+    /// states it with the right sources.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub disagreements: Vec<DisagreementCheck>,
+}
+
+/// Whether a source was read and summarized, or failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Ok,
+    Error,
+}

@@ -1,0 +1,31 @@
+//! The pipeline's lengths and decoding settings: one value, passed down, recorded in provenance.
+
+use crate::model::GenParams;
+use serde::Serialize;
+
+/// Lengths and decoding settings of the pipeline's calls.
+#[derive(Debug, Clone, Serialize)]
+pub struct Settings {
+    /// Seed, temperature, penalties; `max_new_tokens` is set per call kind below.
+    pub params: GenParams,
+    pub notes_tokens: usize,
+    pub summary_tokens: usize,
+    pub synthesis_tokens: usize,
+    pub overlap_tokens: usize,
+    pub summary_words: usize,
+    pub max_items: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            params: GenParams::default(),
+            notes_tokens: 400,
+            summary_tokens: 320,
+            synthesis_tokens: 700,
+            overlap_tokens: 64,
+            summary_words: 120,
+            max_items: 12,
+        }
+    }
+}
