@@ -122,7 +122,4 @@ impl Error {
     }
 }
 
-/// candle appends a backtrace to its errors when RUST_BACKTRACE is set; users get one line.
-pub fn first_line(s: &str) -> String {
-    s.lines().next().unwrap_or("").trim_end().to_string()
-}
+pub use crate::text::first_line;

@@ -1,4 +1,5 @@
-//! Splitting text into sentences, the unit every check and citation works on.
+//! Splitting text into sentences, the unit every check and citation works on; and one
+//! line of a message.
 
 /// Sentences of a text: lines, cut after `.`, `!` or `?` followed by a space. Citations
 /// written after the full stop ("… 2025. [S4] Next") stay with the sentence they close.
@@ -39,4 +40,9 @@ pub fn sentences(text: &str) -> Vec<&str> {
     }
     out.retain(|s| !s.is_empty());
     out
+}
+
+/// candle appends a backtrace to its errors when RUST_BACKTRACE is set; users get one line.
+pub fn first_line(s: &str) -> String {
+    s.lines().next().unwrap_or("").trim_end().to_string()
 }

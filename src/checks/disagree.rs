@@ -3,7 +3,7 @@
 //! `prompts/concepts.txt`, in either language), with close but different values. The model
 //! words them in the synthesis; `verify` checks that it did, with the right sources.
 
-use crate::checks::ground::{self, Fact};
+use crate::checks::ground::{self, Currency, Fact, Key};
 use crate::lang::Lang;
 use crate::text::sentences;
 use serde::Serialize;
@@ -18,8 +18,8 @@ const AMOUNT_FACTOR: f64 = 2.0;
 /// One value a fact takes, and the sources that give it.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Version {
-    /// Canonical key (`date:2026-01-08`, `money:12000000000:EUR`).
-    pub key: String,
+    /// What it states, in canonical form.
+    pub key: Key,
     /// As the first source giving it wrote it.
     pub text: String,
     pub sources: Vec<String>,
@@ -30,8 +30,7 @@ pub struct Version {
 /// A fact the sources give different values for.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Disagreement {
-    /// `date` or `amount`.
-    pub kind: &'static str,
+    pub kind: FactKind,
     /// The concepts the sentences share (`agreement`, `valuation`…).
     pub topics: Vec<String>,
     pub versions: Vec<Version>,
@@ -41,7 +40,7 @@ pub struct Disagreement {
 /// cites at least one of the sources giving it.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct DisagreementCheck {
-    pub kind: &'static str,
+    pub kind: FactKind,
     pub topics: Vec<String>,
     /// `8 janvier 2026 [S1][S5]`: each version in the synthesis's language, with its sources.
     pub versions: Vec<String>,
@@ -116,41 +115,31 @@ impl Concepts {
     }
 }
 
-fn days(key: &str) -> Option<i64> {
-    let d = key.strip_prefix("date:")?;
-    let y: i64 = d.get(..4)?.parse().ok()?;
-    let m: i64 = d.get(5..7)?.parse().ok()?;
-    let day: i64 = d.get(8..10)?.parse().ok()?;
-    // Days from civil (Howard Hinnant's algorithm).
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    Some(era * 146_097 + doe)
+/// What kind of fact a disagreement is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FactKind {
+    Date,
+    Amount,
 }
 
-fn amount(key: &str) -> Option<f64> {
-    key.strip_prefix("money:")?.split(':').next()?.parse().ok()
-}
-
-fn kind(key: &str) -> Option<&'static str> {
-    if key.starts_with("date:") {
-        Some("date")
-    } else if key.starts_with("money:") {
-        Some("amount")
-    } else {
-        None
+impl FactKind {
+    fn of(key: Key) -> Option<FactKind> {
+        match key {
+            Key::Date { .. } => Some(FactKind::Date),
+            Key::Money { .. } => Some(FactKind::Amount),
+            _ => None,
+        }
     }
 }
 
 /// Are two values of one kind close enough to be rival versions of the same fact?
-fn close(a: &str, b: &str) -> bool {
-    if let (Some(x), Some(y)) = (days(a), days(b)) {
+fn close(a: Key, b: Key) -> bool {
+    if let (Some(x), Some(y)) = (a.days(), b.days()) {
         return (x - y).abs() <= DATE_WINDOW_DAYS;
     }
-    if let (Some(x), Some(y)) = (amount(a), amount(b)) {
+    if let (Key::Money { amount: x, .. }, Key::Money { amount: y, .. }) = (a, b) {
+        let (x, y) = (x.value(), y.value());
         return x > 0.0 && y > 0.0 && x.max(y) / x.min(y) <= AMOUNT_FACTOR;
     }
     false
@@ -176,7 +165,7 @@ pub fn find(sources: &[(&str, &str)], concepts: &Concepts) -> Vec<Disagreement> 
                 continue;
             }
             for fact in ground::facts(s) {
-                if kind(&fact.key).is_some() {
+                if FactKind::of(fact.key).is_some() {
                     claims.push(Claim {
                         source: id,
                         fact,
@@ -190,15 +179,15 @@ pub fn find(sources: &[(&str, &str)], concepts: &Concepts) -> Vec<Disagreement> 
     // Per topic and kind: values linked when close; each linked group with two values or
     // more, from two sources or more, is a disagreement. The same group found under
     // several topics is one disagreement.
-    let mut found: BTreeMap<Vec<String>, Disagreement> = BTreeMap::new();
+    let mut found: BTreeMap<Vec<Key>, Disagreement> = BTreeMap::new();
     let topics: BTreeSet<&String> = claims.iter().flat_map(|c| c.topics.iter()).collect();
     for topic in topics {
-        for k in ["date", "amount"] {
+        for k in [FactKind::Date, FactKind::Amount] {
             let here: Vec<&Claim> = claims
                 .iter()
-                .filter(|c| c.topics.contains(topic) && kind(&c.fact.key) == Some(k))
+                .filter(|c| c.topics.contains(topic) && FactKind::of(c.fact.key) == Some(k))
                 .collect();
-            let mut values: Vec<&str> = here.iter().map(|c| c.fact.key.as_str()).collect();
+            let mut values: Vec<Key> = here.iter().map(|c| c.fact.key).collect();
             values.sort_unstable();
             values.dedup();
             // Connected groups of close values.
@@ -217,7 +206,7 @@ pub fn find(sources: &[(&str, &str)], concepts: &Concepts) -> Vec<Disagreement> 
             }
             let roots: BTreeSet<usize> = group.iter().copied().collect();
             for root in roots {
-                let members: Vec<&str> = values
+                let members: Vec<Key> = values
                     .iter()
                     .zip(&group)
                     .filter(|(_, g)| **g == root)
@@ -236,7 +225,7 @@ pub fn find(sources: &[(&str, &str)], concepts: &Concepts) -> Vec<Disagreement> 
                             .sort_by_key(|s| s.trim_start_matches('S').parse::<u32>().unwrap_or(0));
                         sources.dedup();
                         Version {
-                            key: v.to_string(),
+                            key: *v,
                             text: of[0].fact.raw.clone(),
                             sources,
                             context: of[0].sentence.chars().take(240).collect(),
@@ -247,7 +236,7 @@ pub fn find(sources: &[(&str, &str)], concepts: &Concepts) -> Vec<Disagreement> 
                 if all.len() < 2 {
                     continue;
                 }
-                let id: Vec<String> = members.iter().map(|m| m.to_string()).collect();
+                let id: Vec<Key> = members.clone();
                 found
                     .entry(id)
                     .and_modify(|d| d.topics.push(topic.clone()))
@@ -269,14 +258,14 @@ fn is_reference(sentence: &str) -> bool {
     let Some((head, tail)) = s.rsplit_once(", ") else {
         return false;
     };
-    let dated = ground::facts(tail)
-        .first()
-        .is_some_and(|f| f.key.starts_with("date:") && f.raw.len() + 2 >= tail.len());
+    let dated = ground::facts(tail).first().is_some_and(|f| {
+        FactKind::of(f.key) == Some(FactKind::Date) && f.raw.len() + 2 >= tail.len()
+    });
     dated && head.contains(", ")
 }
 
 /// A value written the way `lang` writes it (and the way `ground::facts` reads it back).
-pub fn display(key: &str, lang: Lang) -> String {
+pub fn display(key: Key, lang: Lang) -> String {
     const FR: [&str; 12] = [
         "janvier",
         "février",
@@ -305,55 +294,50 @@ pub fn display(key: &str, lang: Lang) -> String {
         "November",
         "December",
     ];
-    if let Some(d) = key.strip_prefix("date:") {
-        let (y, m, day) = (
-            &d[..4],
-            d[5..7].parse::<usize>().unwrap_or(1),
-            d[8..].parse::<u32>().unwrap_or(1),
-        );
-        return match lang {
-            Lang::Fr => format!("{day} {} {y}", FR[m - 1]),
-            Lang::En => format!("{} {day}, {y}", EN[m - 1]),
-        };
+    match key {
+        Key::Date { year, month, day } => match lang {
+            Lang::Fr => format!("{day} {} {year}", FR[month as usize - 1]),
+            Lang::En => format!("{} {day}, {year}", EN[month as usize - 1]),
+        },
+        Key::Money { amount, currency } => money(amount.value(), currency, lang),
+        other => other.to_string(),
     }
-    if let Some(rest) = key.strip_prefix("money:") {
-        let (v, cur) = rest.split_once(':').unwrap_or((rest, ""));
-        let x: f64 = v.parse().unwrap_or(0.0);
-        let (n, scale_fr, scale_en) = if x >= 1e9 {
-            (x / 1e9, "milliards", "billion")
-        } else if x >= 1e6 {
-            (x / 1e6, "millions", "million")
+}
+
+/// An amount the way `lang` writes it: "12 milliards d'euros", "12 billion euros".
+fn money(x: f64, currency: Currency, lang: Lang) -> String {
+    let (n, scale_fr, scale_en) = if x >= 1e9 {
+        (x / 1e9, "milliards", "billion")
+    } else if x >= 1e6 {
+        (x / 1e6, "millions", "million")
+    } else {
+        (x, "", "")
+    };
+    let n = {
+        let r = (n * 100.0).round() / 100.0;
+        if r.fract() == 0.0 {
+            format!("{}", r as i64)
         } else {
-            (x, "", "")
-        };
-        let n = {
-            let r = (n * 100.0).round() / 100.0;
-            if r.fract() == 0.0 {
-                format!("{}", r as i64)
-            } else {
-                match lang {
-                    Lang::Fr => format!("{r}").replace('.', ","),
-                    Lang::En => format!("{r}"),
-                }
+            match lang {
+                Lang::Fr => format!("{r}").replace('.', ","),
+                Lang::En => format!("{r}"),
             }
-        };
-        let (fr_cur, en_cur) = match cur {
-            "EUR" => ("d'euros", "euros"),
-            "USD" => ("de dollars", "dollars"),
-            "GBP" => ("de livres", "pounds"),
-            _ => ("", ""),
-        };
-        return match (lang, scale_fr.is_empty()) {
-            (Lang::Fr, false) => format!("{n} {scale_fr} {fr_cur}"),
-            (Lang::Fr, true) => format!(
-                "{n} {}",
-                fr_cur.trim_start_matches("d'").trim_start_matches("de ")
-            ),
-            (Lang::En, false) => format!("{n} {scale_en} {en_cur}"),
-            (Lang::En, true) => format!("{n} {en_cur}"),
-        };
+        }
+    };
+    let (fr_cur, en_cur) = match currency {
+        Currency::Eur => ("d'euros", "euros"),
+        Currency::Usd => ("de dollars", "dollars"),
+        Currency::Gbp => ("de livres", "pounds"),
+    };
+    match (lang, scale_fr.is_empty()) {
+        (Lang::Fr, false) => format!("{n} {scale_fr} {fr_cur}"),
+        (Lang::Fr, true) => format!(
+            "{n} {}",
+            fr_cur.trim_start_matches("d'").trim_start_matches("de ")
+        ),
+        (Lang::En, false) => format!("{n} {scale_en} {en_cur}"),
+        (Lang::En, true) => format!("{n} {en_cur}"),
     }
-    key.to_string()
 }
 
 /// Checks that `synthesis` states every disagreement: each version's value (in any form
@@ -362,7 +346,7 @@ pub fn display(key: &str, lang: Lang) -> String {
 /// last ones before it when none follow). "[S4] and [S1] give 16 December and 8 January"
 /// attributes both dates to S1, so it does not count as stating S4's version.
 pub fn verify(synthesis: &str, lang: Lang, found: &[Disagreement]) -> Vec<DisagreementCheck> {
-    let stated: Vec<(String, Vec<String>)> = sentences(synthesis)
+    let stated: Vec<(Key, Vec<String>)> = sentences(synthesis)
         .into_iter()
         .flat_map(attributed)
         .collect();
@@ -386,7 +370,7 @@ pub fn verify(synthesis: &str, lang: Lang, found: &[Disagreement]) -> Vec<Disagr
                     .iter()
                     .map(|v| {
                         let ids: String = v.sources.iter().map(|s| format!("[{s}]")).collect();
-                        format!("{} {ids}", display(&v.key, lang))
+                        format!("{} {ids}", display(v.key, lang))
                     })
                     .collect(),
                 stated: n,
@@ -397,7 +381,7 @@ pub fn verify(synthesis: &str, lang: Lang, found: &[Disagreement]) -> Vec<Disagr
 }
 
 /// Each fact of a sentence with the sources it is attributed to (see `verify`).
-fn attributed(sentence: &str) -> Vec<(String, Vec<String>)> {
+fn attributed(sentence: &str) -> Vec<(Key, Vec<String>)> {
     // Citations masked with spaces, so positions hold and their numbers are not facts.
     let mut masked = sentence.to_string();
     let mut groups: Vec<(usize, usize, Vec<String>)> = Vec::new();
@@ -443,6 +427,13 @@ fn attributed(sentence: &str) -> Vec<(String, Vec<String>)> {
 mod tests {
     use super::*;
 
+    /// The key of the one fact in `text`.
+    fn key(text: &str) -> Key {
+        let f = ground::facts(text);
+        assert_eq!(f.len(), 1, "{text}");
+        f[0].key
+    }
+
     fn concepts() -> Concepts {
         Concepts::parse(include_str!("../../prompts/concepts.txt"))
     }
@@ -456,23 +447,23 @@ mod tests {
             ("S4", "The company, which has gained a valuation of approximately $14 billion, signed the agreement on January 8, 2026. France will invest 109 billion euros."),
         ];
         let found = find(&sources, &concepts());
-        let versions = |kind: &str| -> Vec<(String, Vec<String>)> {
-            let d = found.iter().find(|d| d.kind == kind).expect(kind);
+        let versions = |kind: FactKind| -> Vec<(String, Vec<String>)> {
+            let d = found.iter().find(|d| d.kind == kind).expect("kind");
             d.versions
                 .iter()
-                .map(|v| (v.key.clone(), v.sources.clone()))
+                .map(|v| (v.key.to_string(), v.sources.clone()))
                 .collect()
         };
         let pair = |k: &str, s: &[&str]| (k.to_string(), s.iter().map(|x| x.to_string()).collect());
         assert_eq!(
-            versions("date"),
+            versions(FactKind::Date),
             [
                 pair("date:2025-12-16", &["S2"]),
                 pair("date:2026-01-08", &["S1", "S4"])
             ]
         );
         assert_eq!(
-            versions("amount"),
+            versions(FactKind::Amount),
             [
                 pair("money:12000000000:EUR", &["S3"]),
                 pair("money:14000000000:USD", &["S4"])
@@ -508,26 +499,23 @@ mod tests {
 
     #[test]
     fn displays_read_back_as_the_same_fact() {
-        for key in [
-            "date:2026-01-08",
-            "date:2025-12-16",
-            "money:12000000000:EUR",
-            "money:14000000000:USD",
-            "money:1300000000:EUR",
+        for written in [
+            "2026-01-08",
+            "16 December 2025",
+            "12 milliards d'euros",
+            "$14 billion",
+            "1,3 milliard d'euros",
         ] {
+            let k = key(written);
             for lang in Lang::BOTH {
-                let text = display(key, lang);
-                let keys: Vec<String> = ground::facts(&text).into_iter().map(|f| f.key).collect();
-                assert_eq!(keys, [key], "{text}");
+                let text = display(k, lang);
+                assert_eq!(key(&text), k, "{text}");
             }
         }
-        assert_eq!(display("date:2026-01-08", Lang::Fr), "8 janvier 2026");
+        assert_eq!(display(key("2026-01-08"), Lang::Fr), "8 janvier 2026");
+        assert_eq!(display(key("$14 billion"), Lang::En), "14 billion dollars");
         assert_eq!(
-            display("money:14000000000:USD", Lang::En),
-            "14 billion dollars"
-        );
-        assert_eq!(
-            display("money:1300000000:EUR", Lang::Fr),
+            display(key("EUR 1.3 bn"), Lang::Fr),
             "1,3 milliards d'euros"
         );
     }
@@ -535,17 +523,17 @@ mod tests {
     #[test]
     fn verify_wants_each_version_with_its_own_source() {
         let d = Disagreement {
-            kind: "date",
+            kind: FactKind::Date,
             topics: vec!["agreement".into()],
             versions: vec![
                 Version {
-                    key: "date:2025-12-16".into(),
+                    key: key("2025-12-16"),
                     text: "16 décembre 2025".into(),
                     sources: vec!["S4".into()],
                     context: String::new(),
                 },
                 Version {
-                    key: "date:2026-01-08".into(),
+                    key: key("2026-01-08"),
                     text: "8 janvier 2026".into(),
                     sources: vec!["S1".into(), "S5".into()],
                     context: String::new(),

@@ -5,12 +5,113 @@
 use crate::lang::Lang;
 use serde::Serialize;
 use std::collections::BTreeSet;
+use std::fmt;
 
-/// A checkable fact, reduced to a canonical key that is the same in both languages.
+/// A quantity to the thousandth, held as an integer so that equal values compare equal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Quantity(i64);
+
+impl Quantity {
+    pub fn new(x: f64) -> Self {
+        Quantity((x * 1000.0).round() as i64)
+    }
+
+    pub fn value(self) -> f64 {
+        self.0 as f64 / 1000.0
+    }
+}
+
+impl fmt::Display for Quantity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0 % 1000 == 0 {
+            write!(f, "{}", self.0 / 1000)
+        } else {
+            write!(f, "{}", self.value())
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Currency {
+    Eur,
+    Usd,
+    Gbp,
+}
+
+impl fmt::Display for Currency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Currency::Eur => "EUR",
+            Currency::Usd => "USD",
+            Currency::Gbp => "GBP",
+        })
+    }
+}
+
+/// What a fact states, reduced to a canonical form that is the same in both languages.
+/// Written (and serialized) as `date:2026-01-08`, `month:2026-01`, `year:2026`,
+/// `money:12000000000:EUR`, `pct:10`, `num:62000`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Key {
+    Date {
+        year: u32,
+        month: u32,
+        day: u32,
+    },
+    Month {
+        year: u32,
+        month: u32,
+    },
+    Year(u32),
+    Money {
+        amount: Quantity,
+        currency: Currency,
+    },
+    Pct(Quantity),
+    Num(Quantity),
+}
+
+impl Key {
+    /// Days since 1970-01-01, for a full date.
+    pub fn days(self) -> Option<i64> {
+        let Key::Date { year, month, day } = self else {
+            return None;
+        };
+        let (m, d) = (month as i64, day as i64);
+        // Days from civil (Howard Hinnant's algorithm).
+        let y = if m <= 2 { year as i64 - 1 } else { year as i64 };
+        let era = y.div_euclid(400);
+        let yoe = y - era * 400;
+        let mp = (m + 9) % 12;
+        let doy = (153 * mp + 2) / 5 + d - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        Some(era * 146_097 + doe - 719_468)
+    }
+}
+
+impl fmt::Display for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Key::Date { year, month, day } => write!(f, "date:{year}-{month:02}-{day:02}"),
+            Key::Month { year, month } => write!(f, "month:{year}-{month:02}"),
+            Key::Year(y) => write!(f, "year:{y}"),
+            Key::Money { amount, currency } => write!(f, "money:{amount}:{currency}"),
+            Key::Pct(q) => write!(f, "pct:{q}"),
+            Key::Num(q) => write!(f, "num:{q}"),
+        }
+    }
+}
+
+impl Serialize for Key {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// A checkable fact: what it states, and how it was written.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Fact {
-    /// `date:2026-01-08`, `month:2026-01`, `money:12000000000:EUR`, `pct:10`, `num:62000`.
-    pub key: String,
+    pub key: Key,
     /// The text as written in the output.
     pub raw: String,
 }
@@ -141,24 +242,15 @@ fn scale(word: &str) -> Option<f64> {
     })
 }
 
-fn currency(word: &str) -> Option<&'static str> {
+fn currency(word: &str) -> Option<Currency> {
     let w = word.to_lowercase();
     let w = w.trim_start_matches("d'").trim_start_matches("d’");
     Some(match w {
-        "€" | "euro" | "euros" | "eur" => "EUR",
-        "$" | "dollar" | "dollars" | "usd" => "USD",
-        "£" | "livres" | "pounds" | "gbp" => "GBP",
+        "€" | "euro" | "euros" | "eur" => Currency::Eur,
+        "$" | "dollar" | "dollars" | "usd" => Currency::Usd,
+        "£" | "livres" | "pounds" | "gbp" => Currency::Gbp,
         _ => return None,
     })
-}
-
-fn fmt_num(x: f64) -> String {
-    let r = (x * 1000.0).round() / 1000.0;
-    if r.fract() == 0.0 {
-        format!("{}", r as i64)
-    } else {
-        format!("{r}")
-    }
 }
 
 /// Splits text into word tokens, keeping digit groups such as "1 000,5" together and
@@ -237,7 +329,11 @@ pub fn facts(text: &str) -> Vec<Fact> {
                 (year(&w[..4]), w[5..7].parse::<u32>(), w[8..].parse::<u32>())
             {
                 out.push(Fact {
-                    key: format!("date:{y}-{m:02}-{d:02}"),
+                    key: Key::Date {
+                        year: y,
+                        month: m,
+                        day: d,
+                    },
                     raw: w.clone(),
                 });
                 i += 1;
@@ -247,7 +343,11 @@ pub fn facts(text: &str) -> Vec<Fact> {
         // "8 janvier 2026" / "8 January 2026"
         if let (Some(d), Some(m), Some(y)) = (day(w), month(next(1)), year(next(2))) {
             out.push(Fact {
-                key: format!("date:{y}-{m:02}-{d:02}"),
+                key: Key::Date {
+                    year: y,
+                    month: m,
+                    day: d,
+                },
                 raw: format!("{w} {} {}", next(1), next(2)),
             });
             i += 3;
@@ -256,7 +356,11 @@ pub fn facts(text: &str) -> Vec<Fact> {
         // "January 8, 2026"
         if let (Some(m), Some(d), Some(y)) = (month(w), day(next(1)), year(next(2))) {
             out.push(Fact {
-                key: format!("date:{y}-{m:02}-{d:02}"),
+                key: Key::Date {
+                    year: y,
+                    month: m,
+                    day: d,
+                },
                 raw: format!("{w} {} {}", next(1), next(2)),
             });
             i += 3;
@@ -266,7 +370,7 @@ pub fn facts(text: &str) -> Vec<Fact> {
         if let (Some(m), Some(y)) = (month(w), year(next(1))) {
             if w.len() > 3 {
                 out.push(Fact {
-                    key: format!("month:{y}-{m:02}"),
+                    key: Key::Month { year: y, month: m },
                     raw: format!("{w} {}", next(1)),
                 });
                 i += 2;
@@ -278,7 +382,10 @@ pub fn facts(text: &str) -> Vec<Fact> {
             if let Some(x) = number(next(1)) {
                 let (s, used) = scale(next(2)).map_or((1.0, 2), |s| (s, 3));
                 out.push(Fact {
-                    key: format!("money:{}:{cur}", fmt_num(x * s)),
+                    key: Key::Money {
+                        amount: Quantity::new(x * s),
+                        currency: cur,
+                    },
                     raw: t[i..i + used].join(" "),
                 });
                 i += used;
@@ -299,7 +406,10 @@ pub fn facts(text: &str) -> Vec<Fact> {
             }
             if let Some(cur) = t.get(j).and_then(|x| currency(x)) {
                 out.push(Fact {
-                    key: format!("money:{}:{cur}", fmt_num(x * s)),
+                    key: Key::Money {
+                        amount: Quantity::new(x * s),
+                        currency: cur,
+                    },
                     raw: t[i..=j].join(" "),
                 });
                 i = j + 1;
@@ -309,16 +419,15 @@ pub fn facts(text: &str) -> Vec<Fact> {
                 || (next(1) == "pour" && next(2) == "cent")
             {
                 out.push(Fact {
-                    key: format!("pct:{}", fmt_num(x)),
+                    key: Key::Pct(Quantity::new(x)),
                     raw: format!("{w} %"),
                 });
                 i += if next(1) == "pour" { 3 } else { 2 };
                 continue;
             }
-            let key = if year(w).is_some() {
-                format!("year:{w}")
-            } else {
-                format!("num:{}", fmt_num(x * s))
+            let key = match year(w) {
+                Some(y) => Key::Year(y),
+                None => Key::Num(Quantity::new(x * s)),
             };
             out.push(Fact {
                 key,
@@ -333,27 +442,32 @@ pub fn facts(text: &str) -> Vec<Fact> {
 }
 
 /// Every form a source fact can be referred to by: a date also stands for its month and year,
-/// an amount for its bare number.
-fn support_keys(source_facts: &[Fact]) -> BTreeSet<String> {
+/// an amount for its bare number, a year for the number and back.
+fn support_keys(source_facts: &[Fact]) -> BTreeSet<Key> {
     let mut keys = BTreeSet::new();
     for f in source_facts {
-        keys.insert(f.key.clone());
-        if let Some(d) = f.key.strip_prefix("date:") {
-            keys.insert(format!("month:{}", &d[..7]));
-            keys.insert(format!("year:{}", &d[..4]));
-        }
-        if let Some(m) = f.key.strip_prefix("month:") {
-            keys.insert(format!("year:{}", &m[..4]));
-        }
-        if let Some(m) = f.key.strip_prefix("money:") {
-            let v = m.split(':').next().unwrap_or("");
-            keys.insert(format!("num:{v}"));
-        }
-        if let Some(y) = f.key.strip_prefix("year:") {
-            keys.insert(format!("num:{y}"));
-        }
-        if let Some(n) = f.key.strip_prefix("num:") {
-            keys.insert(format!("year:{n}"));
+        keys.insert(f.key);
+        match f.key {
+            Key::Date { year, month, .. } => {
+                keys.insert(Key::Month { year, month });
+                keys.insert(Key::Year(year));
+            }
+            Key::Month { year, .. } => {
+                keys.insert(Key::Year(year));
+            }
+            Key::Money { amount, .. } => {
+                keys.insert(Key::Num(amount));
+            }
+            Key::Year(y) => {
+                keys.insert(Key::Num(Quantity::new(y as f64)));
+            }
+            Key::Num(q) => {
+                let v = q.value();
+                if v.fract() == 0.0 && (1900.0..=2100.0).contains(&v) {
+                    keys.insert(Key::Year(v as u32));
+                }
+            }
+            Key::Pct(_) => {}
         }
     }
     keys
@@ -579,7 +693,7 @@ fn strip_list_marker(line: &str) -> &str {
 }
 
 pub fn check(output: &str, lang: Lang, sources: &[(&str, &str, Lang)]) -> Grounding {
-    let per_source: Vec<(&str, BTreeSet<String>, BTreeSet<String>, Lang)> = sources
+    let per_source: Vec<(&str, BTreeSet<Key>, BTreeSet<String>, Lang)> = sources
         .iter()
         .map(|(id, text, l)| (*id, support_keys(&facts(text)), words(text), *l))
         .collect();
@@ -591,11 +705,11 @@ pub fn check(output: &str, lang: Lang, sources: &[(&str, &str, Lang)]) -> Ground
         .flat_map(|l| l.split(". "))
     {
         let cited = crate::checks::citations::citations(sentence);
-        let looked: Vec<&(&str, BTreeSet<String>, BTreeSet<String>, Lang)> = per_source
+        let looked: Vec<&(&str, BTreeSet<Key>, BTreeSet<String>, Lang)> = per_source
             .iter()
             .filter(|(id, ..)| cited.is_empty() || cited.iter().any(|c| c == id))
             .collect();
-        let keys: BTreeSet<&String> = looked.iter().flat_map(|(_, k, ..)| k.iter()).collect();
+        let keys: BTreeSet<&Key> = looked.iter().flat_map(|(_, k, ..)| k.iter()).collect();
         let stripped = sentence.replace(|c: char| c == '[' || c == ']', " ");
         let stripped: String = stripped
             .split_whitespace()
@@ -653,7 +767,7 @@ mod tests {
     use super::*;
 
     fn keys(text: &str) -> Vec<String> {
-        facts(text).into_iter().map(|f| f.key).collect()
+        facts(text).into_iter().map(|f| f.key.to_string()).collect()
     }
 
     #[test]

@@ -317,7 +317,7 @@ pub fn pdf_text(bytes: &[u8]) -> Result<String, InputError> {
     std::panic::set_hook(hook);
     let text = match got {
         Ok(Ok(t)) => t,
-        Ok(Err(e)) => return Err(InputError::Pdf(crate::error::first_line(&e.to_string()))),
+        Ok(Err(e)) => return Err(InputError::Pdf(crate::text::first_line(&e.to_string()))),
         Err(_) => return Err(InputError::Pdf("the PDF parser gave up on it".into())),
     };
     if text.trim().is_empty() {

@@ -80,7 +80,7 @@ impl Pipeline<'_> {
                 let versions: Vec<minijinja::Value> = d
                     .versions
                     .iter()
-                    .map(|v| context! { value => disagree::display(&v.key, lang), sources => v.sources })
+                    .map(|v| context! { value => disagree::display(v.key, lang), sources => v.sources })
                     .collect();
                 context! { kind => d.kind, topic => concepts.label(&d.topics[0], lang), versions => versions }
             })
