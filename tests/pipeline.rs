@@ -16,6 +16,8 @@ struct Scripted {
     synthesis_answer: String,
     words_per_answer: usize,
     section_answer: String,
+    /// Syntheses as long as allowed, with no sentence end: what a random model writes.
+    junk_syntheses: bool,
 }
 
 impl Scripted {
@@ -40,6 +42,7 @@ impl Scripted {
             synthesis_answer: "Les sources sont d'accord sur le principe [S1][S2]. Elles divergent sur la date [S2] contre [S9].".into(),
             words_per_answer: 20,
             section_answer: "- Les sources divergent sur la date.".into(),
+            junk_syntheses: false,
         }
     }
 }
@@ -82,6 +85,15 @@ impl Generate for Scripted {
             } else {
                 "- The sources disagree about the date [S2].".into()
             }
+        } else if self.junk_syntheses
+            && (user.contains("## Points communs") || user.contains("## Common ground"))
+        {
+            phrase
+                .split(' ')
+                .cycle()
+                .take(p.max_new_tokens)
+                .collect::<Vec<_>>()
+                .join(" ")
         } else if user.contains("## Points communs") || user.contains("## Common ground") {
             if french {
                 self.synthesis_answer.clone()
@@ -381,4 +393,34 @@ fn disagreements_between_sources_reach_the_prompt_and_the_synthesis_is_checked_f
         md.contains("✓ rapportée : 16 décembre 2025 [S1] ≠ 8 janvier 2026 [S2]"),
         "{md}"
     );
+}
+
+/// Partial syntheses as long as they may be, with no sentence to drop: every merging round
+/// must still fold them together, and the run must end with both syntheses written.
+#[test]
+fn a_synthesis_that_does_not_fit_is_folded_until_it_does_never_failed() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let paths = write_sources(dir.path(), 6, 200);
+    let refs: Vec<&Path> = paths.iter().map(|p| p.as_path()).collect();
+    let cfg = config(&refs, out.path());
+    let mut model = Scripted::new(2048);
+    model.words_per_answer = 320;
+    model.junk_syntheses = true;
+    let read = bisum::run::read_sources(&cfg.sources, cfg.max_file_bytes);
+    let outcome = bisum::run::summarize(&cfg, read, &mut model, &mut Silent, &|_| {}).unwrap();
+    assert!(
+        outcome.report.errors.is_empty(),
+        "{:?}",
+        outcome.report.errors
+    );
+    assert_eq!(outcome.report.syntheses.len(), 2);
+    assert!(outcome
+        .report
+        .calls
+        .iter()
+        .any(|c| c.kind == CallKind::SynthesisPart));
+    for c in &outcome.report.calls {
+        assert!(c.prompt_tokens + c.generated_tokens <= 2048, "{c:?}");
+    }
 }

@@ -1,6 +1,7 @@
 //! Making inputs fit a prompt without a model call: the last statement of the longest input
-//! is dropped. Extractive, so it can only lose detail, never invent it; used when merging
-//! cannot make the inputs smaller (each alone already fills a prompt).
+//! is dropped (a statement with no end, as a broken model writes, is cut in half). What
+//! stays is the input's own text, so this can only lose detail, never invent it; used when
+//! merging cannot make the inputs smaller (no two fit one prompt).
 
 /// A text's statements: its lines when it has several (notes, bullet lists), else its
 /// sentences.
@@ -13,25 +14,39 @@ fn statements(text: &str) -> Vec<&str> {
     }
 }
 
-/// Drops the last statement of the longest text that has more than one. Returns false when
-/// every text is down to a single statement, which nothing extractive can shorten.
+/// Words a statement keeps at the least: one this short is not cut.
+const MIN_WORDS: usize = 8;
+
+/// Whether `text` can be shortened: several statements, or one long enough to cut.
+fn shortenable(text: &str) -> bool {
+    statements(text).len() > 1 || text.split_whitespace().count() >= 2 * MIN_WORDS
+}
+
+/// Shortens the longest text that can be: drops its last statement, or cuts a lone long
+/// statement to its first half (marked "…"). Returns false when every text is down to a
+/// single short statement, which nothing extractive can shorten.
 pub fn shorten(texts: &mut [String]) -> bool {
     let longest = texts
         .iter()
         .enumerate()
-        .filter(|(_, t)| statements(t).len() > 1)
+        .filter(|(_, t)| shortenable(t))
         .max_by_key(|(i, t)| (t.len(), usize::MAX - i))
         .map(|(i, _)| i);
     let Some(i) = longest else {
         return false;
     };
     let parts = statements(&texts[i]);
-    let kept = parts[..parts.len() - 1].join(if texts[i].lines().count() > 1 {
-        "\n"
+    texts[i] = if parts.len() > 1 {
+        let sep = if texts[i].lines().count() > 1 {
+            "\n"
+        } else {
+            " "
+        };
+        parts[..parts.len() - 1].join(sep)
     } else {
-        " "
-    });
-    texts[i] = kept;
+        let words: Vec<&str> = texts[i].split_whitespace().collect();
+        format!("{}…", words[..words.len() / 2].join(" "))
+    };
     true
 }
 
@@ -50,6 +65,13 @@ mod tests {
         assert!(shorten(&mut t));
         assert!(shorten(&mut t));
         assert_eq!(t, vec!["- a".to_string(), "One sentence.".to_string()]);
-        assert!(!shorten(&mut t), "single statements cannot be shortened");
+        assert!(
+            !shorten(&mut t),
+            "single short statements cannot be shortened"
+        );
+        // A long statement with no end is cut to its first half.
+        let mut t = vec![["word"; 20].join(" ")];
+        assert!(shorten(&mut t));
+        assert_eq!(t[0], format!("{}…", ["word"; 10].join(" ")));
     }
 }

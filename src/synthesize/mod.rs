@@ -111,8 +111,17 @@ impl Pipeline<'_> {
     /// Tokens a partial synthesis may write: small enough that two of them and the merge's
     /// own answer fit one prompt, so every merging round folds items together.
     fn part_tokens(&self, lang: Lang) -> Result<usize> {
-        let empty = self.synthesis_prompt("synthesis_merge", lang, &[], &[])?;
-        let overhead = self.model.prompt_tokens(&empty)? + SLACK;
+        // Two empty inputs: the prompt's own words and each input's framing.
+        let empty = Item {
+            id: match lang {
+                Lang::Fr => "Synthèse partielle 99.99".into(),
+                Lang::En => "Partial synthesis 99.99".into(),
+            },
+            text: String::new(),
+        };
+        let two = [empty.clone(), empty];
+        let framing = self.synthesis_prompt("synthesis_merge", lang, &two, &[])?;
+        let overhead = self.model.prompt_tokens(&framing)? + SLACK;
         let room = self.ctx().saturating_sub(overhead) / 3;
         Ok(self.synthesis_tokens().min(room).max(1))
     }
