@@ -433,3 +433,84 @@ fn models_list_and_verify_work_offline() {
         .code(1)
         .stdout(predicate::str::contains("MISMATCH"));
 }
+
+/// Bad flag values are usage errors: exit 2 and a usage message, before anything runs.
+#[test]
+fn invalid_flag_values_exit_2_with_a_usage_message() {
+    let home = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    for bad in [
+        &["--temperature", "-1"][..],
+        &["--temperature", "nan"],
+        &["--ctx", "0"],
+        &["--top-p", "1.5"],
+        &["--repeat-penalty", "nan"],
+        &["--repeat-penalty", "0"],
+        &["--summary-words", "0"],
+        &["--max-file-mb", "0"],
+        &["--threads", "0"],
+    ] {
+        bisum(home.path())
+            .arg("summarize")
+            .arg(examples())
+            .arg("--out")
+            .arg(out.path())
+            .args(bad)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("--help"))
+            .stderr(predicate::str::contains(bad[0]));
+    }
+}
+
+/// `--threads` above the CPUs this process may use is capped, with a note, and the run
+/// records what it ran with.
+#[test]
+fn threads_beyond_the_cpus_are_capped_with_a_note() {
+    let out = tempfile::tempdir().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let a = bisum(home.path())
+        .env_remove("RAYON_NUM_THREADS")
+        .arg("summarize")
+        .arg(examples().join("tramway-audit.txt"))
+        .arg("--out")
+        .arg(out.path())
+        .arg("--model")
+        .arg(tiny_model())
+        .args(["--threads", "9999", "--quiet"])
+        .assert();
+    let stderr = String::from_utf8_lossy(&a.get_output().stderr).to_string();
+    let cpus = std::thread::available_parallelism().unwrap().get();
+    assert!(
+        stderr.contains(&format!("--threads 9999 capped at {cpus}")),
+        "{stderr}"
+    );
+    let r = read_json(&out.path().join("report.json"));
+    assert_eq!(r["provenance"]["threads"], cpus);
+}
+
+/// The call cache never mixes engines: a rerun with `--engine candle` into the same folder
+/// runs its calls again, and report.json says which engine wrote them.
+#[test]
+fn the_cache_key_includes_the_engine() {
+    let keys = |r: &serde_json::Value| -> std::collections::BTreeSet<String> {
+        r["calls"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["key"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let out = tempfile::tempdir().unwrap();
+    run_tiny(out.path(), &[]);
+    let bisum_keys = keys(&read_json(&out.path().join("report.json")));
+    run_tiny(out.path(), &["--engine", "candle"]);
+    let r = read_json(&out.path().join("report.json"));
+    assert_eq!(r["provenance"]["model"]["engine"], "candle");
+    assert!(keys(&r).is_disjoint(&bisum_keys));
+    // The same engine again: everything from the cache.
+    run_tiny(out.path(), &["--engine", "candle"]);
+    let r = read_json(&out.path().join("report.json"));
+    let calls = r["calls"].as_array().unwrap();
+    assert!(calls.iter().all(|c| c["cached"] == true));
+}
