@@ -13,7 +13,7 @@ pub enum Error {
     Input {
         path: PathBuf,
         #[source]
-        source: crate::inputs::formats::InputError,
+        source: InputError,
     },
 
     #[error("{path}: cannot read: {source}")]
@@ -97,6 +97,35 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+}
+
+/// Why a file's text could not be extracted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InputError {
+    #[error("invalid {0} text")]
+    Malformed(&'static str),
+    #[error("binary file (byte 0x{byte:02X} at offset {at})")]
+    Binary { byte: u8, at: usize },
+    #[error("invalid encoding: {what} (byte 0x{byte:02X} at offset {at} is not UTF-8)")]
+    NotUtf8 {
+        what: &'static str,
+        byte: u8,
+        at: usize,
+    },
+    #[error(
+        "invalid encoding: byte 0x{byte:02X} at offset {at} is neither UTF-8 nor Windows-1252"
+    )]
+    Unassigned { byte: u8, at: usize },
+    #[error("not a PDF (no %PDF- header)")]
+    NotPdf,
+    #[error("unreadable PDF: {0}")]
+    Pdf(String),
+    #[error("PDF has no text layer (a scan? run OCR first)")]
+    NoTextLayer,
+    #[error("not a .docx: {0}")]
+    NotDocx(String),
+    #[error("corrupt .docx: {0}")]
+    Docx(String),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -3,6 +3,7 @@
 //!
 //! Every failure is a one-line reason; the caller adds the file name.
 
+pub use crate::error::InputError;
 use std::io::Read;
 use std::path::Path;
 
@@ -57,35 +58,6 @@ impl Format {
             Format::Text
         }
     }
-}
-
-/// Why a file's text could not be extracted.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum InputError {
-    #[error("invalid {0} text")]
-    Malformed(&'static str),
-    #[error("binary file (byte 0x{byte:02X} at offset {at})")]
-    Binary { byte: u8, at: usize },
-    #[error("invalid encoding: {what} (byte 0x{byte:02X} at offset {at} is not UTF-8)")]
-    NotUtf8 {
-        what: &'static str,
-        byte: u8,
-        at: usize,
-    },
-    #[error(
-        "invalid encoding: byte 0x{byte:02X} at offset {at} is neither UTF-8 nor Windows-1252"
-    )]
-    Unassigned { byte: u8, at: usize },
-    #[error("not a PDF (no %PDF- header)")]
-    NotPdf,
-    #[error("unreadable PDF: {0}")]
-    Pdf(String),
-    #[error("PDF has no text layer (a scan? run OCR first)")]
-    NoTextLayer,
-    #[error("not a .docx: {0}")]
-    NotDocx(String),
-    #[error("corrupt .docx: {0}")]
-    Docx(String),
 }
 
 /// Text as extracted, with what was detected about it (recorded in report.json).

@@ -294,6 +294,14 @@ impl Transformer {
         } else {
             (None, None)
         };
+        let heads = Heads {
+            n_head: self.n_head,
+            n_kv: self.n_kv_head,
+            hd: self.head_dim,
+            eps: self.eps,
+            family: self.family,
+            own: self.own_attention,
+        };
         for layer in self.layers.iter_mut() {
             let sliding = layer.window.is_some();
             let (cos, sin) = match (&local, sliding) {
@@ -306,18 +314,14 @@ impl Transformer {
                 mask.as_ref()
             };
             let h = candle_nn::ops::rms_norm(&x, &layer.attn_norm, self.eps)?;
-            let mut a = attention(
-                &mut layer.attn,
-                &h,
+            let step = Step {
                 pos,
                 cos,
                 sin,
                 mask,
-                layer.window,
-                self.family,
-                self.own_attention,
-                (self.n_head, self.n_kv_head, self.head_dim, self.eps),
-            )?;
+                window: layer.window,
+            };
+            let mut a = layer.attn.forward(&h, &heads, &step)?;
             if let Some(w) = &layer.post_attn_norm {
                 a = candle_nn::ops::rms_norm(&a, w, self.eps)?;
             }
@@ -342,74 +346,120 @@ impl Transformer {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn attention(
-    a: &mut Attention,
-    h: &Tensor,
-    pos: usize,
-    cos: &Tensor,
-    sin: &Tensor,
-    mask: Option<&Tensor>,
-    window: Option<usize>,
+/// The attention shape every layer shares.
+#[derive(Clone, Copy)]
+struct Heads {
+    n_head: usize,
+    n_kv: usize,
+    hd: usize,
+    eps: f32,
     family: Family,
-    own_attention: bool,
-    (n_head, n_kv, hd, eps): (usize, usize, usize, f32),
-) -> Result<Tensor> {
-    let seq = h.dim(0)?;
-    let mut qkv = a.qkv.forward(h)?.into_iter();
-    let mut proj = |b: &Option<Tensor>| -> Result<Tensor> {
-        let y = qkv.next().expect("three projections");
-        match b {
-            Some(b) => y.broadcast_add(b),
-            None => Ok(y),
-        }
-    };
-    // [seq, heads * hd] -> [1, heads, seq, hd], the layout candle's rope kernels take.
-    let heads = |t: Tensor, n: usize, norm: &Option<Tensor>| -> Result<Tensor> {
-        let t = t.reshape((seq, n, hd))?;
+    /// bisum's single-token attention over the KV cache.
+    own: bool,
+}
+
+/// What one forward pass gives a layer's attention: where the tokens sit, their RoPE rows
+/// and, for prompt batches, the causal mask.
+struct Step<'a> {
+    pos: usize,
+    cos: &'a Tensor,
+    sin: &'a Tensor,
+    mask: Option<&'a Tensor>,
+    window: Option<usize>,
+}
+
+impl Heads {
+    /// `[seq, heads * hd]` -> `[1, heads, seq, hd]` with its norm and RoPE applied, the
+    /// layout candle's rope kernels take.
+    fn rotate(&self, t: Tensor, n: usize, norm: &Option<Tensor>, step: &Step) -> Result<Tensor> {
+        let seq = t.dim(0)?;
+        let t = t.reshape((seq, n, self.hd))?;
         let t = match norm {
-            Some(w) => candle_nn::ops::rms_norm(&t, w, eps)?,
+            Some(w) => candle_nn::ops::rms_norm(&t, w, self.eps)?,
             None => t,
         };
         let t = t.transpose(0, 1)?.contiguous()?.unsqueeze(0)?;
-        match family {
-            Family::Llama => candle_nn::rotary_emb::rope_i(&t, cos, sin),
+        match self.family {
+            Family::Llama => candle_nn::rotary_emb::rope_i(&t, step.cos, step.sin),
             Family::Qwen2 | Family::Qwen3 | Family::Gemma3 => {
-                candle_nn::rotary_emb::rope(&t, cos, sin)
+                candle_nn::rotary_emb::rope(&t, step.cos, step.sin)
             }
         }
-    };
-    let q = heads(proj(&a.q_bias)?, n_head, &a.q_norm)?.squeeze(0)?; // [n_head, seq, hd]
-                                                                     // Gemma 3: keys and values rounded to f16, as llama.cpp's KV cache stores them. Its
-                                                                     // greedy tokens follow llama.cpp's only with that rounding (its logits are wide enough
-                                                                     // for the difference to flip a 0.56 margin); the other families match without it.
-    let kv_round = |t: Tensor| match family {
-        Family::Gemma3 => t.to_dtype(DType::F16)?.to_dtype(DType::F32),
-        _ => Ok(t),
-    };
-    let k = kv_round(heads(proj(&a.k_bias)?, n_kv, &a.k_norm)?.squeeze(0)?)?; // [n_kv, seq, hd]
-    let v = kv_round(proj(&a.v_bias)?)?
-        .reshape((seq, n_kv, hd))?
-        .transpose(0, 1)?
-        .contiguous()?;
-    let group = n_head / n_kv;
-    let len = pos + seq;
-    // A single query in a sliding-window layer sees only the window's keys; prompt batches
-    // get the window from their mask.
-    let first = match window {
-        Some(w) if seq == 1 => len.saturating_sub(w),
-        _ => 0,
-    };
-    if own_attention && seq == 1 {
-        for kv in 0..n_kv {
-            a.k_cache[kv].slice_set(&k.get(kv)?, 0, pos)?;
-            a.v_cache[kv].slice_set(&v.get(kv)?, 0, pos)?;
+    }
+
+    /// Gemma 3: keys and values rounded to f16, as llama.cpp's KV cache stores them. Its
+    /// greedy tokens follow llama.cpp's only with that rounding (its logits are wide enough
+    /// for the difference to flip a 0.56 margin); the other families match without it.
+    fn kv_round(&self, t: Tensor) -> Result<Tensor> {
+        match self.family {
+            Family::Gemma3 => t.to_dtype(DType::F16)?.to_dtype(DType::F32),
+            _ => Ok(t),
         }
+    }
+}
+
+impl Attention {
+    /// Q `[n_head, seq, hd]`, K and V `[n_kv, seq, hd]` of the layer's input.
+    fn project(&self, h: &Tensor, heads: &Heads, step: &Step) -> Result<(Tensor, Tensor, Tensor)> {
+        let seq = h.dim(0)?;
+        let mut qkv = self.qkv.forward(h)?.into_iter();
+        let mut proj = |b: &Option<Tensor>| -> Result<Tensor> {
+            let y = qkv.next().expect("three projections");
+            match b {
+                Some(b) => y.broadcast_add(b),
+                None => Ok(y),
+            }
+        };
+        let q = heads
+            .rotate(proj(&self.q_bias)?, heads.n_head, &self.q_norm, step)?
+            .squeeze(0)?;
+        let k = heads.rotate(proj(&self.k_bias)?, heads.n_kv, &self.k_norm, step)?;
+        let k = heads.kv_round(k.squeeze(0)?)?;
+        let v = heads
+            .kv_round(proj(&self.v_bias)?)?
+            .reshape((seq, heads.n_kv, heads.hd))?
+            .transpose(0, 1)?
+            .contiguous()?;
+        Ok((q, k, v))
+    }
+
+    /// Stores K and V of positions `pos..` in the cache.
+    fn store(&mut self, k: &Tensor, v: &Tensor, pos: usize) -> Result<()> {
+        for kv in 0..k.dim(0)? {
+            self.k_cache[kv].slice_set(&k.get(kv)?, 0, pos)?;
+            self.v_cache[kv].slice_set(&v.get(kv)?, 0, pos)?;
+        }
+        Ok(())
+    }
+
+    /// The layer's attention output for `h` (`[seq, hidden]`).
+    fn forward(&mut self, h: &Tensor, heads: &Heads, step: &Step) -> Result<Tensor> {
+        let seq = h.dim(0)?;
+        let (q, k, v) = self.project(h, heads, step)?;
+        self.store(&k, &v, step.pos)?;
+        let len = step.pos + seq;
+        // A single query in a sliding-window layer sees only the window's keys; prompt
+        // batches get the window from their mask.
+        let first = match step.window {
+            Some(w) if seq == 1 => len.saturating_sub(w),
+            _ => 0,
+        };
+        let y = if heads.own && seq == 1 {
+            self.decode(&q, heads, first, len)?
+        } else {
+            self.prompt(&q, heads, step, first)?
+        };
+        self.o.forward(&y)
+    }
+
+    /// One query over the KV cache with bisum's kernel: `[1, n_head * hd]`.
+    fn decode(&self, q: &Tensor, heads: &Heads, first: usize, len: usize) -> Result<Tensor> {
+        let (n_kv, hd) = (heads.n_kv, heads.hd);
         let q = q.flatten_all()?.to_vec1::<f32>()?;
-        let guards: Vec<_> = a
+        let guards: Vec<_> = self
             .k_cache
             .iter()
-            .chain(&a.v_cache)
+            .chain(&self.v_cache)
             .map(|t| t.storage_and_layout())
             .collect();
         let caches = guards
@@ -421,7 +471,7 @@ fn attention(
                 _ => candle_core::bail!("own attention runs on the CPU only"),
             })
             .collect::<Result<Vec<&[f32]>>>()?;
-        let mut out = vec![0f32; n_head * hd];
+        let mut out = vec![0f32; heads.n_head * hd];
         attention::decode(
             &q,
             &caches[..n_kv],
@@ -431,34 +481,51 @@ fn attention(
             &mut out,
         );
         drop(guards);
-        return a
-            .o
-            .forward(&Tensor::from_vec(out, (1, n_head * hd), h.device())?);
+        Tensor::from_vec(out, (1, heads.n_head * hd), &Device::Cpu)
     }
-    let scale = (hd as f64).sqrt();
-    let mut outs = Vec::with_capacity(n_kv);
-    for kv in 0..n_kv {
-        a.k_cache[kv].slice_set(&k.get(kv)?, 0, pos)?;
-        a.v_cache[kv].slice_set(&v.get(kv)?, 0, pos)?;
-        let qh = q.narrow(0, kv * group, group)?; // [group, seq, hd]
-                                                  // Prompt batches in chunks of queries: each chunk reads only the keys its causal
-                                                  // mask lets it see, and its scores ([group × 128, keys] floats, 12 MB at 4096
-                                                  // keys) stay under glibc's largest mmap threshold (32 MB), so they reuse heap
-                                                  // pages instead of being mapped, zeroed and unmapped per layer.
+
+    /// Queries of a prompt batch (or any step, with candle's ops) over the KV cache:
+    /// `[seq, n_head * hd]`.
+    fn prompt(&self, q: &Tensor, heads: &Heads, step: &Step, first: usize) -> Result<Tensor> {
+        let seq = q.dim(1)?;
+        let group = heads.n_head / heads.n_kv;
+        let mut outs = Vec::with_capacity(heads.n_kv);
+        for kv in 0..heads.n_kv {
+            let qh = q.narrow(0, kv * group, group)?; // [group, seq, hd]
+            outs.push(self.prompt_head(&qh, kv, step, first)?);
+        }
+        // [n_head, seq, hd] -> [seq, n_head * hd]
+        Tensor::cat(&outs, 0)?
+            .transpose(0, 1)?
+            .reshape((seq, heads.n_head * heads.hd))
+    }
+
+    /// One KV head's group of query heads, in chunks of queries: each chunk reads only the
+    /// keys its causal mask lets it see, and its scores (`[group × 128, keys]` floats, 12 MB
+    /// at 4096 keys) stay under glibc's largest mmap threshold (32 MB), so they reuse heap
+    /// pages instead of being mapped, zeroed and unmapped per layer.
+    fn prompt_head(&self, qh: &Tensor, kv: usize, step: &Step, first: usize) -> Result<Tensor> {
+        let (group, seq, hd) = qh.dims3()?;
+        let len = step.pos + seq;
+        let scale = (hd as f64).sqrt();
         let mut parts = Vec::new();
         let mut c0 = 0;
         while c0 < seq {
             let cs = QUERY_CHUNK.min(seq - c0);
-            let klen = if mask.is_some() { pos + c0 + cs } else { len };
-            let keys = a.k_cache[kv].narrow(0, first, klen - first)?; // contiguous rows
-            let values = a.v_cache[kv].narrow(0, first, klen - first)?;
+            let klen = if step.mask.is_some() {
+                step.pos + c0 + cs
+            } else {
+                len
+            };
+            let keys = self.k_cache[kv].narrow(0, first, klen - first)?; // contiguous rows
+            let values = self.v_cache[kv].narrow(0, first, klen - first)?;
             // The group's query heads as rows: [group * cs, hd].
             let qg = qh
                 .narrow(1, c0, cs)?
                 .contiguous()?
                 .reshape((group * cs, hd))?;
             let mut s = (qg.matmul(&keys.t()?)? / scale)?; // [group * cs, klen - first]
-            if let Some(m) = mask {
+            if let Some(m) = step.mask {
                 // Masks come with prompt batches only, where `first` is 0.
                 let m = m.narrow(0, c0, cs)?.narrow(1, 0, klen)?;
                 s = s
@@ -470,17 +537,12 @@ fn attention(
             parts.push(p.matmul(&values)?.reshape((group, cs, hd))?);
             c0 += cs;
         }
-        outs.push(if parts.len() == 1 {
-            parts.pop().expect("one part")
+        if parts.len() == 1 {
+            Ok(parts.pop().expect("one part"))
         } else {
-            Tensor::cat(&parts, 1)?
-        });
+            Tensor::cat(&parts, 1)
+        }
     }
-    // [n_head, seq, hd] -> [seq, n_head * hd]
-    let y = Tensor::cat(&outs, 0)?
-        .transpose(0, 1)?
-        .reshape((seq, n_head * hd))?;
-    a.o.forward(&y)
 }
 
 /// Query rows per attention chunk in prompt batches.

@@ -42,22 +42,14 @@ pub fn decode(
 
 fn head(q: &[f32], keys: &[f32], values: &[f32], scale: f32, scores: &mut [f32], out: &mut [f32]) {
     let hd = q.len();
-    #[cfg(all(
-        target_arch = "x86_64",
-        target_feature = "avx2",
-        target_feature = "fma"
-    ))]
+    #[cfg(bisum_avx2)]
     if hd % 32 == 0 {
         // SAFETY: compile-time target features; slice lengths checked by `decode`.
         unsafe { avx2::scores(q, keys, scale, scores) };
     } else {
         plain_scores(q, keys, scale, scores);
     }
-    #[cfg(not(all(
-        target_arch = "x86_64",
-        target_feature = "avx2",
-        target_feature = "fma"
-    )))]
+    #[cfg(not(bisum_avx2))]
     plain_scores(q, keys, scale, scores);
     let max = scores.iter().fold(f32::NEG_INFINITY, |m, &s| m.max(s));
     let mut sum = 0f32;
@@ -66,11 +58,7 @@ fn head(q: &[f32], keys: &[f32], values: &[f32], scale: f32, scores: &mut [f32],
         sum += *s;
     }
     let inv = 1.0 / sum;
-    #[cfg(all(
-        target_arch = "x86_64",
-        target_feature = "avx2",
-        target_feature = "fma"
-    ))]
+    #[cfg(bisum_avx2)]
     if hd % 32 == 0 {
         // SAFETY: as above.
         unsafe { avx2::weighted_sum(scores, values, inv, out) };
@@ -92,17 +80,17 @@ fn plain_scores(q: &[f32], keys: &[f32], scale: f32, scores: &mut [f32]) {
     }
 }
 
-#[cfg(all(
-    target_arch = "x86_64",
-    target_feature = "avx2",
-    target_feature = "fma"
-))]
+#[cfg(bisum_avx2)]
 mod avx2 {
     use crate::model::kernels::tiles::hsum;
     use std::arch::x86_64::*;
 
     /// q · k for every cache row, four rows at a time: four independent FMA chains hide
     /// the FMA latency that a single running sum per row would wait on.
+    /// # Safety
+    /// The CPU must have AVX2 and FMA: this code is compiled only under `bisum_avx2`, which
+    /// build.rs sets from the build's target features.
+    /// `keys` holds `scores.len()` rows of `q.len()` floats, and `q.len()` is a multiple of 8.
     pub unsafe fn scores(q: &[f32], keys: &[f32], scale: f32, scores: &mut [f32]) {
         let hd = q.len();
         let len = scores.len();
@@ -136,6 +124,11 @@ mod avx2 {
     }
 
     /// Σ p_j v_j × inv, 32 output dimensions at a time held in four registers over all rows.
+    /// # Safety
+    /// The CPU must have AVX2 and FMA: this code is compiled only under `bisum_avx2`, which
+    /// build.rs sets from the build's target features.
+    /// `values` holds `p.len()` rows of `out.len()` floats, and `out.len()` is a multiple of
+    /// 32.
     pub unsafe fn weighted_sum(p: &[f32], values: &[f32], inv: f32, out: &mut [f32]) {
         let hd = out.len();
         let vp = values.as_ptr();

@@ -52,21 +52,13 @@ impl TileKernel for Q4_1 {
         a: [&[BlockQ8_1]; R],
         w: [&[BlockQ4_1]; C],
     ) -> [[f32; C]; R] {
-        #[cfg(all(
-            target_arch = "x86_64",
-            target_feature = "avx2",
-            target_feature = "fma"
-        ))]
+        #[cfg(bisum_avx2)]
         // SAFETY: the instructions exist (compile-time target features); every slice has
         // the same number of blocks (checked by the driver).
         unsafe {
             avx2::tile(a, w)
         }
-        #[cfg(not(all(
-            target_arch = "x86_64",
-            target_feature = "avx2",
-            target_feature = "fma"
-        )))]
+        #[cfg(not(bisum_avx2))]
         scalar_tile(a, w)
     }
 }
@@ -92,14 +84,7 @@ fn quantize_block(x: &[f32; QK]) -> BlockQ8_1 {
     }
 }
 
-#[cfg_attr(
-    all(
-        target_arch = "x86_64",
-        target_feature = "avx2",
-        target_feature = "fma"
-    ),
-    allow(dead_code)
-)]
+#[cfg_attr(bisum_avx2, allow(dead_code))]
 fn scalar_tile<const R: usize, const C: usize>(
     a: [&[BlockQ8_1]; R],
     w: [&[BlockQ4_1]; C],
@@ -123,17 +108,18 @@ fn scalar_tile<const R: usize, const C: usize>(
     out
 }
 
-#[cfg(all(
-    target_arch = "x86_64",
-    target_feature = "avx2",
-    target_feature = "fma"
-))]
+#[cfg(bisum_avx2)]
 mod avx2 {
     use super::{BlockQ4_1, BlockQ8_1};
     use crate::model::kernels::tiles::hsum;
     use std::arch::x86_64::*;
 
     #[inline(always)]
+    /// # Safety
+    /// The CPU must have AVX2 and FMA: this code is compiled only under `bisum_avx2`, which
+    /// build.rs sets from the build's target features.
+    /// Every activation row and weight column holds the same number of blocks (the driver in
+    /// `tiles.rs` checks this).
     pub unsafe fn tile<const R: usize, const C: usize>(
         a: [&[BlockQ8_1]; R],
         w: [&[BlockQ4_1]; C],

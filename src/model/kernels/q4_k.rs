@@ -58,20 +58,12 @@ impl TileKernel for Q4K {
         a: [&[BlockQ8K]; R],
         w: [&[BlockQ4K]; C],
     ) -> [[f32; C]; R] {
-        #[cfg(all(
-            target_arch = "x86_64",
-            target_feature = "avx2",
-            target_feature = "fma"
-        ))]
+        #[cfg(bisum_avx2)]
         // SAFETY: compile-time target features; equal block counts (checked by the driver).
         unsafe {
             avx2::tile(a, w)
         }
-        #[cfg(not(all(
-            target_arch = "x86_64",
-            target_feature = "avx2",
-            target_feature = "fma"
-        )))]
+        #[cfg(not(bisum_avx2))]
         scalar_tile(a, w)
     }
 
@@ -198,14 +190,7 @@ fn scales_mins(s: &[u8; 12]) -> ([u8; 8], [u8; 8]) {
     (sc, mn)
 }
 
-#[cfg_attr(
-    all(
-        target_arch = "x86_64",
-        target_feature = "avx2",
-        target_feature = "fma"
-    ),
-    allow(dead_code)
-)]
+#[cfg_attr(bisum_avx2, allow(dead_code))]
 fn scalar_tile<const R: usize, const C: usize>(
     a: [&[BlockQ8K]; R],
     w: [&[BlockQ4K]; C],
@@ -236,11 +221,7 @@ fn scalar_tile<const R: usize, const C: usize>(
     out
 }
 
-#[cfg(all(
-    target_arch = "x86_64",
-    target_feature = "avx2",
-    target_feature = "fma"
-))]
+#[cfg(bisum_avx2)]
 mod avx2 {
     use super::{BlockQ4K, BlockQ8K};
     use crate::model::kernels::tiles::hsum;
@@ -266,12 +247,19 @@ mod avx2 {
     };
 
     #[inline(always)]
+    /// # Safety
+    /// The CPU must have AVX2 and FMA: this code is compiled only under `bisum_avx2`, which
+    /// build.rs sets from the build's target features.
+    /// `i` is below 8.
     unsafe fn bcast_i16(v: __m256i, i: usize) -> __m256i {
         _mm256_shuffle_epi8(v, _mm256_loadu_si256(BCAST[i].as_ptr() as *const __m256i))
     }
 
     /// (scales as 8 i16 in both lanes, minimums as 8 i16).
     #[inline(always)]
+    /// # Safety
+    /// The CPU must have AVX2 and FMA: this code is compiled only under `bisum_avx2`, which
+    /// build.rs sets from the build's target features.
     unsafe fn unpack_scales(s: &[u8; 12]) -> (__m256i, __m128i) {
         let mut u = [0u32; 4];
         std::ptr::copy_nonoverlapping(s.as_ptr(), u.as_mut_ptr() as *mut u8, 12);
@@ -295,6 +283,11 @@ mod avx2 {
     /// super-block in registers and the float accumulators, touched once per super-block,
     /// wherever the compiler puts them.
     #[inline(always)]
+    /// # Safety
+    /// The CPU must have AVX2 and FMA: this code is compiled only under `bisum_avx2`, which
+    /// build.rs sets from the build's target features.
+    /// Every activation row and weight column holds the same number of super-blocks (the driver
+    /// in `tiles.rs` checks this).
     pub unsafe fn tile<const R: usize, const C: usize>(
         a: [&[BlockQ8K]; R],
         w: [&[BlockQ4K]; C],
@@ -367,6 +360,10 @@ mod avx2 {
 
     /// One weight column against R activation rows; ggml's single-row kernel when R = 1.
     #[inline(always)]
+    /// # Safety
+    /// The CPU must have AVX2 and FMA: this code is compiled only under `bisum_avx2`, which
+    /// build.rs sets from the build's target features.
+    /// Every activation row holds as many super-blocks as `w`.
     unsafe fn column<const R: usize>(a: &[&[BlockQ8K]; R], w: &[BlockQ4K]) -> [f32; R] {
         let m4 = _mm256_set1_epi8(0x0F);
         let mut acc = [_mm256_setzero_ps(); R];
@@ -420,6 +417,10 @@ mod avx512 {
     /// R activation rows against 16 lane-major columns. Per 8 values and row: two
     /// broadcasts of 4 activation bytes and two `vpdpbusd`, each 64 multiply-adds.
     #[inline(always)]
+    /// # Safety
+    /// The CPU must have AVX-512 F/BW/VNNI: this code is compiled only under `bisum_vnni`.
+    /// `packed` is a panel as `tiles::lane_panels` packed it, for as many super-blocks as each
+    /// activation row holds.
     pub unsafe fn lanes<const R: usize>(packed: &[u8], a: [&[BlockQ8K]; R]) -> [[f32; LANES]; R] {
         let m4 = _mm512_set1_epi8(0x0F);
         let mut acc = [_mm512_setzero_ps(); R];

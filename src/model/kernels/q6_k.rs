@@ -43,18 +43,10 @@ impl TileKernel for Q6K {
     ) -> [[f32; C]; R] {
         let mut out = [[0f32; C]; R];
         for c in 0..C {
-            #[cfg(all(
-                target_arch = "x86_64",
-                target_feature = "avx2",
-                target_feature = "fma"
-            ))]
+            #[cfg(bisum_avx2)]
             // SAFETY: compile-time target features; equal block counts (checked by the driver).
             let col = unsafe { avx2::column(&a, w[c]) };
-            #[cfg(not(all(
-                target_arch = "x86_64",
-                target_feature = "avx2",
-                target_feature = "fma"
-            )))]
+            #[cfg(not(bisum_avx2))]
             let col = scalar_column(&a, w[c]);
             for r in 0..R {
                 out[r][c] = col[r];
@@ -82,14 +74,7 @@ fn values(x: &BlockQ6K) -> [u8; QK_K] {
     v
 }
 
-#[cfg_attr(
-    all(
-        target_arch = "x86_64",
-        target_feature = "avx2",
-        target_feature = "fma"
-    ),
-    allow(dead_code)
-)]
+#[cfg_attr(bisum_avx2, allow(dead_code))]
 fn scalar_column<const R: usize>(a: &[&[BlockQ8K]; R], w: &[BlockQ6K]) -> [f32; R] {
     let mut out = [0f32; R];
     for r in 0..R {
@@ -110,11 +95,7 @@ fn scalar_column<const R: usize>(a: &[&[BlockQ8K]; R], w: &[BlockQ6K]) -> [f32; 
     out
 }
 
-#[cfg(all(
-    target_arch = "x86_64",
-    target_feature = "avx2",
-    target_feature = "fma"
-))]
+#[cfg(bisum_avx2)]
 mod avx2 {
     use super::{BlockQ6K, BlockQ8K};
     use crate::model::kernels::tiles::hsum;
@@ -137,6 +118,10 @@ mod avx2 {
 
     /// One weight column against R activation rows.
     #[inline(always)]
+    /// # Safety
+    /// The CPU must have AVX2 and FMA: this code is compiled only under `bisum_avx2`, which
+    /// build.rs sets from the build's target features.
+    /// Every activation row holds as many super-blocks as `w`.
     pub unsafe fn column<const R: usize>(a: &[&[BlockQ8K]; R], w: &[BlockQ6K]) -> [f32; R] {
         let m4 = _mm256_set1_epi8(0x0F);
         let m2 = _mm256_set1_epi8(3);

@@ -51,11 +51,7 @@ pub trait SignedBlock: Copy + Sync {
     const OFFSET: i32;
     fn values(&self) -> [i8; QK];
     fn scale(&self) -> f32;
-    #[cfg(all(
-        target_arch = "x86_64",
-        target_feature = "avx2",
-        target_feature = "fma"
-    ))]
+    #[cfg(bisum_avx2)]
     /// # Safety
     /// Needs AVX2.
     unsafe fn load(&self) -> std::arch::x86_64::__m256i;
@@ -69,12 +65,11 @@ impl SignedBlock for BlockQ8_0 {
     fn scale(&self) -> f32 {
         self.d.to_f32()
     }
-    #[cfg(all(
-        target_arch = "x86_64",
-        target_feature = "avx2",
-        target_feature = "fma"
-    ))]
+    #[cfg(bisum_avx2)]
     #[inline(always)]
+    /// # Safety
+    /// The CPU must have AVX2 and FMA: this code is compiled only under `bisum_avx2`, which
+    /// build.rs sets from the build's target features.
     unsafe fn load(&self) -> std::arch::x86_64::__m256i {
         std::arch::x86_64::_mm256_loadu_si256(self.qs.as_ptr() as *const _)
     }
@@ -96,12 +91,11 @@ impl SignedBlock for BlockQ5_0 {
     fn scale(&self) -> f32 {
         self.d.to_f32()
     }
-    #[cfg(all(
-        target_arch = "x86_64",
-        target_feature = "avx2",
-        target_feature = "fma"
-    ))]
+    #[cfg(bisum_avx2)]
     #[inline(always)]
+    /// # Safety
+    /// The CPU must have AVX2 and FMA: this code is compiled only under `bisum_avx2`, which
+    /// build.rs sets from the build's target features.
     unsafe fn load(&self) -> std::arch::x86_64::__m256i {
         use std::arch::x86_64::*;
         let t = _mm_loadu_si128(self.qs.as_ptr() as *const __m128i);
@@ -160,20 +154,12 @@ impl<W: SignedBlock> TileKernel for Signed<W> {
 
     #[inline(always)]
     fn tile<const R: usize, const C: usize>(a: [&[ActQ8_0]; R], w: [&[W]; C]) -> [[f32; C]; R] {
-        #[cfg(all(
-            target_arch = "x86_64",
-            target_feature = "avx2",
-            target_feature = "fma"
-        ))]
+        #[cfg(bisum_avx2)]
         // SAFETY: compile-time target features; equal block counts (checked by the driver).
         unsafe {
             avx2::tile(a, w)
         }
-        #[cfg(not(all(
-            target_arch = "x86_64",
-            target_feature = "avx2",
-            target_feature = "fma"
-        )))]
+        #[cfg(not(bisum_avx2))]
         scalar_tile(a, w)
     }
 
@@ -233,6 +219,10 @@ mod avx512 {
     /// R activation rows against 16 lane-major columns: per block and row, eight
     /// `vpdpbusd` of 64 multiply-adds, the offset taken out through the activations' sum.
     #[inline(always)]
+    /// # Safety
+    /// The CPU must have AVX-512 F/BW/VNNI: this code is compiled only under `bisum_vnni`.
+    /// `packed` is a panel as `tiles::lane_panels` packed it, for as many blocks as each
+    /// activation row holds.
     pub unsafe fn lanes<const R: usize>(
         packed: &[u8],
         a: [&[ActQ8_0]; R],
@@ -269,14 +259,7 @@ mod avx512 {
 
 pub const FAST: bool = super::tiles::VECTOR;
 
-#[cfg_attr(
-    all(
-        target_arch = "x86_64",
-        target_feature = "avx2",
-        target_feature = "fma"
-    ),
-    allow(dead_code)
-)]
+#[cfg_attr(bisum_avx2, allow(dead_code))]
 fn scalar_tile<W: SignedBlock, const R: usize, const C: usize>(
     a: [&[ActQ8_0]; R],
     w: [&[W]; C],
@@ -300,17 +283,18 @@ fn scalar_tile<W: SignedBlock, const R: usize, const C: usize>(
     out
 }
 
-#[cfg(all(
-    target_arch = "x86_64",
-    target_feature = "avx2",
-    target_feature = "fma"
-))]
+#[cfg(bisum_avx2)]
 mod avx2 {
     use super::{ActQ8_0, SignedBlock};
     use crate::model::kernels::tiles::hsum;
     use std::arch::x86_64::*;
 
     #[inline(always)]
+    /// # Safety
+    /// The CPU must have AVX2 and FMA: this code is compiled only under `bisum_avx2`, which
+    /// build.rs sets from the build's target features.
+    /// Every activation row and weight column holds the same number of blocks (the driver in
+    /// `tiles.rs` checks this).
     pub unsafe fn tile<W: SignedBlock, const R: usize, const C: usize>(
         a: [&[ActQ8_0]; R],
         w: [&[W]; C],

@@ -17,11 +17,7 @@ use std::cell::RefCell;
 
 /// Whether this build has the kernels' vector code (AVX2 and FMA at compile time); without
 /// it, candle's kernels are used instead, no slower than a scalar version of bisum's.
-pub const VECTOR: bool = cfg!(all(
-    target_arch = "x86_64",
-    target_feature = "avx2",
-    target_feature = "fma"
-));
+pub const VECTOR: bool = cfg!(bisum_avx2);
 
 /// Whether this build has the AVX-512 VNNI lane kernels for prompt batches.
 pub const VNNI: bool = cfg!(bisum_vnni);
@@ -301,8 +297,11 @@ fn quantize_rows<K: TileKernel>(lhs: &[f32], acts: &mut [K::A], m: usize, k: usi
 }
 
 /// Sum of the eight lanes, in ggml's order (`hsum_float_8`).
-#[cfg(all(target_arch = "x86_64", target_feature = "avx2"))]
+#[cfg(bisum_avx2)]
 #[inline(always)]
+/// # Safety
+/// The CPU must have AVX2 and FMA: this code is compiled only under `bisum_avx2`, which
+/// build.rs sets from the build's target features.
 pub unsafe fn hsum(x: std::arch::x86_64::__m256) -> f32 {
     use std::arch::x86_64::*;
     let mut r = _mm_add_ps(_mm256_extractf128_ps(x, 1), _mm256_castps256_ps128(x));
