@@ -74,12 +74,20 @@ def main():
             margins.append(round(row[0] - row[1], 4))
         out["prompts"].append({"system": system, "user": user, "text": text,
                                "prompt_ids": ids, "generated_ids": gen, "margins": margins})
-    for f in sorted(EXAMPLES.glob("*.txt")):
-        ids = llm.tokenize(f.read_text().encode(), add_bos=False, special=False)
-        out["examples"].append({"file": f.name, "tokens": len(ids),
-                              "ids_sha256": hashlib.sha256(",".join(map(str, ids)).encode()).hexdigest()})
+    out["examples"] = examples(llm)
     json.dump(out, sys.stdout, ensure_ascii=False, indent=1)
     print()
 
 
-main()
+def examples(llm):
+    """llama.cpp's token count and a hash of the ids of each bundled example."""
+    out = []
+    for f in sorted(EXAMPLES.glob("*.txt")):
+        ids = llm.tokenize(f.read_text().encode(), add_bos=False, special=False)
+        out.append({"file": f.name, "tokens": len(ids),
+                    "ids_sha256": hashlib.sha256(",".join(map(str, ids)).encode()).hexdigest()})
+    return out
+
+
+if __name__ == "__main__":
+    main()

@@ -126,6 +126,8 @@ pub enum InputError {
     NotDocx(String),
     #[error("corrupt .docx: {0}")]
     Docx(String),
+    #[error("more than {} MB of text (limit; raise it with --max-text-mb)", limit / 1_000_000)]
+    TooMuchText { limit: u64 },
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

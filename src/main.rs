@@ -31,26 +31,12 @@ fn main() -> ExitCode {
 
 /// One line on stderr, and the exit code the error's kind calls for.
 fn fail(e: &anyhow::Error) -> ExitCode {
-    eprintln!("bisum: {}", one_line(&format!("{e:#}")));
+    eprintln!("bisum: {}", cli::one_line(&format!("{e:#}")));
     let input = matches!(
         e.downcast_ref::<bisum::Error>(),
         Some(bisum::Error::NoReadableSource)
     );
     ExitCode::from(if input { EXIT_INPUT } else { EXIT_FATAL })
-}
-
-/// Control characters (a newline in a file name) would let one error span lines, or forge
-/// lines of its own: they are shown escaped.
-fn one_line(s: &str) -> String {
-    s.chars()
-        .flat_map(|c| {
-            if c.is_control() {
-                c.escape_default().collect::<Vec<_>>()
-            } else {
-                vec![c]
-            }
-        })
-        .collect()
 }
 
 /// candle sizes its CPU thread pools once per process, from the environment, when it first

@@ -24,8 +24,8 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 #[derive(Debug, Clone)]
 pub struct RunConfig {
     pub sources: Vec<PathBuf>,
-    /// Largest source file accepted, in bytes.
-    pub max_file_bytes: u64,
+    /// How large a source file, and the text extracted from it, may be.
+    pub limits: inputs::Limits,
     pub out: PathBuf,
     pub prompts_dir: Option<PathBuf>,
     pub settings: Settings,
@@ -33,6 +33,9 @@ pub struct RunConfig {
     /// Chunk plans to use instead of the model's own, by source sha256 (set by `compare`).
     pub chunk_plans: BTreeMap<String, Vec<(usize, usize)>>,
 }
+
+/// How often an unfinished report.json is rewritten while sources are summarized.
+const REPORT_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// What a finished run tells the caller.
 #[derive(Debug)]
@@ -52,12 +55,28 @@ pub struct ReadSources {
     pub failed: Vec<SourceEntry>,
 }
 
-/// Expands and reads the sources, without the model: failures are per source.
-pub fn read_sources(paths: &[PathBuf], max_bytes: u64) -> ReadSources {
+/// Creates the output folder and checks it can be written, before anything slow (loading
+/// the model) is done for nothing.
+pub fn prepare_out(out: &Path) -> Result<()> {
+    let unusable = |e: std::io::Error| Error::Output {
+        path: out.to_path_buf(),
+        reason: format!("output folder unusable: {e}"),
+    };
+    std::fs::create_dir_all(out).map_err(unusable)?;
+    tempfile::Builder::new()
+        .prefix(".bisum-probe-")
+        .tempfile_in(out)
+        .map_err(unusable)?;
+    Ok(())
+}
+
+/// Expands and reads the sources, without the model: failures are per source. Folders
+/// are walked without entering `out` or any other folder bisum wrote.
+pub fn read_sources(cfg: &RunConfig) -> ReadSources {
     let mut ok = Vec::new();
     let mut failed = Vec::new();
-    for item in inputs::expand(paths) {
-        match item.and_then(|p| inputs::read(&p, max_bytes).map(|t| (p, t))) {
+    for item in inputs::expand(&cfg.sources, Some(&cfg.out)) {
+        match item.and_then(|p| inputs::read(&p, cfg.limits).map(|t| (p, t))) {
             Ok(pair) => ok.push(pair),
             Err(e) => failed.push(failed_entry(&e)),
         }
@@ -133,6 +152,8 @@ pub fn summarize(
     pipe.set_plans(cfg.chunk_plans.clone());
 
     let mut done: Vec<(&Source, SourceResult)> = Vec::new();
+    run.report(&pipe.calls, false).write(out)?;
+    let mut last_report = Instant::now();
     for s in &sources {
         say(&format!(
             "[{}] {} ({} chars)",
@@ -150,8 +171,14 @@ pub fn summarize(
                 run.source_failed(s, &e);
             }
         }
-        // Keep report.json current, so an interrupted run still says what it finished.
-        run.report(&pipe.calls, false).write(out)?;
+        // Keep report.json current, so an interrupted run still says what it finished
+        // (its summaries are on disk and its calls in the cache either way); at most every
+        // few seconds, or a run over thousands of small sources rewrites it thousands of
+        // times.
+        if last_report.elapsed() >= REPORT_EVERY {
+            run.report(&pipe.calls, false).write(out)?;
+            last_report = Instant::now();
+        }
     }
     if !done.is_empty() {
         let pairs: Vec<(&Source, &SourceResult)> = done.iter().map(|(s, r)| (*s, r)).collect();

@@ -7,8 +7,15 @@ use std::path::Path;
 
 const MB: u64 = 1_000_000;
 
+fn limits(file_bytes: u64) -> bisum::inputs::Limits {
+    bisum::inputs::Limits {
+        file_bytes,
+        ..Default::default()
+    }
+}
+
 fn text_of(p: &Path) -> String {
-    bisum::inputs::read(p, 50 * MB).unwrap().text
+    bisum::inputs::read(p, limits(50 * MB)).unwrap().text
 }
 
 #[test]
@@ -28,7 +35,7 @@ fn pdf_text_layer_is_read_with_its_accents() {
         words.join(" "),
         "Le conseil a voté le tracé le 14 octobre 2025. Coût annoncé : 412 millions d'euros (hors taxes)."
     );
-    let got = bisum::inputs::read(&p, 50 * MB).unwrap();
+    let got = bisum::inputs::read(&p, limits(50 * MB)).unwrap();
     assert_eq!(got.format, bisum::inputs::formats::Format::Pdf);
 }
 

@@ -118,7 +118,7 @@ impl Generate for Scripted {
 fn config(sources: &[&Path], out: &Path) -> RunConfig {
     RunConfig {
         sources: sources.iter().map(|p| p.to_path_buf()).collect(),
-        max_file_bytes: 1_000_000,
+        limits: Default::default(),
         out: out.to_path_buf(),
         prompts_dir: None,
         settings: Settings::default(),
@@ -153,7 +153,7 @@ fn each_source_is_read_once_then_summarized_in_both_languages() {
     let refs: Vec<&Path> = paths.iter().map(|p| p.as_path()).collect();
     let cfg = config(&refs, out.path());
     let mut model = Scripted::new(4096);
-    let read = bisum::run::read_sources(&cfg.sources, cfg.max_file_bytes);
+    let read = bisum::run::read_sources(&cfg);
     let outcome = bisum::run::summarize(&cfg, read, &mut model, &mut Silent, &|_| {}).unwrap();
     let kinds: Vec<(String, Option<String>, &str)> = outcome
         .report
@@ -238,7 +238,7 @@ fn many_long_sources_in_a_small_context_merge_hierarchically_and_stay_within_it(
     cfg.settings.synthesis_tokens = 300;
     let mut model = Scripted::new(ctx);
     model.words_per_answer = 300;
-    let read = bisum::run::read_sources(&cfg.sources, cfg.max_file_bytes);
+    let read = bisum::run::read_sources(&cfg);
     let outcome = bisum::run::summarize(&cfg, read, &mut model, &mut Silent, &|_| {}).unwrap();
     let calls = &outcome.report.calls;
     assert!(
@@ -304,7 +304,7 @@ fn a_context_too_small_for_the_prompts_fails_that_source_clearly() {
     let refs: Vec<&Path> = paths.iter().map(|p| p.as_path()).collect();
     let cfg = config(&refs, out.path());
     let mut model = Scripted::new(300);
-    let read = bisum::run::read_sources(&cfg.sources, cfg.max_file_bytes);
+    let read = bisum::run::read_sources(&cfg);
     let outcome = bisum::run::summarize(&cfg, read, &mut model, &mut Silent, &|_| {}).unwrap();
     assert_eq!(outcome.failed_sources, 1);
     let err = outcome.report.sources[0].error.clone().unwrap();
@@ -330,7 +330,7 @@ fn disagreements_between_sources_reach_the_prompt_and_the_synthesis_is_checked_f
     model.section_answer =
         "- L'accord a été notifié le 16 décembre 2025 [S1] mais annoncé le 8 janvier 2026 [S2]."
             .into();
-    let read = bisum::run::read_sources(&cfg.sources, cfg.max_file_bytes);
+    let read = bisum::run::read_sources(&cfg);
     let outcome = bisum::run::summarize(&cfg, read, &mut model, &mut Silent, &|_| {}).unwrap();
 
     let prompt = |marker: &str| {
@@ -407,7 +407,7 @@ fn a_synthesis_that_does_not_fit_is_folded_until_it_does_never_failed() {
     let mut model = Scripted::new(2048);
     model.words_per_answer = 320;
     model.junk_syntheses = true;
-    let read = bisum::run::read_sources(&cfg.sources, cfg.max_file_bytes);
+    let read = bisum::run::read_sources(&cfg);
     let outcome = bisum::run::summarize(&cfg, read, &mut model, &mut Silent, &|_| {}).unwrap();
     assert!(
         outcome.report.errors.is_empty(),

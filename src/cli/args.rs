@@ -163,6 +163,10 @@ pub struct RunArgs {
     /// Refuse source files larger than this.
     #[arg(long, value_name = "MB", default_value_t = bisum::inputs::DEFAULT_MAX_FILE_MB, value_parser = clap::value_parser!(u64).range(1..))]
     pub max_file_mb: u64,
+    /// Refuse sources whose extracted text is larger than this (checked while inflating
+    /// a DOCX).
+    #[arg(long, value_name = "MB", default_value_t = bisum::inputs::DEFAULT_MAX_TEXT_MB, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_text_mb: u64,
     #[command(flatten)]
     pub runtime: RuntimeArgs,
     /// Sampling seed (only matters with --temperature > 0).

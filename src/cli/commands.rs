@@ -29,11 +29,12 @@ pub fn run(command: Command, registry: &Registry, threads: usize) -> Result<u8> 
     }
 }
 
-/// Prints one line per event, and only error lines with `--quiet`.
+/// Prints one line per event, and only error lines with `--quiet`; a file name cannot
+/// break a line (or forge one) with a newline of its own.
 fn sayer(quiet: bool) -> impl Fn(&str) {
     move |l: &str| {
         if !quiet || l.starts_with("bisum:") {
-            eprintln!("{l}");
+            eprintln!("{}", super::one_line(l));
         }
     }
 }
@@ -41,7 +42,7 @@ fn sayer(quiet: bool) -> impl Fn(&str) {
 /// Reads the sources before the (slow) model load, so bad input is reported at once; none
 /// readable is an input error.
 fn read_first(cfg: &bisum::run::RunConfig, say: &dyn Fn(&str)) -> Result<ReadSources> {
-    let read = bisum::run::read_sources(&cfg.sources, cfg.max_file_bytes);
+    let read = bisum::run::read_sources(&cfg);
     if read.sources.is_empty() {
         for f in &read.failed {
             say(&format!("bisum: {}", f.error.as_deref().unwrap_or("")));
@@ -56,6 +57,7 @@ fn summarize(a: SummarizeArgs, registry: &Registry, threads: usize) -> Result<u8
     let runtime = config::runtime(&a.run.runtime, threads);
     let say = sayer(a.run.quiet);
     let mut progress = Progress::new(a.run.quiet);
+    bisum::run::prepare_out(&cfg.out)?;
     let resolved = registry.resolve(&a.model)?;
     let read = read_first(&cfg, &say)?;
     progress.say(&format!(
@@ -92,6 +94,7 @@ fn compare(a: CompareArgs, registry: &Registry, threads: usize) -> Result<u8> {
     };
     let say = sayer(a.run.quiet);
     let mut progress = Progress::new(a.run.quiet);
+    bisum::run::prepare_out(&cfg.run.out)?;
     let read = read_first(&cfg.run, &say)?;
     let outcome = bisum::compare::run(&cfg, registry, read, &mut progress, &say)?;
     progress.say(&format!(

@@ -84,7 +84,10 @@ pub fn run_config(sources: Vec<PathBuf>, out: PathBuf, a: &RunArgs) -> RunConfig
     };
     RunConfig {
         sources,
-        max_file_bytes: a.max_file_mb.saturating_mul(1_000_000),
+        limits: bisum::inputs::Limits {
+            file_bytes: a.max_file_mb.saturating_mul(1_000_000),
+            text_bytes: a.max_text_mb.saturating_mul(1_000_000),
+        },
         out,
         prompts_dir: a.prompts.clone(),
         settings: Settings {

@@ -5,3 +5,17 @@ pub mod args;
 pub mod commands;
 pub mod config;
 pub mod progress;
+
+/// Control characters (a newline in a file name) would let one error span lines, or forge
+/// lines of its own: they are shown escaped.
+pub fn one_line(s: &str) -> String {
+    s.chars()
+        .flat_map(|c| {
+            if c.is_control() {
+                c.escape_default().collect::<Vec<_>>()
+            } else {
+                vec![c]
+            }
+        })
+        .collect()
+}

@@ -68,8 +68,18 @@ pub struct Extracted {
     pub encoding: &'static str,
 }
 
-/// Extracts the text of `bytes`, read from a file of format `format`.
-pub fn extract(bytes: &[u8], format: Format) -> Result<Extracted, InputError> {
+/// Extracts the text of `bytes`, read from a file of format `format`; more than
+/// `max_text` bytes of text is an error, found while inflating a DOCX (a 1 MB zip can
+/// inflate to gigabytes) and before anything is tokenized.
+pub fn extract(bytes: &[u8], format: Format, max_text: u64) -> Result<Extracted, InputError> {
+    let got = extract_all(bytes, format, max_text)?;
+    if got.text.len() as u64 > max_text {
+        return Err(InputError::TooMuchText { limit: max_text });
+    }
+    Ok(got)
+}
+
+fn extract_all(bytes: &[u8], format: Format, max_text: u64) -> Result<Extracted, InputError> {
     match format {
         Format::Text | Format::Markdown => {
             let (text, encoding) = decode_text(bytes)?;
@@ -93,7 +103,7 @@ pub fn extract(bytes: &[u8], format: Format) -> Result<Extracted, InputError> {
             encoding: "pdf",
         }),
         Format::Docx => Ok(Extracted {
-            text: docx_text(bytes)?,
+            text: docx_text(bytes, max_text)?,
             format,
             encoding: "UTF-8",
         }),
@@ -245,8 +255,23 @@ pub fn html_text(html: &str) -> String {
     out
 }
 
+/// The text under `node`, depth first with an explicit stack: a page of 100,000 nested
+/// elements must not overflow the thread's stack.
 fn walk_html(node: ego_tree::NodeRef<scraper::Node>, out: &mut String, page: bool) {
-    for child in node.children() {
+    enum Step<'a> {
+        Enter(ego_tree::NodeRef<'a, scraper::Node>),
+        /// After an element's children: what to write once they are done.
+        Close(&'static str),
+    }
+    let mut stack: Vec<Step> = node.children().rev().map(Step::Enter).collect();
+    while let Some(step) = stack.pop() {
+        let child = match step {
+            Step::Close(s) => {
+                out.push_str(s);
+                continue;
+            }
+            Step::Enter(n) => n,
+        };
         match child.value() {
             scraper::Node::Text(t) => out.push_str(t),
             scraper::Node::Element(e) => {
@@ -264,13 +289,11 @@ fn walk_html(node: ego_tree::NodeRef<scraper::Node>, out: &mut String, page: boo
                 let block = HTML_BLOCKS.contains(&name);
                 if block {
                     out.push_str("\n\n");
-                }
-                walk_html(child, out, page);
-                if block {
-                    out.push_str("\n\n");
+                    stack.push(Step::Close("\n\n"));
                 } else if matches!(name, "td" | "th") {
-                    out.push(' ');
+                    stack.push(Step::Close(" "));
                 }
+                stack.extend(child.children().rev().map(Step::Enter));
             }
             _ => {}
         }
@@ -298,16 +321,27 @@ pub fn pdf_text(bytes: &[u8]) -> Result<String, InputError> {
     Ok(text)
 }
 
+/// Bytes of document XML read per byte of text allowed: Word's markup around a run of text
+/// is rarely more than a few times the text itself.
+const XML_PER_TEXT: u64 = 8;
+
 /// The body text of a Word (.docx) file: `word/document.xml`, one paragraph per `<w:p>`.
-pub fn docx_text(bytes: &[u8]) -> Result<String, InputError> {
+pub fn docx_text(bytes: &[u8], max_text: u64) -> Result<String, InputError> {
     use quick_xml::events::Event;
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes))
         .map_err(|e| InputError::NotDocx(e.to_string()))?;
     let mut xml = String::new();
+    // The XML is read up to a multiple of the text cap (markup outweighs text), so a zip
+    // bomb stops at the cap instead of filling memory.
+    let xml_cap = max_text.saturating_mul(XML_PER_TEXT);
     zip.by_name("word/document.xml")
         .map_err(|_| InputError::NotDocx("no word/document.xml inside".into()))?
+        .take(xml_cap + 1)
         .read_to_string(&mut xml)
         .map_err(|e| InputError::Docx(e.to_string()))?;
+    if xml.len() as u64 > xml_cap {
+        return Err(InputError::TooMuchText { limit: max_text });
+    }
     let mut reader = quick_xml::Reader::from_str(&xml);
     let mut out = String::new();
     let mut in_text = false;
@@ -435,7 +469,27 @@ mod tests {
     fn bad_pdf_and_docx_are_errors_not_panics() {
         let e = pdf_text(b"%PDF-1.4\ngarbage").unwrap_err().to_string();
         assert!(e.contains("PDF"), "{e}");
-        let e = docx_text(b"PK\x03\x04garbage").unwrap_err().to_string();
+        let e = docx_text(b"PK\x03\x04garbage", 1 << 20)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("docx"), "{e}");
+    }
+
+    #[test]
+    fn deeply_nested_html_is_read_without_overflowing_the_stack() {
+        let depth = 100_000;
+        let html = format!(
+            "<html><body>{}<p>Le fond du puits.</p>{}</body></html>",
+            "<div>".repeat(depth),
+            "</div>".repeat(depth)
+        );
+        // A thread with a small stack, as the run's threads have: recursion would overflow.
+        let t = std::thread::Builder::new()
+            .stack_size(256 * 1024)
+            .spawn(move || html_text(&html))
+            .unwrap()
+            .join()
+            .expect("no stack overflow");
+        assert_eq!(crate::inputs::normalize(&t), "Le fond du puits.");
     }
 }

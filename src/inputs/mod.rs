@@ -14,6 +14,47 @@ use unicode_normalization::UnicodeNormalization;
 /// mistake should cost a line, not the machine's memory.
 pub const DEFAULT_MAX_FILE_MB: u64 = 50;
 
+/// Text extracted from one source is refused past this unless `--max-text-mb` says
+/// otherwise: 4 MB is about a million tokens, days of prompt processing on a laptop's CPU,
+/// far past what a run summarizes usefully; and it bounds what a compressed file (a DOCX
+/// zip bomb) can inflate to.
+pub const DEFAULT_MAX_TEXT_MB: u64 = 4;
+
+/// How much one source may weigh: the file as read, and the text extracted from it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    pub file_bytes: u64,
+    pub text_bytes: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            file_bytes: DEFAULT_MAX_FILE_MB * 1_000_000,
+            text_bytes: DEFAULT_MAX_TEXT_MB * 1_000_000,
+        }
+    }
+}
+
+/// Output stems no source may take: the synthesis's files are `synthesis.{fr,en}.md`.
+pub const RESERVED_STEMS: &[&str] = &["synthesis", "report", "compare"];
+
+/// A file stem as an output name: control characters and path separators replaced, no
+/// leading dot (a file name may hold anything but `/` and NUL).
+fn safe_stem(stem: &str) -> String {
+    let s: String = stem
+        .chars()
+        .map(|c| {
+            if c.is_control() || c == '/' || c == '\\' {
+                '_'
+            } else {
+                c
+            }
+        })
+        .collect();
+    s.trim_start_matches('.').to_string()
+}
+
 /// A source document, read and normalised, with its stable id (`S1`, `S2`, …).
 #[derive(Debug, Clone)]
 pub struct Source {
@@ -48,27 +89,35 @@ fn is_stdin(path: &Path) -> bool {
 /// Expands the command-line arguments into a list of files: `-` for standard input, files
 /// as given, directories walked recursively for the formats bisum reads (sorted, so ids
 /// are stable between runs), and glob patterns the shell left alone (`'docs/*.pdf'`).
-/// A path that does not exist is an error for that path, not for the run.
-pub fn expand(args: &[PathBuf]) -> Vec<Result<PathBuf>> {
-    let mut out = Vec::new();
+/// A path that does not exist is an error for that path, not for the run. A file reached
+/// twice (through a link, or named twice) is read once. Walking skips `out` (the run's
+/// output folder) and any other folder bisum wrote (one holding `.bisum-cache`), so a run
+/// never summarizes its own outputs.
+pub fn expand(args: &[PathBuf], out: Option<&Path>) -> Vec<Result<PathBuf>> {
+    let mut found = Vec::new();
     let mut seen = HashSet::new();
-    let mut push = |out: &mut Vec<Result<PathBuf>>, p: PathBuf| {
-        if seen.insert(p.clone()) {
-            out.push(Ok(p));
+    let mut push = |found: &mut Vec<Result<PathBuf>>, p: PathBuf| {
+        let identity = std::fs::canonicalize(&p).unwrap_or_else(|_| p.clone());
+        if seen.insert(identity) {
+            found.push(Ok(p));
         }
+    };
+    let mut walker = Walker {
+        visited: HashSet::new(),
+        skip: out.and_then(|o| std::fs::canonicalize(o).ok()),
     };
     for arg in args {
         if is_stdin(arg) {
-            push(&mut out, arg.clone());
+            push(&mut found, arg.clone());
         } else if arg.is_dir() {
             let mut files = Vec::new();
-            if let Err(e) = walk(arg, &mut files) {
-                out.push(Err(e));
+            if let Err(e) = walker.walk(arg, &mut files) {
+                found.push(Err(e));
                 continue;
             }
             files.sort();
             if files.is_empty() {
-                out.push(Err(Error::source_err(
+                found.push(Err(Error::source_err(
                     arg,
                     format!(
                         "directory holds no file bisum reads ({})",
@@ -77,23 +126,23 @@ pub fn expand(args: &[PathBuf]) -> Vec<Result<PathBuf>> {
                 )));
             }
             for f in files {
-                push(&mut out, f);
+                push(&mut found, f);
             }
         } else if std::fs::symlink_metadata(arg).is_ok() {
             // Exists, even if it cannot be read: reading it will say why.
-            push(&mut out, arg.clone());
+            push(&mut found, arg.clone());
         } else if let Some(matches) = glob_matches(arg) {
             if matches.is_empty() {
-                out.push(Err(Error::source_err(arg, "no file matches this pattern")));
+                found.push(Err(Error::source_err(arg, "no file matches this pattern")));
             }
             for f in matches {
-                push(&mut out, f);
+                push(&mut found, f);
             }
         } else {
-            out.push(Err(Error::source_err(arg, "no such file or directory")));
+            found.push(Err(Error::source_err(arg, "no such file or directory")));
         }
     }
-    out
+    found
 }
 
 /// The files a glob pattern names (sorted), or `None` when the argument is no pattern.
@@ -111,30 +160,45 @@ fn glob_matches(arg: &Path) -> Option<Vec<PathBuf>> {
     Some(files)
 }
 
-fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> Result<()> {
-    let entries = std::fs::read_dir(dir).map_err(|e| Error::Io {
-        path: dir.to_path_buf(),
-        source: e,
-    })?;
-    for entry in entries {
-        let entry = entry.map_err(|e| Error::Io {
+/// Directory walking that ends: each directory is entered once, by its canonical path
+/// (a link back up, `sub/up -> ..`, or two links to `.` cannot loop), and output folders
+/// are left out.
+struct Walker {
+    visited: HashSet<PathBuf>,
+    /// The run's output folder, canonical.
+    skip: Option<PathBuf>,
+}
+
+impl Walker {
+    fn walk(&mut self, dir: &Path, files: &mut Vec<PathBuf>) -> Result<()> {
+        let io = |e| Error::Io {
             path: dir.to_path_buf(),
             source: e,
-        })?;
-        let path = entry.path();
-        if path.is_dir() {
-            walk(&path, files)?;
-        } else if Format::from_extension(&path).is_some() {
-            files.push(path);
+        };
+        let canonical = std::fs::canonicalize(dir).map_err(io)?;
+        if self.skip.as_ref() == Some(&canonical)
+            || dir.join(".bisum-cache").exists()
+            || !self.visited.insert(canonical)
+        {
+            return Ok(());
         }
+        for entry in std::fs::read_dir(dir).map_err(io)? {
+            let path = entry.map_err(io)?.path();
+            if path.is_dir() {
+                self.walk(&path, files)?;
+            } else if Format::from_extension(&path).is_some() {
+                files.push(path);
+            }
+        }
+        Ok(())
     }
-    Ok(())
 }
 
 /// Reads one file (or standard input for `-`), extracts its text and normalises it.
 /// Fails, naming the file, on unreadable, too large, binary, badly encoded, corrupt or
 /// empty input.
-pub fn read(path: &Path, max_bytes: u64) -> Result<Extracted> {
+pub fn read(path: &Path, limits: Limits) -> Result<Extracted> {
+    let max_bytes = limits.file_bytes;
     let name = label(path);
     let io = |e: std::io::Error| Error::Io {
         path: name.clone(),
@@ -177,10 +241,11 @@ pub fn read(path: &Path, max_bytes: u64) -> Result<Extracted> {
     } else {
         Format::from_extension(path).unwrap_or_else(|| Format::sniff(&bytes))
     };
-    let mut got = formats::extract(&bytes, format).map_err(|e| Error::Input {
-        path: name.clone(),
-        source: e,
-    })?;
+    let mut got =
+        formats::extract(&bytes, format, limits.text_bytes).map_err(|e| Error::Input {
+            path: name.clone(),
+            source: e,
+        })?;
     got.text = normalize(&got.text);
     if got.text.is_empty() {
         return Err(Error::source_err(
@@ -225,7 +290,9 @@ pub fn normalize(raw: &str) -> String {
 
 /// Builds the numbered sources from readable files, giving each a unique output stem.
 pub fn assign_ids(files: Vec<(PathBuf, Extracted)>) -> Vec<Source> {
-    let mut used = HashSet::new();
+    // Stems a summary file may not take: `synthesis.fr.md` is the synthesis's, and hidden
+    // or empty names would hide the summary.
+    let mut used: HashSet<String> = RESERVED_STEMS.iter().map(|s| s.to_string()).collect();
     files
         .into_iter()
         .enumerate()
@@ -234,7 +301,8 @@ pub fn assign_ids(files: Vec<(PathBuf, Extracted)>) -> Vec<Source> {
                 "stdin".to_string()
             } else {
                 path.file_stem()
-                    .map(|s| s.to_string_lossy().into_owned())
+                    .map(|s| safe_stem(&s.to_string_lossy()))
+                    .filter(|s| !s.is_empty())
                     .unwrap_or_else(|| format!("source{}", i + 1))
             };
             let mut stem = base.clone();
@@ -274,13 +342,20 @@ mod tests {
 
     const MB: u64 = 1_000_000;
 
+    fn limits(file_bytes: u64) -> Limits {
+        Limits {
+            file_bytes,
+            ..Limits::default()
+        }
+    }
+
     #[test]
     fn read_rejects_bad_files_naming_them() {
         let dir = tempfile::tempdir().unwrap();
         let err = |name: &str, bytes: &[u8]| {
             let p = dir.path().join(name);
             std::fs::write(&p, bytes).unwrap();
-            read(&p, 50 * MB).unwrap_err().to_string()
+            read(&p, limits(50 * MB)).unwrap_err().to_string()
         };
         let e = err("empty.txt", b"  \n\n ");
         assert!(e.contains("empty.txt") && e.contains("empty file"), "{e}");
@@ -306,7 +381,7 @@ mod tests {
             .unwrap()
             .set_len(100 * MB)
             .unwrap();
-        let e = read(&big, 50 * MB).unwrap_err().to_string();
+        let e = read(&big, limits(50 * MB)).unwrap_err().to_string();
         assert!(
             e.contains("big.txt") && e.contains("too large: 100.0 MB"),
             "{e}"
@@ -318,7 +393,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("latin1.txt");
         std::fs::write(&p, b"Le caf\xe9 a co\xfbt\xe9 3 \x80.").unwrap();
-        let got = read(&p, MB).unwrap();
+        let got = read(&p, limits(MB)).unwrap();
         assert_eq!(got.text, "Le café a coûté 3 €.");
         assert_eq!(got.encoding, "windows-1252");
     }
@@ -331,7 +406,7 @@ mod tests {
         std::fs::write(dir.path().join("sub/a.md"), "a").unwrap();
         std::fs::write(dir.path().join("c.jpg"), "c").unwrap();
         let missing = dir.path().join("nope.txt");
-        let got = expand(&[dir.path().to_path_buf(), missing.clone()]);
+        let got = expand(&[dir.path().to_path_buf(), missing.clone()], None);
         let ok: Vec<_> = got
             .iter()
             .filter_map(|r| r.as_ref().ok())
@@ -368,7 +443,7 @@ mod tests {
         }
         let pattern = dir.path().join("*.[hp]*");
         let none = dir.path().join("*.docx");
-        let got = expand(&[PathBuf::from("-"), pattern, none]);
+        let got = expand(&[PathBuf::from("-"), pattern, none], None);
         assert_eq!(got[0].as_ref().unwrap(), &PathBuf::from("-"));
         assert_eq!(got[1].as_ref().unwrap(), &dir.path().join("a.pdf"));
         assert_eq!(got[2].as_ref().unwrap(), &dir.path().join("b.html"));
@@ -388,5 +463,39 @@ mod tests {
         assert_eq!(s[1].id, "S2");
         assert_eq!(s[0].stem, "a");
         assert_eq!(s[1].stem, "a-2");
+    }
+
+    #[test]
+    fn symlink_loops_end_and_each_file_is_read_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let sub = dir.path().join("sub");
+        std::fs::create_dir(&sub).unwrap();
+        std::fs::write(sub.join("a.txt"), "Un texte.").unwrap();
+        std::os::unix::fs::symlink("..", sub.join("up")).unwrap();
+        std::os::unix::fs::symlink(".", dir.path().join("self1")).unwrap();
+        std::os::unix::fs::symlink(".", dir.path().join("self2")).unwrap();
+        let got: Vec<PathBuf> = expand(&[dir.path().to_path_buf()], None)
+            .into_iter()
+            .map(|r| r.unwrap())
+            .collect();
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert!(got[0].ends_with("a.txt"));
+    }
+
+    #[test]
+    fn the_output_folder_and_bisum_outputs_are_not_sources() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.txt"), "Un texte.").unwrap();
+        let out = dir.path().join("out");
+        std::fs::create_dir(&out).unwrap();
+        std::fs::write(out.join("a.fr.md"), "Résumé.").unwrap();
+        let older = dir.path().join("older-run");
+        std::fs::create_dir_all(older.join(".bisum-cache")).unwrap();
+        std::fs::write(older.join("a.en.md"), "Summary.").unwrap();
+        let got: Vec<PathBuf> = expand(&[dir.path().to_path_buf()], Some(&out))
+            .into_iter()
+            .map(|r| r.unwrap())
+            .collect();
+        assert_eq!(got, vec![dir.path().join("a.txt")]);
     }
 }

@@ -1,0 +1,193 @@
+//! Hostile inputs through the binary, on the tiny model: each costs its own source one
+//! line on stderr and never the run (the inputs are built by the test, small on disk).
+
+mod common;
+use common::*;
+use std::io::Write;
+use std::path::Path;
+
+/// `summarize` on `sources` into `out`: exit code, stderr, report.json.
+fn run(sources: &[&Path], out: &Path) -> (i32, String, serde_json::Value) {
+    let home = tempfile::tempdir().unwrap();
+    let a = bisum(home.path())
+        .arg("summarize")
+        .args(sources)
+        .arg("--out")
+        .arg(out)
+        .arg("--model")
+        .arg(tiny_model())
+        .arg("--quiet")
+        .timeout(std::time::Duration::from_secs(120))
+        .assert();
+    let o = a.get_output();
+    let report = read_json(&out.join("report.json"));
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+        report,
+    )
+}
+
+fn good_source(dir: &Path) -> std::path::PathBuf {
+    let p = dir.join("good.txt");
+    std::fs::copy(examples().join("tramway-conseil.txt"), &p).unwrap();
+    p
+}
+
+/// A DOCX whose document.xml inflates to 256 MB of text from a file of a few hundred KB.
+fn zip_bomb(path: &Path) {
+    let f = std::fs::File::create(path).unwrap();
+    let mut z = zip::ZipWriter::new(f);
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .large_file(true);
+    z.start_file("word/document.xml", opts).unwrap();
+    z.write_all(b"<w:document><w:body><w:p><w:r><w:t>").unwrap();
+    let block = "bombe ".repeat(1 << 17).into_bytes(); // 768 KiB
+    for _ in 0..(256 << 20) / block.len() {
+        z.write_all(&block).unwrap();
+    }
+    z.write_all(b"</w:t></w:r></w:p></w:body></w:document>")
+        .unwrap();
+    z.finish().unwrap();
+}
+
+#[test]
+fn a_docx_zip_bomb_is_refused_at_the_text_cap_and_the_rest_completes() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let bomb = dir.path().join("bomb.docx");
+    zip_bomb(&bomb);
+    assert!(std::fs::metadata(&bomb).unwrap().len() < 2_000_000);
+    let good = good_source(dir.path());
+    let (code, stderr, report) = run(&[&bomb, &good], out.path());
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("bomb.docx") && stderr.contains("more than 4 MB of text"),
+        "{stderr}"
+    );
+    assert_eq!(report["finished"], true);
+    assert_eq!(report["complete"], false);
+    assert_eq!(report["syntheses"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn deeply_nested_html_does_not_overflow_and_the_rest_completes() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let deep = dir.path().join("deep.html");
+    let depth = 100_000;
+    std::fs::write(
+        &deep,
+        format!(
+            "<html><body>{}<p>{}</p>{}</body></html>",
+            "<div>".repeat(depth),
+            "Le conseil a voté le budget du tramway. ".repeat(20),
+            "</div>".repeat(depth)
+        ),
+    )
+    .unwrap();
+    let good = good_source(dir.path());
+    let (code, stderr, report) = run(&[&deep, &good], out.path());
+    assert!(matches!(code, 0 | 3), "{code}: {stderr}");
+    let ok = report["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["status"] == "ok")
+        .count();
+    assert_eq!(ok, 2, "{report}");
+}
+
+#[test]
+fn symlink_loops_in_a_source_folder_end_and_give_each_file_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let docs = dir.path().join("docs");
+    let sub = docs.join("sub");
+    std::fs::create_dir_all(&sub).unwrap();
+    good_source(&sub);
+    std::os::unix::fs::symlink("..", sub.join("up")).unwrap();
+    std::os::unix::fs::symlink(".", docs.join("again")).unwrap();
+    std::os::unix::fs::symlink(".", docs.join("and-again")).unwrap();
+    let (code, stderr, report) = run(&[&docs], out.path());
+    assert!(matches!(code, 0 | 3), "{code}: {stderr}");
+    assert_eq!(report["sources"].as_array().unwrap().len(), 1, "{report}");
+}
+
+#[test]
+fn an_output_folder_inside_the_sources_is_never_summarized() {
+    let dir = tempfile::tempdir().unwrap();
+    good_source(dir.path());
+    let out = dir.path().join("out");
+    let (code, stderr, first) = run(&[dir.path()], &out);
+    assert!(matches!(code, 0 | 3), "{code}: {stderr}");
+    let calls = first["calls"].as_array().unwrap().len();
+    // The rerun (a resume after Ctrl-C, say) sees the same one source, not its outputs.
+    let (_, _, again) = run(&[dir.path()], &out);
+    assert_eq!(again["sources"].as_array().unwrap().len(), 1, "{again}");
+    assert_eq!(again["calls"].as_array().unwrap().len(), calls);
+    assert!(!out.join("good.fr.fr.md").exists());
+}
+
+#[test]
+fn a_source_named_like_an_output_gets_its_own_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let s = dir.path().join("synthesis.txt");
+    std::fs::copy(examples().join("tramway-audit.txt"), &s).unwrap();
+    let good = good_source(dir.path());
+    let (code, stderr, report) = run(&[&s, &good], out.path());
+    assert!(matches!(code, 0 | 3), "{code}: {stderr}");
+    let files: Vec<&str> = report["summaries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["file"].as_str().unwrap())
+        .collect();
+    assert!(files.contains(&"synthesis-2.fr.md"), "{files:?}");
+    let syn: Vec<&str> = report["syntheses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["file"].as_str().unwrap())
+        .collect();
+    assert_eq!(syn, ["synthesis.fr.md", "synthesis.en.md"]);
+    assert!(
+        std::fs::read_to_string(out.path().join("synthesis-2.fr.md"))
+            .unwrap()
+            .starts_with("# Résumé")
+    );
+}
+
+#[test]
+fn an_unwritable_output_folder_is_refused_before_the_model_loads() {
+    let dir = tempfile::tempdir().unwrap();
+    let blocker = dir.path().join("file");
+    std::fs::write(&blocker, "not a folder").unwrap();
+    let home = tempfile::tempdir().unwrap();
+    bisum(home.path())
+        .arg("summarize")
+        .arg(examples())
+        .arg("--out")
+        .arg(blocker.join("out"))
+        .arg("--model")
+        .arg("no-such-model-is-loaded.gguf")
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains("output folder unusable"));
+}
+
+#[test]
+fn a_newline_in_a_file_name_cannot_split_or_forge_an_error_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let evil = dir.path().join("x\nbisum: forged.txt");
+    std::fs::write(&evil, "").unwrap();
+    let good = good_source(dir.path());
+    let (code, stderr, _) = run(&[&evil, &good], out.path());
+    assert_eq!(code, 2, "{stderr}");
+    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), 1, "{stderr}");
+    assert!(lines[0].contains("x\\nbisum: forged.txt"), "{stderr}");
+}
