@@ -11,12 +11,13 @@ use crate::pipeline::cache::CallCache;
 use crate::pipeline::{Observer, Pipeline};
 use crate::prompt::Prompts;
 use crate::report::files::write_atomic;
+use crate::report::outdir::OutputDir;
 use crate::report::records::{CallRecord, OutputCheck, Status};
 use crate::report::{Provenance, Report, SourceEntry, SummaryEntry, SynthesisEntry, GIT_COMMIT};
 use crate::settings::Settings;
 use crate::summarize::SourceResult;
 use minijinja::context;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
@@ -32,6 +33,8 @@ pub struct RunConfig {
     pub use_cache: bool,
     /// Chunk plans to use instead of the model's own, by source sha256 (set by `compare`).
     pub chunk_plans: BTreeMap<String, Vec<(usize, usize)>>,
+    /// Overwrite files in `out` that bisum did not write.
+    pub force: bool,
 }
 
 /// How often an unfinished report.json is rewritten while sources are summarized.
@@ -53,21 +56,6 @@ pub struct RunOutcome {
 pub struct ReadSources {
     pub sources: Vec<Source>,
     pub failed: Vec<SourceEntry>,
-}
-
-/// Creates the output folder and checks it can be written, before anything slow (loading
-/// the model) is done for nothing.
-pub fn prepare_out(out: &Path) -> Result<()> {
-    let unusable = |e: std::io::Error| Error::Output {
-        path: out.to_path_buf(),
-        reason: format!("output folder unusable: {e}"),
-    };
-    std::fs::create_dir_all(out).map_err(unusable)?;
-    tempfile::Builder::new()
-        .prefix(".bisum-probe-")
-        .tempfile_in(out)
-        .map_err(unusable)?;
-    Ok(())
 }
 
 /// Expands and reads the sources, without the model: failures are per source. Folders
@@ -107,6 +95,7 @@ fn failed_entry(e: &Error) -> SourceEntry {
         tokens: None,
         language: None,
         chunks: None,
+        injection: Vec::new(),
     }
 }
 
@@ -123,31 +112,40 @@ struct Run<'a> {
     syntheses: Vec<SynthesisEntry>,
     /// Failures outside any one source.
     errors: Vec<String>,
+    /// Files of an earlier run in the folder that this run does not rewrite.
+    stale: Vec<String>,
 }
 
-/// Runs the pipeline over already-read sources with a loaded model, writing into
-/// `cfg.out`. `say` receives one line per event worth telling the user.
+/// Runs the pipeline over already-read sources with a loaded model, writing into `dir`
+/// (`cfg.out`, held by this run). `say` receives one line per event worth telling the
+/// user.
 pub fn summarize(
     cfg: &RunConfig,
+    dir: &OutputDir,
     read: ReadSources,
     model: &mut dyn Generate,
     observer: &mut dyn Observer,
     say: &dyn Fn(&str),
 ) -> Result<RunOutcome> {
-    let out = &cfg.out;
-    std::fs::create_dir_all(out).map_err(|e| Error::Write {
-        path: out.clone(),
-        source: e,
-    })?;
+    let out = dir.path();
     let prompts = Prompts::load(cfg.prompts_dir.as_deref())?;
     let cache = cfg
         .use_cache
         .then(|| CallCache::new(out.join(".bisum-cache")));
     let ReadSources { sources, failed } = read;
+    let stale = dir.claim(&planned_files(&sources), cfg.force)?;
     for f in &failed {
         say(&format!("bisum: {}", f.error.as_deref().unwrap_or("")));
     }
+    if !stale.is_empty() {
+        say(&format!(
+            "{} file(s) of an earlier run in {} are not rewritten by this one (listed in report.json)",
+            stale.len(),
+            out.display()
+        ));
+    }
     let mut run = Run::new(cfg, &prompts, model.info().clone(), failed);
+    run.stale = stale;
     let mut pipe = Pipeline::new(model, &prompts, cfg.settings.clone(), cache, observer);
     pipe.set_plans(cfg.chunk_plans.clone());
 
@@ -220,6 +218,7 @@ impl<'a> Run<'a> {
             summaries: Vec::new(),
             syntheses: Vec::new(),
             errors: Vec::new(),
+            stale: Vec::new(),
         }
     }
 
@@ -244,7 +243,7 @@ impl<'a> Run<'a> {
                 context! {
                     title => s.stem, text => text, id => s.id, path => path,
                     model => self.info.name, version => env!("CARGO_PKG_VERSION"),
-                    check => check, grounding => grounding,
+                    check => check, grounding => grounding, injection => s.injection,
                 },
             )?;
             write_atomic(&self.cfg.out.join(&file), format!("{md}\n").as_bytes())?;
@@ -275,6 +274,7 @@ impl<'a> Run<'a> {
                     .map(|c| [c.start, c.end, c.tokens])
                     .collect(),
             ),
+            injection: s.injection.clone(),
         });
         Ok(())
     }
@@ -302,7 +302,7 @@ impl<'a> Run<'a> {
         let file = format!("synthesis.{}.md", lang.code());
         let listed: Vec<minijinja::Value> = pairs
             .iter()
-            .map(|(s, _)| context! { id => s.id, path => inputs::label(&s.path).display().to_string() })
+            .map(|(s, _)| context! { id => s.id, path => inputs::label(&s.path).display().to_string(), injection => s.injection })
             .collect();
         let failed_list: Vec<minijinja::Value> = self
             .failed
@@ -346,6 +346,7 @@ impl<'a> Run<'a> {
             finished,
             complete: finished && errors.is_empty(),
             errors,
+            stale_outputs: self.stale.clone(),
             sources,
             summaries: self.summaries.clone(),
             syntheses: self.syntheses.clone(),
@@ -391,6 +392,17 @@ impl<'a> Run<'a> {
             report,
         }
     }
+}
+
+/// The files a run over `sources` writes, relative to its folder.
+fn planned_files(sources: &[Source]) -> BTreeSet<String> {
+    let stems = sources.iter().map(|s| s.stem.as_str());
+    let mut files: BTreeSet<String> = stems
+        .chain(["synthesis"])
+        .flat_map(|s| Lang::BOTH.map(|l| format!("{s}.{}.md", l.code())))
+        .collect();
+    files.insert("report.json".into());
+    files
 }
 
 /// Output file names a run with these sources writes (for tests and docs).

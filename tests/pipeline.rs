@@ -3,6 +3,7 @@
 
 use bisum::model::{GenParams, Generate, Generation, Message, ModelInfo, StopReason};
 use bisum::pipeline::Silent;
+use bisum::report::outdir::OutputDir;
 use bisum::report::records::CallKind;
 use bisum::run::RunConfig;
 use bisum::settings::Settings;
@@ -124,6 +125,7 @@ fn config(sources: &[&Path], out: &Path) -> RunConfig {
         settings: Settings::default(),
         use_cache: false,
         chunk_plans: Default::default(),
+        force: false,
     }
 }
 
@@ -154,7 +156,9 @@ fn each_source_is_read_once_then_summarized_in_both_languages() {
     let cfg = config(&refs, out.path());
     let mut model = Scripted::new(4096);
     let read = bisum::run::read_sources(&cfg);
-    let outcome = bisum::run::summarize(&cfg, read, &mut model, &mut Silent, &|_| {}).unwrap();
+    let dir = OutputDir::open(&cfg.out).unwrap();
+    let outcome =
+        bisum::run::summarize(&cfg, &dir, read, &mut model, &mut Silent, &|_| {}).unwrap();
     let kinds: Vec<(String, Option<String>, &str)> = outcome
         .report
         .calls
@@ -239,7 +243,9 @@ fn many_long_sources_in_a_small_context_merge_hierarchically_and_stay_within_it(
     let mut model = Scripted::new(ctx);
     model.words_per_answer = 300;
     let read = bisum::run::read_sources(&cfg);
-    let outcome = bisum::run::summarize(&cfg, read, &mut model, &mut Silent, &|_| {}).unwrap();
+    let dir = OutputDir::open(&cfg.out).unwrap();
+    let outcome =
+        bisum::run::summarize(&cfg, &dir, read, &mut model, &mut Silent, &|_| {}).unwrap();
     let calls = &outcome.report.calls;
     assert!(
         calls.iter().any(|c| c.kind == CallKind::Merge),
@@ -305,7 +311,9 @@ fn a_context_too_small_for_the_prompts_fails_that_source_clearly() {
     let cfg = config(&refs, out.path());
     let mut model = Scripted::new(300);
     let read = bisum::run::read_sources(&cfg);
-    let outcome = bisum::run::summarize(&cfg, read, &mut model, &mut Silent, &|_| {}).unwrap();
+    let dir = OutputDir::open(&cfg.out).unwrap();
+    let outcome =
+        bisum::run::summarize(&cfg, &dir, read, &mut model, &mut Silent, &|_| {}).unwrap();
     assert_eq!(outcome.failed_sources, 1);
     let err = outcome.report.sources[0].error.clone().unwrap();
     assert!(
@@ -331,7 +339,9 @@ fn disagreements_between_sources_reach_the_prompt_and_the_synthesis_is_checked_f
         "- L'accord a été notifié le 16 décembre 2025 [S1] mais annoncé le 8 janvier 2026 [S2]."
             .into();
     let read = bisum::run::read_sources(&cfg);
-    let outcome = bisum::run::summarize(&cfg, read, &mut model, &mut Silent, &|_| {}).unwrap();
+    let dir = OutputDir::open(&cfg.out).unwrap();
+    let outcome =
+        bisum::run::summarize(&cfg, &dir, read, &mut model, &mut Silent, &|_| {}).unwrap();
 
     let prompt = |marker: &str| {
         model
@@ -408,7 +418,9 @@ fn a_synthesis_that_does_not_fit_is_folded_until_it_does_never_failed() {
     model.words_per_answer = 320;
     model.junk_syntheses = true;
     let read = bisum::run::read_sources(&cfg);
-    let outcome = bisum::run::summarize(&cfg, read, &mut model, &mut Silent, &|_| {}).unwrap();
+    let dir = OutputDir::open(&cfg.out).unwrap();
+    let outcome =
+        bisum::run::summarize(&cfg, &dir, read, &mut model, &mut Silent, &|_| {}).unwrap();
     assert!(
         outcome.report.errors.is_empty(),
         "{:?}",

@@ -4,4 +4,5 @@
 pub mod citations;
 pub mod disagree;
 pub mod ground;
+pub mod injection;
 pub mod language;

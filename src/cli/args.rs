@@ -190,6 +190,9 @@ pub struct RunArgs {
     /// Directory of prompt files overriding the built-in ones (same relative paths).
     #[arg(long, value_name = "DIR")]
     pub prompts: Option<PathBuf>,
+    /// Overwrite files in the output folder that bisum did not write there.
+    #[arg(long)]
+    pub force: bool,
     /// Do not reuse or record model calls in DIR/.bisum-cache.
     #[arg(long)]
     pub no_cache: bool,

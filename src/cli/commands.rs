@@ -8,6 +8,7 @@ use anyhow::{Context, Result};
 use bisum::compare::CompareConfig;
 use bisum::model::registry::{Registry, Verified};
 use bisum::model::{Generate, Runtime};
+use bisum::report::outdir::OutputDir;
 use bisum::run::ReadSources;
 
 pub const EXIT_OK: u8 = 0;
@@ -57,7 +58,7 @@ fn summarize(a: SummarizeArgs, registry: &Registry, threads: usize) -> Result<u8
     let runtime = config::runtime(&a.run.runtime, threads);
     let say = sayer(a.run.quiet);
     let mut progress = Progress::new(a.run.quiet);
-    bisum::run::prepare_out(&cfg.out)?;
+    let dir = OutputDir::open(&cfg.out)?;
     let resolved = registry.resolve(&a.model)?;
     let read = read_first(&cfg, &say)?;
     progress.say(&format!(
@@ -66,7 +67,7 @@ fn summarize(a: SummarizeArgs, registry: &Registry, threads: usize) -> Result<u8
         resolved.path.display()
     ));
     let mut model = resolved.load(a.run.ctx as usize, runtime)?;
-    let outcome = bisum::run::summarize(&cfg, read, &mut model, &mut progress, &say)?;
+    let outcome = bisum::run::summarize(&cfg, &dir, read, &mut model, &mut progress, &say)?;
     let t = &outcome.report.totals;
     progress.say(&format!(
         "wrote {} ({} calls, {} prompt + {} generated tokens, {:.1} s)",
@@ -94,9 +95,9 @@ fn compare(a: CompareArgs, registry: &Registry, threads: usize) -> Result<u8> {
     };
     let say = sayer(a.run.quiet);
     let mut progress = Progress::new(a.run.quiet);
-    bisum::run::prepare_out(&cfg.run.out)?;
+    let dir = OutputDir::open(&cfg.run.out)?;
     let read = read_first(&cfg.run, &say)?;
-    let outcome = bisum::compare::run(&cfg, registry, read, &mut progress, &say)?;
+    let outcome = bisum::compare::run(&cfg, &dir, registry, read, &mut progress, &say)?;
     progress.say(&format!(
         "wrote {} ({} of {} models completed)",
         cfg.run.out.join("compare.html").display(),

@@ -97,6 +97,7 @@ pub fn run_config(sources: Vec<PathBuf>, out: PathBuf, a: &RunArgs) -> RunConfig
         },
         use_cache: !a.no_cache,
         chunk_plans: BTreeMap::new(),
+        force: a.force,
     }
 }
 

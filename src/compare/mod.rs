@@ -5,13 +5,14 @@
 pub mod view;
 
 use crate::chunking::{self, TokenCount};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::inputs::Source;
 use crate::model::engine::{CandleModel, LoadOptions};
 use crate::model::registry::{Registry, Resolved};
 use crate::model::{DeviceChoice, Generate, Runtime};
 use crate::pipeline::{Observer, Pipeline, Silent};
 use crate::prompt::Prompts;
+use crate::report::outdir::OutputDir;
 use crate::report::records::Status;
 use crate::report::Report;
 use crate::run::{ReadSources, RunConfig};
@@ -172,17 +173,19 @@ fn shared_plans(
 /// Runs the comparison and writes its files.
 pub fn run(
     cfg: &CompareConfig,
+    dir: &OutputDir,
     registry: &Registry,
     read: ReadSources,
     observer: &mut dyn Observer,
     say: &dyn Fn(&str),
 ) -> Result<CompareOutcome> {
-    let out = &cfg.run.out;
-    std::fs::create_dir_all(out).map_err(|e| Error::Write {
-        path: out.clone(),
-        source: e,
-    })?;
+    let out = dir.path();
     let prompts = Prompts::load(cfg.run.prompts_dir.as_deref())?;
+    let planned = ["compare.md", "compare.html", "compare.json"];
+    dir.claim(
+        &planned.iter().map(|f| f.to_string()).collect(),
+        cfg.run.force,
+    )?;
     let (mut entries, resolved) = resolve_all(cfg, registry, say);
     let plans = shared_plans(cfg, &read.sources, &prompts, &resolved, &mut entries, say)?;
     let mut reports: Vec<Option<Report>> = vec![None; entries.len()];
@@ -243,9 +246,10 @@ fn run_one(
     crate::memory::trim();
     let reset = crate::memory::reset_peak_rss();
     let t0 = Instant::now();
+    let dir = OutputDir::open(&model_cfg.out)?;
     let mut model = r.load(cfg.ctx, cfg.runtime)?;
     let load = t0.elapsed().as_secs_f64();
-    let outcome = crate::run::summarize(model_cfg, read.clone(), &mut model, observer, say)?;
+    let outcome = crate::run::summarize(model_cfg, &dir, read.clone(), &mut model, observer, say)?;
     let peak = if reset {
         crate::memory::peak_rss_bytes()
     } else {

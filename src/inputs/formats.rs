@@ -66,6 +66,8 @@ pub struct Extracted {
     pub text: String,
     pub format: Format,
     pub encoding: &'static str,
+    /// Passages addressed to a language model (`checks::injection`), found when read.
+    pub injection: Vec<String>,
 }
 
 /// Extracts the text of `bytes`, read from a file of format `format`; more than
@@ -87,6 +89,7 @@ fn extract_all(bytes: &[u8], format: Format, max_text: u64) -> Result<Extracted,
                 text,
                 format,
                 encoding,
+                injection: Vec::new(),
             })
         }
         Format::Html => {
@@ -95,17 +98,20 @@ fn extract_all(bytes: &[u8], format: Format, max_text: u64) -> Result<Extracted,
                 text: html_text(&raw),
                 format,
                 encoding,
+                injection: Vec::new(),
             })
         }
         Format::Pdf => Ok(Extracted {
             text: pdf_text(bytes)?,
             format,
             encoding: "pdf",
+            injection: Vec::new(),
         }),
         Format::Docx => Ok(Extracted {
             text: docx_text(bytes, max_text)?,
             format,
             encoding: "UTF-8",
+            injection: Vec::new(),
         }),
     }
 }

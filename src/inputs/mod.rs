@@ -1,5 +1,6 @@
 //! Finding, reading and normalising the documents to summarize.
 
+use crate::checks::injection;
 use crate::error::{Error, Result};
 pub mod formats;
 
@@ -71,6 +72,8 @@ pub struct Source {
     pub format: Format,
     /// The text encoding found (`UTF-8`, `windows-1252`, …; `pdf` for a PDF's text layer).
     pub encoding: &'static str,
+    /// Passages addressed to a language model rather than a reader.
+    pub injection: Vec<String>,
 }
 
 /// How a path is named in messages: standard input is `<stdin>`.
@@ -247,6 +250,8 @@ pub fn read(path: &Path, limits: Limits) -> Result<Extracted> {
             source: e,
         })?;
     got.text = normalize(&got.text);
+    got.injection = injection::find(&got.text);
+    got.text = injection::defang(&got.text);
     if got.text.is_empty() {
         return Err(Error::source_err(
             &name,
@@ -319,6 +324,7 @@ pub fn assign_ids(files: Vec<(PathBuf, Extracted)>) -> Vec<Source> {
                 text: got.text,
                 format: got.format,
                 encoding: got.encoding,
+                injection: got.injection,
             }
         })
         .collect()
@@ -432,6 +438,7 @@ mod tests {
             text: t.into(),
             format: Format::Text,
             encoding: "UTF-8",
+            injection: Vec::new(),
         }
     }
 

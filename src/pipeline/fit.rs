@@ -16,10 +16,25 @@ fn statements(text: &str) -> Vec<&str> {
 
 /// Words a statement keeps at the least: one this short is not cut.
 const MIN_WORDS: usize = 8;
+/// Characters a statement written without spaces keeps at the least.
+const MIN_CHARS: usize = 80;
 
 /// Whether `text` can be shortened: several statements, or one long enough to cut.
 fn shortenable(text: &str) -> bool {
-    statements(text).len() > 1 || text.split_whitespace().count() >= 2 * MIN_WORDS
+    statements(text).len() > 1
+        || text.split_whitespace().count() >= 2 * MIN_WORDS
+        || text.chars().count() >= 2 * MIN_CHARS
+}
+
+/// The first half of a lone statement: by words, or by characters when it has few spaces
+/// (a broken model's output, or a script written without them).
+fn first_half(text: &str) -> String {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    if words.len() >= 2 * MIN_WORDS {
+        return format!("{}…", words[..words.len() / 2].join(" "));
+    }
+    let n = text.chars().count();
+    format!("{}…", text.chars().take(n / 2).collect::<String>())
 }
 
 /// Shortens the longest text that can be: drops its last statement, or cuts a lone long
@@ -44,8 +59,7 @@ pub fn shorten(texts: &mut [String]) -> bool {
         };
         parts[..parts.len() - 1].join(sep)
     } else {
-        let words: Vec<&str> = texts[i].split_whitespace().collect();
-        format!("{}…", words[..words.len() / 2].join(" "))
+        first_half(&texts[i])
     };
     true
 }
@@ -73,5 +87,9 @@ mod tests {
         let mut t = vec![["word"; 20].join(" ")];
         assert!(shorten(&mut t));
         assert_eq!(t[0], format!("{}…", ["word"; 10].join(" ")));
+        // Or by characters, when it has no spaces.
+        let mut t = vec!["字".repeat(200)];
+        assert!(shorten(&mut t));
+        assert_eq!(t[0], format!("{}…", "字".repeat(100)));
     }
 }

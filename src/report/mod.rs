@@ -1,6 +1,7 @@
 //! report.json: what a run read, wrote, checked and called, with the provenance of it all.
 
 pub mod files;
+pub mod outdir;
 pub mod records;
 
 use crate::checks::ground::Grounding;
@@ -37,6 +38,10 @@ pub struct SourceEntry {
     pub language: Option<Lang>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub chunks: Option<Vec<[usize; 3]>>,
+    /// Passages of the source addressed to a language model: never followed (sources are
+    /// data in every prompt), reported so a reader knows the source tried.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub injection: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -108,6 +113,10 @@ pub struct Report {
     /// Every failure, one line each: sources that could not be read or summarized, and
     /// steps after them (a synthesis that could not be written).
     pub errors: Vec<String>,
+    /// Files an earlier run wrote in the folder that this run does not rewrite (its
+    /// sources changed): they are left in place, and listed here.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub stale_outputs: Vec<String>,
     pub sources: Vec<SourceEntry>,
     pub summaries: Vec<SummaryEntry>,
     pub syntheses: Vec<SynthesisEntry>,

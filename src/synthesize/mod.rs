@@ -24,11 +24,17 @@ struct Item {
 /// Tokens the disagreements section may take per disagreement (one sentence each).
 const SECTION_TOKENS_EACH: usize = 64;
 
-/// The prompt's inputs once they fit, and the task that reads them.
+/// The prompt's inputs once they fit, the task that reads them, and the tokens its answer
+/// may take.
 struct Folded {
     items: Vec<Item>,
     task: &'static str,
+    max_new: usize,
 }
+
+/// The shortest synthesis worth asking for: with less room than this, inputs are folded
+/// or shortened further rather than the answer squeezed.
+const MIN_ANSWER: usize = 160;
 
 impl Pipeline<'_> {
     fn synthesis_prompt(
@@ -161,7 +167,7 @@ impl Pipeline<'_> {
             lang,
             part: None,
             messages,
-            max_new: self.synthesis_tokens(),
+            max_new: folded.max_new,
         };
         let expect = Expect {
             cite: &ids,
@@ -185,8 +191,17 @@ impl Pipeline<'_> {
         let part_tokens = self.part_tokens(lang)?;
         loop {
             let m = self.synthesis_prompt(task, lang, &items, topics)?;
-            if self.fits_checked(&m, self.synthesis_tokens(), lang)? {
-                return Ok(Folded { items, task });
+            // Tokens the answer may take after this prompt and a retry's reminder.
+            let room = self
+                .ctx()
+                .saturating_sub(self.model.prompt_tokens(&m)? + self.retry_headroom(lang)? + SLACK);
+            let max_new = self.synthesis_tokens();
+            if room >= max_new || (items.len() == 1 && room >= MIN_ANSWER.min(max_new)) {
+                return Ok(Folded {
+                    items,
+                    task,
+                    max_new: room.min(max_new),
+                });
             }
             let t = task;
             let groups = self.group(&items, |this, batch| {
@@ -194,7 +209,15 @@ impl Pipeline<'_> {
             })?;
             if groups.iter().all(|g| g.len() < 2) {
                 let mut texts: Vec<String> = items.iter().map(|i| i.text.clone()).collect();
-                if !fit::shorten(&mut texts) {
+                if !fit::shorten(&mut texts) && room >= MIN_ANSWER.min(max_new) {
+                    // Nothing left to shorten: a shorter answer, rather than none.
+                    return Ok(Folded {
+                        items,
+                        task,
+                        max_new: room,
+                    });
+                }
+                if texts.iter().zip(&items).all(|(t, i)| *t == i.text) {
                     return Err(Error::ContextOverflow {
                         what: format!("the synthesis ({})", lang.code()),
                         needed: self.model.prompt_tokens(&m)? + self.synthesis_tokens(),
