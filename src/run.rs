@@ -96,6 +96,7 @@ fn failed_entry(e: &Error) -> SourceEntry {
         language: None,
         chunks: None,
         injection: Vec::new(),
+        detected_language: None,
     }
 }
 
@@ -244,6 +245,7 @@ impl<'a> Run<'a> {
                     title => s.stem, text => text, id => s.id, path => path,
                     model => self.info.name, version => env!("CARGO_PKG_VERSION"),
                     check => check, grounding => grounding, injection => s.injection,
+                    source_language => s.detected_language,
                 },
             )?;
             write_atomic(&self.cfg.out.join(&file), format!("{md}\n").as_bytes())?;
@@ -275,6 +277,7 @@ impl<'a> Run<'a> {
                     .collect(),
             ),
             injection: s.injection.clone(),
+            detected_language: s.detected_language.clone(),
         });
         Ok(())
     }

@@ -305,3 +305,32 @@ fn instructions_to_the_model_inside_a_source_are_reported_and_its_markup_defange
         .iter()
         .all(|c| c["prompt_tokens"].as_u64().unwrap() > 0));
 }
+
+#[test]
+fn a_source_in_neither_french_nor_english_is_said_to_be() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let de = dir.path().join("de.txt");
+    std::fs::write(
+        &de,
+        "Der Stadtrat von Valmont hat am Dienstag den Verlauf der neuen Straßenbahnlinie 3 \
+         beschlossen. Die Linie wird 412 Millionen Euro kosten und den Bahnhof mit dem Campus \
+         verbinden. Die Bauarbeiten sollen im Frühjahr 2026 beginnen.",
+    )
+    .unwrap();
+    let good = good_source(dir.path());
+    let (code, stderr, report) = run(&[&de, &good], out.path());
+    assert!(matches!(code, 0 | 3), "{code}: {stderr}");
+    assert_eq!(report["sources"][0]["detected_language"], "de", "{report}");
+    assert_eq!(report["sources"][1]["detected_language"], "fr");
+    let md = std::fs::read_to_string(out.path().join("de.en.md")).unwrap();
+    assert!(
+        md.contains("neither French nor English (detected: de)"),
+        "{md}"
+    );
+    // An output is never taken for English or French just because it is not the other.
+    for s in report["summaries"].as_array().unwrap() {
+        let c = &s["check"]["language"];
+        assert_eq!(c["ok"], c["detected"] == c["expected"], "{c}");
+    }
+}

@@ -436,3 +436,43 @@ fn a_synthesis_that_does_not_fit_is_folded_until_it_does_never_failed() {
         assert!(c.prompt_tokens + c.generated_tokens <= 2048, "{c:?}");
     }
 }
+
+/// The synthesis of many sources costs calls in proportion to how many summaries fit one
+/// prompt, not to the number of sources: counted for 10, 100 and 1,000 one-paragraph
+/// sources (printed with `--nocapture`).
+#[test]
+fn synthesis_calls_grow_gently_with_the_number_of_sources() {
+    let mut counts = Vec::new();
+    for n in [10, 100, 1000] {
+        let dir = tempfile::tempdir().unwrap();
+        let out = tempfile::tempdir().unwrap();
+        let paths = write_sources(dir.path(), n, 60);
+        let refs: Vec<&Path> = paths.iter().map(|p| p.as_path()).collect();
+        let cfg = config(&refs, out.path());
+        let mut model = Scripted::new(4096);
+        model.words_per_answer = 60;
+        let read = bisum::run::read_sources(&cfg);
+        let dir = OutputDir::open(&cfg.out).unwrap();
+        let outcome =
+            bisum::run::summarize(&cfg, &dir, read, &mut model, &mut Silent, &|_| {}).unwrap();
+        assert!(outcome.report.errors.is_empty());
+        let synthesis_calls = outcome
+            .report
+            .calls
+            .iter()
+            .filter(|c| {
+                !matches!(
+                    c.kind,
+                    CallKind::Summary | CallKind::Notes | CallKind::Merge
+                )
+            })
+            .filter(|c| !c.cached)
+            .count();
+        eprintln!("{n} sources: {synthesis_calls} synthesis calls (both languages)");
+        counts.push(synthesis_calls);
+    }
+    // One prompt holds dozens of one-paragraph summaries: a thousand sources take a few
+    // dozen calls per language, not hundreds.
+    assert!(counts[0] <= 8, "{counts:?}");
+    assert!(counts[2] <= 1000 / 10, "{counts:?}");
+}

@@ -205,11 +205,7 @@ pub fn build(
                 if !check.language.ok {
                     notes.push(format!(
                         "language: {}",
-                        check
-                            .language
-                            .detected
-                            .map(|l| l.code())
-                            .unwrap_or("undetermined")
+                        check.language.detected.as_deref().unwrap_or("undetermined")
                     ));
                 }
                 if !grounding.unsupported.is_empty() {

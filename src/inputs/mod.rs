@@ -37,6 +37,14 @@ impl Default for Limits {
     }
 }
 
+/// The start of a text, enough to tell its language (lingua's time grows with length).
+fn head(text: &str) -> &str {
+    match text.char_indices().nth(20_000) {
+        Some((i, _)) => &text[..i],
+        None => text,
+    }
+}
+
 /// Output stems no source may take: the synthesis's files are `synthesis.{fr,en}.md`.
 pub const RESERVED_STEMS: &[&str] = &["synthesis", "report", "compare"];
 
@@ -74,6 +82,9 @@ pub struct Source {
     pub encoding: &'static str,
     /// Passages addressed to a language model rather than a reader.
     pub injection: Vec<String>,
+    /// The language of the text (ISO 639-1), among those the checks tell apart; a source
+    /// in neither French nor English is still summarized in both.
+    pub detected_language: Option<String>,
 }
 
 /// How a path is named in messages: standard input is `<stdin>`.
@@ -316,6 +327,7 @@ pub fn assign_ids(files: Vec<(PathBuf, Extracted)>) -> Vec<Source> {
                 stem = format!("{base}-{n}");
                 n += 1;
             }
+            let detected_language = crate::checks::language::detect(head(&got.text));
             Source {
                 id: format!("S{}", i + 1),
                 sha256: crate::hash::sha256_hex(got.text.as_bytes()),
@@ -324,6 +336,7 @@ pub fn assign_ids(files: Vec<(PathBuf, Extracted)>) -> Vec<Source> {
                 text: got.text,
                 format: got.format,
                 encoding: got.encoding,
+                detected_language,
                 injection: got.injection,
             }
         })

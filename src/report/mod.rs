@@ -42,6 +42,10 @@ pub struct SourceEntry {
     /// data in every prompt), reported so a reader knows the source tried.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub injection: Vec<String>,
+    /// The language found in the source (ISO 639-1), which may be neither French nor
+    /// English; `language` is the one its first summary is written in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detected_language: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
