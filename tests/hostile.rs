@@ -334,3 +334,30 @@ fn a_source_in_neither_french_nor_english_is_said_to_be() {
         assert_eq!(c["ok"], c["detected"] == c["expected"], "{c}");
     }
 }
+
+#[test]
+fn every_source_failing_is_bad_input_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty.txt");
+    std::fs::write(&empty, "").unwrap();
+    let binary = dir.path().join("binary.txt");
+    std::fs::write(&binary, b"\x00\x01\x02").unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let a = bisum(home.path())
+        .arg("summarize")
+        .arg(&empty)
+        .arg(&binary)
+        .arg("--out")
+        .arg(out.path())
+        .arg("--model")
+        .arg(tiny_model())
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&a.get_output().stderr).into_owned();
+    assert!(
+        stderr.contains("empty.txt") && stderr.contains("binary.txt"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("no readable source"), "{stderr}");
+}
