@@ -157,3 +157,32 @@ fn both_engines_give_the_same_greedy_tokens_at_every_batch_size() {
     let (b, _, _, _) = fast.generate_ids(short, &params, &mut |_| {}).unwrap();
     assert_eq!(a, b);
 }
+
+/// A prompt that starts like the previous one (a retry with a reminder appended) skips the
+/// shared prefix, kept in the KV cache, and still gives the tokens a fresh model gives.
+#[test]
+fn a_shared_prompt_prefix_is_reused_and_changes_no_token() {
+    let text = std::fs::read_to_string(common::examples().join("tramway-conseil.txt")).unwrap();
+    let mut fresh = load(Engine::Bisum);
+    let first = fresh.encode(&text).unwrap();
+    let mut retry = first[..first.len() - 20].to_vec();
+    retry.extend(
+        fresh
+            .encode(" Réponds en français, sans recopier.")
+            .unwrap(),
+    );
+    let mut expected = Vec::new();
+    for p in [&first, &retry] {
+        fresh.forget();
+        let (ids, margins) = fresh.greedy_with_margins(p, 32).unwrap();
+        let robust = margins.iter().position(|&m| m < 0.25).unwrap_or(ids.len());
+        expected.push(ids[..robust].to_vec());
+        assert_eq!(fresh.last_reused(), 0);
+    }
+    let mut kept = load(Engine::Bisum);
+    for (p, want) in [&first, &retry].iter().zip(&expected) {
+        let (got, _) = kept.greedy_with_margins(p, 32).unwrap();
+        assert_eq!(got[..want.len()], want[..]);
+    }
+    assert_eq!(kept.last_reused(), first.len() - 20);
+}

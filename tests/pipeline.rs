@@ -108,6 +108,7 @@ impl Generate for Scripted {
         Ok(Generation {
             generated_tokens: text.split_whitespace().count(),
             prompt_tokens: self.prompt_tokens(messages)?,
+            reused_prompt_tokens: 0,
             text,
             prompt_seconds: 0.01,
             generation_seconds: 0.01,

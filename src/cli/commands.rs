@@ -138,6 +138,8 @@ fn bench(a: BenchArgs, registry: &Registry, threads: usize) -> Result<u8> {
     };
     let (mut pp, mut tg) = (Vec::new(), Vec::new());
     for _ in 0..a.runs {
+        // Each run processes the whole prompt: nothing kept from the run before.
+        model.forget();
         let (out, _, p_secs, g_secs) = model.generate_ids(&prompt, &params, &mut |_| {})?;
         pp.push(prompt.len() as f64 / p_secs);
         // The first token comes from the prompt pass; the others each cost one decode step.

@@ -42,6 +42,12 @@ pub struct CandleModel {
     bos_id: Option<u32>,
     device: Device,
     prompt_batch: usize,
+    /// Token ids whose keys and values the KV cache holds, in order: a prompt that starts
+    /// with them (a retry with a reminder appended, a second call on the same source) skips
+    /// them (bisum's engine only, whose cache rows stay valid between calls).
+    cached: Vec<u32>,
+    /// Prompt tokens the last call took from `cached` instead of processing them.
+    last_reused: usize,
 }
 
 /// What the caller knows about the file before loading it, and how to run it.
@@ -205,6 +211,8 @@ impl CandleModel {
             bos_id,
             device,
             prompt_batch: PROMPT_BATCH,
+            cached: Vec::new(),
+            last_reused: 0,
         })
     }
 
@@ -220,6 +228,18 @@ impl CandleModel {
     /// not depend on it).
     pub fn set_prompt_batch(&mut self, n: usize) {
         self.prompt_batch = n.max(1);
+        self.forget();
+    }
+
+    /// Forgets what the KV cache holds: the next prompt is processed whole (benchmarks
+    /// time prompt processing this way).
+    pub fn forget(&mut self) {
+        self.cached.clear();
+    }
+
+    /// Prompt tokens the last call reused from the previous one's KV cache.
+    pub fn last_reused(&self) -> usize {
+        self.last_reused
     }
 
     pub fn encode(&self, text: &str) -> Result<Vec<u32>> {
@@ -322,6 +342,7 @@ impl CandleModel {
             }
             let pos = prompt.len() + out.len() - 1;
             logits = weights.forward(&[next], pos, &self.device).map_err(g)?;
+            self.cached.push(next);
         }
         Ok((out, stop, prompt_secs, t1.elapsed().as_secs_f64()))
     }
@@ -330,15 +351,39 @@ impl CandleModel {
 impl CandleModel {
     /// Runs the prompt through the model from position 0, in batches of `prompt_batch`;
     /// the logits of its last token.
+    /// The longest prefix of `prompt` whose keys and values the cache holds, leaving at
+    /// least the last prompt token to process (its logits start the answer).
+    fn reusable(&self, prompt: &[u32]) -> usize {
+        let keeps = self.weights.as_ref().is_some_and(Weights::keeps_prefix);
+        if !keeps {
+            return 0;
+        }
+        let common = self
+            .cached
+            .iter()
+            .zip(prompt)
+            .take_while(|(a, b)| a == b)
+            .count();
+        common.min(prompt.len().saturating_sub(1))
+    }
+
+    /// Runs the prompt through the model, in batches of `prompt_batch`, from the end of
+    /// the prefix the KV cache already holds (`reusable`); the logits of its last token.
     fn prefill(&mut self, prompt: &[u32]) -> Result<candle_core::Tensor> {
         let g = Error::forward;
+        let reused = self.reusable(prompt);
         let weights = self.weights.as_mut().ok_or_else(|| Error::NoWeights)?;
-        weights.clear();
-        let mut logits = None;
-        for (i, piece) in prompt.chunks(self.prompt_batch).enumerate() {
-            let pos = i * self.prompt_batch;
-            logits = Some(weights.forward(piece, pos, &self.device).map_err(g)?);
+        if reused == 0 {
+            weights.clear();
         }
+        self.cached.truncate(reused);
+        let mut logits = None;
+        for (i, piece) in prompt[reused..].chunks(self.prompt_batch).enumerate() {
+            let pos = reused + i * self.prompt_batch;
+            logits = Some(weights.forward(piece, pos, &self.device).map_err(g)?);
+            self.cached.extend_from_slice(piece);
+        }
+        self.last_reused = reused;
         logits.ok_or(Error::EmptyPrompt)
     }
 
@@ -376,6 +421,7 @@ impl CandleModel {
             logits = weights
                 .forward(&[best as u32], pos, &self.device)
                 .map_err(g)?;
+            self.cached.push(best as u32);
         }
     }
 }
@@ -431,6 +477,7 @@ impl Generate for CandleModel {
         Ok(Generation {
             text: self.decode(&ids)?.trim().to_string(),
             prompt_tokens: prompt.len(),
+            reused_prompt_tokens: self.last_reused,
             generated_tokens: ids.len(),
             prompt_seconds,
             generation_seconds,

@@ -129,6 +129,10 @@ pub enum StopReason {
 pub struct Generation {
     pub text: String,
     pub prompt_tokens: usize,
+    /// Of the prompt tokens, those whose keys and values were kept from the previous call
+    /// (a shared prefix) rather than processed again.
+    #[serde(default)]
+    pub reused_prompt_tokens: usize,
     pub generated_tokens: usize,
     pub prompt_seconds: f64,
     pub generation_seconds: f64,

@@ -86,6 +86,13 @@ impl Weights {
         logits.squeeze(0)
     }
 
+    /// Whether the KV cache stays valid between calls, so a shared prompt prefix can be
+    /// skipped: bisum's engine writes rows by position and reads only rows below it;
+    /// candle's models must be cleared before every prompt.
+    pub fn keeps_prefix(&self) -> bool {
+        matches!(self, Weights::Own(_))
+    }
+
     /// Forgets the previous prompt. Every family needs it before a new sequence: llama and
     /// qwen2 would also reset at position 0, qwen3 would not.
     pub fn clear(&mut self) {

@@ -351,17 +351,19 @@ impl<'a> Pipeline<'a> {
 
 fn record(call: &Call, g: &Generation, cached: bool, attempt: u8, key: String) -> CallRecord {
     let rate = |n: usize, s: f64| if s > 0.0 { n as f64 / s } else { 0.0 };
+    let processed = g.prompt_tokens - g.reused_prompt_tokens.min(g.prompt_tokens);
     CallRecord {
         kind: call.kind,
         source: call.source.map(str::to_string),
         lang: call.lang,
         part: call.part,
         prompt_tokens: g.prompt_tokens,
+        reused_prompt_tokens: g.reused_prompt_tokens,
         generated_tokens: g.generated_tokens,
         prompt_seconds: g.prompt_seconds,
         generation_seconds: g.generation_seconds,
         seconds: g.prompt_seconds + g.generation_seconds,
-        prompt_tokens_per_second: rate(g.prompt_tokens, g.prompt_seconds),
+        prompt_tokens_per_second: rate(processed, g.prompt_seconds),
         generation_tokens_per_second: rate(g.generated_tokens, g.generation_seconds),
         stop: g.stop,
         cached,

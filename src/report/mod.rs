@@ -104,6 +104,9 @@ pub struct Provenance {
 pub struct Totals {
     pub calls: usize,
     pub prompt_tokens: usize,
+    /// Prompt tokens actually run through the model by this run's calls (not cached, not
+    /// reused from the call before).
+    pub prompt_tokens_processed: usize,
     pub generated_tokens: usize,
     pub model_seconds: f64,
 }
@@ -134,6 +137,11 @@ impl Report {
         Totals {
             calls: calls.len(),
             prompt_tokens: calls.iter().map(|c| c.prompt_tokens).sum(),
+            prompt_tokens_processed: calls
+                .iter()
+                .filter(|c| !c.cached)
+                .map(|c| c.prompt_tokens - c.reused_prompt_tokens.min(c.prompt_tokens))
+                .sum(),
             generated_tokens: calls.iter().map(|c| c.generated_tokens).sum(),
             model_seconds: calls.iter().filter(|c| !c.cached).map(|c| c.seconds).sum(),
         }

@@ -65,6 +65,9 @@ pub struct CallRecord {
     pub lang: Lang,
     pub part: Option<Part>,
     pub prompt_tokens: usize,
+    /// Of the prompt tokens, those kept in the KV cache from the call before (a shared
+    /// prefix) instead of being processed again.
+    pub reused_prompt_tokens: usize,
     pub generated_tokens: usize,
     pub prompt_seconds: f64,
     pub generation_seconds: f64,
