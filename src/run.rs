@@ -37,6 +37,11 @@ pub struct RunConfig {
     pub force: bool,
 }
 
+/// Why a run over one source writes no synthesis: with nothing to compare, a small model
+/// asked for one invents a second source.
+const ONE_SOURCE: &str =
+    "one source summarized: no cross-source synthesis (it needs two sources or more)";
+
 /// How often an unfinished report.json is rewritten while sources are summarized.
 const REPORT_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
 
@@ -115,6 +120,8 @@ struct Run<'a> {
     errors: Vec<String>,
     /// Files of an earlier run in the folder that this run does not rewrite.
     stale: Vec<String>,
+    /// Why no synthesis was written, when none was.
+    no_synthesis: Option<String>,
 }
 
 /// Runs the pipeline over already-read sources with a loaded model, writing into `dir`
@@ -179,7 +186,11 @@ pub fn summarize(
             last_report = Instant::now();
         }
     }
-    if !done.is_empty() {
+    if done.len() == 1 {
+        run.no_synthesis = Some(ONE_SOURCE.into());
+        say(&format!("note: {ONE_SOURCE}"));
+    }
+    if done.len() >= 2 {
         let pairs: Vec<(&Source, &SourceResult)> = done.iter().map(|(s, r)| (*s, r)).collect();
         say(&format!("synthesis of {} source(s)", pairs.len()));
         for lang in Lang::BOTH {
@@ -220,6 +231,7 @@ impl<'a> Run<'a> {
             syntheses: Vec::new(),
             errors: Vec::new(),
             stale: Vec::new(),
+            no_synthesis: None,
         }
     }
 
@@ -350,6 +362,7 @@ impl<'a> Run<'a> {
             complete: finished && errors.is_empty(),
             errors,
             stale_outputs: self.stale.clone(),
+            no_synthesis: self.no_synthesis.clone(),
             sources,
             summaries: self.summaries.clone(),
             syntheses: self.syntheses.clone(),
@@ -399,9 +412,10 @@ impl<'a> Run<'a> {
 
 /// The files a run over `sources` writes, relative to its folder.
 fn planned_files(sources: &[Source]) -> BTreeSet<String> {
+    let synthesis = (sources.len() >= 2).then_some("synthesis");
     let stems = sources.iter().map(|s| s.stem.as_str());
     let mut files: BTreeSet<String> = stems
-        .chain(["synthesis"])
+        .chain(synthesis)
         .flat_map(|s| Lang::BOTH.map(|l| format!("{s}.{}.md", l.code())))
         .collect();
     files.insert("report.json".into());

@@ -244,6 +244,12 @@ fn bad_sources_are_reported_one_line_each_and_the_rest_completes() {
         dir.path().join("good.txt"),
     )
     .unwrap();
+    // Two good sources, so that there is a synthesis to list the failures under.
+    std::fs::copy(
+        examples().join("tramway-audit.txt"),
+        dir.path().join("good2.txt"),
+    )
+    .unwrap();
     std::fs::write(dir.path().join("empty.txt"), "\n  \n").unwrap();
     std::fs::write(dir.path().join("binary.txt"), [0u8, 159, 146, 150]).unwrap();
     std::fs::write(dir.path().join("mixed.md"), b"caf\xc3\xa9 cr\xe8me").unwrap();
@@ -513,4 +519,31 @@ fn the_cache_key_includes_the_engine() {
     let r = read_json(&out.path().join("report.json"));
     let calls = r["calls"].as_array().unwrap();
     assert!(calls.iter().all(|c| c["cached"] == true));
+}
+
+/// One source: its two summaries, and no "synthesis" (a small model asked to synthesize a
+/// single source invents a second one); report.json says why.
+#[test]
+fn a_single_source_gets_no_cross_source_synthesis() {
+    let out = tempfile::tempdir().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    bisum(home.path())
+        .arg("summarize")
+        .arg(examples().join("tramway-audit.txt"))
+        .arg("--out")
+        .arg(out.path())
+        .arg("--model")
+        .arg(tiny_model())
+        .arg("--quiet")
+        .assert();
+    assert!(out.path().join("tramway-audit.fr.md").exists());
+    assert!(!out.path().join("synthesis.fr.md").exists());
+    let r = read_json(&out.path().join("report.json"));
+    assert!(r["no_synthesis"].as_str().unwrap().contains("one source"));
+    assert!(r["syntheses"].as_array().unwrap().is_empty());
+    assert!(r["calls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|c| c["kind"] == "summary"));
 }

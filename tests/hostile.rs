@@ -68,7 +68,7 @@ fn a_docx_zip_bomb_is_refused_at_the_text_cap_and_the_rest_completes() {
     );
     assert_eq!(report["finished"], true);
     assert_eq!(report["complete"], false);
-    assert_eq!(report["syntheses"].as_array().unwrap().len(), 2);
+    assert_eq!(report["summaries"].as_array().unwrap().len(), 2);
 }
 
 #[test]
@@ -259,9 +259,10 @@ fn outputs_of_an_earlier_run_not_rewritten_are_listed_and_temporaries_cleared() 
     // What a kill in the middle of an atomic write leaves.
     std::fs::write(out.path().join(".bisum-k1ll3d.tmp"), "half").unwrap();
     let (_, _, report) = run(&[&a], out.path());
+    // b's summaries, and the synthesis a single source does not get.
     assert_eq!(
         report["stale_outputs"],
-        serde_json::json!(["b.en.md", "b.fr.md"])
+        serde_json::json!(["b.en.md", "b.fr.md", "synthesis.en.md", "synthesis.fr.md"])
     );
     assert!(out.path().join("b.fr.md").exists(), "stale files are kept");
     assert!(!out.path().join(".bisum-k1ll3d.tmp").exists());

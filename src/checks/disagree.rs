@@ -215,28 +215,46 @@ pub fn find(sources: &[(&str, &str)], concepts: &Concepts) -> Vec<Disagreement> 
                 if members.len() < 2 {
                     continue;
                 }
+                // A source that gives several of the values contrasts them itself (a forecast
+                // and a final figure, two events): that is not a disagreement between
+                // sources, so it stands for none of the versions.
+                let gives = |source: &str| {
+                    members
+                        .iter()
+                        .filter(|v| here.iter().any(|c| c.fact.key == **v && c.source == source))
+                        .count()
+                };
                 let versions: Vec<Version> = members
                     .iter()
-                    .map(|v| {
-                        let of: Vec<&&Claim> = here.iter().filter(|c| c.fact.key == *v).collect();
+                    .filter_map(|v| {
+                        let of: Vec<&&Claim> = here
+                            .iter()
+                            .filter(|c| c.fact.key == *v && gives(c.source) == 1)
+                            .collect();
+                        if of.is_empty() {
+                            return None;
+                        }
                         let mut sources: Vec<String> =
                             of.iter().map(|c| c.source.to_string()).collect();
                         sources
                             .sort_by_key(|s| s.trim_start_matches('S').parse::<u32>().unwrap_or(0));
                         sources.dedup();
-                        Version {
+                        Some(Version {
                             key: *v,
                             text: of[0].fact.raw.clone(),
                             sources,
                             context: of[0].sentence.chars().take(240).collect(),
-                        }
+                        })
                     })
                     .collect();
+                if versions.len() < 2 {
+                    continue;
+                }
                 let all: BTreeSet<&String> = versions.iter().flat_map(|v| &v.sources).collect();
                 if all.len() < 2 {
                     continue;
                 }
-                let id: Vec<Key> = members.clone();
+                let id: Vec<Key> = versions.iter().map(|v| v.key).collect();
                 found
                     .entry(id)
                     .and_modify(|d| d.topics.push(topic.clone()))
@@ -557,5 +575,28 @@ mod tests {
         // One bullet per version, the source first, and a citation after the full stop.
         let bullets = "- [S4] gives 16 December 2025 for the agreement.\n- The agreement is dated January 8, 2026. [S5]";
         assert!(verify(bullets, Lang::En, &[d])[0].ok);
+    }
+
+    #[test]
+    fn a_contrast_inside_one_source_is_no_disagreement() {
+        let sources = [
+            ("S1", "Le coût du projet est estimé à 412 millions d'euros, puis à 465 millions d'euros par la chambre."),
+            ("S2", "The cost of the project is 412 million euros."),
+        ];
+        assert!(find(&sources, &concepts()).is_empty());
+        // A third source giving the other figure alone makes it one, without S1.
+        let three = [
+            sources[0],
+            sources[1],
+            ("S3", "Le coût du projet atteindra 465 millions d'euros."),
+        ];
+        let found = find(&three, &concepts());
+        assert_eq!(found.len(), 1, "{found:#?}");
+        let by: Vec<Vec<String>> = found[0]
+            .versions
+            .iter()
+            .map(|v| v.sources.clone())
+            .collect();
+        assert_eq!(by, vec![vec!["S2".to_string()], vec!["S3".to_string()]]);
     }
 }

@@ -124,6 +124,9 @@ pub struct Report {
     /// sources changed): they are left in place, and listed here.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub stale_outputs: Vec<String>,
+    /// Why this run wrote no synthesis (a single source), when it wrote none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub no_synthesis: Option<String>,
     pub sources: Vec<SourceEntry>,
     pub summaries: Vec<SummaryEntry>,
     pub syntheses: Vec<SynthesisEntry>,
