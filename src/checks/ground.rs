@@ -315,6 +315,13 @@ fn tokens(text: &str) -> Vec<String> {
     out
 }
 
+fn date(year: u32, month: u32, day: u32, raw: String) -> Fact {
+    Fact {
+        key: Key::Date { year, month, day },
+        raw,
+    }
+}
+
 /// The checkable facts of a text.
 pub fn facts(text: &str) -> Vec<Fact> {
     let t = tokens(text);
@@ -328,41 +335,20 @@ pub fn facts(text: &str) -> Vec<Fact> {
             if let (Some(y), Ok(m), Ok(d)) =
                 (year(&w[..4]), w[5..7].parse::<u32>(), w[8..].parse::<u32>())
             {
-                out.push(Fact {
-                    key: Key::Date {
-                        year: y,
-                        month: m,
-                        day: d,
-                    },
-                    raw: w.clone(),
-                });
+                out.push(date(y, m, d, w.clone()));
                 i += 1;
                 continue;
             }
         }
-        // "8 janvier 2026" / "8 January 2026"
-        if let (Some(d), Some(m), Some(y)) = (day(w), month(next(1)), year(next(2))) {
-            out.push(Fact {
-                key: Key::Date {
-                    year: y,
-                    month: m,
-                    day: d,
-                },
-                raw: format!("{w} {} {}", next(1), next(2)),
-            });
-            i += 3;
-            continue;
-        }
-        // "January 8, 2026"
-        if let (Some(m), Some(d), Some(y)) = (month(w), day(next(1)), year(next(2))) {
-            out.push(Fact {
-                key: Key::Date {
-                    year: y,
-                    month: m,
-                    day: d,
-                },
-                raw: format!("{w} {} {}", next(1), next(2)),
-            });
+        // "8 janvier 2026" / "8 January 2026", or "January 8, 2026"
+        let day_first = (day(w), month(next(1)), year(next(2)));
+        let month_first = (day(next(1)), month(w), year(next(2)));
+        let dmy = match (day_first, month_first) {
+            ((Some(d), Some(m), Some(y)), _) | (_, (Some(d), Some(m), Some(y))) => Some((d, m, y)),
+            _ => None,
+        };
+        if let Some((d, m, y)) = dmy {
+            out.push(date(y, m, d, format!("{w} {} {}", next(1), next(2))));
             i += 3;
             continue;
         }
