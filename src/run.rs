@@ -53,6 +53,9 @@ pub struct RunOutcome {
     pub failed_steps: usize,
     /// Outputs still in the wrong language after their retry.
     pub wrong_language: usize,
+    /// Times report.json was written during the run (it is kept current while sources
+    /// are summarized, at most every 2 s).
+    pub report_writes: usize,
     pub report: Report,
 }
 
@@ -122,6 +125,8 @@ struct Run<'a> {
     stale: Vec<String>,
     /// Why no synthesis was written, when none was.
     no_synthesis: Option<String>,
+    /// Times report.json was written.
+    report_writes: usize,
 }
 
 /// Runs the pipeline over already-read sources with a loaded model, writing into `dir`
@@ -157,10 +162,32 @@ pub fn summarize(
     let mut pipe = Pipeline::new(model, &prompts, cfg.settings.clone(), cache, observer);
     pipe.set_plans(cfg.chunk_plans.clone());
 
-    let mut done: Vec<(&Source, SourceResult)> = Vec::new();
-    run.report(&pipe.calls, false).write(out)?;
+    let done = summarize_each(&mut run, &mut pipe, &sources, say)?;
+    match done.len() {
+        0 => {}
+        1 => {
+            run.no_synthesis = Some(ONE_SOURCE.into());
+            say(&format!("note: {ONE_SOURCE}"));
+        }
+        _ => synthesize_both(&mut run, &mut pipe, &done, say)?,
+    }
+    let report = run.report(&pipe.calls, true);
+    run.write_report(&report)?;
+    Ok(run.outcome(report))
+}
+
+/// Summarizes each source in turn, writing its files at once; a failing source is
+/// reported and the others go on.
+fn summarize_each<'s>(
+    run: &mut Run,
+    pipe: &mut Pipeline,
+    sources: &'s [Source],
+    say: &dyn Fn(&str),
+) -> Result<Vec<(&'s Source, SourceResult)>> {
+    let mut done = Vec::new();
+    run.write_report(&run.report(&pipe.calls, false))?;
     let mut last_report = Instant::now();
-    for s in &sources {
+    for s in sources {
         say(&format!(
             "[{}] {} ({} chars)",
             s.id,
@@ -182,31 +209,33 @@ pub fn summarize(
         // few seconds, or a run over thousands of small sources rewrites it thousands of
         // times.
         if last_report.elapsed() >= REPORT_EVERY {
-            run.report(&pipe.calls, false).write(out)?;
+            run.write_report(&run.report(&pipe.calls, false))?;
             last_report = Instant::now();
         }
     }
-    if done.len() == 1 {
-        run.no_synthesis = Some(ONE_SOURCE.into());
-        say(&format!("note: {ONE_SOURCE}"));
-    }
-    if done.len() >= 2 {
-        let pairs: Vec<(&Source, &SourceResult)> = done.iter().map(|(s, r)| (*s, r)).collect();
-        say(&format!("synthesis of {} source(s)", pairs.len()));
-        for lang in Lang::BOTH {
-            match pipe.synthesize(&pairs, lang) {
-                Ok((text, check)) => run.write_synthesis(&pairs, lang, text, check)?,
-                Err(e) => {
-                    let msg = format!("synthesis ({}): {e}", lang.code());
-                    say(&format!("bisum: {msg}"));
-                    run.errors.push(msg);
-                }
+    Ok(done)
+}
+
+/// The synthesis in each language; one that fails is reported and the other still runs.
+fn synthesize_both(
+    run: &mut Run,
+    pipe: &mut Pipeline,
+    done: &[(&Source, SourceResult)],
+    say: &dyn Fn(&str),
+) -> Result<()> {
+    let pairs: Vec<(&Source, &SourceResult)> = done.iter().map(|(s, r)| (*s, r)).collect();
+    say(&format!("synthesis of {} source(s)", pairs.len()));
+    for lang in Lang::BOTH {
+        match pipe.synthesize(&pairs, lang) {
+            Ok((text, check)) => run.write_synthesis(&pairs, lang, text, check)?,
+            Err(e) => {
+                let msg = format!("synthesis ({}): {e}", lang.code());
+                say(&format!("bisum: {msg}"));
+                run.errors.push(msg);
             }
         }
     }
-    let report = run.report(&pipe.calls, true);
-    report.write(out)?;
-    Ok(run.outcome(report))
+    Ok(())
 }
 
 impl<'a> Run<'a> {
@@ -232,7 +261,13 @@ impl<'a> Run<'a> {
             errors: Vec::new(),
             stale: Vec::new(),
             no_synthesis: None,
+            report_writes: 0,
         }
+    }
+
+    fn write_report(&mut self, report: &Report) -> Result<()> {
+        self.report_writes += 1;
+        report.write(&self.cfg.out)
     }
 
     fn source_failed(&mut self, s: &Source, e: &Error) {
@@ -405,6 +440,7 @@ impl<'a> Run<'a> {
             wrong_language,
             failed_sources: self.failed.len(),
             failed_steps: self.errors.len(),
+            report_writes: self.report_writes,
             report,
         }
     }

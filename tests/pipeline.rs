@@ -470,6 +470,8 @@ fn synthesis_calls_grow_gently_with_the_number_of_sources() {
             .filter(|c| !c.cached)
             .count();
         eprintln!("{n} sources: {synthesis_calls} synthesis calls (both languages)");
+        // report.json is kept current, but not rewritten after every one of many sources.
+        assert!(outcome.report_writes <= 5, "{n}: {}", outcome.report_writes);
         counts.push(synthesis_calls);
     }
     // One prompt holds dozens of one-paragraph summaries: a thousand sources take a few
