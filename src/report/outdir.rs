@@ -20,6 +20,9 @@ pub struct OutputDir {
     _lock: File,
     /// Files bisum wrote here before, by name relative to the folder.
     previous: BTreeSet<String>,
+    /// A folder an earlier bisum wrote before manifests existed (it has a call cache and
+    /// no manifest): its files are taken to be bisum's.
+    legacy: bool,
 }
 
 #[derive(serde::Serialize, serde::Deserialize)]
@@ -50,15 +53,15 @@ impl OutputDir {
             });
         }
         remove_stale_temporaries(path);
-        let previous = std::fs::read_to_string(path.join(MANIFEST))
+        let manifest = std::fs::read_to_string(path.join(MANIFEST))
             .ok()
-            .and_then(|t| serde_json::from_str::<Manifest>(&t).ok())
-            .map(|m| m.files)
-            .unwrap_or_default();
+            .and_then(|t| serde_json::from_str::<Manifest>(&t).ok());
+        let legacy = manifest.is_none() && path.join(".bisum-cache").is_dir();
         Ok(Self {
             path: path.to_path_buf(),
             _lock: lock,
-            previous,
+            previous: manifest.map(|m| m.files).unwrap_or_default(),
+            legacy,
         })
     }
 
@@ -71,7 +74,7 @@ impl OutputDir {
     /// manifest, and returns the files of earlier runs that this run does not rewrite and
     /// that are still there (stale), sorted.
     pub fn claim(&self, planned: &BTreeSet<String>, force: bool) -> Result<Vec<String>> {
-        if !force {
+        if !force && !self.legacy {
             if let Some(theirs) = planned
                 .iter()
                 .find(|f| !self.previous.contains(*f) && self.path.join(f).exists())
@@ -159,5 +162,14 @@ mod tests {
         OutputDir::open(d.path()).unwrap();
         assert!(!d.path().join(".bisum-x1y2.tmp").exists());
         assert!(d.path().join("keep.tmp").exists());
+    }
+
+    #[test]
+    fn a_folder_of_an_earlier_bisum_without_manifest_is_bisums() {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::create_dir(d.path().join(".bisum-cache")).unwrap();
+        std::fs::write(d.path().join("report.json"), "{}").unwrap();
+        let out = OutputDir::open(d.path()).unwrap();
+        assert!(out.claim(&set(&["report.json"]), false).is_ok());
     }
 }
