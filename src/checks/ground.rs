@@ -706,7 +706,13 @@ pub fn check(output: &str, lang: Lang, sources: &[(&str, &str, Lang)]) -> Ground
             .join(" ");
         for f in facts(&stripped) {
             n += 1;
-            if keys.contains(&f.key) {
+            // An amount is backed by the same number where the source leaves the currency
+            // to the context ("dont 96 millions apportés par l'État" for "€96 million").
+            let bare = match f.key {
+                Key::Money { amount, .. } => Some(Key::Num(amount)),
+                _ => None,
+            };
+            if keys.contains(&f.key) || bare.is_some_and(|b| keys.contains(&b)) {
                 ok += 1;
             } else if !unsupported.contains(&f.raw) {
                 unsupported.push(f.raw);
@@ -889,5 +895,24 @@ mod tests {
             &sources,
         );
         assert_eq!(g.unsupported, Vec::<String>::new());
+    }
+
+    #[test]
+    fn an_amount_is_backed_by_its_number_when_the_source_leaves_the_currency_implicit() {
+        let src =
+            "Son coût est estimé à 412 millions d'euros, dont 96 millions apportés par l'État.";
+        let g = check(
+            "The State brings €96 million [S1].",
+            Lang::En,
+            &[("S1", src, Lang::Fr)],
+        );
+        assert_eq!((g.facts, g.supported), (1, 1), "{g:?}");
+        // A different number is still unsupported.
+        let g = check(
+            "The State brings €97 million [S1].",
+            Lang::En,
+            &[("S1", src, Lang::Fr)],
+        );
+        assert_eq!(g.supported, 0, "{g:?}");
     }
 }
