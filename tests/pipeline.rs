@@ -479,3 +479,30 @@ fn synthesis_calls_grow_gently_with_the_number_of_sources() {
     assert!(counts[0] <= 8, "{counts:?}");
     assert!(counts[2] <= 1000 / 10, "{counts:?}");
 }
+
+/// With no disagreement found by code, the model is never asked for a disagreements
+/// section: the synthesis prompt has two parts, and code writes that none was found.
+#[test]
+fn with_no_disagreement_found_the_section_says_so_and_the_model_writes_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let paths = write_sources(dir.path(), 2, 40);
+    let refs: Vec<&Path> = paths.iter().map(|p| p.as_path()).collect();
+    let cfg = config(&refs, out.path());
+    let mut model = Scripted::new(4096);
+    let read = bisum::run::read_sources(&cfg);
+    let dir = OutputDir::open(&cfg.out).unwrap();
+    let outcome =
+        bisum::run::summarize(&cfg, &dir, read, &mut model, &mut Silent, &|_| {}).unwrap();
+    assert!(outcome.report.errors.is_empty());
+    for (_, user) in &model.seen {
+        assert!(!user.contains("## Divergences") && !user.contains("## Disagreements"));
+    }
+    let md = std::fs::read_to_string(out.path().join("synthesis.en.md")).unwrap();
+    assert!(
+        md.contains("## Disagreements\n\nThe program that compared the sources themselves found no date or amount"),
+        "{md}"
+    );
+    let md = std::fs::read_to_string(out.path().join("synthesis.fr.md")).unwrap();
+    assert!(md.contains("## Divergences\n\nLe programme"), "{md}");
+}

@@ -175,7 +175,12 @@ impl Pipeline<'_> {
         };
         let (text, check) = self.call_checked(call, &expect)?;
         if found.is_empty() {
-            return Ok((text, check));
+            // The section is code's: "none found", never one the model makes up.
+            let section = self.prompts.render(
+                &format!("output/disagreements.{}.md", lang.code()),
+                context! { text => "" },
+            )?;
+            return Ok((insert_section(&text, &section), check));
         }
         self.with_section(text, check, lang, &ids, &found, &concepts)
     }
