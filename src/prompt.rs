@@ -215,7 +215,11 @@ mod tests {
             s.contains("Source [S1] :\nTexte un.") && s.contains("Source [S2] :\nTexte deux."),
             "{s}"
         );
-        assert!(s.contains("## Divergences"), "{s}");
+        // The model writes two parts; the disagreements section is code's.
+        assert!(
+            s.contains("## Points communs\n## Apports propres") && !s.contains("## Divergences"),
+            "{s}"
+        );
     }
 
     #[test]
