@@ -215,21 +215,35 @@ pub fn find(sources: &[(&str, &str)], concepts: &Concepts) -> Vec<Disagreement> 
                 if members.len() < 2 {
                     continue;
                 }
-                // A source that gives several of the values contrasts them itself (a forecast
-                // and a final figure, two events): that is not a disagreement between
-                // sources, so it stands for none of the versions.
-                let gives = |source: &str| {
-                    members
+                // A source that gives several of the values sets them against each other
+                // itself (an announced figure and its own, a forecast and a result): it
+                // stands only for the one value no other source gives, its own; with
+                // several such values it stands for none, for that contrast is inside it,
+                // not between sources.
+                let gives = |source: &str, v: Key| {
+                    here.iter().any(|c| c.fact.key == v && c.source == source)
+                };
+                let stands_for = |source: &str, v: Key| {
+                    let given: Vec<Key> = members
                         .iter()
-                        .filter(|v| here.iter().any(|c| c.fact.key == **v && c.source == source))
-                        .count()
+                        .copied()
+                        .filter(|m| gives(source, *m))
+                        .collect();
+                    if given.len() == 1 {
+                        return true;
+                    }
+                    let own: Vec<Key> = given
+                        .into_iter()
+                        .filter(|m| here.iter().all(|c| c.fact.key != *m || c.source == source))
+                        .collect();
+                    own == [v]
                 };
                 let versions: Vec<Version> = members
                     .iter()
                     .filter_map(|v| {
                         let of: Vec<&&Claim> = here
                             .iter()
-                            .filter(|c| c.fact.key == *v && gives(c.source) == 1)
+                            .filter(|c| c.fact.key == *v && stands_for(c.source, *v))
                             .collect();
                         if of.is_empty() {
                             return None;
@@ -578,25 +592,31 @@ mod tests {
     }
 
     #[test]
-    fn a_contrast_inside_one_source_is_no_disagreement() {
+    fn a_source_contrasting_values_itself_stands_only_for_its_own() {
+        // S1 sets an announced figure against its own; S2 gives the announced one.
         let sources = [
-            ("S1", "Le coût du projet est estimé à 412 millions d'euros, puis à 465 millions d'euros par la chambre."),
+            ("S1", "La chambre estime le coût réel du projet à 465 millions d'euros, bien au-dessus des 412 millions d'euros annoncés."),
             ("S2", "The cost of the project is 412 million euros."),
         ];
-        assert!(find(&sources, &concepts()).is_empty());
-        // A third source giving the other figure alone makes it one, without S1.
-        let three = [
-            sources[0],
-            sources[1],
-            ("S3", "Le coût du projet atteindra 465 millions d'euros."),
-        ];
-        let found = find(&three, &concepts());
+        let found = find(&sources, &concepts());
         assert_eq!(found.len(), 1, "{found:#?}");
         let by: Vec<Vec<String>> = found[0]
             .versions
             .iter()
             .map(|v| v.sources.clone())
             .collect();
-        assert_eq!(by, vec![vec!["S2".to_string()], vec!["S3".to_string()]]);
+        assert_eq!(by, vec![vec!["S2".to_string()], vec!["S1".to_string()]]);
+        // Two values that only S1 gives: a contrast inside S1, never "[S1] but [S1]".
+        let alone = [
+            (
+                "S1",
+                "Le coût du projet est estimé à 412 millions d'euros, puis à 465 millions d'euros.",
+            ),
+            (
+                "S2",
+                "The cost of the project is not known yet, said the council.",
+            ),
+        ];
+        assert!(find(&alone, &concepts()).is_empty());
     }
 }
