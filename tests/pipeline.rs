@@ -130,6 +130,13 @@ fn config(sources: &[&Path], out: &Path) -> RunConfig {
     }
 }
 
+/// The whole run over `cfg`'s sources with the scripted model.
+fn run(cfg: &RunConfig, model: &mut Scripted) -> bisum::run::RunOutcome {
+    let read = bisum::run::read_sources(cfg);
+    let dir = OutputDir::open(&cfg.out).unwrap();
+    bisum::run::summarize(cfg, &dir, read, model, &mut Silent, &|_| {}).unwrap()
+}
+
 fn write_sources(dir: &Path, n: usize, words: usize) -> Vec<std::path::PathBuf> {
     (0..n)
         .map(|i| {
@@ -156,10 +163,7 @@ fn each_source_is_read_once_then_summarized_in_both_languages() {
     let refs: Vec<&Path> = paths.iter().map(|p| p.as_path()).collect();
     let cfg = config(&refs, out.path());
     let mut model = Scripted::new(4096);
-    let read = bisum::run::read_sources(&cfg);
-    let dir = OutputDir::open(&cfg.out).unwrap();
-    let outcome =
-        bisum::run::summarize(&cfg, &dir, read, &mut model, &mut Silent, &|_| {}).unwrap();
+    let outcome = run(&cfg, &mut model);
     let kinds: Vec<(String, Option<String>, &str)> = outcome
         .report
         .calls
@@ -243,10 +247,7 @@ fn many_long_sources_in_a_small_context_merge_hierarchically_and_stay_within_it(
     cfg.settings.synthesis_tokens = 300;
     let mut model = Scripted::new(ctx);
     model.words_per_answer = 300;
-    let read = bisum::run::read_sources(&cfg);
-    let dir = OutputDir::open(&cfg.out).unwrap();
-    let outcome =
-        bisum::run::summarize(&cfg, &dir, read, &mut model, &mut Silent, &|_| {}).unwrap();
+    let outcome = run(&cfg, &mut model);
     let calls = &outcome.report.calls;
     assert!(
         calls.iter().any(|c| c.kind == CallKind::Merge),
@@ -311,10 +312,7 @@ fn a_context_too_small_for_the_prompts_fails_that_source_clearly() {
     let refs: Vec<&Path> = paths.iter().map(|p| p.as_path()).collect();
     let cfg = config(&refs, out.path());
     let mut model = Scripted::new(300);
-    let read = bisum::run::read_sources(&cfg);
-    let dir = OutputDir::open(&cfg.out).unwrap();
-    let outcome =
-        bisum::run::summarize(&cfg, &dir, read, &mut model, &mut Silent, &|_| {}).unwrap();
+    let outcome = run(&cfg, &mut model);
     assert_eq!(outcome.failed_sources, 1);
     let err = outcome.report.sources[0].error.clone().unwrap();
     assert!(
@@ -339,10 +337,7 @@ fn disagreements_between_sources_reach_the_prompt_and_the_synthesis_is_checked_f
     model.section_answer =
         "- L'accord a été notifié le 16 décembre 2025 [S1] mais annoncé le 8 janvier 2026 [S2]."
             .into();
-    let read = bisum::run::read_sources(&cfg);
-    let dir = OutputDir::open(&cfg.out).unwrap();
-    let outcome =
-        bisum::run::summarize(&cfg, &dir, read, &mut model, &mut Silent, &|_| {}).unwrap();
+    let outcome = run(&cfg, &mut model);
 
     let prompt = |marker: &str| {
         model
@@ -418,10 +413,7 @@ fn a_synthesis_that_does_not_fit_is_folded_until_it_does_never_failed() {
     let mut model = Scripted::new(2048);
     model.words_per_answer = 320;
     model.junk_syntheses = true;
-    let read = bisum::run::read_sources(&cfg);
-    let dir = OutputDir::open(&cfg.out).unwrap();
-    let outcome =
-        bisum::run::summarize(&cfg, &dir, read, &mut model, &mut Silent, &|_| {}).unwrap();
+    let outcome = run(&cfg, &mut model);
     assert!(
         outcome.report.errors.is_empty(),
         "{:?}",
@@ -452,10 +444,7 @@ fn synthesis_calls_grow_gently_with_the_number_of_sources() {
         let cfg = config(&refs, out.path());
         let mut model = Scripted::new(4096);
         model.words_per_answer = 60;
-        let read = bisum::run::read_sources(&cfg);
-        let dir = OutputDir::open(&cfg.out).unwrap();
-        let outcome =
-            bisum::run::summarize(&cfg, &dir, read, &mut model, &mut Silent, &|_| {}).unwrap();
+        let outcome = run(&cfg, &mut model);
         assert!(outcome.report.errors.is_empty());
         let synthesis_calls = outcome
             .report
@@ -490,10 +479,7 @@ fn with_no_disagreement_found_the_section_says_so_and_the_model_writes_none() {
     let refs: Vec<&Path> = paths.iter().map(|p| p.as_path()).collect();
     let cfg = config(&refs, out.path());
     let mut model = Scripted::new(4096);
-    let read = bisum::run::read_sources(&cfg);
-    let dir = OutputDir::open(&cfg.out).unwrap();
-    let outcome =
-        bisum::run::summarize(&cfg, &dir, read, &mut model, &mut Silent, &|_| {}).unwrap();
+    let outcome = run(&cfg, &mut model);
     assert!(outcome.report.errors.is_empty());
     for (_, user) in &model.seen {
         assert!(!user.contains("## Divergences") && !user.contains("## Disagreements"));
