@@ -85,6 +85,14 @@ pub enum Error {
     #[error("{0}")]
     Config(String),
 
+    /// A `--backend` URL that is malformed or not allowed.
+    #[error("{url}: {reason}")]
+    Endpoint { url: String, reason: String },
+
+    /// A serving-fleet call that failed for good, after its retries.
+    #[error("backend {endpoint}: {reason}")]
+    Backend { endpoint: String, reason: String },
+
     #[error("no readable source")]
     NoReadableSource,
 

@@ -34,7 +34,7 @@ fn fail(e: &anyhow::Error) -> ExitCode {
     eprintln!("bisum: {}", cli::one_line(&format!("{e:#}")));
     let input = matches!(
         e.downcast_ref::<bisum::Error>(),
-        Some(bisum::Error::NoReadableSource)
+        Some(bisum::Error::NoReadableSource | bisum::Error::Endpoint { .. })
     );
     ExitCode::from(if input { EXIT_INPUT } else { EXIT_FATAL })
 }

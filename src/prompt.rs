@@ -4,9 +4,9 @@
 use crate::error::{Error, Result};
 use crate::lang::Lang;
 use minijinja::Environment;
-use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 macro_rules! builtin {
     ($($name:literal),* $(,)?) => {
@@ -63,7 +63,8 @@ pub struct PromptFile {
 
 pub struct Prompts {
     files: BTreeMap<String, PromptFile>,
-    used: RefCell<BTreeSet<String>>,
+    /// Shared by a run's worker threads (`--parallel`).
+    used: Mutex<BTreeSet<String>>,
 }
 
 impl Prompts {
@@ -102,7 +103,7 @@ impl Prompts {
         }
         let p = Self {
             files,
-            used: RefCell::new(BTreeSet::new()),
+            used: Mutex::new(BTreeSet::new()),
         };
         // Fail now, naming the file, rather than mid-run.
         for name in p.files.keys() {
@@ -129,7 +130,10 @@ impl Prompts {
     /// Renders `name` with `ctx` and records that it was used.
     pub fn render(&self, name: &str, ctx: minijinja::Value) -> Result<String> {
         let out = self.render_only(name, ctx)?;
-        self.used.borrow_mut().insert(name.to_string());
+        self.used
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(name.to_string());
         Ok(out)
     }
 
@@ -154,7 +158,8 @@ impl Prompts {
     /// sha256 and origin of every template rendered so far.
     pub fn used(&self) -> BTreeMap<String, PromptFile> {
         self.used
-            .borrow()
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
             .iter()
             .filter_map(|n| self.files.get(n).map(|f| (n.clone(), f.clone())))
             .collect()

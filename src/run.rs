@@ -8,6 +8,7 @@ use crate::inputs::{self, Source};
 use crate::lang::Lang;
 use crate::model::{Generate, ModelInfo};
 use crate::pipeline::cache::CallCache;
+use crate::pipeline::workers::{self, Shared};
 use crate::pipeline::{Observer, Pipeline};
 use crate::prompt::Prompts;
 use crate::report::files::write_atomic;
@@ -19,6 +20,7 @@ use crate::summarize::SourceResult;
 use minijinja::context;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 /// What a `summarize` run reads, where it writes, and how.
@@ -127,24 +129,37 @@ struct Run<'a> {
     no_synthesis: Option<String>,
     /// Times report.json was written.
     report_writes: usize,
+    /// Every model call so far, in the order a sequential run makes them.
+    calls: Vec<CallRecord>,
 }
 
-/// Runs the pipeline over already-read sources with a loaded model, writing into `dir`
-/// (`cfg.out`, held by this run). `say` receives one line per event worth telling the
-/// user.
+/// Runs the pipeline over already-read sources, writing into `dir` (`cfg.out`, held by
+/// this run). `models` are the clients calls may go to at once: one for the in-process
+/// engine, one per parallel slot for a serving fleet; the outputs do not depend on how
+/// many. `say` receives one line per event worth telling the user.
 pub fn summarize(
     cfg: &RunConfig,
     dir: &OutputDir,
     read: ReadSources,
-    model: &mut dyn Generate,
+    models: &mut [&mut dyn Generate],
     observer: &mut dyn Observer,
-    say: &dyn Fn(&str),
+    say: &(dyn Fn(&str) + Sync),
 ) -> Result<RunOutcome> {
     let out = dir.path();
+    let info = match models.first() {
+        Some(m) => m.info().clone(),
+        None => return Err(Error::Config("no model to run".into())),
+    };
     let prompts = Prompts::load(cfg.prompts_dir.as_deref())?;
-    let cache = cfg
-        .use_cache
-        .then(|| CallCache::new(out.join(".bisum-cache")));
+    let shared = Shared {
+        prompts: &prompts,
+        settings: cfg.settings.clone(),
+        cache: cfg
+            .use_cache
+            .then(|| CallCache::new(out.join(".bisum-cache"))),
+        plans: cfg.chunk_plans.clone(),
+        observer: Mutex::new(observer),
+    };
     let ReadSources { sources, failed } = read;
     let stale = dir.claim(&planned_files(&sources), cfg.force)?;
     for f in &failed {
@@ -157,44 +172,48 @@ pub fn summarize(
             out.display()
         ));
     }
-    let mut run = Run::new(cfg, &prompts, model.info().clone(), failed);
+    let mut run = Run::new(cfg, &prompts, info, failed);
     run.stale = stale;
-    let mut pipe = Pipeline::new(model, &prompts, cfg.settings.clone(), cache, observer);
-    pipe.set_plans(cfg.chunk_plans.clone());
 
-    let done = summarize_each(&mut run, &mut pipe, &sources, say)?;
+    let done = summarize_each(&mut run, models, &shared, &sources, say)?;
     match done.len() {
         0 => {}
         1 => {
             run.no_synthesis = Some(ONE_SOURCE.into());
             say(&format!("note: {ONE_SOURCE}"));
         }
-        _ => synthesize_both(&mut run, &mut pipe, &done, say)?,
+        _ => synthesize_both(&mut run, models, &shared, &done, say)?,
     }
-    let report = run.report(&pipe.calls, true);
+    let report = run.report(true);
     run.write_report(&report)?;
     Ok(run.outcome(report))
 }
 
-/// Summarizes each source in turn, writing its files at once; a failing source is
-/// reported and the others go on.
+/// Summarizes each source, writing its files as soon as it and those before it are done;
+/// a failing source is reported and the others go on.
 fn summarize_each<'s>(
     run: &mut Run,
-    pipe: &mut Pipeline,
+    models: &mut [&mut dyn Generate],
+    shared: &Shared,
     sources: &'s [Source],
-    say: &dyn Fn(&str),
+    say: &(dyn Fn(&str) + Sync),
 ) -> Result<Vec<(&'s Source, SourceResult)>> {
     let mut done = Vec::new();
-    run.write_report(&run.report(&pipe.calls, false))?;
+    run.write_report(&run.report(false))?;
     let mut last_report = Instant::now();
-    for s in sources {
+    let work = |pipe: &mut Pipeline, s: &Source| {
         say(&format!(
             "[{}] {} ({} chars)",
             s.id,
             inputs::label(&s.path).display(),
             s.text.chars().count()
         ));
-        match pipe.summarize_source(s) {
+        pipe.summarize_source(s)
+    };
+    workers::run_all(models, shared, sources, work, |i, result, calls| {
+        let s = &sources[i];
+        run.calls.extend(calls);
+        match result {
             Ok(r) => {
                 run.write_source(s, &r)?;
                 done.push((s, r));
@@ -209,24 +228,30 @@ fn summarize_each<'s>(
         // few seconds, or a run over thousands of small sources rewrites it thousands of
         // times.
         if last_report.elapsed() >= REPORT_EVERY {
-            run.write_report(&run.report(&pipe.calls, false))?;
+            run.write_report(&run.report(false))?;
             last_report = Instant::now();
         }
-    }
+        Ok(())
+    })?;
     Ok(done)
 }
 
-/// The synthesis in each language; one that fails is reported and the other still runs.
+/// The synthesis in each language (at once, with two workers or more); one that fails is
+/// reported and the other still runs.
 fn synthesize_both(
     run: &mut Run,
-    pipe: &mut Pipeline,
+    models: &mut [&mut dyn Generate],
+    shared: &Shared,
     done: &[(&Source, SourceResult)],
-    say: &dyn Fn(&str),
+    say: &(dyn Fn(&str) + Sync),
 ) -> Result<()> {
     let pairs: Vec<(&Source, &SourceResult)> = done.iter().map(|(s, r)| (*s, r)).collect();
     say(&format!("synthesis of {} source(s)", pairs.len()));
-    for lang in Lang::BOTH {
-        match pipe.synthesize(&pairs, lang) {
+    let work = |pipe: &mut Pipeline, lang: &Lang| pipe.synthesize(&pairs, *lang);
+    workers::run_all(models, shared, &Lang::BOTH, work, |i, result, calls| {
+        let lang = Lang::BOTH[i];
+        run.calls.extend(calls);
+        match result {
             Ok((text, check)) => run.write_synthesis(&pairs, lang, text, check)?,
             Err(e) => {
                 let msg = format!("synthesis ({}): {e}", lang.code());
@@ -234,8 +259,8 @@ fn synthesize_both(
                 run.errors.push(msg);
             }
         }
-    }
-    Ok(())
+        Ok(())
+    })
 }
 
 impl<'a> Run<'a> {
@@ -262,6 +287,7 @@ impl<'a> Run<'a> {
             stale: Vec::new(),
             no_synthesis: None,
             report_writes: 0,
+            calls: Vec::new(),
         }
     }
 
@@ -387,7 +413,8 @@ impl<'a> Run<'a> {
     }
 
     /// report.json as it stands; `finished` once the run has reached its end.
-    fn report(&self, calls: &[CallRecord], finished: bool) -> Report {
+    fn report(&self, finished: bool) -> Report {
+        let calls = &self.calls;
         let mut sources = self.entries.clone();
         sources.extend(self.failed.iter().cloned());
         let mut errors: Vec<String> = self.failed.iter().filter_map(|f| f.error.clone()).collect();

@@ -527,7 +527,7 @@ fn the_cache_key_includes_the_engine() {
 fn a_single_source_gets_no_cross_source_synthesis() {
     let out = tempfile::tempdir().unwrap();
     let home = tempfile::tempdir().unwrap();
-    bisum(home.path())
+    let _ = bisum(home.path())
         .arg("summarize")
         .arg(examples().join("tramway-audit.txt"))
         .arg("--out")

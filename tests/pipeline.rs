@@ -38,6 +38,7 @@ impl Scripted {
                 engine: Default::default(),
                 kernels: None,
                 threads: 1,
+                backend: None,
             },
             seen: Vec::new(),
             synthesis_answer: "Les sources sont d'accord sur le principe [S1][S2]. Elles divergent sur la date [S2] contre [S9].".into(),
@@ -134,7 +135,7 @@ fn config(sources: &[&Path], out: &Path) -> RunConfig {
 fn run(cfg: &RunConfig, model: &mut Scripted) -> bisum::run::RunOutcome {
     let read = bisum::run::read_sources(cfg);
     let dir = OutputDir::open(&cfg.out).unwrap();
-    bisum::run::summarize(cfg, &dir, read, model, &mut Silent, &|_| {}).unwrap()
+    bisum::run::summarize(cfg, &dir, read, &mut [model], &mut Silent, &|_| {}).unwrap()
 }
 
 fn write_sources(dir: &Path, n: usize, words: usize) -> Vec<std::path::PathBuf> {

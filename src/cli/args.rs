@@ -199,6 +199,38 @@ pub struct RunArgs {
     /// No progress output (errors are still printed).
     #[arg(short, long)]
     pub quiet: bool,
+    #[command(flatten)]
+    pub fleet: FleetArgs,
+}
+
+/// Where model calls go when the model runs on the site's own servers.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Serving fleet (builds with the `fleet` feature)")]
+pub struct FleetArgs {
+    /// Send model calls to this OpenAI-compatible server (llama-server, vLLM) instead of
+    /// running the model here: its base URL, e.g. http://10.0.0.5:8080/v1. Give it once per
+    /// server; calls are spread over them. `--model` still names the GGUF whose tokenizer
+    /// and chat template count tokens and plan chunks.
+    #[arg(long, value_name = "URL")]
+    pub backend: Vec<String>,
+    /// Model calls in flight at once with --backend (independent sources, the two
+    /// syntheses); give the servers as many parallel slots.
+    #[arg(long, value_name = "N", default_value_t = 1, requires = "backend", value_parser = clap::value_parser!(u32).range(1..=256))]
+    pub parallel: u32,
+    /// Also send sources to servers at public addresses (by default only loopback,
+    /// private and link-local addresses are allowed).
+    #[arg(long)]
+    pub allow_public_endpoint: bool,
+    /// Environment variable holding the API key for --backend servers (never taken from
+    /// the command line, never written to report.json).
+    #[arg(long, value_name = "VAR", default_value = "BISUM_API_KEY")]
+    pub api_key_env: String,
+    /// File holding the API key for --backend servers (instead of --api-key-env).
+    #[arg(long, value_name = "FILE")]
+    pub api_key_file: Option<PathBuf>,
+    /// Longest one model call may take on a server, generation included.
+    #[arg(long, value_name = "SECONDS", default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..))]
+    pub backend_timeout: u64,
 }
 
 #[derive(Debug, Args)]

@@ -32,7 +32,7 @@ pub fn run(command: Command, registry: &Registry, threads: usize) -> Result<u8> 
 
 /// Prints one line per event, and only error lines with `--quiet`; a file name cannot
 /// break a line (or forge one) with a newline of its own.
-fn sayer(quiet: bool) -> impl Fn(&str) {
+fn sayer(quiet: bool) -> impl Fn(&str) + Sync {
     move |l: &str| {
         if !quiet || l.starts_with("bisum:") {
             eprintln!("{}", super::one_line(l));
@@ -61,13 +61,28 @@ fn summarize(a: SummarizeArgs, registry: &Registry, threads: usize) -> Result<u8
     let dir = OutputDir::open(&cfg.out)?;
     let resolved = registry.resolve(&a.model)?;
     let read = read_first(&cfg, &say)?;
-    progress.say(&format!(
-        "loading {} ({})",
-        resolved.name,
-        resolved.path.display()
-    ));
-    let mut model = resolved.load(a.run.ctx as usize, runtime)?;
-    let outcome = bisum::run::summarize(&cfg, &dir, read, &mut model, &mut progress, &say)?;
+    let ctx = a.run.ctx as usize;
+    let outcome = if a.run.fleet.backend.is_empty() {
+        progress.say(&format!(
+            "loading {} ({})",
+            resolved.name,
+            resolved.path.display()
+        ));
+        let mut model = resolved.load(ctx, runtime)?;
+        bisum::run::summarize(&cfg, &dir, read, &mut [&mut model], &mut progress, &say)?
+    } else {
+        let mut clients = super::fleet::clients(&a.run.fleet, &resolved, ctx, runtime, &say)?;
+        if let Some(b) = &clients[0].info().backend {
+            for e in &b.endpoints {
+                progress.say(&format!("backend {} serves {}", e.url, e.model_id));
+            }
+        }
+        let mut models: Vec<&mut dyn Generate> = clients
+            .iter_mut()
+            .map(|c| c.as_mut() as &mut dyn Generate)
+            .collect();
+        bisum::run::summarize(&cfg, &dir, read, &mut models, &mut progress, &say)?
+    };
     let t = &outcome.report.totals;
     progress.say(&format!(
         "wrote {} ({} calls, {} prompt + {} generated tokens, {:.1} s)",
@@ -87,6 +102,13 @@ fn summarize(a: SummarizeArgs, registry: &Registry, threads: usize) -> Result<u8
 }
 
 fn compare(a: CompareArgs, registry: &Registry, threads: usize) -> Result<u8> {
+    if let Some(url) = a.run.fleet.backend.first() {
+        return Err(bisum::Error::Endpoint {
+            url: url.clone(),
+            reason: "`compare` runs its models in-process; run `summarize --backend` once per served model".into(),
+        }
+        .into());
+    }
     let cfg = CompareConfig {
         run: config::run_config(a.sources, a.out, &a.run),
         models: a.models,

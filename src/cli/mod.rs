@@ -4,6 +4,7 @@
 pub mod args;
 pub mod commands;
 pub mod config;
+pub mod fleet;
 pub mod progress;
 
 /// Control characters (a newline in a file name) would let one error span lines, or forge

@@ -12,6 +12,8 @@ pub struct Progress {
     label: String,
     started: Instant,
     max_new: usize,
+    /// Calls started and not yet finished (several with --parallel).
+    in_flight: usize,
 }
 
 impl Progress {
@@ -22,6 +24,7 @@ impl Progress {
             label: String::new(),
             started: Instant::now(),
             max_new: 0,
+            in_flight: 0,
         }
     }
 
@@ -39,7 +42,16 @@ impl Progress {
 
 impl Observer for Progress {
     fn call_started(&mut self, label: &str, prompt_tokens: usize, max_new: usize) {
+        self.in_flight += 1;
         if self.quiet {
+            return;
+        }
+        if let Some(b) = &self.bar {
+            // Several calls at once: one line for them all.
+            b.set_prefix(format!(
+                "{} calls in flight, latest: {label}",
+                self.in_flight
+            ));
             return;
         }
         let bar = ProgressBar::with_draw_target(Some(max_new as u64), ProgressDrawTarget::stderr());
@@ -71,8 +83,15 @@ impl Observer for Progress {
     }
 
     fn call_finished(&mut self, label: &str, r: &CallRecord) {
-        if let Some(b) = self.bar.take() {
-            b.finish_and_clear();
+        if !r.cached {
+            self.in_flight = self.in_flight.saturating_sub(1);
+        }
+        if self.in_flight == 0 {
+            if let Some(b) = self.bar.take() {
+                b.finish_and_clear();
+            }
+        } else if let Some(b) = &self.bar {
+            b.set_prefix(format!("{} calls in flight", self.in_flight));
         }
         let how = if r.cached {
             "cached".to_string()

@@ -105,7 +105,7 @@ fn shared_plans(
     prompts: &Prompts,
     resolved: &[Option<Resolved>],
     entries: &mut [ModelEntry],
-    say: &dyn Fn(&str),
+    say: &(dyn Fn(&str) + Sync),
 ) -> Result<BTreeMap<String, Vec<(usize, usize)>>> {
     let mut planners: Vec<CandleModel> = Vec::new();
     let mut budgets: BTreeMap<String, usize> = BTreeMap::new();
@@ -177,7 +177,7 @@ pub fn run(
     registry: &Registry,
     read: ReadSources,
     observer: &mut dyn Observer,
-    say: &dyn Fn(&str),
+    say: &(dyn Fn(&str) + Sync),
 ) -> Result<CompareOutcome> {
     let out = dir.path();
     let prompts = Prompts::load(cfg.run.prompts_dir.as_deref())?;
@@ -239,7 +239,7 @@ fn run_one(
     r: &Resolved,
     read: &ReadSources,
     observer: &mut dyn Observer,
-    say: &dyn Fn(&str),
+    say: &(dyn Fn(&str) + Sync),
 ) -> Result<(Metrics, crate::run::RunOutcome)> {
     // The previous model is dropped; hand its pages back before the peak restarts from
     // the current size, or they would count against this one.
@@ -249,7 +249,14 @@ fn run_one(
     let dir = OutputDir::open(&model_cfg.out)?;
     let mut model = r.load(cfg.ctx, cfg.runtime)?;
     let load = t0.elapsed().as_secs_f64();
-    let outcome = crate::run::summarize(model_cfg, &dir, read.clone(), &mut model, observer, say)?;
+    let outcome = crate::run::summarize(
+        model_cfg,
+        &dir,
+        read.clone(),
+        &mut [&mut model],
+        observer,
+        say,
+    )?;
     let peak = if reset {
         crate::memory::peak_rss_bytes()
     } else {
@@ -270,7 +277,7 @@ fn run_one(
 fn resolve_all(
     cfg: &CompareConfig,
     registry: &Registry,
-    say: &dyn Fn(&str),
+    say: &(dyn Fn(&str) + Sync),
 ) -> (Vec<ModelEntry>, Vec<Option<Resolved>>) {
     let attempts: Vec<Result<Resolved>> = cfg.models.iter().map(|m| registry.resolve(m)).collect();
     let names: Vec<String> = cfg

@@ -196,6 +196,7 @@ impl CandleModel {
             engine: runtime.engine,
             kernels: (runtime.engine == Engine::Bisum).then_some(runtime.kernels),
             threads: runtime.threads,
+            backend: None,
         };
         // The GGUF metadata (vocabulary, merges) and the tensors' read buffers are freed by
         // now; give their pages back (see memory::trim).
@@ -423,6 +424,32 @@ impl CandleModel {
                 .map_err(g)?;
             self.cached.push(best as u32);
         }
+    }
+
+    /// For each of `tokens` read after `prompt`: how far its logit lies below the best one
+    /// (0 where it is this engine's greedy choice). Checks another engine's greedy output
+    /// token by token: each may differ only at a near-tie, whatever it chose before.
+    pub fn forced_gaps(&mut self, prompt: &[u32], tokens: &[u32]) -> Result<Vec<f32>> {
+        let g = Error::forward;
+        let mut logits = self.prefill(prompt)?;
+        let weights = self.weights.as_mut().expect("prefill checked the weights");
+        let mut gaps = Vec::with_capacity(tokens.len());
+        for (j, &t) in tokens.iter().enumerate() {
+            let v: Vec<f32> = logits
+                .to_dtype(candle_core::DType::F32)
+                .and_then(|l| l.to_vec1())
+                .map_err(g)?;
+            let best = v.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+            gaps.push(best - v.get(t as usize).copied().unwrap_or(f32::NEG_INFINITY));
+            if j + 1 == tokens.len() {
+                break;
+            }
+            logits = weights
+                .forward(&[t], prompt.len() + j, &self.device)
+                .map_err(g)?;
+            self.cached.push(t);
+        }
+        Ok(gaps)
     }
 }
 

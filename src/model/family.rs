@@ -51,4 +51,6 @@ pub enum Engine {
     #[default]
     Bisum,
     Candle,
+    /// An OpenAI-compatible server of the site's (`--backend`); the model runs there.
+    Server,
 }

@@ -1,7 +1,10 @@
 //! Language models: the `Generate` seam the pipeline talks to, and its candle implementation.
 
+pub mod endpoint;
 pub mod engine;
 pub mod family;
+#[cfg(feature = "fleet")]
+pub mod fleet;
 pub mod gguf;
 pub mod kernels;
 pub mod registry;
@@ -160,12 +163,67 @@ pub struct ModelInfo {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub kernels: Option<kernels::Kernels>,
     pub threads: usize,
+    /// The serving fleet the calls went to (`--backend`); the GGUF above gave only the
+    /// tokenizer and chat template that plan chunks and count tokens.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub backend: Option<BackendInfo>,
+}
+
+/// The servers of a `--backend` run, as they described themselves when bisum connected.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct BackendInfo {
+    pub endpoints: Vec<EndpointInfo>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct EndpointInfo {
+    pub url: String,
+    /// Widest reach among the addresses the host resolved to.
+    pub reach: endpoint::Reach,
+    /// The model id the server reports (`/v1/models`).
+    pub model_id: String,
+    /// llama-server's `/props`: its build and the model file it serves, where it has them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub build: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model_path: Option<String>,
+    /// Parallel slots the server reports, where it does.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub slots: Option<u64>,
+    /// Context of one slot, where the server reports it: the pipeline plans within it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub context: Option<u64>,
+}
+
+impl BackendInfo {
+    /// What decides the servers' outputs, as far as they tell: model ids, model files and
+    /// builds (the URLs do not: the same model behind another address answers the same).
+    pub fn identity(&self) -> String {
+        let mut parts: Vec<String> = self
+            .endpoints
+            .iter()
+            .map(|e| {
+                format!(
+                    "{}@{}@{}",
+                    e.model_id,
+                    e.model_path.as_deref().unwrap_or(""),
+                    e.build.as_deref().unwrap_or("")
+                )
+            })
+            .collect();
+        parts.sort();
+        parts.dedup();
+        parts.join(",")
+    }
 }
 
 impl ModelInfo {
     /// What decides a model's outputs: the file, the engine and the kernels (which sum
     /// floats in different orders). Part of every call-cache key.
     pub fn identity(&self) -> String {
+        if let Some(b) = &self.backend {
+            return format!("server|{}", b.identity());
+        }
         let kernels = self
             .kernels
             .map(|k| format!("{:?}/{:?}", k.matmul, k.attention).to_lowercase())
@@ -175,8 +233,9 @@ impl ModelInfo {
 }
 
 /// A model the pipeline can call. The candle engine is the product; tests also use a
-/// scripted double so pipeline logic is checked without weights.
-pub trait Generate {
+/// scripted double so pipeline logic is checked without weights. `Send`: a run with
+/// several model clients (`--parallel`) hands each to its own worker thread.
+pub trait Generate: Send {
     fn info(&self) -> &ModelInfo;
     /// Tokens in plain text, with the model's tokenizer (no special tokens added).
     fn count_tokens(&self, text: &str) -> Result<usize>;

@@ -5,6 +5,7 @@ use crate::error::{Error, Result};
 use crate::model::{GenParams, Generation, Message};
 use std::path::PathBuf;
 
+#[derive(Debug, Clone)]
 pub struct CallCache {
     dir: PathBuf,
 }

@@ -4,6 +4,7 @@
 
 pub mod cache;
 pub mod fit;
+pub(crate) mod workers;
 
 use crate::checks::citations::{citations, uncited_sentences};
 use crate::checks::disagree::{self, Disagreement};
@@ -23,8 +24,9 @@ use std::collections::BTreeMap;
 /// once rendered together (BPE counts do not add up exactly at the joins).
 pub(crate) const SLACK: usize = 16;
 
-/// Hooks for progress display; the pipeline itself prints nothing.
-pub trait Observer {
+/// Hooks for progress display; the pipeline itself prints nothing. `Send`: with several
+/// workers (`--parallel`), calls start and finish on their threads.
+pub trait Observer: Send {
     fn call_started(&mut self, _label: &str, _prompt_tokens: usize, _max_new: usize) {}
     fn token(&mut self, _generated: usize) {}
     fn call_finished(&mut self, _label: &str, _record: &CallRecord) {}
