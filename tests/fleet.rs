@@ -155,9 +155,19 @@ fn without_timings(mut v: serde_json::Value) -> serde_json::Value {
 }
 
 fn fleet_run(home: &Path, url: &str, out: &Path, extra: &[&str]) -> assert_cmd::assert::Assert {
+    fleet_run_on(&examples(), home, url, out, extra)
+}
+
+fn fleet_run_on(
+    sources: &Path,
+    home: &Path,
+    url: &str,
+    out: &Path,
+    extra: &[&str],
+) -> assert_cmd::assert::Assert {
     bisum(home)
         .arg("summarize")
-        .arg(examples())
+        .arg(sources)
         .args(["--quiet", "--model"])
         .arg(tiny_model())
         .args(["--backend", url, "--out"])
@@ -236,6 +246,33 @@ fn a_parallel_fleet_run_writes_what_a_sequential_one_writes() {
         .unwrap()
         .iter()
         .all(|c| c["cached"] == true));
+}
+
+#[test]
+fn a_long_sources_chunks_are_noted_at_once_and_merged_as_in_order() {
+    let home = tempfile::tempdir().unwrap();
+    let src = tempfile::tempdir().unwrap();
+    // ~12 KB, one byte per token with the tiny model: several chunks at --ctx 2048.
+    let sentence = "Le conseil municipal a voté le budget du tramway après un long débat. ";
+    std::fs::write(src.path().join("long.txt"), sentence.repeat(170)).unwrap();
+    let (one, four) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let args = ["--ctx", "2048"];
+    let server = fake_server(Mode::Answer);
+    let a = fleet_run_on(src.path(), home.path(), &server.url, one.path(), &args);
+    let server = fake_server(Mode::Answer);
+    let args4 = ["--ctx", "2048", "--parallel", "4"];
+    let b = fleet_run_on(src.path(), home.path(), &server.url, four.path(), &args4);
+    assert_eq!(a.get_output().status.code(), b.get_output().status.code());
+    assert!(server.seen.most_in_flight.load(Ordering::SeqCst) >= 2);
+    assert!(server.seen.most_in_flight.load(Ordering::SeqCst) <= 4);
+    let (ra, rb) = (
+        read_json(&one.path().join("report.json")),
+        read_json(&four.path().join("report.json")),
+    );
+    assert!(ra["sources"][0]["chunks"].as_array().unwrap().len() >= 3);
+    assert_eq!(ra["summaries"], rb["summaries"]);
+    let calls = |r: &serde_json::Value| without_timings(r.clone())["calls"].clone();
+    assert_eq!(calls(&ra), calls(&rb));
 }
 
 #[test]

@@ -210,6 +210,7 @@ fn greedy_outputs_through_llama_server_are_the_in_process_engines() {
             timeout: Duration::from_secs(300),
             attempts: 2,
             backoff: Duration::from_millis(200),
+            parallel: 1,
         },
         &|l| panic!("{l}"),
     )

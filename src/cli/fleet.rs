@@ -59,6 +59,7 @@ pub fn clients(
         timeout: Duration::from_secs(a.backend_timeout),
         attempts: 4,
         backoff: Duration::from_millis(500),
+        parallel: a.parallel as usize,
     };
     let fleet = Fleet::connect(counter, options, say)?;
     Ok((0..a.parallel)

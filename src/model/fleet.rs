@@ -15,7 +15,7 @@ use super::{
 use crate::error::{Error, Result};
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 /// How to reach the fleet.
@@ -32,6 +32,8 @@ pub struct FleetOptions {
     pub attempts: u32,
     /// Pause before the first retry; doubled at each one.
     pub backoff: Duration,
+    /// Requests in flight at once, over all clients (`--parallel`).
+    pub parallel: usize,
 }
 
 impl std::fmt::Debug for FleetOptions {
@@ -62,6 +64,38 @@ struct Shared {
     attempts: u32,
     backoff: Duration,
     next: AtomicUsize,
+    slots: Slots,
+}
+
+/// A counting semaphore: clients hand work to threads freely, the servers see at most
+/// `--parallel` requests at once.
+struct Slots {
+    free: Mutex<usize>,
+    freed: Condvar,
+    size: usize,
+}
+
+impl Slots {
+    fn new(size: usize) -> Self {
+        Slots {
+            free: Mutex::new(size.max(1)),
+            freed: Condvar::new(),
+            size: size.max(1),
+        }
+    }
+
+    fn hold<T>(&self, f: impl FnOnce() -> T) -> T {
+        let mut free = self.free.lock().unwrap_or_else(|e| e.into_inner());
+        while *free == 0 {
+            free = self.freed.wait(free).unwrap_or_else(|e| e.into_inner());
+        }
+        *free -= 1;
+        drop(free);
+        let out = f();
+        *self.free.lock().unwrap_or_else(|e| e.into_inner()) += 1;
+        self.freed.notify_one();
+        out
+    }
 }
 
 struct Live {
@@ -134,6 +168,7 @@ impl Fleet {
                 attempts: opts.attempts.max(1),
                 backoff: opts.backoff,
                 next: AtomicUsize::new(0),
+                slots: Slots::new(opts.parallel),
             }),
         })
     }
@@ -280,7 +315,7 @@ impl Shared {
         let mut last = (0, String::new());
         for attempt in 0..self.attempts as usize {
             let i = (first + attempt) % n;
-            match self.post_once(&self.live[i], body) {
+            match self.slots.hold(|| self.post_once(&self.live[i], body)) {
                 Ok(r) => return Ok(r),
                 Err(Fault::Permanent(reason)) => {
                     return Err(Error::Backend {
@@ -305,6 +340,15 @@ impl Shared {
 impl Generate for Fleet {
     fn info(&self) -> &ModelInfo {
         &self.shared.info
+    }
+
+    fn fork(&self, n: usize) -> Vec<Box<dyn Generate>> {
+        if self.shared.slots.size < 2 {
+            return Vec::new();
+        }
+        (0..n)
+            .map(|_| Box::new(self.clone()) as Box<dyn Generate>)
+            .collect()
     }
 
     fn count_tokens(&self, text: &str) -> Result<usize> {

@@ -248,4 +248,9 @@ pub trait Generate: Send {
         params: &GenParams,
         progress: &mut dyn FnMut(usize),
     ) -> Result<Generation>;
+    /// Up to `n` more clients of the same model, to run independent calls at once; none
+    /// where calls cannot overlap (an in-process model runs one at a time).
+    fn fork(&self, _n: usize) -> Vec<Box<dyn Generate>> {
+        Vec::new()
+    }
 }

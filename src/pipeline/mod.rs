@@ -247,8 +247,9 @@ impl<'a> Pipeline<'a> {
         self.fits(messages, max_new + self.retry_headroom(lang)?)
     }
 
-    /// Runs one call, or takes its answer from the cache, and records it.
-    pub(crate) fn call(&mut self, call: Call) -> Result<String> {
+    /// What a call needs before it runs: its label, prompt size (checked against the
+    /// context), decoding settings and cache key.
+    fn prepare(&self, call: &Call) -> Result<Prepared> {
         let label = call.label();
         let prompt_tokens = self.model.prompt_tokens(&call.messages)?;
         if prompt_tokens + call.max_new > self.ctx() {
@@ -264,26 +265,93 @@ impl<'a> Pipeline<'a> {
             ..self.settings.params.clone()
         };
         let key = CallCache::key(&self.model.info().identity(), &call.messages, &params);
-        let cached = self.cache.as_ref().and_then(|c| c.get(&key));
-        let (g, was_cached): (Generation, bool) = match cached {
-            Some(g) => (g, true),
-            None => {
-                self.observer
-                    .call_started(&label, prompt_tokens, call.max_new);
-                let observer = &mut *self.observer;
-                let g = self
-                    .model
-                    .generate(&call.messages, &params, &mut |n| observer.token(n))?;
-                if let Some(c) = &self.cache {
-                    c.put(&key, &g)?;
-                }
-                (g, false)
+        Ok(Prepared {
+            label,
+            prompt_tokens,
+            params,
+            key,
+        })
+    }
+
+    fn cached(&self, p: &Prepared) -> Option<Generation> {
+        self.cache.as_ref().and_then(|c| c.get(&p.key))
+    }
+
+    /// Stores a fresh answer in the cache, and records the call.
+    fn finish(&mut self, call: &Call, p: &Prepared, g: Generation, cached: bool) -> Result<String> {
+        if !cached {
+            if let Some(c) = &self.cache {
+                c.put(&p.key, &g)?;
             }
-        };
-        let record = record(&call, &g, was_cached, self.attempt, key);
-        self.observer.call_finished(&label, &record);
+        }
+        let record = record(call, &g, cached, self.attempt, p.key.clone());
+        self.observer.call_finished(&p.label, &record);
         self.calls.push(record);
         Ok(g.text)
+    }
+
+    /// Runs one call, or takes its answer from the cache, and records it.
+    pub(crate) fn call(&mut self, call: Call) -> Result<String> {
+        let p = self.prepare(&call)?;
+        if let Some(g) = self.cached(&p) {
+            return self.finish(&call, &p, g, true);
+        }
+        self.observer
+            .call_started(&p.label, p.prompt_tokens, call.max_new);
+        let observer = &mut *self.observer;
+        let g = self
+            .model
+            .generate(&call.messages, &p.params, &mut |n| observer.token(n))?;
+        self.finish(&call, &p, g, false)
+    }
+
+    /// Calls that do not depend on each other (a source's chunk notes, the merges of one
+    /// round): at once where the model hands out clients for them (a serving fleet), else
+    /// one after another. Answers, records and cache entries are those of calls made in
+    /// order; the first failure, in that order, is the result.
+    pub(crate) fn call_all(&mut self, calls: Vec<Call>) -> Result<Vec<String>> {
+        let mut forks = if calls.len() > 1 {
+            self.model.fork(calls.len())
+        } else {
+            Vec::new()
+        };
+        if forks.len() < calls.len() {
+            return calls.into_iter().map(|c| self.call(c)).collect();
+        }
+        let prepared = calls
+            .iter()
+            .map(|c| self.prepare(c))
+            .collect::<Result<Vec<_>>>()?;
+        let mut found: Vec<Option<Generation>> = prepared.iter().map(|p| self.cached(p)).collect();
+        // A call identical to an earlier one of the batch is answered, as in order, from
+        // the cache the earlier one fills.
+        let copy_of: Vec<Option<usize>> = (0..calls.len())
+            .map(|i| {
+                let earlier = (0..i).find(|&j| prepared[j].key == prepared[i].key);
+                earlier.filter(|_| found[i].is_none() && self.cache.is_some())
+            })
+            .collect();
+        let run: Vec<bool> = (0..calls.len())
+            .map(|i| found[i].is_none() && copy_of[i].is_none())
+            .collect();
+        for i in (0..calls.len()).filter(|&i| run[i]) {
+            let p = &prepared[i];
+            self.observer
+                .call_started(&p.label, p.prompt_tokens, calls[i].max_new);
+        }
+        let mut fresh = generate_at_once(&calls, &prepared, &run, &mut forks);
+        let mut answers: Vec<Option<Generation>> = vec![None; calls.len()];
+        let mut texts = Vec::with_capacity(calls.len());
+        for i in 0..calls.len() {
+            let (g, cached) = match (found[i].take(), copy_of[i]) {
+                (Some(g), _) => (g, true),
+                (None, Some(j)) => (answers[j].clone().expect("an earlier call"), true),
+                (None, None) => (fresh[i].take().expect("a call that ran")?, false),
+            };
+            answers[i] = Some(g.clone());
+            texts.push(self.finish(&calls[i], &prepared[i], g, cached)?);
+        }
+        Ok(texts)
     }
 
     /// A call whose answer must be in the call's language and meet `expect`: a failing
@@ -349,6 +417,38 @@ impl<'a> Pipeline<'a> {
         }
         Ok(groups)
     }
+}
+
+/// A call ready to run (see `Pipeline::prepare`).
+struct Prepared {
+    label: String,
+    prompt_tokens: usize,
+    params: GenParams,
+    key: String,
+}
+
+/// Runs the calls marked to `run`, one thread and one forked client each.
+fn generate_at_once(
+    calls: &[Call],
+    prepared: &[Prepared],
+    run: &[bool],
+    forks: &mut [Box<dyn Generate>],
+) -> Vec<Option<Result<Generation>>> {
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = calls
+            .iter()
+            .zip(prepared)
+            .zip(run)
+            .zip(forks.iter_mut())
+            .map(|(((c, p), run), fork)| {
+                run.then(|| scope.spawn(move || fork.generate(&c.messages, &p.params, &mut |_| {})))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.map(|h| h.join().expect("a model call's thread panicked")))
+            .collect()
+    })
 }
 
 fn record(call: &Call, g: &Generation, cached: bool, attempt: u8, key: String) -> CallRecord {

@@ -173,19 +173,18 @@ impl Pipeline<'_> {
     }
 
     fn chunk_notes(&mut self, s: &Source, lang: Lang, chunks: &[Chunk]) -> Result<Vec<String>> {
-        let mut notes = Vec::with_capacity(chunks.len());
+        let mut calls = Vec::with_capacity(chunks.len());
         for (i, c) in chunks.iter().enumerate() {
-            let messages = self.notes_prompt(lang, c.text(&s.text), i + 1, chunks.len())?;
-            notes.push(self.call(Call {
+            calls.push(Call {
                 kind: CallKind::Notes,
                 source: Some(&s.id),
                 lang,
                 part: Some(Part::Chunk(i + 1)),
-                messages,
+                messages: self.notes_prompt(lang, c.text(&s.text), i + 1, chunks.len())?,
                 max_new: self.settings.notes_tokens,
-            })?);
+            });
         }
-        Ok(notes)
+        self.call_all(calls)
     }
 
     fn summary_prompt(&self, lang: Lang, notes: &str) -> Result<Vec<Message>> {
@@ -252,14 +251,10 @@ impl Pipeline<'_> {
         round: usize,
         groups: Vec<Vec<String>>,
     ) -> Result<Vec<String>> {
-        let mut next = Vec::with_capacity(groups.len());
-        for (gi, mut g) in groups.into_iter().enumerate() {
-            if g.len() == 1 {
-                next.append(&mut g);
-                continue;
-            }
-            let messages = self.merge_prompt(lang, &g)?;
-            next.push(self.call(Call {
+        // Groups of one pass through; the others are merged, all at once where possible.
+        let mut calls = Vec::new();
+        for (gi, g) in groups.iter().enumerate().filter(|(_, g)| g.len() > 1) {
+            calls.push(Call {
                 kind: CallKind::Merge,
                 source: Some(&s.id),
                 lang,
@@ -267,11 +262,18 @@ impl Pipeline<'_> {
                     round,
                     group: gi + 1,
                 }),
-                messages,
+                messages: self.merge_prompt(lang, g)?,
                 max_new: self.settings.notes_tokens,
-            })?);
+            });
         }
-        Ok(next)
+        let mut merged = self.call_all(calls)?.into_iter();
+        Ok(groups
+            .into_iter()
+            .flat_map(|mut g| match g.len() {
+                1 => g.pop(),
+                _ => merged.next(),
+            })
+            .collect())
     }
 }
 

@@ -249,18 +249,16 @@ impl Pipeline<'_> {
         groups: Vec<Vec<Item>>,
         max_new: usize,
     ) -> Result<Vec<Item>> {
-        let mut next = Vec::new();
-        for (gi, mut g) in groups.into_iter().enumerate() {
-            if g.len() == 1 {
-                next.append(&mut g);
-                continue;
-            }
-            let id = match lang {
+        // Groups of one pass through; the others become partial syntheses, all at once
+        // where possible.
+        let mut calls = Vec::new();
+        let mut ids = Vec::new();
+        for (gi, g) in groups.iter().enumerate().filter(|(_, g)| g.len() > 1) {
+            ids.push(match lang {
                 Lang::Fr => format!("Synthèse partielle {round}.{}", gi + 1),
                 Lang::En => format!("Partial synthesis {round}.{}", gi + 1),
-            };
-            let messages = self.synthesis_prompt(task, lang, &g, &[])?;
-            let text = self.call(Call {
+            });
+            calls.push(Call {
                 kind: CallKind::SynthesisPart,
                 source: None,
                 lang,
@@ -268,12 +266,21 @@ impl Pipeline<'_> {
                     round,
                     group: gi + 1,
                 }),
-                messages,
+                messages: self.synthesis_prompt(task, lang, g, &[])?,
                 max_new,
-            })?;
-            next.push(Item { id, text });
+            });
         }
-        Ok(next)
+        let mut parts = ids
+            .into_iter()
+            .zip(self.call_all(calls)?)
+            .map(|(id, text)| Item { id, text });
+        Ok(groups
+            .into_iter()
+            .flat_map(|mut g| match g.len() {
+                1 => g.pop(),
+                _ => parts.next(),
+            })
+            .collect())
     }
 
     /// The synthesis with its disagreements section placed after the common ground, and
