@@ -21,15 +21,20 @@ PY="$LLAMA_VENV/bin/python"
 cargo build --release --locked --features fleet -q
 BISUM=./target/release/bisum
 GGUF="$($BISUM models path "$MODEL")"
-WORK="$(mktemp -d)"
+# FLEET_BENCH_OUT=DIR keeps every run's outputs there.
+WORK="${FLEET_BENCH_OUT:-$(mktemp -d)}"
+mkdir -p "$WORK"
 PIDS=()
-cleanup() { for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done; rm -rf "$WORK"; }
+cleanup() {
+  for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
+  [ -n "${FLEET_BENCH_OUT:-}" ] || rm -rf "$WORK"
+}
 trap cleanup EXIT
 
 summary() { # DIR LABEL
   python3 - "$1" "$2" "$WORK/local" <<'EOF'
 import json, pathlib, sys
-out, label, ref = map(pathlib.Path, sys.argv[1:4])
+out, label, ref = pathlib.Path(sys.argv[1]), sys.argv[2], pathlib.Path(sys.argv[3])
 r = json.loads((out / "report.json").read_text())
 t = r["totals"]
 same = all((out / f.name).read_text() == f.read_text() for f in ref.glob("*.md")) if ref.exists() and out != ref else None

@@ -40,6 +40,20 @@ impl Progress {
     }
 }
 
+impl Progress {
+    /// A call is over: the bar goes with the last one in flight.
+    fn one_less(&mut self) {
+        self.in_flight = self.in_flight.saturating_sub(1);
+        if self.in_flight == 0 {
+            if let Some(b) = self.bar.take() {
+                b.finish_and_clear();
+            }
+        } else if let Some(b) = &self.bar {
+            b.set_prefix(format!("{} calls in flight", self.in_flight));
+        }
+    }
+}
+
 impl Observer for Progress {
     fn call_started(&mut self, label: &str, prompt_tokens: usize, max_new: usize) {
         self.in_flight += 1;
@@ -82,16 +96,13 @@ impl Observer for Progress {
         }
     }
 
+    fn call_failed(&mut self, _label: &str) {
+        self.one_less();
+    }
+
     fn call_finished(&mut self, label: &str, r: &CallRecord) {
         if !r.cached {
-            self.in_flight = self.in_flight.saturating_sub(1);
-        }
-        if self.in_flight == 0 {
-            if let Some(b) = self.bar.take() {
-                b.finish_and_clear();
-            }
-        } else if let Some(b) = &self.bar {
-            b.set_prefix(format!("{} calls in flight", self.in_flight));
+            self.one_less();
         }
         let how = if r.cached {
             "cached".to_string()

@@ -30,6 +30,8 @@ pub trait Observer: Send {
     fn call_started(&mut self, _label: &str, _prompt_tokens: usize, _max_new: usize) {}
     fn token(&mut self, _generated: usize) {}
     fn call_finished(&mut self, _label: &str, _record: &CallRecord) {}
+    /// A started call ended in an error (it is not recorded).
+    fn call_failed(&mut self, _label: &str) {}
 }
 
 pub struct Silent;
@@ -301,8 +303,14 @@ impl<'a> Pipeline<'a> {
         let observer = &mut *self.observer;
         let g = self
             .model
-            .generate(&call.messages, &p.params, &mut |n| observer.token(n))?;
-        self.finish(&call, &p, g, false)
+            .generate(&call.messages, &p.params, &mut |n| observer.token(n));
+        match g {
+            Ok(g) => self.finish(&call, &p, g, false),
+            Err(e) => {
+                self.observer.call_failed(&p.label);
+                Err(e)
+            }
+        }
     }
 
     /// Calls that do not depend on each other (a source's chunk notes, the merges of one
@@ -346,7 +354,16 @@ impl<'a> Pipeline<'a> {
             let (g, cached) = match (found[i].take(), copy_of[i]) {
                 (Some(g), _) => (g, true),
                 (None, Some(j)) => (answers[j].clone().expect("an earlier call"), true),
-                (None, None) => (fresh[i].take().expect("a call that ran")?, false),
+                (None, None) => match fresh[i].take().expect("a call that ran") {
+                    Ok(g) => (g, false),
+                    Err(e) => {
+                        // This one and every later call that ran are over.
+                        for j in (i..calls.len()).filter(|&j| run[j]) {
+                            self.observer.call_failed(&prepared[j].label);
+                        }
+                        return Err(e);
+                    }
+                },
             };
             answers[i] = Some(g.clone());
             texts.push(self.finish(&calls[i], &prepared[i], g, cached)?);

@@ -42,6 +42,9 @@ impl Observer for Relay<'_, '_> {
     fn call_finished(&mut self, label: &str, record: &CallRecord) {
         self.with(|o| o.call_finished(label, record))
     }
+    fn call_failed(&mut self, label: &str) {
+        self.with(|o| o.call_failed(label))
+    }
 }
 
 /// Threads for the workers: the pipeline's text handling recurses a little deeper than a
