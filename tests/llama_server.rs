@@ -28,6 +28,14 @@ const MODEL: &str = "smollm2-135m";
 /// several logits, on most tokens.
 const TOLERANCE: f32 = 1.0;
 
+/// One server at a time: each uses every core, and llama.cpp's OpenMP threads spin while
+/// they wait, so two servers on CI's two cores starve each other for minutes.
+static ONE_SERVER: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn one_server() -> std::sync::MutexGuard<'static, ()> {
+    ONE_SERVER.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 fn python() -> PathBuf {
     match std::env::var_os("BISUM_TEST_LLAMA_PYTHON") {
         Some(p) => PathBuf::from(p),
@@ -198,6 +206,7 @@ fn record(model: &mut dyn Generate) -> Vec<(Vec<Message>, Generation)> {
 
 #[test]
 fn greedy_outputs_through_llama_server_are_the_in_process_engines() {
+    let _one = one_server();
     let path = registry_model(MODEL);
     let server = Server::start(free_port());
     let counter = CandleModel::load_tokenizer_only(&path, load_options(4096)).unwrap();
@@ -251,6 +260,7 @@ fn greedy_outputs_through_llama_server_are_the_in_process_engines() {
 
 #[test]
 fn a_server_stopped_mid_run_fails_its_calls_in_one_line_and_a_rerun_resumes() {
+    let _one = one_server();
     let port = free_port();
     let mut server = Server::start(port);
     let out = tempfile::tempdir().unwrap();
@@ -271,6 +281,11 @@ fn a_server_stopped_mid_run_fails_its_calls_in_one_line_and_a_rerun_resumes() {
     let mut run = command().stderr(Stdio::piped()).spawn().unwrap();
     let deadline = Instant::now() + Duration::from_secs(300);
     while std::fs::read_dir(&cache).map_or(0, |d| d.count()) == 0 {
+        if let Ok(Some(status)) = run.try_wait() {
+            let mut stderr = String::new();
+            let _ = run.stderr.take().unwrap().read_to_string(&mut stderr);
+            panic!("bisum ended ({status}) before any call finished: {stderr}");
+        }
         assert!(
             Instant::now() < deadline,
             "no call finished: {}",
