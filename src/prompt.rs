@@ -30,8 +30,6 @@ pub const BUILTIN: &[(&str, &str)] = builtin![
     "translate.en.txt",
     "synthesis.fr.txt",
     "synthesis.en.txt",
-    "synthesis_merge.fr.txt",
-    "synthesis_merge.en.txt",
     "reminder.fr.txt",
     "reminder.en.txt",
     "own_words.fr.txt",
@@ -40,13 +38,16 @@ pub const BUILTIN: &[(&str, &str)] = builtin![
     "cite.en.txt",
     "disagree.fr.txt",
     "disagree.en.txt",
-    "disagreements.fr.txt",
-    "disagreements.en.txt",
     "concepts.txt",
     "output/summary.fr.md",
     "output/summary.en.md",
     "output/synthesis.fr.md",
     "output/synthesis.en.md",
+    "output/synthesis_body.fr.md",
+    "output/synthesis_body.en.md",
+    "output/synthesis.html",
+    "output/disagreement_lines.fr.md",
+    "output/disagreement_lines.en.md",
     "output/disagreements.fr.md",
     "output/disagreements.en.md",
     "output/compare.md",
@@ -206,23 +207,27 @@ mod tests {
     }
 
     #[test]
-    fn synthesis_prompt_lists_sources_with_ids() {
+    fn synthesis_prompt_lists_one_groups_statements_and_names_what_was_unsupported() {
         let p = Prompts::load(None).unwrap();
-        let sources = vec![
-            context! { id => "S1", title => "a", text => "Texte un." },
-            context! { id => "S2", title => "b", text => "Texte deux." },
-        ];
+        let statements = vec!["Le budget est voté.", "Le conseil a voté le budget."];
         let s = p
-            .task("synthesis", Lang::Fr, context! { sources => sources })
+            .task("synthesis", Lang::Fr, context! { statements => statements })
             .unwrap();
-        assert!(s.starts_with("Voici 2 sources"), "{s}");
+        assert!(s.starts_with("Ces énoncés viennent de 2 sources"), "{s}");
         assert!(
-            s.contains("Source [S1] :\nTexte un.") && s.contains("Source [S2] :\nTexte deux."),
+            s.contains("- Le budget est voté.\n- Le conseil a voté le budget."),
             "{s}"
         );
-        // The model writes two parts; the disagreements section is code's.
+        assert!(!s.contains("Ta phrase précédente"), "{s}");
+        let s = p
+            .task(
+                "synthesis",
+                Lang::En,
+                context! { statements => statements, unsupported => vec!["3 March 2031"] },
+            )
+            .unwrap();
         assert!(
-            s.contains("## Points communs\n## Apports propres") && !s.contains("## Divergences"),
+            s.contains("not every statement gives (3 March 2031)"),
             "{s}"
         );
     }

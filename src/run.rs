@@ -1,7 +1,7 @@
 //! One `summarize` run: read sources, summarize each (a bad source is reported and
 //! skipped), synthesize, and write every file as soon as it is ready.
 
-use crate::checks::citations::citations;
+use crate::checks::citations::{self, citations};
 use crate::checks::ground;
 use crate::error::{Error, Result};
 use crate::inputs::{self, Source};
@@ -13,10 +13,11 @@ use crate::pipeline::{Observer, Pipeline};
 use crate::prompt::Prompts;
 use crate::report::files::write_atomic;
 use crate::report::outdir::OutputDir;
-use crate::report::records::{CallRecord, OutputCheck, Status};
+use crate::report::records::{CallRecord, Status};
 use crate::report::{Provenance, Report, SourceEntry, SummaryEntry, SynthesisEntry, GIT_COMMIT};
 use crate::settings::Settings;
 use crate::summarize::SourceResult;
+use crate::synthesize::Synthesis;
 use minijinja::context;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -252,7 +253,7 @@ fn synthesize_both(
         let lang = Lang::BOTH[i];
         run.calls.extend(calls);
         match result {
-            Ok((text, check)) => run.write_synthesis(&pairs, lang, text, check)?,
+            Ok(synthesis) => run.write_synthesis(&pairs, lang, synthesis)?,
             Err(e) => {
                 let msg = format!("synthesis ({}): {e}", lang.code());
                 say(&format!("bisum: {msg}"));
@@ -260,7 +261,8 @@ fn synthesize_both(
             }
         }
         Ok(())
-    })
+    })?;
+    run.write_synthesis_html(&pairs)
 }
 
 impl<'a> Run<'a> {
@@ -360,9 +362,13 @@ impl<'a> Run<'a> {
         &mut self,
         pairs: &[(&Source, &SourceResult)],
         lang: Lang,
-        text: String,
-        check: OutputCheck,
+        synthesis: Synthesis,
     ) -> Result<()> {
+        let Synthesis {
+            text,
+            check,
+            sentences,
+        } = synthesis;
         let known: Vec<String> = pairs.iter().map(|(s, _)| s.id.clone()).collect();
         let cited = citations(&text);
         let unknown: Vec<String> = cited
@@ -390,12 +396,14 @@ impl<'a> Run<'a> {
             .map(|(s, r)| (s.id.as_str(), s.text.as_str(), r.lang))
             .collect();
         let grounding = ground::check(&text, lang, &texts);
+        let precision = citations::precision(&text, lang, &texts);
         let md = self.prompts.render(
             &format!("output/synthesis.{}.md", lang.code()),
             context! {
                 text => text, sources => listed, failed => failed_list,
                 unknown_citations => unknown, model => self.info.name, check => check,
                 version => env!("CARGO_PKG_VERSION"), grounding => grounding,
+                precision => precision,
             },
         )?;
         write_atomic(&self.cfg.out.join(&file), format!("{md}\n").as_bytes())?;
@@ -408,8 +416,33 @@ impl<'a> Run<'a> {
             uncited_sources: uncited,
             check,
             grounding,
+            citation_precision: precision,
+            sentences,
         });
         Ok(())
+    }
+
+    /// synthesis.html: both languages' syntheses, each sentence with the source sentences
+    /// behind it, in one file that needs nothing else (no script, no external asset).
+    fn write_synthesis_html(&self, pairs: &[(&Source, &SourceResult)]) -> Result<()> {
+        if self.syntheses.is_empty() {
+            return Ok(());
+        }
+        let listed: Vec<minijinja::Value> = pairs
+            .iter()
+            .map(|(s, r)| context! { id => s.id, path => inputs::label(&s.path).display().to_string(), lang => r.lang.code() })
+            .collect();
+        let html = self.prompts.render(
+            "output/synthesis.html",
+            context! {
+                syntheses => self.syntheses, sources => listed, model => self.info.name,
+                version => env!("CARGO_PKG_VERSION"),
+            },
+        )?;
+        write_atomic(
+            &self.cfg.out.join("synthesis.html"),
+            format!("{html}\n").as_bytes(),
+        )
     }
 
     /// report.json as it stands; `finished` once the run has reached its end.
@@ -481,6 +514,9 @@ fn planned_files(sources: &[Source]) -> BTreeSet<String> {
         .chain(synthesis)
         .flat_map(|s| Lang::BOTH.map(|l| format!("{s}.{}.md", l.code())))
         .collect();
+    if sources.len() >= 2 {
+        files.insert("synthesis.html".into());
+    }
     files.insert("report.json".into());
     files
 }
@@ -492,6 +528,7 @@ pub fn expected_files(out: &Path, stems: &[&str]) -> Vec<PathBuf> {
         .flat_map(|s| Lang::BOTH.map(|l| out.join(format!("{s}.{}.md", l.code()))))
         .collect();
     v.extend(Lang::BOTH.map(|l| out.join(format!("synthesis.{}.md", l.code()))));
+    v.push(out.join("synthesis.html"));
     v.push(out.join("report.json"));
     v
 }

@@ -262,7 +262,13 @@ fn outputs_of_an_earlier_run_not_rewritten_are_listed_and_temporaries_cleared() 
     // b's summaries, and the synthesis a single source does not get.
     assert_eq!(
         report["stale_outputs"],
-        serde_json::json!(["b.en.md", "b.fr.md", "synthesis.en.md", "synthesis.fr.md"])
+        serde_json::json!([
+            "b.en.md",
+            "b.fr.md",
+            "synthesis.en.md",
+            "synthesis.fr.md",
+            "synthesis.html"
+        ])
     );
     assert!(out.path().join("b.fr.md").exists(), "stale files are kept");
     assert!(!out.path().join(".bisum-k1ll3d.tmp").exists());

@@ -4,7 +4,7 @@
 use bisum::model::{GenParams, Generate, Generation, Message, ModelInfo, StopReason};
 use bisum::pipeline::Silent;
 use bisum::report::outdir::OutputDir;
-use bisum::report::records::CallKind;
+use bisum::report::records::{CallKind, Origin, Section};
 use bisum::run::RunConfig;
 use bisum::settings::Settings;
 use bisum::Result;
@@ -14,11 +14,10 @@ use std::path::Path;
 struct Scripted {
     info: ModelInfo,
     seen: Vec<(String, String)>, // (system prompt, user prompt)
+    /// The French answer to a common-ground prompt; the English one says the same.
     synthesis_answer: String,
+    synthesis_answer_en: String,
     words_per_answer: usize,
-    section_answer: String,
-    /// Syntheses as long as allowed, with no sentence end: what a random model writes.
-    junk_syntheses: bool,
 }
 
 impl Scripted {
@@ -41,10 +40,11 @@ impl Scripted {
                 backend: None,
             },
             seen: Vec::new(),
-            synthesis_answer: "Les sources sont d'accord sur le principe [S1][S2]. Elles divergent sur la date [S2] contre [S9].".into(),
+            // A citation of a source that does not exist: code writes citations, not the
+            // model.
+            synthesis_answer: "Le ministère a signé la convention avec les armées [S9].".into(),
+            synthesis_answer_en: "The ministry signed the agreement with the army [S9].".into(),
             words_per_answer: 20,
-            section_answer: "- Les sources divergent sur la date.".into(),
-            junk_syntheses: false,
         }
     }
 }
@@ -74,34 +74,16 @@ impl Generate for Scripted {
         // Answers in the language of the system prompt, as a well-behaved model would.
         let french = messages[0].content.contains("Tu es");
         let phrase = if french {
-            "le conseil municipal a voté le budget du tramway"
+            "le ministère a signé la convention avec les armées"
         } else {
-            "the city council voted the tramway budget"
+            "the army and the ministry signed an agreement"
         };
         let n = self.words_per_answer.min(p.max_new_tokens);
         let filler: Vec<&str> = phrase.split(' ').cycle().take(n).collect();
-        let text = if user.contains("Un programme a comparé") || user.contains("A program compared")
-        {
-            if french {
-                self.section_answer.clone()
-            } else {
-                "- The sources disagree about the date [S2].".into()
-            }
-        } else if self.junk_syntheses
-            && (user.contains("## Points communs") || user.contains("## Common ground"))
-        {
-            phrase
-                .split(' ')
-                .cycle()
-                .take(p.max_new_tokens)
-                .collect::<Vec<_>>()
-                .join(" ")
-        } else if user.contains("## Points communs") || user.contains("## Common ground") {
-            if french {
-                self.synthesis_answer.clone()
-            } else {
-                "Agreement [S1][S2]. Disagreement on the date [S2] against [S9].".into()
-            }
+        let text = if user.contains("Ces énoncés viennent") {
+            self.synthesis_answer.clone()
+        } else if user.contains("These statements come") {
+            self.synthesis_answer_en.clone()
         } else {
             filler.join(" ")
         };
@@ -222,15 +204,44 @@ fn each_source_is_read_once_then_summarized_in_both_languages() {
         .iter()
         .all(|s| s.check.language.ok && !s.check.language.retried));
 
-    // Citations are checked against the real source ids.
-    let syn = &outcome.report.syntheses[0];
-    assert_eq!(syn.citations, vec!["S1", "S2", "S9"]);
-    assert_eq!(syn.unknown_citations, vec!["S9"]);
+    // The synthesis is planned by code: the two sources' statements say the same thing,
+    // so the model puts them in one sentence, and code cites them; the [S9] the model
+    // wrote is gone.
+    for syn in &outcome.report.syntheses {
+        assert_eq!(syn.citations, vec!["S1", "S2"]);
+        assert!(syn.unknown_citations.is_empty() && syn.uncited_sources.is_empty());
+        assert!(syn.check.uncited_sentences.is_empty(), "{:?}", syn.check);
+        assert_eq!(syn.citation_precision.ratio, 1.0);
+        let first = &syn.sentences[0];
+        assert_eq!(first.section, Section::CommonGround);
+        assert_eq!(first.origin, Origin::Written);
+        assert_eq!(first.sources, ["S1", "S2"]);
+        for span in &first.support {
+            let doc = &paths[span.source[1..].parse::<usize>().unwrap() - 1];
+            let text = bisum::inputs::normalize(&std::fs::read_to_string(doc).unwrap());
+            assert_eq!(text[span.start..span.end], span.text);
+        }
+        assert!(first.support.iter().any(|s| s.source == "S1"));
+        assert!(first.support.iter().any(|s| s.source == "S2"));
+    }
     let md = std::fs::read_to_string(out.path().join("synthesis.fr.md")).unwrap();
     assert!(
-        md.contains("citations sans source correspondante : S9"),
+        md.contains(
+            "## Points communs\n\n- Le ministère a signé la convention avec les armées [S1][S2]."
+        ),
         "{md}"
     );
+    assert!(!md.contains("S9"), "{md}");
+    let html = std::fs::read_to_string(out.path().join("synthesis.html")).unwrap();
+    assert!(html.contains("<details class=\"sentence\">"), "{html}");
+    for outside in [
+        "http://", "https://", "<script", "<link", "src=", "@import", "url(",
+    ] {
+        assert!(
+            !html.contains(outside),
+            "synthesis.html refers outside itself: {outside}"
+        );
+    }
 }
 
 #[test]
@@ -254,35 +265,12 @@ fn many_long_sources_in_a_small_context_merge_hierarchically_and_stay_within_it(
         calls.iter().any(|c| c.kind == CallKind::Merge),
         "notes were never merged"
     );
-    assert!(
-        calls.iter().any(|c| c.kind == CallKind::SynthesisPart),
-        "synthesis was not split"
-    );
-    // The double cites only S1, S2 and S9: each final synthesis is asked for again
-    // with the citation reminder, and what is still uncited is reported.
-    assert_eq!(
-        calls
-            .iter()
-            .filter(|c| c.kind == CallKind::Synthesis && c.attempt == 1)
-            .count(),
-        2
-    );
-    assert_eq!(
-        calls
-            .iter()
-            .filter(|c| c.kind == CallKind::Synthesis && c.attempt == 2)
-            .count(),
-        2
-    );
+    // Each synthesis cites every source, every sentence cites one, and no call passed
+    // the context (a common-ground prompt lists the statements that fit).
     for syn in &outcome.report.syntheses {
-        assert!(syn.check.language.retried);
-        assert_eq!(
-            syn.check.uncited,
-            (3..=8).map(|i| format!("S{i}")).collect::<Vec<_>>()
-        );
-        assert_eq!(syn.uncited_sources, syn.check.uncited);
+        assert!(syn.uncited_sources.is_empty(), "{:?}", syn.uncited_sources);
+        assert!(syn.check.uncited_sentences.is_empty());
     }
-    assert!(model_saw_cite_reminder(&model));
     for c in calls {
         assert!(
             c.prompt_tokens + 300 <= ctx,
@@ -292,17 +280,6 @@ fn many_long_sources_in_a_small_context_merge_hierarchically_and_stay_within_it(
         );
     }
     assert_eq!(outcome.failed_sources, 0);
-}
-
-fn model_saw_cite_reminder(model: &Scripted) -> bool {
-    model
-        .seen
-        .iter()
-        .any(|(_, u)| u.contains("cite each source at least once"))
-        && model
-            .seen
-            .iter()
-            .any(|(_, u)| u.contains("cite chacune des sources au moins une fois"))
 }
 
 #[test]
@@ -323,7 +300,7 @@ fn a_context_too_small_for_the_prompts_fails_that_source_clearly() {
 }
 
 #[test]
-fn disagreements_between_sources_reach_the_prompt_and_the_synthesis_is_checked_for_them() {
+fn disagreements_between_sources_are_written_by_code_with_their_sources() {
     let dir = tempfile::tempdir().unwrap();
     let out = tempfile::tempdir().unwrap();
     let s1 = dir.path().join("a.txt");
@@ -332,67 +309,48 @@ fn disagreements_between_sources_reach_the_prompt_and_the_synthesis_is_checked_f
     std::fs::write(&s2, "The ministry announced the framework agreement on January 8, 2026. It covers language models for the armed forces.").unwrap();
     let cfg = config(&[&s1, &s2], out.path());
     let mut model = Scripted::new(4096);
-    // The French section states both versions with their sources; the double's English
-    // one states neither.
-    model.synthesis_answer = "## Points communs\nL'accord porte sur des modèles de langue [S1][S2].\n## Apports propres\nIl vise les armées [S1].".into();
-    model.section_answer =
-        "- L'accord a été notifié le 16 décembre 2025 [S1] mais annoncé le 8 janvier 2026 [S2]."
-            .into();
     let outcome = run(&cfg, &mut model);
-
-    let prompt = |marker: &str| {
-        model
-            .seen
-            .iter()
-            .map(|(_, u)| u.clone())
-            .find(|u| u.contains(marker))
-            .unwrap_or_else(|| panic!("no prompt with {marker}"))
-    };
-    // Found by code in the sources, and given to the model in each language's own forms,
-    // in a prompt of their own; the synthesis prompt is told what they are about.
-    let section_fr = prompt("Un programme a comparé");
-    assert!(
-        section_fr.contains("1. Sur la date de l'accord : 16 décembre 2025 selon [S1], mais 8 janvier 2026 selon [S2]."),
-        "{section_fr}"
-    );
-    let section_en = prompt("A program compared");
-    assert!(
-        section_en.contains("1. On the date of the agreement: December 16, 2025 according to [S1], but January 8, 2026 according to [S2]."),
-        "{section_en}"
-    );
-    let synthesis_fr = prompt("## Points communs");
-    assert!(
-        synthesis_fr.contains("Les sources divergent sur l'accord :"),
-        "{synthesis_fr}"
-    );
-    assert!(!synthesis_fr.contains("## Divergences"), "{synthesis_fr}");
-
-    let syn = |lang: &str| {
-        outcome
-            .report
-            .syntheses
-            .iter()
-            .find(|s| serde_json::to_value(s.lang).unwrap() == lang)
-            .unwrap()
-    };
-    let fr = &syn("fr").check.disagreements;
-    assert_eq!(fr.len(), 1);
-    assert!(fr[0].ok && fr[0].stated == 2, "{fr:?}");
-    let en = &syn("en").check.disagreements;
-    assert!(!en[0].ok && en[0].stated == 0, "{en:?}");
-    // The English one was asked for again with the disagreement reminder.
-    assert!(model
-        .seen
+    // Found by code in the sources, and written by code in each language's own forms: the
+    // model is never asked to word them.
+    assert!(outcome
+        .report
+        .calls
         .iter()
-        .any(|(_, u)| u.contains("did not report every difference")));
-    let md = std::fs::read_to_string(out.path().join("synthesis.en.md")).unwrap();
-    assert!(md.contains("✗ **not reported**"), "{md}");
+        .all(|c| c.kind == CallKind::Summary));
     let md = std::fs::read_to_string(out.path().join("synthesis.fr.md")).unwrap();
-    // The section sits between the model's two parts.
+    assert!(
+        md.contains("## Divergences\n\n- Sur la date de l'accord : 16 décembre 2025 selon [S1], mais 8 janvier 2026 selon [S2]."),
+        "{md}"
+    );
+    let md_en = std::fs::read_to_string(out.path().join("synthesis.en.md")).unwrap();
+    assert!(
+        md_en.contains("- On the date of the agreement: December 16, 2025 according to [S1], but January 8, 2026 according to [S2]."),
+        "{md_en}"
+    );
+    for syn in &outcome.report.syntheses {
+        let d = &syn.check.disagreements;
+        assert!(d.len() == 1 && d[0].ok && d[0].stated == 2, "{d:?}");
+        let line = syn
+            .sentences
+            .iter()
+            .find(|s| s.section == Section::Disagreement)
+            .unwrap();
+        assert_eq!(line.origin, Origin::Found);
+        assert_eq!(line.sources, ["S1", "S2"]);
+        // Each version with the source sentence that gives it.
+        assert!(line
+            .support
+            .iter()
+            .any(|s| s.source == "S1" && s.text.contains("16 décembre 2025")));
+        assert!(line
+            .support
+            .iter()
+            .any(|s| s.source == "S2" && s.text.contains("January 8, 2026")));
+    }
+    // The section sits between the common ground and the contributions.
     let (common, divergences, own) = (
         md.find("## Points communs").unwrap(),
-        md.find("## Divergences\n\n- L'accord a été notifié")
-            .unwrap(),
+        md.find("## Divergences").unwrap(),
         md.find("## Apports propres").unwrap(),
     );
     assert!(common < divergences && divergences < own, "{md}");
@@ -402,38 +360,46 @@ fn disagreements_between_sources_reach_the_prompt_and_the_synthesis_is_checked_f
     );
 }
 
-/// Partial syntheses as long as they may be, with no sentence to drop: every merging round
-/// must still fold them together, and the run must end with both syntheses written.
+/// A common-ground sentence with a date in no source is asked for once more, naming the
+/// date, then replaced by a source's own statement: never shipped.
 #[test]
-fn a_synthesis_that_does_not_fit_is_folded_until_it_does_never_failed() {
+fn a_common_sentence_the_sources_do_not_back_is_rewritten_once_then_replaced_by_a_statement() {
     let dir = tempfile::tempdir().unwrap();
     let out = tempfile::tempdir().unwrap();
-    let paths = write_sources(dir.path(), 6, 200);
+    let paths = write_sources(dir.path(), 2, 40);
     let refs: Vec<&Path> = paths.iter().map(|p| p.as_path()).collect();
     let cfg = config(&refs, out.path());
-    let mut model = Scripted::new(2048);
-    model.words_per_answer = 320;
-    model.junk_syntheses = true;
+    let mut model = Scripted::new(4096);
+    model.synthesis_answer =
+        "Le ministère a signé la convention avec les armées le 3 mars 2031.".into();
+    model.synthesis_answer_en =
+        "The ministry signed the agreement with the army on March 3, 2031.".into();
     let outcome = run(&cfg, &mut model);
-    assert!(
-        outcome.report.errors.is_empty(),
-        "{:?}",
-        outcome.report.errors
-    );
-    assert_eq!(outcome.report.syntheses.len(), 2);
-    assert!(outcome
+    let tries: Vec<u8> = outcome
         .report
         .calls
         .iter()
-        .any(|c| c.kind == CallKind::SynthesisPart));
-    for c in &outcome.report.calls {
-        assert!(c.prompt_tokens + c.generated_tokens <= 2048, "{c:?}");
+        .filter(|c| c.kind == CallKind::Synthesis)
+        .map(|c| c.attempt)
+        .collect();
+    assert_eq!(tries, [1, 2, 1, 2]);
+    assert!(model
+        .seen
+        .iter()
+        .any(|(_, u)| u.contains("Ta phrase précédente") && u.contains("3 mars 2031")));
+    for syn in &outcome.report.syntheses {
+        let first = &syn.sentences[0];
+        assert_eq!(first.origin, Origin::Extractive);
+        assert_eq!(first.section, Section::CommonGround);
+        assert_eq!(first.sources, ["S1", "S2"]);
+        assert!(!syn.text.contains("2031"), "{}", syn.text);
+        assert!(syn.grounding.unsupported.is_empty());
     }
 }
 
-/// The synthesis of many sources costs calls in proportion to how many summaries fit one
-/// prompt, not to the number of sources: counted for 10, 100 and 1,000 one-paragraph
-/// sources (printed with `--nocapture`).
+/// The synthesis of many sources costs a few calls, however many sources: one per
+/// common-ground sentence, counted for 10, 100 and 1,000 one-paragraph sources (printed
+/// with `--nocapture`).
 #[test]
 fn synthesis_calls_grow_gently_with_the_number_of_sources() {
     let mut counts = Vec::new();
@@ -464,10 +430,7 @@ fn synthesis_calls_grow_gently_with_the_number_of_sources() {
         assert!(outcome.report_writes <= 5, "{n}: {}", outcome.report_writes);
         counts.push(synthesis_calls);
     }
-    // One prompt holds dozens of one-paragraph summaries: a thousand sources take a few
-    // dozen calls per language, not hundreds.
-    assert!(counts[0] <= 8, "{counts:?}");
-    assert!(counts[2] <= 1000 / 10, "{counts:?}");
+    assert!(counts.iter().all(|&c| c <= 8), "{counts:?}");
 }
 
 /// With no disagreement found by code, the model is never asked for a disagreements
@@ -487,9 +450,9 @@ fn with_no_disagreement_found_the_section_says_so_and_the_model_writes_none() {
     }
     let md = std::fs::read_to_string(out.path().join("synthesis.en.md")).unwrap();
     assert!(
-        md.contains("## Disagreements\n\nThe program that compared the sources themselves found no date or amount"),
+        md.contains("## Disagreements\n\n_The program that compared the sources themselves found no date or amount"),
         "{md}"
     );
     let md = std::fs::read_to_string(out.path().join("synthesis.fr.md")).unwrap();
-    assert!(md.contains("## Divergences\n\nLe programme"), "{md}");
+    assert!(md.contains("## Divergences\n\n_Le programme"), "{md}");
 }

@@ -587,7 +587,7 @@ const NOT_NAMES: &[&str] = &[
 ];
 
 /// Lowercase without accents: names are compared by spelling, not by typography.
-fn fold(s: &str) -> String {
+pub(crate) fn fold(s: &str) -> String {
     use unicode_normalization::UnicodeNormalization;
     s.nfd()
         .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
@@ -606,6 +606,12 @@ struct Name {
 
 /// The proper names of one sentence: capitalized words that do not start it (nor follow a
 /// colon), are not function words, months, weekdays or nationality adjectives.
+/// The names a sentence uses, folded (lowercase, no accents): what statements share when
+/// they speak of the same people, places and organisations, in either language.
+pub(crate) fn folded_names(sentence: &str) -> Vec<String> {
+    names(sentence).iter().map(|n| fold(&n.raw)).collect()
+}
+
 fn names(sentence: &str) -> Vec<Name> {
     let body = sentence
         .trim_start()

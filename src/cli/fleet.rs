@@ -43,6 +43,10 @@ pub fn clients(
         .iter()
         .map(|u| Endpoint::parse(u))
         .collect::<bisum::Result<Vec<_>>>()?;
+    // The address policy first: a refused endpoint is said before any file is read.
+    for e in &endpoints {
+        e.check(&e.addresses()?, a.allow_public_endpoint)?;
+    }
     let counter = CandleModel::load_tokenizer_only(
         &model.path,
         LoadOptions {

@@ -175,7 +175,7 @@ pub struct Pipeline<'a> {
     cache: Option<CallCache>,
     observer: &'a mut dyn Observer,
     pub calls: Vec<CallRecord>,
-    attempt: u8,
+    pub(crate) attempt: u8,
     pub(crate) plans: BTreeMap<String, Vec<(usize, usize)>>,
 }
 

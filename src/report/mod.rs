@@ -4,6 +4,7 @@ pub mod files;
 pub mod outdir;
 pub mod records;
 
+use crate::checks::citations::CitationPrecision;
 use crate::checks::ground::Grounding;
 use crate::error::Result;
 use crate::lang::Lang;
@@ -11,7 +12,7 @@ use crate::model::ModelInfo;
 use crate::prompt::PromptFile;
 use crate::settings::Settings;
 use files::write_atomic;
-use records::{CallRecord, OutputCheck, Status};
+use records::{CallRecord, OutputCheck, Sentence, Status};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -68,6 +69,10 @@ pub struct SynthesisEntry {
     pub uncited_sources: Vec<String>,
     pub check: OutputCheck,
     pub grounding: Grounding,
+    /// Share of citations whose source holds the figures, dates and names they vouch for.
+    pub citation_precision: CitationPrecision,
+    /// Each sentence with its sources and the source sentences (byte ranges) behind it.
+    pub sentences: Vec<Sentence>,
 }
 
 #[derive(Debug, Clone, Serialize)]

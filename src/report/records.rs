@@ -17,12 +17,8 @@ pub enum CallKind {
     Merge,
     /// A per-source summary, in either language.
     Summary,
-    /// The synthesis across sources.
+    /// One common-ground sentence of the synthesis across sources.
     Synthesis,
-    /// A synthesis of one group of sources, when they do not fit one prompt.
-    SynthesisPart,
-    /// The disagreements section of a synthesis.
-    Disagreements,
 }
 
 impl fmt::Display for CallKind {
@@ -32,8 +28,6 @@ impl fmt::Display for CallKind {
             CallKind::Merge => "merge",
             CallKind::Summary => "summary",
             CallKind::Synthesis => "synthesis",
-            CallKind::SynthesisPart => "synthesis_part",
-            CallKind::Disagreements => "disagreements",
         })
     }
 }
@@ -107,4 +101,63 @@ pub struct OutputCheck {
 pub enum Status {
     Ok,
     Error,
+}
+
+/// A stretch of a source's text: what a statement rests on.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Span {
+    pub source: String,
+    /// Byte offsets into the source's normalized text (the text bisum read).
+    pub start: usize,
+    pub end: usize,
+    pub text: String,
+}
+
+/// The part of a synthesis a sentence belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Section {
+    CommonGround,
+    Disagreement,
+    Contribution,
+}
+
+/// How a sentence came to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Origin {
+    /// Written by the model from its group's statements, first time.
+    Written,
+    /// Written by the model on its second try, after the first failed its check.
+    Rewritten,
+    /// A source's own statement, as its summary words it (the fallback that is never
+    /// unsupported).
+    Extractive,
+    /// A difference found by code in the sources, written by code.
+    Found,
+}
+
+/// One sentence of a synthesis, with the sources it cites and the source sentences behind
+/// it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Sentence {
+    pub section: Section,
+    pub text: String,
+    pub sources: Vec<String>,
+    pub origin: Origin,
+    pub support: Vec<Span>,
+}
+
+impl Sentence {
+    /// The sentence as the synthesis prints it: its text, then its citations.
+    pub fn cited(&self) -> String {
+        match self.origin {
+            Origin::Found => self.text.clone(),
+            _ => {
+                let ids: String = self.sources.iter().map(|s| format!("[{s}]")).collect();
+                let body = self.text.trim_end_matches(['.', '!', '?']);
+                format!("{body} {ids}{}", &self.text[body.len()..])
+            }
+        }
+    }
 }

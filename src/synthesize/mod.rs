@@ -1,55 +1,278 @@
-//! The cross-source synthesis in each language: the sources' summaries folded into one
-//! prompt (groups synthesized first when they do not fit), and the disagreements that code
-//! found between the sources stated in a section of their own.
+//! The cross-source synthesis in each language, planned by code and written one sentence
+//! at a time: statements of the sources' summaries tied to the source sentences behind
+//! them (`statements`), grouped across sources (`plan`), each common-ground group put in
+//! one sentence by the model and checked against every source it will cite, each
+//! contribution a source's own statement; the disagreements that code found between the
+//! sources in a section of their own. Citations are code's, so none is missing or invented.
 
-use crate::checks::citations::{citations, uncited_sentences};
+pub mod plan;
+pub mod statements;
+
+use crate::checks::citations::{citations, strip_citations, uncited_sentences};
 use crate::checks::disagree::{self, Disagreement};
-use crate::error::{Error, Result};
+use crate::checks::{ground, language};
+use crate::error::Result;
 use crate::inputs::Source;
 use crate::lang::Lang;
-use crate::model::Message;
-use crate::pipeline::{fit, Call, Expect, Pipeline, SLACK};
+use crate::pipeline::{Call, Pipeline};
 use crate::report::records::{CallKind, OutputCheck, Part};
+use crate::report::records::{Origin, Section, Sentence, Span};
 use crate::summarize::SourceResult;
 use minijinja::context;
-use serde::Serialize;
+use statements::{SourceText, Statement};
 
-/// An input to a synthesis: a source's summary, or a partial synthesis of a group.
-#[derive(Debug, Clone, Serialize)]
-struct Item {
-    id: String,
-    text: String,
+/// Common-ground sentences at most, and each source's own statements at most.
+const MAX_COMMON: usize = 8;
+const OWN_PER_SOURCE: usize = 2;
+/// Statements one common-ground prompt lists at most: what a dozen sources share is said
+/// as well from eight of them (the sentence is still checked against all).
+const MAX_LISTED: usize = 8;
+/// Tokens one common-ground sentence may take.
+const SENTENCE_TOKENS: usize = 96;
+
+/// A synthesis in one language.
+pub struct Synthesis {
+    pub text: String,
+    pub check: OutputCheck,
+    pub sentences: Vec<Sentence>,
 }
 
-/// Tokens the disagreements section may take per disagreement (one sentence each).
-const SECTION_TOKENS_EACH: usize = 64;
-
-/// The prompt's inputs once they fit, the task that reads them, and the tokens its answer
-/// may take.
-struct Folded {
-    items: Vec<Item>,
-    task: &'static str,
-    max_new: usize,
+/// The ids of the sources whose statement shares enough with `sentence` to be what it
+/// says and whose text holds every fact and name of it; and what the others do not hold.
+fn backing(
+    sentence: &str,
+    lang: Lang,
+    members: &[(&Statement, &SourceText)],
+) -> (Vec<String>, Vec<String>) {
+    let (mut ids, mut missing) = (Vec::new(), Vec::new());
+    let features = statements::Features::of(sentence);
+    for (statement, s) in members {
+        let g = ground::check(sentence, lang, &[(s.id, s.text, s.lang)]);
+        let alike = features.shared(&statement.features) >= statements::MIN_SHARED;
+        if g.unsupported.is_empty() && alike {
+            ids.push(s.id.to_string());
+        }
+        for u in g.unsupported {
+            if !missing.contains(&u) {
+                missing.push(u);
+            }
+        }
+    }
+    (ids, missing)
 }
 
-/// The shortest synthesis worth asking for: with less room than this, inputs are folded
-/// or shortened further rather than the answer squeezed.
-const MIN_ANSWER: usize = 160;
+/// The one sentence a model's answer holds: its first, without list marks, quotes or
+/// citations, ended by a full stop.
+fn one_sentence(answer: &str) -> String {
+    let body = answer
+        .lines()
+        .map(|l| l.trim().trim_start_matches(['-', '*', '#', ' ']).trim())
+        .find(|l| l.chars().any(char::is_alphabetic))
+        .unwrap_or_default();
+    let first = crate::text::sentences(body)
+        .into_iter()
+        .next()
+        .unwrap_or_default();
+    let mut s = strip_citations(first)
+        .trim_matches(|c: char| c == '"' || c == '«' || c == '»' || c.is_whitespace())
+        .to_string();
+    if !s.ends_with(['.', '!', '?']) {
+        s.push('.');
+    }
+    s
+}
+
+/// The support of `group`'s statements from the sources in `ids`.
+fn support_of(all: &[Statement], group: &[usize], ids: &[String]) -> Vec<Span> {
+    group
+        .iter()
+        .filter(|&&i| ids.contains(&all[i].source))
+        .flat_map(|&i| all[i].support.clone())
+        .collect()
+}
 
 impl Pipeline<'_> {
-    fn synthesis_prompt(
-        &self,
-        task: &str,
+    /// The statements of every source's summary in `lang`, in source order.
+    fn statements(
+        sources: &[(&Source, &SourceResult)],
+        texts: &[SourceText],
         lang: Lang,
-        items: &[Item],
-        topics: &[String],
-    ) -> Result<Vec<Message>> {
-        let user = self.prompts.task(
-            task,
-            lang,
-            context! { sources => items, disagreements => topics },
+    ) -> Vec<Statement> {
+        sources
+            .iter()
+            .zip(texts)
+            .flat_map(|((_, r), t)| {
+                let summary = r
+                    .summaries
+                    .get(&lang)
+                    .map(String::as_str)
+                    .unwrap_or_default();
+                let sibling = (r.lang != lang).then(|| r.summaries.get(&r.lang)).flatten();
+                statements::statements(summary, lang, sibling.map(String::as_str), t)
+            })
+            .collect()
+    }
+
+    /// The common-ground sentence of each group: the model's, where every fact and name of
+    /// it is in two of the group's sources or more (asked twice at most), else the group's
+    /// statement backed by the most of its sources. A group whose best sentence only one
+    /// source backs gives that source's contribution instead.
+    fn common_ground(
+        &mut self,
+        lang: Lang,
+        all: &[Statement],
+        groups: &[Vec<usize>],
+        texts: &[SourceText],
+    ) -> Result<Vec<Sentence>> {
+        let sources_of = |g: &Vec<usize>| -> Vec<(&Statement, &SourceText)> {
+            g.iter()
+                .filter_map(|&i| Some((&all[i], texts.iter().find(|t| t.id == all[i].source)?)))
+                .collect()
+        };
+        let mut done: Vec<Option<Sentence>> = vec![None; groups.len()];
+        let mut unsupported: Vec<Vec<String>> = vec![Vec::new(); groups.len()];
+        for (attempt, origin) in [(1u8, Origin::Written), (2, Origin::Rewritten)] {
+            let todo: Vec<usize> = (0..groups.len()).filter(|&i| done[i].is_none()).collect();
+            if todo.is_empty() {
+                break;
+            }
+            let mut calls = Vec::new();
+            let mut asked = Vec::new();
+            for gi in todo {
+                let listed: Vec<&str> = groups[gi].iter().map(|&i| all[i].text.as_str()).collect();
+                let Some(messages) = self.group_prompt(lang, listed, &unsupported[gi])? else {
+                    continue;
+                };
+                asked.push(gi);
+                calls.push(Call {
+                    kind: CallKind::Synthesis,
+                    source: None,
+                    lang,
+                    part: Some(Part::Group {
+                        round: 1,
+                        group: gi + 1,
+                    }),
+                    messages,
+                    max_new: SENTENCE_TOKENS,
+                });
+            }
+            self.attempt = attempt;
+            let answers = self.call_all(calls);
+            self.attempt = 1;
+            for (gi, answer) in asked.into_iter().zip(answers?) {
+                let text = one_sentence(&answer);
+                let (ids, missing) = backing(&text, lang, &sources_of(&groups[gi]));
+                let speaks =
+                    language::language(&text, lang).ok && text.split_whitespace().count() >= 4;
+                if ids.len() >= 2 && speaks {
+                    done[gi] = Some(Sentence {
+                        section: Section::CommonGround,
+                        support: support_of(all, &groups[gi], &ids),
+                        text,
+                        sources: ids,
+                        origin,
+                    });
+                } else {
+                    unsupported[gi] = missing;
+                }
+            }
+        }
+        Ok(done
+            .into_iter()
+            .zip(groups)
+            .map(|(d, g)| d.unwrap_or_else(|| extractive(lang, all, g, &sources_of(g))))
+            .collect())
+    }
+
+    /// The prompt for one group's sentence, with as many of its statements as fit (the
+    /// first ones: one per source); `None` when not even two fit.
+    fn group_prompt(
+        &self,
+        lang: Lang,
+        mut listed: Vec<&str>,
+        unsupported: &[String],
+    ) -> Result<Option<Vec<crate::model::Message>>> {
+        listed.truncate(MAX_LISTED);
+        while listed.len() >= 2 {
+            let m = self.task_prompt(
+                "synthesis",
+                lang,
+                context! { statements => listed, unsupported => unsupported },
+            )?;
+            if self.fits(&m, SENTENCE_TOKENS)? {
+                return Ok(Some(m));
+            }
+            listed.pop();
+        }
+        Ok(None)
+    }
+
+    /// The cross-source synthesis in one language (see the module's head).
+    pub fn synthesize(
+        &mut self,
+        sources: &[(&Source, &SourceResult)],
+        lang: Lang,
+    ) -> Result<Synthesis> {
+        let texts: Vec<SourceText> = sources
+            .iter()
+            .map(|(s, r)| SourceText {
+                id: &s.id,
+                text: &s.text,
+                lang: r.lang,
+            })
+            .collect();
+        let all = Self::statements(sources, &texts, lang);
+        let planned = plan::plan(&all, MAX_COMMON, OWN_PER_SOURCE);
+        let mut sentences = self.common_ground(lang, &all, &planned.common, &texts)?;
+        sentences.extend(planned.own.iter().map(|&i| own(&all[i])));
+        let concepts = self.concepts()?;
+        let found = Self::disagreements(sources, &concepts);
+        let section = self
+            .disagreements_section(lang, &found, &concepts)?
+            .trim()
+            .to_string();
+        sentences.extend(found_sentences(&section, &found, &texts));
+        let text = self.compose(lang, &sentences, &section)?;
+        let ids: Vec<String> = texts.iter().map(|t| t.id.to_string()).collect();
+        let cited = citations(&text);
+        let language = written_language(&sentences, lang);
+        let check = OutputCheck {
+            language,
+            copy_ratio: None,
+            uncited: ids.iter().filter(|i| !cited.contains(i)).cloned().collect(),
+            uncited_sentences: uncited_sentences(&text),
+            disagreements: disagree::verify(&text, lang, &found),
+        };
+        Ok(Synthesis {
+            text,
+            check,
+            sentences,
+        })
+    }
+
+    /// The synthesis's text: common ground, disagreements, contributions.
+    fn compose(&self, lang: Lang, sentences: &[Sentence], section: &str) -> Result<String> {
+        let of = |want: Section| -> Vec<String> {
+            sentences
+                .iter()
+                .filter(|s| s.section == want)
+                .map(Sentence::cited)
+                .collect()
+        };
+        let code = lang.code();
+        let section = self.prompts.render(
+            &format!("output/disagreements.{code}.md"),
+            context! { text => section },
         )?;
-        self.messages(lang, user)
+        let body = self.prompts.render(
+            &format!("output/synthesis_body.{code}.md"),
+            context! {
+                common => of(Section::CommonGround),
+                own => of(Section::Contribution),
+                disagreements => section.trim(),
+            },
+        )?;
+        Ok(body.trim().to_string())
     }
 
     /// Disagreements between the sources themselves (not their summaries, which may have
@@ -71,15 +294,15 @@ impl Pipeline<'_> {
         ))
     }
 
-    /// The synthesis's disagreements section: the model words the differences code found,
-    /// one sentence each, from a prompt holding nothing else (a small model asked to do this
-    /// inside the whole synthesis drops versions or gives them to the wrong source).
+    /// The disagreements section's lines, written by code from what it found (a small
+    /// model asked to word them adds versions of its own or drops the citations): one line
+    /// per disagreement, each version's value in this language's form with its sources.
     fn disagreements_section(
-        &mut self,
+        &self,
         lang: Lang,
         found: &[Disagreement],
         concepts: &disagree::Concepts,
-    ) -> Result<(String, OutputCheck)> {
+    ) -> Result<String> {
         let listed: Vec<minijinja::Value> = found
             .iter()
             .map(|d| {
@@ -91,271 +314,112 @@ impl Pipeline<'_> {
                 context! { kind => d.kind, topic => concepts.label(&d.topics[0], lang), versions => versions }
             })
             .collect();
-        let messages =
-            self.task_prompt("disagreements", lang, context! { disagreements => listed })?;
-        let call = Call {
-            kind: CallKind::Disagreements,
-            source: None,
-            lang,
-            part: None,
-            messages,
-            max_new: SECTION_TOKENS_EACH * found.len() + SECTION_TOKENS_EACH,
-        };
-        let expect = Expect {
-            state: found,
-            ..Expect::default()
-        };
-        self.call_checked(call, &expect)
-    }
-
-    /// Tokens the synthesis may write: the setting, capped at a third of the context so
-    /// that its inputs always have room.
-    fn synthesis_tokens(&self) -> usize {
-        self.settings.synthesis_tokens.min(self.ctx() / 3)
-    }
-
-    /// Tokens a partial synthesis may write: small enough that two of them and the merge's
-    /// own answer fit one prompt, so every merging round folds items together.
-    fn part_tokens(&self, lang: Lang) -> Result<usize> {
-        // Two empty inputs: the prompt's own words and each input's framing.
-        let empty = Item {
-            id: match lang {
-                Lang::Fr => "Synthèse partielle 99.99".into(),
-                Lang::En => "Partial synthesis 99.99".into(),
-            },
-            text: String::new(),
-        };
-        let two = [empty.clone(), empty];
-        let framing = self.synthesis_prompt("synthesis_merge", lang, &two, &[])?;
-        let overhead = self.model.prompt_tokens(&framing)? + SLACK;
-        let room = self.ctx().saturating_sub(overhead) / 3;
-        Ok(self.synthesis_tokens().min(room).max(1))
-    }
-
-    /// The cross-source synthesis in one language, from the sources' summaries in that
-    /// language, with the disagreements found by code stated in a section of their own.
-    pub fn synthesize(
-        &mut self,
-        sources: &[(&Source, &SourceResult)],
-        lang: Lang,
-    ) -> Result<(String, OutputCheck)> {
-        let items: Vec<Item> = sources
-            .iter()
-            .map(|(s, r)| Item {
-                id: s.id.clone(),
-                text: r.summaries.get(&lang).cloned().unwrap_or_default(),
-            })
-            .collect();
-        let ids: Vec<String> = sources.iter().map(|(s, _)| s.id.clone()).collect();
-        let concepts = self.concepts()?;
-        let found = Self::disagreements(sources, &concepts);
-        // The synthesis prompt names what the sources disagree about, so that the model
-        // leaves it out of the common ground; the section itself is written apart.
-        let mut topics: Vec<String> = Vec::new();
-        for d in &found {
-            // The first concept names it (a disagreement found under several is one).
-            let label = concepts.label(&d.topics[0], lang);
-            if !topics.contains(&label) {
-                topics.push(label);
-            }
-        }
-        let folded = self.fold(items, lang, &topics)?;
-        let messages = self.synthesis_prompt(folded.task, lang, &folded.items, &topics)?;
-        let call = Call {
-            kind: CallKind::Synthesis,
-            source: None,
-            lang,
-            part: None,
-            messages,
-            max_new: folded.max_new,
-        };
-        let expect = Expect {
-            cite: &ids,
-            ..Expect::default()
-        };
-        let (text, check) = self.call_checked(call, &expect)?;
-        if found.is_empty() {
-            // The section is code's: "none found", never one the model makes up.
-            let section = self.prompts.render(
-                &format!("output/disagreements.{}.md", lang.code()),
-                context! { text => "" },
-            )?;
-            return Ok((insert_section(&text, &section), check));
-        }
-        self.with_section(text, check, lang, &ids, &found, &concepts)
-    }
-
-    /// Folds the inputs until the synthesis prompt holds them all: groups that fit a prompt
-    /// are synthesized into partial syntheses (their [S#] citations carry through); where
-    /// no two inputs fit together, the longest loses its last statement. Every round makes
-    /// the inputs shorter, so it ends; only one statement too long for a prompt alone is an
-    /// error.
-    fn fold(&mut self, mut items: Vec<Item>, lang: Lang, topics: &[String]) -> Result<Folded> {
-        let mut task = "synthesis";
-        let mut round = 0;
-        let part_tokens = self.part_tokens(lang)?;
-        loop {
-            let m = self.synthesis_prompt(task, lang, &items, topics)?;
-            // Tokens the answer may take after this prompt and a retry's reminder.
-            let room = self
-                .ctx()
-                .saturating_sub(self.model.prompt_tokens(&m)? + self.retry_headroom(lang)? + SLACK);
-            let max_new = self.synthesis_tokens();
-            if room >= max_new || (items.len() == 1 && room >= MIN_ANSWER.min(max_new)) {
-                return Ok(Folded {
-                    items,
-                    task,
-                    max_new: room.min(max_new),
-                });
-            }
-            let t = task;
-            let groups = self.group(&items, |this, batch| {
-                this.fits(&this.synthesis_prompt(t, lang, batch, &[])?, part_tokens)
-            })?;
-            if groups.iter().all(|g| g.len() < 2) {
-                let mut texts: Vec<String> = items.iter().map(|i| i.text.clone()).collect();
-                if !fit::shorten(&mut texts) && room >= MIN_ANSWER.min(max_new) {
-                    // Nothing left to shorten: a shorter answer, rather than none.
-                    return Ok(Folded {
-                        items,
-                        task,
-                        max_new: room,
-                    });
-                }
-                if texts.iter().zip(&items).all(|(t, i)| *t == i.text) {
-                    return Err(Error::ContextOverflow {
-                        what: format!("the synthesis ({})", lang.code()),
-                        needed: self.model.prompt_tokens(&m)? + self.synthesis_tokens(),
-                        available: self.ctx(),
-                        hint: "raise --ctx".into(),
-                    });
-                }
-                for (item, text) in items.iter_mut().zip(texts) {
-                    item.text = text;
-                }
-                continue;
-            }
-            round += 1;
-            items = self.synthesize_groups(task, lang, round, groups, part_tokens)?;
-            task = "synthesis_merge";
-        }
-    }
-
-    fn synthesize_groups(
-        &mut self,
-        task: &str,
-        lang: Lang,
-        round: usize,
-        groups: Vec<Vec<Item>>,
-        max_new: usize,
-    ) -> Result<Vec<Item>> {
-        // Groups of one pass through; the others become partial syntheses, all at once
-        // where possible.
-        let mut calls = Vec::new();
-        let mut ids = Vec::new();
-        for (gi, g) in groups.iter().enumerate().filter(|(_, g)| g.len() > 1) {
-            ids.push(match lang {
-                Lang::Fr => format!("Synthèse partielle {round}.{}", gi + 1),
-                Lang::En => format!("Partial synthesis {round}.{}", gi + 1),
-            });
-            calls.push(Call {
-                kind: CallKind::SynthesisPart,
-                source: None,
-                lang,
-                part: Some(Part::Group {
-                    round,
-                    group: gi + 1,
-                }),
-                messages: self.synthesis_prompt(task, lang, g, &[])?,
-                max_new,
-            });
-        }
-        let mut parts = ids
-            .into_iter()
-            .zip(self.call_all(calls)?)
-            .map(|(id, text)| Item { id, text });
-        Ok(groups
-            .into_iter()
-            .flat_map(|mut g| match g.len() {
-                1 => g.pop(),
-                _ => parts.next(),
-            })
-            .collect())
-    }
-
-    /// The synthesis with its disagreements section placed after the common ground, and
-    /// the checks redone on the whole.
-    fn with_section(
-        &mut self,
-        text: String,
-        check: OutputCheck,
-        lang: Lang,
-        ids: &[String],
-        found: &[Disagreement],
-        concepts: &disagree::Concepts,
-    ) -> Result<(String, OutputCheck)> {
-        let (section, section_check) = self.disagreements_section(lang, found, concepts)?;
-        let section = self.prompts.render(
-            &format!("output/disagreements.{}.md", lang.code()),
-            context! { text => section.trim() },
-        )?;
-        let text = insert_section(&text, &section);
-        let cited = citations(&text);
-        let mut language = check.language;
-        if !section_check.language.ok {
-            language.ok = false;
-        }
-        language.retried |= section_check.language.retried;
-        let check = OutputCheck {
-            language,
-            copy_ratio: None,
-            uncited: ids.iter().filter(|i| !cited.contains(i)).cloned().collect(),
-            uncited_sentences: uncited_sentences(&text),
-            disagreements: disagree::verify(&text, lang, found),
-        };
-        Ok((text, check))
+        self.prompts.render(
+            &format!("output/disagreement_lines.{}.md", lang.code()),
+            context! { disagreements => listed },
+        )
     }
 }
 
-/// `section` placed after the synthesis's first part (its common ground), before the next
-/// `## ` heading; at the end when the model wrote no second heading. A disagreements
-/// section the model wrote anyway is replaced, so there is one.
-fn insert_section(synthesis: &str, section: &str) -> String {
-    let heading = section.lines().next().unwrap_or_default().trim();
-    let mut parts: Vec<String> = Vec::new();
-    for line in synthesis.lines() {
-        if line.starts_with("## ") || parts.is_empty() {
-            parts.push(String::new());
-        }
-        let last = parts.last_mut().expect("a part");
-        last.push_str(line);
-        last.push('\n');
-    }
-    parts.retain(|p| {
-        !p.lines()
-            .next()
-            .is_some_and(|l| l.trim().eq_ignore_ascii_case(heading))
-    });
-    let second = parts
+/// The language of what the model wrote (the common-ground sentences, each checked before
+/// it was kept); statements come from summaries, checked with them. With nothing written,
+/// nothing can be in the wrong language.
+fn written_language(sentences: &[Sentence], lang: Lang) -> crate::checks::language::LanguageCheck {
+    let written: Vec<&str> = sentences
         .iter()
-        .enumerate()
-        .filter(|(_, p)| p.starts_with("## "))
-        .nth(1)
-        .map(|(i, _)| i)
-        .unwrap_or(parts.len());
-    let mut out = String::new();
-    for (i, p) in parts.iter().enumerate() {
-        if i == second {
-            out.push_str(section.trim_end());
-            out.push_str("\n\n");
-        }
-        out.push_str(p.trim_end());
-        out.push_str("\n\n");
+        .filter(|s| matches!(s.origin, Origin::Written | Origin::Rewritten))
+        .map(|s| s.text.as_str())
+        .collect();
+    if written.is_empty() {
+        return crate::checks::language::LanguageCheck {
+            expected: lang,
+            detected: None,
+            confidence: 1.0,
+            ok: true,
+            retried: false,
+        };
     }
-    if second == parts.len() {
-        out.push_str(section.trim_end());
+    language::language(&written.join(" "), lang)
+}
+
+/// A source's own statement, cited to it.
+fn own(s: &Statement) -> Sentence {
+    Sentence {
+        section: Section::Contribution,
+        text: s.text.clone(),
+        sources: vec![s.source.clone()],
+        origin: Origin::Extractive,
+        support: s.support.clone(),
     }
-    out.trim_end().to_string()
+}
+
+/// The group's statement that the most of its sources back, as it is written; common
+/// ground when two sources or more back it, else its own source's contribution.
+fn extractive(
+    lang: Lang,
+    all: &[Statement],
+    group: &[usize],
+    sources: &[(&Statement, &SourceText)],
+) -> Sentence {
+    let (best, ids) = group
+        .iter()
+        .take(MAX_LISTED)
+        .map(|&i| (i, backing(&all[i].text, lang, sources).0))
+        .max_by_key(|(i, ids)| (ids.len(), std::cmp::Reverse(*i)))
+        .expect("a group has statements");
+    if ids.len() < 2 {
+        return own(&all[best]);
+    }
+    Sentence {
+        section: Section::CommonGround,
+        text: all[best].text.clone(),
+        support: support_of(all, group, &ids),
+        sources: ids,
+        origin: Origin::Extractive,
+    }
+}
+
+/// The disagreements section's lines, each with the source sentences that give its
+/// versions.
+fn found_sentences(section: &str, found: &[Disagreement], texts: &[SourceText]) -> Vec<Sentence> {
+    let spans: Vec<Span> = found
+        .iter()
+        .flat_map(|d| &d.versions)
+        .flat_map(|v| v.sources.iter().map(move |id| (id, &v.context)))
+        .filter_map(|(id, context)| {
+            let t = texts.iter().find(|t| t.id == id)?;
+            let start = t.text.find(context.as_str())?;
+            let end = statements::spans(t.text)
+                .into_iter()
+                .find(|&(a, b)| a <= start && start < b)
+                .map_or(start + context.len(), |(_, b)| b);
+            Some(Span {
+                source: id.clone(),
+                start,
+                end,
+                text: t.text[start..end].to_string(),
+            })
+        })
+        .collect();
+    section
+        .lines()
+        .map(|l| l.trim().trim_start_matches(['-', '*', ' ']).trim())
+        .filter(|l| !l.is_empty())
+        .map(|l| {
+            let sources = citations(l);
+            Sentence {
+                section: Section::Disagreement,
+                text: l.to_string(),
+                support: spans
+                    .iter()
+                    .filter(|s| sources.contains(&s.source))
+                    .cloned()
+                    .collect(),
+                sources,
+                origin: Origin::Found,
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -363,27 +427,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_disagreements_section_goes_after_the_common_ground() {
-        let section = "## Disagreements\n\n- A [S1] versus B [S2].\n";
-        let two = "## Common ground\nX [S1].\n\n## Specific contributions\nY [S2].";
+    fn an_answer_is_cut_to_one_clean_sentence() {
         assert_eq!(
-            insert_section(two, section),
-            "## Common ground\nX [S1].\n\n## Disagreements\n\n- A [S1] versus B [S2].\n\n## Specific contributions\nY [S2]."
+            one_sentence("- \"The council voted the budget [S1]\"\nSecond line."),
+            "The council voted the budget."
         );
-        // A section the model wrote anyway is replaced; text before the first heading stays.
-        let three =
-            "Intro.\n## Common ground\nX.\n## Disagreements\nNone.\n## Specific contributions\nY.";
-        let out = insert_section(three, section);
-        assert_eq!(out.matches("## Disagreements").count(), 1, "{out}");
-        assert!(!out.contains("None."), "{out}");
-        assert!(
-            out.starts_with("Intro.\n\n## Common ground\nX.\n\n## Disagreements"),
-            "{out}"
-        );
-        // No headings at all: the section is appended.
-        assert_eq!(
-            insert_section("Just text [S1].", section),
-            "Just text [S1].\n\n## Disagreements\n\n- A [S1] versus B [S2]."
-        );
+        assert_eq!(one_sentence("Both say X. They also say Y."), "Both say X.");
     }
 }

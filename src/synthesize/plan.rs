@@ -1,0 +1,185 @@
+//! The synthesis planned by code: statements of different sources that say the same thing
+//! grouped (common ground), and each source's own statements (its contributions).
+
+use super::statements::{Features, Statement};
+use std::collections::BTreeSet;
+
+/// Least two statements must share (see `Features::shared`) to say the same thing, in
+/// absolute terms and as a share of the smaller one.
+const MIN_LINK: usize = 4;
+const LINK: f64 = 0.3;
+
+/// How alike two statements are: 0 below `MIN_LINK`, else what they share over what the
+/// smaller one holds.
+pub fn similarity(a: &Features, b: &Features) -> f64 {
+    let shared = a.shared(b);
+    if shared < MIN_LINK {
+        return 0.0;
+    }
+    shared as f64 / a.weight().min(b.weight()).max(1) as f64
+}
+
+/// What the synthesis says and in which order: indices into the statements.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Plan {
+    /// Groups of statements from two sources or more, at most one per source, most
+    /// sources first.
+    pub common: Vec<Vec<usize>>,
+    /// Statements no other source makes, a few per source, in the sources' order.
+    pub own: Vec<usize>,
+}
+
+/// Groups `statements` (of all sources, in source then summary order): the most alike
+/// pairs first, two groups joined only when no source would then speak twice.
+pub fn plan(statements: &[Statement], max_common: usize, own_per_source: usize) -> Plan {
+    let n = statements.len();
+    let mut pairs: Vec<(f64, usize, usize)> = Vec::new();
+    for i in 0..n {
+        for j in i + 1..n {
+            if statements[i].source != statements[j].source {
+                let s = similarity(&statements[i].features, &statements[j].features);
+                if s >= LINK {
+                    pairs.push((s, i, j));
+                }
+            }
+        }
+    }
+    pairs.sort_by(|a, b| b.0.total_cmp(&a.0).then((a.1, a.2).cmp(&(b.1, b.2))));
+    // Each statement's group, and each group's members and sources (by group id).
+    let mut group: Vec<usize> = (0..n).collect();
+    let mut members: Vec<Vec<usize>> = (0..n).map(|i| vec![i]).collect();
+    let mut speakers: Vec<BTreeSet<&str>> = statements
+        .iter()
+        .map(|s| BTreeSet::from([s.source.as_str()]))
+        .collect();
+    for (_, i, j) in pairs {
+        let (gi, gj) = (group[i], group[j]);
+        if gi == gj || !speakers[gi].is_disjoint(&speakers[gj]) {
+            continue;
+        }
+        let moved = std::mem::take(&mut members[gj]);
+        for &k in &moved {
+            group[k] = gi;
+        }
+        members[gi].extend(moved);
+        let joined = std::mem::take(&mut speakers[gj]);
+        speakers[gi].extend(joined);
+    }
+    let mut groups: Vec<Vec<usize>> = members
+        .into_iter()
+        .filter(|m| !m.is_empty())
+        .map(|mut m| {
+            m.sort_unstable();
+            m
+        })
+        .collect();
+    groups.sort_by_key(|g| g[0]);
+    let (mut common, singles): (Vec<Vec<usize>>, Vec<Vec<usize>>) =
+        groups.into_iter().partition(|g| g.len() > 1);
+    // Most sources first; among equals, the order the sources say them in.
+    common.sort_by_key(|g| std::cmp::Reverse(g.len()));
+    common.truncate(max_common);
+    Plan {
+        common,
+        own: contributions(statements, singles.into_iter().flatten(), own_per_source),
+    }
+}
+
+/// A source's most informative statements of its own (facts and names weigh most), in
+/// the order its summary gives them.
+fn contributions(
+    statements: &[Statement],
+    own: impl Iterator<Item = usize>,
+    per_source: usize,
+) -> Vec<usize> {
+    let own: Vec<usize> = own.collect();
+    let mut sources: Vec<&str> = Vec::new();
+    for &i in &own {
+        if !sources.contains(&statements[i].source.as_str()) {
+            sources.push(&statements[i].source);
+        }
+    }
+    let mut out = Vec::new();
+    for src in sources {
+        let mut mine: Vec<usize> = own
+            .iter()
+            .copied()
+            .filter(|&i| statements[i].source == src)
+            .collect();
+        mine.sort_by_key(|&i| (std::cmp::Reverse(statements[i].features.weight()), i));
+        mine.truncate(per_source);
+        mine.sort_unstable();
+        out.extend(mine);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn st(source: &str, index: usize, text: &str) -> Statement {
+        Statement {
+            source: source.into(),
+            index,
+            text: text.into(),
+            support: Vec::new(),
+            features: Features::of(text),
+        }
+    }
+
+    #[test]
+    fn the_same_statement_in_two_sources_is_common_ground_and_the_rest_their_own() {
+        let s = vec![
+            st(
+                "S1",
+                0,
+                "The city council approved the tramway budget on Monday.",
+            ),
+            st(
+                "S1",
+                1,
+                "Shopkeepers on the avenue fear two years of roadworks.",
+            ),
+            st(
+                "S2",
+                0,
+                "On Monday the city council approved the budget of the tramway line.",
+            ),
+            st("S2", 1, "The line will carry 62000 passengers a day."),
+            st(
+                "S3",
+                0,
+                "The council approved the tramway budget after a long debate.",
+            ),
+        ];
+        let p = plan(&s, 6, 2);
+        assert_eq!(p.common, vec![vec![0, 2, 4]]);
+        assert_eq!(p.own, vec![1, 3]);
+    }
+
+    #[test]
+    fn a_source_never_speaks_twice_in_one_group() {
+        let s = vec![
+            st(
+                "S1",
+                0,
+                "The city council approved the tramway budget on Monday.",
+            ),
+            st(
+                "S1",
+                1,
+                "The city council approved the tramway budget after a vote.",
+            ),
+            st(
+                "S2",
+                0,
+                "The city council approved the tramway budget on Monday evening.",
+            ),
+        ];
+        let p = plan(&s, 6, 2);
+        assert_eq!(p.common.len(), 1);
+        assert_eq!(p.common[0].len(), 2);
+        assert_eq!(p.own.len(), 1);
+    }
+}

@@ -1,0 +1,322 @@
+//! Statements: each sentence of a source's summary tied to the sentences of the source that
+//! support it (byte ranges into the source's text), and only those that are supported.
+
+use crate::checks::citations::strip_citations;
+use crate::checks::ground::{self, Key};
+use crate::lang::Lang;
+use crate::report::records::Span;
+use crate::text::sentences;
+use std::collections::BTreeSet;
+
+/// What two texts can share: facts (dates, amounts, counts), names and content words.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Features {
+    pub keys: BTreeSet<Key>,
+    pub names: BTreeSet<String>,
+    pub words: BTreeSet<String>,
+}
+
+/// Function words of both languages that are four letters or longer: shared by any two
+/// sentences, they say nothing about what a sentence is about.
+const COMMON: &[&str] = &[
+    "dans",
+    "pour",
+    "avec",
+    "sont",
+    "elle",
+    "elles",
+    "cette",
+    "leur",
+    "leurs",
+    "mais",
+    "plus",
+    "tout",
+    "tous",
+    "toute",
+    "toutes",
+    "comme",
+    "aussi",
+    "entre",
+    "selon",
+    "depuis",
+    "avoir",
+    "etre",
+    "fait",
+    "sera",
+    "ont",
+    "etait",
+    "dont",
+    "donc",
+    "sans",
+    "sous",
+    "vers",
+    "chez",
+    "apres",
+    "avant",
+    "encore",
+    "ainsi",
+    "alors",
+    "autres",
+    "autre",
+    "meme",
+    "article",
+    "that",
+    "with",
+    "from",
+    "this",
+    "these",
+    "those",
+    "have",
+    "were",
+    "which",
+    "their",
+    "will",
+    "been",
+    "also",
+    "into",
+    "about",
+    "after",
+    "before",
+    "more",
+    "than",
+    "there",
+    "they",
+    "them",
+    "what",
+    "when",
+    "where",
+    "while",
+    "would",
+    "could",
+    "should",
+    "other",
+    "such",
+    "over",
+    "under",
+    "between",
+    "according",
+    "said",
+    "says",
+    "being",
+    "each",
+];
+
+/// A word cut to its first six letters: "approved" and "approve", "tramway" and
+/// "tramways", "métropole" and "métropolitain" meet, in either language, with no word list.
+fn stem(word: &str) -> String {
+    word.chars().take(6).collect()
+}
+
+impl Features {
+    pub fn of(text: &str) -> Features {
+        let text = strip_citations(text);
+        let words = ground::fold(&text)
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| w.chars().count() >= 4 && !w.chars().all(|c| c.is_ascii_digit()))
+            .filter(|w| !COMMON.contains(w))
+            .map(stem)
+            .collect();
+        let names = ground::folded_names(&text)
+            .into_iter()
+            .map(|n| n.trim_end_matches("'s").trim_end_matches("’s").to_string())
+            .collect();
+        Features {
+            keys: ground::facts(&text).into_iter().map(|f| f.key).collect(),
+            names,
+            words,
+        }
+    }
+
+    /// How much two texts share: a fact counts three, a name two, a word one.
+    pub fn shared(&self, other: &Features) -> usize {
+        3 * self.keys.intersection(&other.keys).count()
+            + 2 * self.names.intersection(&other.names).count()
+            + self.words.intersection(&other.words).count()
+    }
+
+    /// The same weights over this text alone.
+    pub fn weight(&self) -> usize {
+        3 * self.keys.len() + 2 * self.names.len() + self.words.len()
+    }
+}
+
+/// One thing a source says, as its summary in one language words it.
+#[derive(Debug, Clone)]
+pub struct Statement {
+    pub source: String,
+    /// Position in the summary (from 0).
+    pub index: usize,
+    pub text: String,
+    pub support: Vec<Span>,
+    pub features: Features,
+}
+
+/// Least a summary sentence must share with a source sentence to rest on it: one fact, or
+/// a name and a word, or three words.
+pub const MIN_SHARED: usize = 3;
+
+/// The sentences of a text with their byte ranges in it.
+pub fn spans(text: &str) -> Vec<(usize, usize)> {
+    sentences(text)
+        .into_iter()
+        .map(|s| {
+            let start = s.as_ptr() as usize - text.as_ptr() as usize;
+            (start, start + s.len())
+        })
+        .collect()
+}
+
+/// The sentences of a summary that state something: not headings, lead-ins or fragments.
+pub fn claims(summary: &str) -> Vec<String> {
+    sentences(summary)
+        .into_iter()
+        .map(|s| s.trim_start_matches(['-', '*', ' ']).trim())
+        .filter(|s| !s.starts_with('#') && !s.ends_with(':') && s.split_whitespace().count() >= 4)
+        .map(|s| strip_citations(s).trim().to_string())
+        .collect()
+}
+
+/// A source as the statements see it.
+pub struct SourceText<'a> {
+    pub id: &'a str,
+    pub text: &'a str,
+    pub lang: Lang,
+}
+
+/// The source sentences a claim rests on: the best match, and a second one that shares
+/// nearly as much (a claim often joins two sentences).
+fn support(
+    claim: &Features,
+    source: &SourceText,
+    sentences: &[(usize, usize, Features)],
+) -> Vec<Span> {
+    let mut scored: Vec<(usize, usize)> = sentences
+        .iter()
+        .enumerate()
+        .map(|(i, (.., f))| (claim.shared(f), i))
+        .filter(|(s, _)| *s >= MIN_SHARED)
+        .collect();
+    scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    let Some(&(best, _)) = scored.first() else {
+        return Vec::new();
+    };
+    let mut picked: Vec<usize> = scored
+        .iter()
+        .take(2)
+        .filter(|(s, _)| 2 * s >= best)
+        .map(|(_, i)| *i)
+        .collect();
+    picked.sort_unstable();
+    picked
+        .into_iter()
+        .map(|i| {
+            let (start, end, _) = sentences[i];
+            Span {
+                source: source.id.to_string(),
+                start,
+                end,
+                text: source.text[start..end].to_string(),
+            }
+        })
+        .collect()
+}
+
+/// Is every fact and name of `claim` found in the source?
+fn grounded(claim: &str, lang: Lang, source: &SourceText) -> bool {
+    ground::check(claim, lang, &[(source.id, source.text, source.lang)])
+        .unsupported
+        .is_empty()
+}
+
+/// The statements of one source's summary in `lang`: each claim with the source sentences
+/// it rests on. A claim whose facts or names are not in the source is left out (it is the
+/// summary's error, not something to repeat); a claim in another language than the
+/// source's that shares too few words with it takes the support of the claim at the same
+/// place in the summary in the source's own language (`sibling`), when both summaries have
+/// as many claims.
+pub fn statements(
+    summary: &str,
+    lang: Lang,
+    sibling: Option<&str>,
+    source: &SourceText,
+) -> Vec<Statement> {
+    let indexed: Vec<(usize, usize, Features)> = spans(source.text)
+        .into_iter()
+        .map(|(a, b)| (a, b, Features::of(&source.text[a..b])))
+        .collect();
+    let own = claims(summary);
+    let sibling: Vec<Vec<Span>> = match sibling.map(claims) {
+        Some(other) if other.len() == own.len() => other
+            .iter()
+            .map(|c| support(&Features::of(c), source, &indexed))
+            .collect(),
+        _ => Vec::new(),
+    };
+    own.into_iter()
+        .enumerate()
+        .filter(|(_, c)| grounded(c, lang, source))
+        .filter_map(|(index, text)| {
+            let features = Features::of(&text);
+            let mut found = support(&features, source, &indexed);
+            if found.is_empty() {
+                found = sibling.get(index).cloned().unwrap_or_default();
+            }
+            (!found.is_empty()).then(|| Statement {
+                source: source.id.to_string(),
+                index,
+                text,
+                support: found,
+                features,
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SOURCE: &str = "Le conseil municipal a voté lundi le budget du tramway. Le coût est estimé à 412 millions d'euros. Les travaux commenceront en mars 2027 à Lyon.";
+
+    fn src() -> SourceText<'static> {
+        SourceText {
+            id: "S1",
+            text: SOURCE,
+            lang: Lang::Fr,
+        }
+    }
+
+    #[test]
+    fn each_claim_rests_on_the_source_sentences_it_shares_most_with() {
+        let summary = "## Résumé\nLe coût du tramway est estimé à 412 millions d'euros. Les travaux du tramway commenceront en mars 2027 à Lyon.";
+        let s = statements(summary, Lang::Fr, None, &src());
+        assert_eq!(s.len(), 2);
+        assert_eq!(
+            s[0].support[0].text,
+            "Le coût est estimé à 412 millions d'euros."
+        );
+        let span = &s[1].support[0];
+        assert_eq!(
+            &SOURCE[span.start..span.end],
+            "Les travaux commenceront en mars 2027 à Lyon."
+        );
+    }
+
+    #[test]
+    fn a_claim_with_a_figure_or_name_not_in_the_source_is_left_out() {
+        let summary = "Le coût du tramway est estimé à 415 millions d'euros. Les travaux du tramway commenceront à Grenoble en mars 2027.";
+        assert!(statements(summary, Lang::Fr, None, &src()).is_empty());
+    }
+
+    #[test]
+    fn a_claim_in_the_other_language_takes_its_siblings_support() {
+        let fr = "Le conseil municipal a voté le budget du tramway lundi. Le coût est estimé à 412 millions d'euros.";
+        let en = "The city council approved the tram budget on Monday. The cost is estimated at 412 million euros.";
+        let s = statements(en, Lang::En, Some(fr), &src());
+        assert_eq!(s.len(), 2, "{s:?}");
+        assert!(s[0].support[0]
+            .text
+            .starts_with("Le conseil municipal a voté"));
+        assert!(s[1].support[0].text.starts_with("Le coût est estimé"));
+    }
+}
