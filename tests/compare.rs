@@ -251,17 +251,6 @@ fn a_bad_model_is_reported_and_the_others_complete() {
 /// checks the rendered DOM has the side-by-side tables, and takes a screenshot.
 #[test]
 fn compare_html_renders_in_headless_chromium() {
-    let chromium = ["chromium", "chromium-browser", "google-chrome"]
-        .into_iter()
-        .find(|b| {
-            std::process::Command::new(b)
-                .arg("--version")
-                .output()
-                .is_ok_and(|o| o.status.success())
-        })
-        .expect(
-            "headless Chromium is needed for this test: `apt-get install chromium` (.ci/run does)",
-        );
     let dir = tempfile::tempdir().unwrap();
     let (a, b) = two_models(dir.path());
     let out = dir.path().join("out");
@@ -276,28 +265,8 @@ fn compare_html_renders_in_headless_chromium() {
         ],
     )
     .code(0);
-    let page = format!("file://{}", out.join("compare.html").display());
-    let profile = tempfile::tempdir().unwrap();
-    let run = |extra: &[&str]| {
-        let o = std::process::Command::new(chromium)
-            .args([
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--window-size=1400,1000",
-            ])
-            .arg(format!("--user-data-dir={}", profile.path().display()))
-            .args(extra)
-            .arg(&page)
-            .output()
-            .unwrap();
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-        String::from_utf8_lossy(&o.stdout).into_owned()
-    };
+    let page = out.join("compare.html");
+    let run = |extra: &[&str]| chromium(&page, extra);
     let dom = run(&["--dump-dom"]);
     assert!(dom.contains("id=\"figures\""), "{dom}");
     let side = dom.matches("<table class=\"side\"").count();

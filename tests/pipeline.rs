@@ -8,6 +8,7 @@ use bisum::report::records::{CallKind, Origin, Section};
 use bisum::run::RunConfig;
 use bisum::settings::Settings;
 use bisum::Result;
+mod common;
 use std::path::Path;
 
 /// One token per word; answers by recognising which prompt it was given.
@@ -242,6 +243,26 @@ fn each_source_is_read_once_then_summarized_in_both_languages() {
             "synthesis.html refers outside itself: {outside}"
         );
     }
+    // As a browser shows it: each language's common-ground sentence, its citations, and
+    // the source sentences behind it, folded under it.
+    let dom = common::chromium(&out.path().join("synthesis.html"), &["--dump-dom"]);
+    assert_eq!(
+        dom.matches("<details class=\"sentence\">").count(),
+        2,
+        "{dom}"
+    );
+    assert!(
+        dom.contains("Le ministère a signé la convention avec les armées. <span class=\"cite\">[S1][S2]</span>"),
+        "{dom}"
+    );
+    assert!(
+        dom.contains("<blockquote><b>[S1]</b> le ministère a signé"),
+        "{dom}"
+    );
+    assert!(
+        dom.contains("<blockquote><b>[S2]</b> the ministry signed"),
+        "{dom}"
+    );
 }
 
 #[test]

@@ -193,3 +193,37 @@ pub fn write_docx(path: &Path, paragraphs: &[&str]) {
     }
     zip.finish().unwrap();
 }
+
+/// Headless Chromium's rendering of a local page, as `--dump-dom` prints it (Debian's
+/// `chromium`; scripts/test.sh installs it). `extra` adds flags (a screenshot).
+#[allow(dead_code)]
+pub fn chromium(page: &Path, extra: &[&str]) -> String {
+    let browser = ["chromium", "chromium-browser", "google-chrome"]
+        .into_iter()
+        .find(|b| {
+            Command::new(b)
+                .arg("--version")
+                .output()
+                .is_ok_and(|o| o.status.success())
+        })
+        .expect("headless Chromium is needed for this test: `apt-get install chromium` (scripts/test.sh does)");
+    let profile = tempfile::tempdir().unwrap();
+    let o = Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--window-size=1400,1000",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .args(extra)
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
