@@ -19,6 +19,8 @@ struct Scripted {
     synthesis_answer: String,
     synthesis_answer_en: String,
     words_per_answer: usize,
+    /// Answers that fill their token limit end as cut by it, as a model's would.
+    cut_when_full: bool,
 }
 
 impl Scripted {
@@ -46,6 +48,7 @@ impl Scripted {
             synthesis_answer: "Le ministère a signé la convention avec les armées [S9].".into(),
             synthesis_answer_en: "The ministry signed the agreement with the army [S9].".into(),
             words_per_answer: 20,
+            cut_when_full: false,
         }
     }
 }
@@ -96,7 +99,11 @@ impl Generate for Scripted {
             text,
             prompt_seconds: 0.01,
             generation_seconds: 0.01,
-            stop: StopReason::Eos,
+            stop: if self.cut_when_full && n == p.max_new_tokens {
+                StopReason::Length
+            } else {
+                StopReason::Eos
+            },
         })
     }
 }
@@ -303,6 +310,50 @@ fn many_long_sources_in_a_small_context_merge_hierarchically_and_stay_within_it(
     assert_eq!(outcome.failed_sources, 0);
 }
 
+/// A long source's chunk notes cut by their token limit: each such chunk is read again in
+/// two halves, so nothing of the source goes unread; the halves are not split further.
+#[test]
+fn a_note_cut_by_its_token_limit_is_redone_on_two_halves_of_its_chunk() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let p = dir.path().join("long.txt");
+    let text: Vec<String> = (0..400)
+        .map(|i| format!("Le ministère a signé la convention numéro {i} avec les armées."))
+        .collect();
+    std::fs::write(&p, text.join("\n")).unwrap();
+    let mut cfg = config(&[&p], out.path());
+    cfg.settings.notes_tokens = 50;
+    let mut model = Scripted::new(2048);
+    model.words_per_answer = 400;
+    model.cut_when_full = true;
+    let outcome = run(&cfg, &mut model);
+    assert_eq!(outcome.failed_sources, 0, "{:?}", outcome.report.errors);
+    let notes: Vec<_> = outcome
+        .report
+        .calls
+        .iter()
+        .filter(|c| c.kind == CallKind::Notes)
+        .collect();
+    let chunks = outcome.report.sources[0].chunks.as_ref().unwrap().len();
+    assert!(chunks >= 2, "{chunks}");
+    assert_eq!(notes.len(), 3 * chunks, "each chunk, then its two halves");
+    // The halves of a chunk hold all of it between them, each about half of it.
+    let prompts: Vec<&String> = model
+        .seen
+        .iter()
+        .map(|(_, u)| u)
+        .filter(|u| u.contains("convention numéro 0 "))
+        .collect();
+    assert_eq!(prompts.len(), 2, "the first chunk, then its first half");
+    let lines = |u: &str| u.matches("convention numéro").count();
+    assert!(
+        lines(prompts[1]) * 2 <= lines(prompts[0]) + 1,
+        "{} {}",
+        lines(prompts[0]),
+        lines(prompts[1])
+    );
+}
+
 #[test]
 fn a_context_too_small_for_the_prompts_fails_that_source_clearly() {
     let dir = tempfile::tempdir().unwrap();
@@ -471,7 +522,7 @@ fn with_no_disagreement_found_the_section_says_so_and_the_model_writes_none() {
     }
     let md = std::fs::read_to_string(out.path().join("synthesis.en.md")).unwrap();
     assert!(
-        md.contains("## Disagreements\n\n_The program that compared the sources themselves found no date or amount"),
+        md.contains("## Disagreements\n\n_The program that compared the sources themselves found no date, amount or count"),
         "{md}"
     );
     let md = std::fs::read_to_string(out.path().join("synthesis.fr.md")).unwrap();

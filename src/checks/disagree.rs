@@ -121,6 +121,8 @@ impl Concepts {
 pub enum FactKind {
     Date,
     Amount,
+    /// A count of people, votes, events… (a bare number, not a year).
+    Count,
 }
 
 impl FactKind {
@@ -128,6 +130,7 @@ impl FactKind {
         match key {
             Key::Date { .. } => Some(FactKind::Date),
             Key::Money { .. } => Some(FactKind::Amount),
+            Key::Num(_) => Some(FactKind::Count),
             _ => None,
         }
     }
@@ -138,11 +141,198 @@ fn close(a: Key, b: Key) -> bool {
     if let (Some(x), Some(y)) = (a.days(), b.days()) {
         return (x - y).abs() <= DATE_WINDOW_DAYS;
     }
-    if let (Key::Money { amount: x, .. }, Key::Money { amount: y, .. }) = (a, b) {
-        let (x, y) = (x.value(), y.value());
-        return x > 0.0 && y > 0.0 && x.max(y) / x.min(y) <= AMOUNT_FACTOR;
+    let within = |x: f64, y: f64| x > 0.0 && y > 0.0 && x.max(y) / x.min(y) <= AMOUNT_FACTOR;
+    match (a, b) {
+        (Key::Money { amount: x, .. }, Key::Money { amount: y, .. }) => {
+            within(x.value(), y.value())
+        }
+        (Key::Num(x), Key::Num(y)) => within(x.value(), y.value()),
+        _ => false,
     }
-    false
+}
+
+/// A statement one source makes, for `between`: its sentence in the synthesis's language,
+/// the source sentence behind it, and the source's whole text.
+pub struct Said<'a> {
+    pub source: &'a str,
+    pub text: &'a str,
+    pub context: &'a str,
+    pub source_text: &'a str,
+}
+
+/// The word a count counts: the first word after it, cut to six letters ("passengers",
+/// "passager" apart; statements compared here are in one language).
+fn unit(text: &str, raw: &str) -> String {
+    let after = text.find(raw).map_or("", |i| &text[i + raw.len()..]);
+    ground::fold(after)
+        .split(|c: char| !c.is_alphanumeric())
+        .find(|w| w.chars().count() >= 3 && !w.chars().all(|c| c.is_ascii_digit()))
+        .unwrap_or_default()
+        .chars()
+        .take(6)
+        .collect()
+}
+
+/// Words that attribute a figure to someone ("selon la police", "according to the
+/// organisers"): grammar, not a subject's vocabulary.
+const ATTRIBUTION: &[&str] = &[
+    "selon",
+    "d'après",
+    "d’après",
+    "according to",
+    "per",
+    "estimated by",
+    "said",
+    "says",
+];
+
+/// The amounts and counts of a sentence that it attributes to someone, each with the words
+/// naming who ("selon les syndicats"): a marker of `ATTRIBUTION` within four words after
+/// the figure, up to the next comma, full stop or figure.
+pub fn attributions(sentence: &str) -> Vec<(Fact, String)> {
+    let mut out = Vec::new();
+    let mut from = 0;
+    for f in ground::facts(sentence) {
+        if !matches!(
+            FactKind::of(f.key),
+            Some(FactKind::Amount | FactKind::Count)
+        ) {
+            continue;
+        }
+        let Some(at) = sentence[from..].find(&f.raw).map(|i| i + from) else {
+            continue;
+        };
+        from = at + f.raw.len();
+        let after = &sentence[from..];
+        let near: String = after
+            .split_whitespace()
+            .take(5)
+            .collect::<Vec<_>>()
+            .join(" ");
+        let lower = near.to_lowercase();
+        let Some(m) = ATTRIBUTION
+            .iter()
+            .filter_map(|m| {
+                lower
+                    .find(&format!("{m} "))
+                    .filter(|&i| i == 0 || lower.as_bytes()[i - 1] == b' ')
+            })
+            .min()
+        else {
+            continue;
+        };
+        let start = after.find(&near[m..]).unwrap_or(0);
+        let rest = &after[start..];
+        let end = rest
+            .find(|c: char| matches!(c, ',' | ';' | '.' | ')' | ':') || c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        let who = &rest[..end];
+        let who = [" et ", " and ", " mais ", " but "]
+            .iter()
+            .filter_map(|w| who.find(w))
+            .min()
+            .map_or(who, |i| &who[..i]);
+        out.push((f, who.trim().to_string()));
+    }
+    out
+}
+
+/// Rival values among statements that say the same thing (one group of a synthesis's
+/// plan, each from another source), on any subject and with no word list: a date, amount
+/// or count that two sources give with close but different values, where neither
+/// source's text holds the other's value (a source that gives both tells two events
+/// apart itself, or sets one figure against another). A figure its statement attributes to
+/// someone ("selon la police") is that party's, not the source's: never a rival. Counts
+/// must count the same thing (the word after them).
+pub fn between(group: &[Said]) -> Vec<Disagreement> {
+    let holds: Vec<BTreeSet<Key>> = group.iter().map(|s| ground::holds(s.source_text)).collect();
+    let facts: Vec<Vec<(Fact, FactKind, String)>> = group
+        .iter()
+        .map(|s| {
+            let attributed: Vec<Key> = attributions(s.text)
+                .into_iter()
+                .map(|(f, _)| f.key)
+                .collect();
+            ground::facts(s.text)
+                .into_iter()
+                .filter(|f| !attributed.contains(&f.key))
+                .filter_map(|f| {
+                    let kind = FactKind::of(f.key)?;
+                    let u = if kind == FactKind::Count {
+                        unit(s.text, &f.raw)
+                    } else {
+                        String::new()
+                    };
+                    Some((f, kind, u))
+                })
+                .collect()
+        })
+        .collect();
+    let mut out: Vec<Disagreement> = Vec::new();
+    for a in 0..group.len() {
+        for b in a + 1..group.len() {
+            if group[a].source == group[b].source {
+                continue;
+            }
+            for (fa, ka, ua) in &facts[a] {
+                for (fb, kb, ub) in &facts[b] {
+                    let rival = ka == kb
+                        && ua == ub
+                        && fa.key != fb.key
+                        && close(fa.key, fb.key)
+                        && !knows(&holds[a], fb.key)
+                        && !knows(&holds[b], fa.key);
+                    if rival {
+                        add_rival(&mut out, *ka, [(&group[a], fa), (&group[b], fb)]);
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Does a text that holds `holds` give `key`? An amount also when the text gives its
+/// number with the currency left implicit.
+fn knows(holds: &BTreeSet<Key>, key: Key) -> bool {
+    holds.contains(&key)
+        || matches!(key, Key::Money { amount, .. } if holds.contains(&Key::Num(amount)))
+}
+
+/// Records two rival versions: into the disagreement that already holds one of them, else
+/// a new one.
+fn add_rival(out: &mut Vec<Disagreement>, kind: FactKind, pair: [(&Said, &Fact); 2]) {
+    let at = out.iter().position(|d| {
+        d.kind == kind
+            && pair
+                .iter()
+                .any(|(_, f)| d.versions.iter().any(|v| v.key == f.key))
+    });
+    let d = match at {
+        Some(i) => &mut out[i],
+        None => {
+            out.push(Disagreement {
+                kind,
+                topics: Vec::new(),
+                versions: Vec::new(),
+            });
+            out.last_mut().expect("just pushed")
+        }
+    };
+    for (said, fact) in pair {
+        match d.versions.iter_mut().find(|v| v.key == fact.key) {
+            Some(v) if !v.sources.iter().any(|s| s == said.source) => {
+                v.sources.push(said.source.to_string())
+            }
+            Some(_) => {}
+            None => d.versions.push(Version {
+                key: fact.key,
+                text: fact.raw.clone(),
+                sources: vec![said.source.to_string()],
+                context: said.context.chars().take(240).collect(),
+            }),
+        }
+    }
 }
 
 struct Claim<'a> {
@@ -332,11 +522,39 @@ pub fn display(key: Key, lang: Lang) -> String {
             Lang::En => format!("{} {day}, {year}", EN[month as usize - 1]),
         },
         Key::Money { amount, currency } => money(amount.value(), currency, lang),
+        Key::Num(q) => count(q.value(), lang),
         other => other.to_string(),
     }
 }
 
 /// An amount the way `lang` writes it: "12 milliards d'euros", "12 billion euros".
+/// A count as `lang` writes it: "62 000" / "62,000", "1,5" / "1.5".
+fn count(x: f64, lang: Lang) -> String {
+    let (group, point) = match lang {
+        Lang::Fr => (' ', ','),
+        Lang::En => (',', '.'),
+    };
+    let whole = x.trunc() as i64;
+    let digits = whole.abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(group);
+        }
+        out.push(c);
+    }
+    if whole < 0 {
+        out.insert(0, '-');
+    }
+    let frac = ((x - x.trunc()).abs() * 1000.0).round() as i64;
+    if frac > 0 {
+        let f = format!("{frac:03}");
+        out.push(point);
+        out.push_str(f.trim_end_matches('0'));
+    }
+    out
+}
+
 fn money(x: f64, currency: Currency, lang: Lang) -> String {
     let (n, scale_fr, scale_en) = if x >= 1e9 {
         (x / 1e9, "milliards", "billion")
@@ -618,5 +836,88 @@ mod tests {
             ),
         ];
         assert!(find(&alone, &concepts()).is_empty());
+    }
+
+    fn said<'a>(source: &'a str, text: &'a str, source_text: &'a str) -> Said<'a> {
+        Said {
+            source,
+            text,
+            context: text,
+            source_text,
+        }
+    }
+
+    #[test]
+    fn counts_two_sources_give_differently_are_rivals_on_any_subject() {
+        let a =
+            "Thursday's strike: SNCF cancelled 312 trains and 38 flights were cancelled in Lyon.";
+        let b = "Jeudi, la SNCF a annulé 260 trains.";
+        let found = between(&[
+            said("S1", "SNCF cancelled 312 trains on Thursday.", a),
+            said("S2", "SNCF cancelled 260 trains on Thursday.", b),
+        ]);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].kind, FactKind::Count);
+        let v: Vec<(String, Vec<String>)> = found[0]
+            .versions
+            .iter()
+            .map(|v| (display(v.key, Lang::En), v.sources.clone()))
+            .collect();
+        assert_eq!(
+            v,
+            [
+                ("312".to_string(), vec!["S1".to_string()]),
+                ("260".to_string(), vec!["S2".to_string()])
+            ]
+        );
+        // Counts of different things are not rivals.
+        assert!(between(&[
+            said("S1", "SNCF cancelled 312 trains on Thursday.", a),
+            said("S2", "SNCF cancelled 260 buses on Thursday.", "260 buses"),
+        ])
+        .is_empty());
+    }
+
+    #[test]
+    fn two_events_of_one_source_and_attributed_figures_are_not_rivals() {
+        // S1 gives both dates itself: a notification, then an announcement.
+        let s1 = "The deal was notified on December 16, 2025 and announced on January 8, 2026.";
+        assert!(between(&[
+            said("S1", "The deal was notified on December 16, 2025.", s1),
+            said(
+                "S2",
+                "The deal was announced on January 8, 2026.",
+                "Announced on January 8, 2026."
+            ),
+        ])
+        .is_empty());
+        // A figure attributed to a party is that party's, not the source's version.
+        let s1 = "1.2 million people marched according to the CGT union, 450,000 according to the police.";
+        assert!(between(&[
+            said("S1", s1, s1),
+            said(
+                "S2",
+                "800,000 people marched on Thursday.",
+                "800,000 people marched on Thursday."
+            ),
+        ])
+        .is_empty());
+    }
+
+    #[test]
+    fn attributed_figures_are_read_with_who_gives_them() {
+        let fr = "Les chiffres divergent : 1,2 million de manifestants selon la CGT, 450 000 selon le ministère de l'Intérieur.";
+        let got: Vec<(String, String)> = attributions(fr)
+            .into_iter()
+            .map(|(f, who)| (f.raw, who))
+            .collect();
+        assert_eq!(got.len(), 2, "{got:?}");
+        assert_eq!(got[0].1, "selon la CGT");
+        assert_eq!(got[1].1, "selon le ministère de l'Intérieur");
+        let en =
+            "Turnout was 1.2 million according to the unions and 450,000 according to the police.";
+        let got: Vec<String> = attributions(en).into_iter().map(|(_, who)| who).collect();
+        assert_eq!(got, ["according to the unions", "according to the police"]);
+        assert!(attributions("SNCF cancelled 312 trains.").is_empty());
     }
 }

@@ -429,6 +429,12 @@ pub fn facts(text: &str) -> Vec<Fact> {
 
 /// Every form a source fact can be referred to by: a date also stands for its month and year,
 /// an amount for its bare number, a year for the number and back.
+/// Every fact a text holds, with what each implies (a date its month and year, an amount
+/// its bare number): what a source can be said to give.
+pub fn holds(text: &str) -> BTreeSet<Key> {
+    support_keys(&facts(text))
+}
+
 fn support_keys(source_facts: &[Fact]) -> BTreeSet<Key> {
     let mut keys = BTreeSet::new();
     for f in source_facts {
@@ -684,6 +690,38 @@ fn strip_list_marker(line: &str) -> &str {
         .unwrap_or(t)
 }
 
+/// `output` without its sentences that state a figure, date or name that `source` (id,
+/// text, language) does not hold, and those sentences: a summary sentence with an invented
+/// date is left out, never shipped. Headings and list marks stay.
+pub fn keep_supported(
+    output: &str,
+    lang: Lang,
+    source: (&str, &str, Lang),
+) -> (String, Vec<String>) {
+    let mut kept_lines = Vec::new();
+    let mut dropped = Vec::new();
+    for line in output.lines() {
+        if line.trim_start().starts_with('#') || line.trim().is_empty() {
+            kept_lines.push(line.to_string());
+            continue;
+        }
+        let marker_len = line.len() - strip_list_marker(line).len();
+        let mut kept: Vec<&str> = Vec::new();
+        for sentence in crate::text::sentences(&line[marker_len..]) {
+            let g = check(sentence, lang, &[source]);
+            if g.unsupported.is_empty() {
+                kept.push(sentence);
+            } else {
+                dropped.push(sentence.to_string());
+            }
+        }
+        if !kept.is_empty() {
+            kept_lines.push(format!("{}{}", &line[..marker_len], kept.join(" ")));
+        }
+    }
+    (kept_lines.join("\n").trim().to_string(), dropped)
+}
+
 pub fn check(output: &str, lang: Lang, sources: &[(&str, &str, Lang)]) -> Grounding {
     let per_source: Vec<(&str, BTreeSet<Key>, BTreeSet<String>, Lang)> = sources
         .iter()
@@ -920,5 +958,24 @@ mod tests {
             &[("S1", src, Lang::Fr)],
         );
         assert_eq!(g.supported, 0, "{g:?}");
+    }
+
+    #[test]
+    fn a_summary_sentence_with_a_date_or_name_not_in_the_source_is_left_out() {
+        let src =
+            "La grève a été appelée par les syndicats le 5 décembre 2025. Elle touche la SNCF.";
+        let summary = "## Résumé\n- Les syndicats ont appelé à la grève le 5 décembre 2025. Le gouvernement l'a appelée le 3 mars 2026.\n- Elle touche la SNCF et Air France.\nElle touche la SNCF.";
+        let (kept, dropped) = keep_supported(summary, Lang::Fr, ("S1", src, Lang::Fr));
+        assert_eq!(
+            kept,
+            "## Résumé\n- Les syndicats ont appelé à la grève le 5 décembre 2025.\nElle touche la SNCF."
+        );
+        assert_eq!(
+            dropped,
+            [
+                "Le gouvernement l'a appelée le 3 mars 2026.",
+                "Elle touche la SNCF et Air France."
+            ]
+        );
     }
 }

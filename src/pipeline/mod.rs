@@ -12,7 +12,7 @@ use crate::checks::language;
 use crate::chunking::TokenCount;
 use crate::error::{Error, Result};
 use crate::lang::Lang;
-use crate::model::{GenParams, Generate, Generation, Message};
+use crate::model::{GenParams, Generate, Generation, Message, StopReason};
 use crate::prompt::Prompts;
 use crate::report::records::{CallKind, CallRecord, OutputCheck, Part};
 use crate::settings::Settings;
@@ -128,6 +128,7 @@ impl Expect<'_> {
                 uncited_sentences(text)
             },
             disagreements: disagree::verify(text, lang, self.state),
+            dropped: Vec::new(),
         }
     }
 }
@@ -289,7 +290,10 @@ impl<'a> Pipeline<'a> {
         let record = record(call, &g, cached, self.attempt, p.key.clone());
         self.observer.call_finished(&p.label, &record);
         self.calls.push(record);
-        Ok(g.text)
+        Ok(match g.stop {
+            StopReason::Length => complete_part(&g.text).to_string(),
+            _ => g.text,
+        })
     }
 
     /// Runs one call, or takes its answer from the cache, and records it.
@@ -436,6 +440,29 @@ impl<'a> Pipeline<'a> {
     }
 }
 
+/// What an answer cut by its token limit says in full: up to its last complete line or
+/// sentence, so that no half sentence is ever shipped. An answer with no complete
+/// sentence stays as it is (a fragment beats nothing, and its record says it was cut).
+pub(crate) fn complete_part(text: &str) -> &str {
+    let t = text.trim_end();
+    let line_end = t.rfind('\n');
+    let sentence_end = t
+        .char_indices()
+        .filter(|&(i, c)| {
+            matches!(c, '.' | '!' | '?' | '»' | '"')
+                && t[i + c.len_utf8()..].starts_with([' ', '\n'])
+                && (c != '»' && c != '"' || t[..i].ends_with(['.', '!', '?', ' ']))
+        })
+        .map(|(i, c)| i + c.len_utf8())
+        .last();
+    match (line_end, sentence_end) {
+        (Some(l), Some(s)) => t[..l.max(s)].trim_end(),
+        (Some(l), None) => t[..l].trim_end(),
+        (None, Some(s)) => t[..s].trim_end(),
+        (None, None) => t,
+    }
+}
+
 /// A call ready to run (see `Pipeline::prepare`).
 struct Prepared {
     label: String,
@@ -488,5 +515,21 @@ fn record(call: &Call, g: &Generation, cached: bool, attempt: u8, key: String) -
         cached,
         attempt,
         key,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::complete_part;
+
+    #[test]
+    fn an_answer_cut_by_its_token_limit_ends_at_its_last_complete_sentence() {
+        assert_eq!(complete_part("One. Two is cut mid"), "One.");
+        assert_eq!(complete_part("- note one\n- note two is cu"), "- note one");
+        assert_eq!(complete_part("A. B.\nC then"), "A. B.");
+        assert_eq!(
+            complete_part("no sentence end at all"),
+            "no sentence end at all"
+        );
     }
 }

@@ -93,6 +93,10 @@ pub struct OutputCheck {
     /// states it with the right sources.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub disagreements: Vec<DisagreementCheck>,
+    /// Sentences of a summary left out because they state a figure, date or name that its
+    /// source does not hold.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dropped: Vec<String>,
 }
 
 /// Whether a source was read and summarized, or failed.

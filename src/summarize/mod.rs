@@ -1,11 +1,12 @@
 //! Per-source summaries: a token-exact chunk plan, notes per chunk for a long source, then one
 //! summary in the source's language and one in the other.
 
+use crate::checks::ground;
 use crate::chunking::{self, Chunk};
 use crate::error::{Error, Result};
 use crate::inputs::{self, Source};
 use crate::lang::Lang;
-use crate::model::Message;
+use crate::model::{Message, StopReason};
 use crate::pipeline::{fit, Call, Counter, Expect, Pipeline, SLACK};
 use crate::report::records::{CallKind, OutputCheck, Part};
 use minijinja::context;
@@ -126,14 +127,14 @@ impl Pipeline<'_> {
             let notes = self.condense_notes(s, lang, notes)?;
             (self.summary_prompt(lang, &notes)?, Some(notes))
         };
-        let first = self.summary_call(s, lang, messages)?;
+        let first = supported(s, lang, lang, self.summary_call(s, lang, messages)?);
         let other = lang.other();
         let m = self.task_prompt(
             "translate",
             other,
             context! { summary => first.0, words => self.settings.summary_words },
         )?;
-        let second = self.summary_call(s, other, m)?;
+        let second = supported(s, lang, other, self.summary_call(s, other, m)?);
         let mut summaries = BTreeMap::new();
         let mut checks = BTreeMap::new();
         for (l, (text, check)) in [(lang, first), (other, second)] {
@@ -172,19 +173,59 @@ impl Pipeline<'_> {
         self.call_checked(call, &expect)
     }
 
+    /// Notes on each chunk, in order. A note cut by its token limit is not kept cut: its
+    /// chunk is read again in two halves, a note each, so the whole chunk is covered.
     fn chunk_notes(&mut self, s: &Source, lang: Lang, chunks: &[Chunk]) -> Result<Vec<String>> {
-        let mut calls = Vec::with_capacity(chunks.len());
-        for (i, c) in chunks.iter().enumerate() {
+        let pieces: Vec<(usize, usize, usize)> = chunks
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (i + 1, c.start, c.end))
+            .collect();
+        let first = self.notes_on(s, lang, &pieces, chunks.len())?;
+        let mut halves = Vec::new();
+        for (&(part, a, b), (_, cut)) in pieces.iter().zip(&first) {
+            if let Some(mid) = cut.then(|| middle(&s.text, a, b)).flatten() {
+                halves.extend([(part, a, mid), (part, mid, b)]);
+            }
+        }
+        let mut again = self.notes_on(s, lang, &halves, chunks.len())?.into_iter();
+        let mut notes = Vec::new();
+        for (&(_, a, b), (note, cut)) in pieces.iter().zip(first) {
+            match cut.then(|| middle(&s.text, a, b)).flatten() {
+                Some(_) => notes.extend(again.by_ref().take(2).map(|(n, _)| n)),
+                None => notes.push(note),
+            }
+        }
+        Ok(notes)
+    }
+
+    /// Notes on stretches `(part, start, end)` of the source, all at once where the model
+    /// allows; each with whether its token limit cut it.
+    fn notes_on(
+        &mut self,
+        s: &Source,
+        lang: Lang,
+        pieces: &[(usize, usize, usize)],
+        parts: usize,
+    ) -> Result<Vec<(String, bool)>> {
+        let mut calls = Vec::with_capacity(pieces.len());
+        for &(part, a, b) in pieces {
             calls.push(Call {
                 kind: CallKind::Notes,
                 source: Some(&s.id),
                 lang,
-                part: Some(Part::Chunk(i + 1)),
-                messages: self.notes_prompt(lang, c.text(&s.text), i + 1, chunks.len())?,
+                part: Some(Part::Chunk(part)),
+                messages: self.notes_prompt(lang, &s.text[a..b], part, parts)?,
                 max_new: self.settings.notes_tokens,
             });
         }
-        self.call_all(calls)
+        let notes = self.call_all(calls)?;
+        let records = &self.calls[self.calls.len() - notes.len()..];
+        Ok(notes
+            .into_iter()
+            .zip(records)
+            .map(|(n, r)| (n, r.stop == StopReason::Length))
+            .collect())
     }
 
     fn summary_prompt(&self, lang: Lang, notes: &str) -> Result<Vec<Message>> {
@@ -275,6 +316,39 @@ impl Pipeline<'_> {
             })
             .collect())
     }
+}
+
+/// The summary in `lang` of `s` (in `source_lang`) without its sentences that state a
+/// figure, date or name the source does not hold (`ground::keep_supported`); one whose
+/// every sentence is unsupported stays whole, its grounding warnings under it.
+fn supported(
+    s: &Source,
+    source_lang: Lang,
+    lang: Lang,
+    (text, mut check): (String, OutputCheck),
+) -> (String, OutputCheck) {
+    let (kept, dropped) = ground::keep_supported(&text, lang, (&s.id, &s.text, source_lang));
+    if kept.is_empty() || dropped.is_empty() {
+        return (text, check);
+    }
+    check.dropped = dropped;
+    (kept, check)
+}
+
+/// Where to cut `text[a..b]` in two: the line or sentence end nearest after its middle;
+/// `None` when there is none.
+fn middle(text: &str, a: usize, b: usize) -> Option<usize> {
+    let mut mid = a + (b - a) / 2;
+    while !text.is_char_boundary(mid) {
+        mid += 1;
+    }
+    let rest = &text[mid..b];
+    let cut = [rest.find('\n'), rest.find(". ").map(|i| i + 1)]
+        .into_iter()
+        .flatten()
+        .min()?;
+    let at = mid + cut;
+    (at > a && at < b).then_some(at)
 }
 
 fn label(s: &Source) -> String {

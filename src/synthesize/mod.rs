@@ -226,12 +226,28 @@ impl Pipeline<'_> {
         let mut sentences = self.common_ground(lang, &all, &planned.common, &texts)?;
         sentences.extend(planned.own.iter().map(|&i| own(&all[i])));
         let concepts = self.concepts()?;
-        let found = Self::disagreements(sources, &concepts);
+        let mut found = Self::disagreements(sources, &concepts);
+        for d in rivals(&all, &planned.common, &texts) {
+            // One the concepts found already (same values) is stated once, with its topic.
+            let same = |e: &Disagreement| {
+                d.versions
+                    .iter()
+                    .all(|v| e.versions.iter().any(|w| w.key == v.key))
+            };
+            if !found.iter().any(same) {
+                found.push(d);
+            }
+        }
+        let attributed = attributed(&all);
         let section = self
-            .disagreements_section(lang, &found, &concepts)?
+            .disagreements_section(lang, &found, &attributed, &concepts)?
             .trim()
             .to_string();
-        sentences.extend(found_sentences(&section, &found, &texts));
+        let behind: Vec<Span> = attributed
+            .iter()
+            .flat_map(|(i, _)| all[*i].support.clone())
+            .collect();
+        sentences.extend(found_sentences(&section, &found, &texts, behind));
         let text = self.compose(lang, &sentences, &section)?;
         let ids: Vec<String> = texts.iter().map(|t| t.id.to_string()).collect();
         let cited = citations(&text);
@@ -242,6 +258,7 @@ impl Pipeline<'_> {
             uncited: ids.iter().filter(|i| !cited.contains(i)).cloned().collect(),
             uncited_sentences: uncited_sentences(&text),
             disagreements: disagree::verify(&text, lang, &found),
+            dropped: Vec::new(),
         };
         Ok(Synthesis {
             text,
@@ -301,6 +318,7 @@ impl Pipeline<'_> {
         &self,
         lang: Lang,
         found: &[Disagreement],
+        attributed: &[(usize, Vec<String>)],
         concepts: &disagree::Concepts,
     ) -> Result<String> {
         let listed: Vec<minijinja::Value> = found
@@ -311,12 +329,13 @@ impl Pipeline<'_> {
                     .iter()
                     .map(|v| context! { value => disagree::display(v.key, lang), sources => v.sources })
                     .collect();
-                context! { kind => d.kind, topic => concepts.label(&d.topics[0], lang), versions => versions }
+                let topic = d.topics.first().map(|t| concepts.label(t, lang));
+                context! { kind => d.kind, topic => topic, versions => versions }
             })
             .collect();
         self.prompts.render(
             &format!("output/disagreement_lines.{}.md", lang.code()),
-            context! { disagreements => listed },
+            context! { disagreements => listed, attributed => attributed.iter().map(|(_, f)| f).collect::<Vec<_>>() },
         )
     }
 }
@@ -340,6 +359,50 @@ fn written_language(sentences: &[Sentence], lang: Lang) -> crate::checks::langua
         };
     }
     language::language(&written.join(" "), lang)
+}
+
+/// Statements that attribute two figures or more to parties ("1,2 million selon les
+/// syndicats, 450 000 selon la police"): each figure with who gives it, then the
+/// statement's source as a citation, for the disagreements section.
+fn attributed(all: &[Statement]) -> Vec<(usize, Vec<String>)> {
+    all.iter()
+        .enumerate()
+        .filter_map(|(i, s)| {
+            let found = disagree::attributions(&s.text);
+            let parties: std::collections::BTreeSet<&str> =
+                found.iter().map(|(_, who)| who.as_str()).collect();
+            (found.len() >= 2 && parties.len() >= 2).then(|| {
+                let mut figures: Vec<String> = found
+                    .iter()
+                    .map(|(f, who)| format!("{} {who}", f.raw))
+                    .collect();
+                figures.push(format!("[{}]", s.source));
+                (i, figures)
+            })
+        })
+        .collect()
+}
+
+/// Rival values between the statements of each common-ground group (`disagree::between`).
+fn rivals(all: &[Statement], groups: &[Vec<usize>], texts: &[SourceText]) -> Vec<Disagreement> {
+    groups
+        .iter()
+        .flat_map(|g| {
+            let said: Vec<disagree::Said> = g
+                .iter()
+                .filter_map(|&i| {
+                    let t = texts.iter().find(|t| t.id == all[i].source)?;
+                    Some(disagree::Said {
+                        source: t.id,
+                        text: &all[i].text,
+                        context: all[i].support.first().map_or("", |s| s.text.as_str()),
+                        source_text: t.text,
+                    })
+                })
+                .collect();
+            disagree::between(&said)
+        })
+        .collect()
 }
 
 /// A source's own statement, cited to it.
@@ -381,7 +444,12 @@ fn extractive(
 
 /// The disagreements section's lines, each with the source sentences that give its
 /// versions.
-fn found_sentences(section: &str, found: &[Disagreement], texts: &[SourceText]) -> Vec<Sentence> {
+fn found_sentences(
+    section: &str,
+    found: &[Disagreement],
+    texts: &[SourceText],
+    behind: Vec<Span>,
+) -> Vec<Sentence> {
     let spans: Vec<Span> = found
         .iter()
         .flat_map(|d| &d.versions)
@@ -400,6 +468,7 @@ fn found_sentences(section: &str, found: &[Disagreement], texts: &[SourceText]) 
                 text: t.text[start..end].to_string(),
             })
         })
+        .chain(behind)
         .collect();
     section
         .lines()
