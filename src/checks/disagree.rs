@@ -160,6 +160,16 @@ pub struct Said<'a> {
     pub source_text: &'a str,
 }
 
+/// The first word of three letters or more after `raw` in `text`, as written.
+fn next_word(text: &str, raw: &str) -> String {
+    let after = text.find(raw).map_or("", |i| &text[i + raw.len()..]);
+    after
+        .split(|c: char| !c.is_alphanumeric() && c != '\'' && c != '’')
+        .find(|w| w.chars().count() >= 3 && !w.chars().all(|c| c.is_ascii_digit()))
+        .unwrap_or_default()
+        .to_string()
+}
+
 /// The word a count counts: the first word after it, cut to six letters ("passengers",
 /// "passager" apart; statements compared here are in one language).
 fn unit(text: &str, raw: &str) -> String {
@@ -187,7 +197,7 @@ const ATTRIBUTION: &[&str] = &[
 ];
 
 /// The amounts and counts of a sentence that it attributes to someone, each with the words
-/// naming who ("selon les syndicats"): a marker of `ATTRIBUTION` within four words after
+/// naming who ("selon les syndicats"): a marker of `ATTRIBUTION` within seven words after
 /// the figure, up to the next comma, full stop or figure.
 pub fn attributions(sentence: &str) -> Vec<(Fact, String)> {
     let mut out = Vec::new();
@@ -206,7 +216,7 @@ pub fn attributions(sentence: &str) -> Vec<(Fact, String)> {
         let after = &sentence[from..];
         let near: String = after
             .split_whitespace()
-            .take(5)
+            .take(8)
             .collect::<Vec<_>>()
             .join(" ");
         let lower = near.to_lowercase();
@@ -327,7 +337,12 @@ fn add_rival(out: &mut Vec<Disagreement>, kind: FactKind, pair: [(&Said, &Fact);
             Some(_) => {}
             None => d.versions.push(Version {
                 key: fact.key,
-                text: fact.raw.clone(),
+                text: match kind {
+                    FactKind::Count => format!("{} {}", fact.raw, next_word(said.text, &fact.raw))
+                        .trim()
+                        .to_string(),
+                    _ => fact.raw.clone(),
+                },
                 sources: vec![said.source.to_string()],
                 context: said.context.chars().take(240).collect(),
             }),

@@ -440,9 +440,11 @@ fn support_keys(source_facts: &[Fact]) -> BTreeSet<Key> {
     for f in source_facts {
         keys.insert(f.key);
         match f.key {
-            Key::Date { year, month, .. } => {
+            Key::Date { year, month, day } => {
                 keys.insert(Key::Month { year, month });
                 keys.insert(Key::Year(year));
+                // "le 20 octobre" with its year left out reads as the number 20.
+                keys.insert(Key::Num(Quantity::new(day as f64)));
             }
             Key::Month { year, .. } => {
                 keys.insert(Key::Year(year));
@@ -977,5 +979,16 @@ mod tests {
                 "Elle touche la SNCF et Air France."
             ]
         );
+    }
+
+    #[test]
+    fn a_date_written_without_its_year_is_backed_by_the_full_date() {
+        let src = "Réunis en assemblée le 20 octobre 2025, les commerçants ont voté une motion.";
+        let g = check(
+            "Le 20 octobre, les commerçants ont voté une motion.",
+            Lang::Fr,
+            &[("S1", src, Lang::Fr)],
+        );
+        assert!(g.unsupported.is_empty(), "{g:?}");
     }
 }

@@ -238,15 +238,12 @@ impl Pipeline<'_> {
                 found.push(d);
             }
         }
-        let attributed = attributed(&all);
+        let attributed = attributed(&texts, lang);
         let section = self
             .disagreements_section(lang, &found, &attributed, &concepts)?
             .trim()
             .to_string();
-        let behind: Vec<Span> = attributed
-            .iter()
-            .flat_map(|(i, _)| all[*i].support.clone())
-            .collect();
+        let behind: Vec<Span> = attributed.iter().map(|(_, span)| span.clone()).collect();
         sentences.extend(found_sentences(&section, &found, &texts, behind));
         let text = self.compose(lang, &sentences, &section)?;
         let ids: Vec<String> = texts.iter().map(|t| t.id.to_string()).collect();
@@ -318,7 +315,7 @@ impl Pipeline<'_> {
         &self,
         lang: Lang,
         found: &[Disagreement],
-        attributed: &[(usize, Vec<String>)],
+        attributed: &[(Vec<String>, Span)],
         concepts: &disagree::Concepts,
     ) -> Result<String> {
         let listed: Vec<minijinja::Value> = found
@@ -327,7 +324,14 @@ impl Pipeline<'_> {
                 let versions: Vec<minijinja::Value> = d
                     .versions
                     .iter()
-                    .map(|v| context! { value => disagree::display(v.key, lang), sources => v.sources })
+                    .map(|v| {
+                        // A count is shown with what it counts, as the statement wrote it.
+                        let value = match d.kind {
+                            disagree::FactKind::Count => v.text.clone(),
+                            _ => disagree::display(v.key, lang),
+                        };
+                        context! { value => value, sources => v.sources }
+                    })
                     .collect();
                 let topic = d.topics.first().map(|t| concepts.label(t, lang));
                 context! { kind => d.kind, topic => topic, versions => versions }
@@ -335,7 +339,7 @@ impl Pipeline<'_> {
             .collect();
         self.prompts.render(
             &format!("output/disagreement_lines.{}.md", lang.code()),
-            context! { disagreements => listed, attributed => attributed.iter().map(|(_, f)| f).collect::<Vec<_>>() },
+            context! { disagreements => listed, attributed => attributed.iter().map(|(f, _)| f).collect::<Vec<_>>() },
         )
     }
 }
@@ -361,26 +365,38 @@ fn written_language(sentences: &[Sentence], lang: Lang) -> crate::checks::langua
     language::language(&written.join(" "), lang)
 }
 
-/// Statements that attribute two figures or more to parties ("1,2 million selon les
-/// syndicats, 450 000 selon la police"): each figure with who gives it, then the
-/// statement's source as a citation, for the disagreements section.
-fn attributed(all: &[Statement]) -> Vec<(usize, Vec<String>)> {
-    all.iter()
-        .enumerate()
-        .filter_map(|(i, s)| {
-            let found = disagree::attributions(&s.text);
+/// Source sentences that attribute two figures or more to different parties ("1,2 million
+/// selon la CGT, 450 000 selon le ministère"): each figure in `lang`'s form with who gives
+/// it, quoted as the source words it, then the source's citation; and the sentence.
+fn attributed(texts: &[SourceText], lang: Lang) -> Vec<(Vec<String>, Span)> {
+    let (open, close) = match lang {
+        Lang::Fr => ("« ", " »"),
+        Lang::En => ("“", "”"),
+    };
+    let mut out = Vec::new();
+    for t in texts {
+        for (start, end) in statements::spans(t.text) {
+            let found = disagree::attributions(&t.text[start..end]);
             let parties: std::collections::BTreeSet<&str> =
                 found.iter().map(|(_, who)| who.as_str()).collect();
-            (found.len() >= 2 && parties.len() >= 2).then(|| {
-                let mut figures: Vec<String> = found
-                    .iter()
-                    .map(|(f, who)| format!("{} {who}", f.raw))
-                    .collect();
-                figures.push(format!("[{}]", s.source));
-                (i, figures)
-            })
-        })
-        .collect()
+            if found.len() < 2 || parties.len() < 2 {
+                continue;
+            }
+            let mut figures: Vec<String> = found
+                .iter()
+                .map(|(f, who)| format!("{} ({open}{who}{close})", disagree::display(f.key, lang)))
+                .collect();
+            figures.push(format!("[{}]", t.id));
+            let span = Span {
+                source: t.id.to_string(),
+                start,
+                end,
+                text: t.text[start..end].to_string(),
+            };
+            out.push((figures, span));
+        }
+    }
+    out
 }
 
 /// Rival values between the statements of each common-ground group (`disagree::between`).

@@ -2,6 +2,7 @@
 //! support it (byte ranges into the source's text), and only those that are supported.
 
 use crate::checks::citations::strip_citations;
+use crate::checks::disagree;
 use crate::checks::ground::{self, Key};
 use crate::lang::Lang;
 use crate::report::records::Span;
@@ -252,9 +253,25 @@ pub fn statements(
             .collect(),
         _ => Vec::new(),
     };
+    // Figures the source gives as someone's ("1,2 million selon la CGT"): a claim stating
+    // one as plain fact misreports the source.
+    let attributed: BTreeSet<Key> = indexed
+        .iter()
+        .flat_map(|(a, b, _)| disagree::attributions(&source.text[*a..*b]))
+        .map(|(f, _)| f.key)
+        .collect();
+    let misattributes = |claim: &str| {
+        let own: Vec<Key> = disagree::attributions(claim)
+            .into_iter()
+            .map(|(f, _)| f.key)
+            .collect();
+        ground::facts(claim)
+            .iter()
+            .any(|f| attributed.contains(&f.key) && !own.contains(&f.key))
+    };
     own.into_iter()
         .enumerate()
-        .filter(|(_, c)| grounded(c, lang, source))
+        .filter(|(_, c)| grounded(c, lang, source) && !misattributes(c))
         .filter_map(|(index, text)| {
             let features = Features::of(&text);
             let mut found = support(&features, source, &indexed);
