@@ -82,6 +82,19 @@ fn one_sentence(answer: &str) -> String {
     s
 }
 
+/// Does a sentence speak of the task instead of the facts ("Tous ces énoncés affirment
+/// que…", "Both sources say…")? The words are those of bisum's own prompt, not of any
+/// subject.
+fn about_the_task(sentence: &str) -> bool {
+    crate::checks::ground::fold(sentence)
+        .split(|c: char| !c.is_alphanumeric())
+        .any(|w| {
+            ["enonce", "statement", "source"]
+                .iter()
+                .any(|m| w.starts_with(m))
+        })
+}
+
 /// The support of `group`'s statements from the sources in `ids`.
 fn support_of(all: &[Statement], group: &[usize], ids: &[String]) -> Vec<Span> {
     group
@@ -131,6 +144,7 @@ impl Pipeline<'_> {
         };
         let mut done: Vec<Option<Sentence>> = vec![None; groups.len()];
         let mut unsupported: Vec<Vec<String>> = vec![Vec::new(); groups.len()];
+        let mut meta = vec![false; groups.len()];
         for (attempt, origin) in [(1u8, Origin::Written), (2, Origin::Rewritten)] {
             let todo: Vec<usize> = (0..groups.len()).filter(|&i| done[i].is_none()).collect();
             if todo.is_empty() {
@@ -140,7 +154,8 @@ impl Pipeline<'_> {
             let mut asked = Vec::new();
             for gi in todo {
                 let listed: Vec<&str> = groups[gi].iter().map(|&i| all[i].text.as_str()).collect();
-                let Some(messages) = self.group_prompt(lang, listed, &unsupported[gi])? else {
+                let Some(messages) = self.group_prompt(lang, listed, &unsupported[gi], meta[gi])?
+                else {
                     continue;
                 };
                 asked.push(gi);
@@ -164,7 +179,8 @@ impl Pipeline<'_> {
                 let (ids, missing) = backing(&text, lang, &sources_of(&groups[gi]));
                 let speaks =
                     language::language(&text, lang).ok && text.split_whitespace().count() >= 4;
-                if ids.len() >= 2 && speaks {
+                meta[gi] = about_the_task(&text);
+                if ids.len() >= 2 && speaks && !meta[gi] {
                     done[gi] = Some(Sentence {
                         section: Section::CommonGround,
                         support: support_of(all, &groups[gi], &ids),
@@ -191,13 +207,14 @@ impl Pipeline<'_> {
         lang: Lang,
         mut listed: Vec<&str>,
         unsupported: &[String],
+        meta: bool,
     ) -> Result<Option<Vec<crate::model::Message>>> {
         listed.truncate(MAX_LISTED);
         while listed.len() >= 2 {
             let m = self.task_prompt(
                 "synthesis",
                 lang,
-                context! { statements => listed, unsupported => unsupported },
+                context! { statements => listed, unsupported => unsupported, meta => meta },
             )?;
             if self.fits(&m, SENTENCE_TOKENS)? {
                 return Ok(Some(m));
@@ -518,5 +535,14 @@ mod tests {
             "The council voted the budget."
         );
         assert_eq!(one_sentence("Both say X. They also say Y."), "Both say X.");
+    }
+
+    #[test]
+    fn a_sentence_about_the_statements_is_not_a_statement_of_fact() {
+        assert!(about_the_task(
+            "Tous ces énoncés affirment que l'accord est signé."
+        ));
+        assert!(about_the_task("Both sources say the deal was signed."));
+        assert!(!about_the_task("The deal was signed on January 8, 2026."));
     }
 }
