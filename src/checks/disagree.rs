@@ -152,12 +152,13 @@ fn close(a: Key, b: Key) -> bool {
 }
 
 /// A statement one source makes, for `between`: its sentence in the synthesis's language,
-/// the source sentence behind it, and the source's whole text.
+/// the source sentence behind it, and every fact the source's whole text holds
+/// (`ground::holds`).
 pub struct Said<'a> {
     pub source: &'a str,
     pub text: &'a str,
     pub context: &'a str,
-    pub source_text: &'a str,
+    pub holds: &'a BTreeSet<Key>,
 }
 
 /// The first word of three letters or more after `raw` in `text`, as written.
@@ -255,7 +256,7 @@ pub fn attributions(sentence: &str) -> Vec<(Fact, String)> {
 /// someone ("selon la police") is that party's, not the source's: never a rival. Counts
 /// must count the same thing (the word after them).
 pub fn between(group: &[Said]) -> Vec<Disagreement> {
-    let holds: Vec<BTreeSet<Key>> = group.iter().map(|s| ground::holds(s.source_text)).collect();
+    let holds: Vec<&BTreeSet<Key>> = group.iter().map(|s| s.holds).collect();
     let facts: Vec<Vec<(Fact, FactKind, String)>> = group
         .iter()
         .map(|s| {
@@ -290,8 +291,8 @@ pub fn between(group: &[Said]) -> Vec<Disagreement> {
                         && ua == ub
                         && fa.key != fb.key
                         && close(fa.key, fb.key)
-                        && !knows(&holds[a], fb.key)
-                        && !knows(&holds[b], fa.key);
+                        && !knows(holds[a], fb.key)
+                        && !knows(holds[b], fa.key);
                     if rival {
                         add_rival(&mut out, *ka, [(&group[a], fa), (&group[b], fb)]);
                     }
@@ -853,12 +854,14 @@ mod tests {
         assert!(find(&alone, &concepts()).is_empty());
     }
 
-    fn said<'a>(source: &'a str, text: &'a str, source_text: &'a str) -> Said<'a> {
+    fn said<'a>(source: &'a str, text: &'a str, source_text: &str) -> Said<'a> {
+        // Leaked: a test's few sets live as long as the test binary.
+        let holds: &'static BTreeSet<Key> = Box::leak(Box::new(ground::holds(source_text)));
         Said {
             source,
             text,
             context: text,
-            source_text,
+            holds,
         }
     }
 

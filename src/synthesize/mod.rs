@@ -244,7 +244,7 @@ impl Pipeline<'_> {
         sentences.extend(planned.own.iter().map(|&i| own(&all[i])));
         let concepts = self.concepts()?;
         let mut found = Self::disagreements(sources, &concepts);
-        for d in rivals(&all, &planned.common, &texts) {
+        for d in rivals(&all, &texts) {
             // One the concepts found already (same values) is stated once, with its topic.
             let same = |e: &Disagreement| {
                 d.versions
@@ -416,26 +416,65 @@ fn attributed(texts: &[SourceText], lang: Lang) -> Vec<(Vec<String>, Span)> {
     out
 }
 
-/// Rival values between the statements of each common-ground group (`disagree::between`).
-fn rivals(all: &[Statement], groups: &[Vec<usize>], texts: &[SourceText]) -> Vec<Disagreement> {
-    groups
-        .iter()
-        .flat_map(|g| {
-            let said: Vec<disagree::Said> = g
-                .iter()
-                .filter_map(|&i| {
-                    let t = texts.iter().find(|t| t.id == all[i].source)?;
-                    Some(disagree::Said {
-                        source: t.id,
-                        text: &all[i].text,
-                        context: all[i].support.first().map_or("", |s| s.text.as_str()),
-                        source_text: t.text,
-                    })
-                })
-                .collect();
-            disagree::between(&said)
+/// Rival values between statements of different sources that speak of the same thing
+/// (sharing two words, names or facts or more; `disagree::between` is strict about the
+/// rest), merged where they share a version.
+fn rivals(all: &[Statement], texts: &[SourceText]) -> Vec<Disagreement> {
+    let holds: Vec<_> = texts.iter().map(|t| ground::holds(t.text)).collect();
+    let said = |i: usize| -> Option<disagree::Said> {
+        let k = texts.iter().position(|t| t.id == all[i].source)?;
+        Some(disagree::Said {
+            source: texts[k].id,
+            text: &all[i].text,
+            context: all[i].support.first().map_or("", |s| s.text.as_str()),
+            holds: &holds[k],
         })
-        .collect()
+    };
+    let with_facts: Vec<usize> = (0..all.len())
+        .filter(|&i| !all[i].features.keys.is_empty())
+        .collect();
+    let mut out: Vec<Disagreement> = Vec::new();
+    for (x, &i) in with_facts.iter().enumerate() {
+        for &j in &with_facts[x + 1..] {
+            if all[i].source == all[j].source || all[i].features.shared(&all[j].features) < 2 {
+                continue;
+            }
+            let (Some(a), Some(b)) = (said(i), said(j)) else {
+                continue;
+            };
+            for d in disagree::between(&[a, b]) {
+                merge(&mut out, d);
+            }
+        }
+    }
+    out
+}
+
+/// Adds a disagreement, folded into one of the same kind that shares a version with it.
+fn merge(out: &mut Vec<Disagreement>, d: Disagreement) {
+    let Some(e) = out.iter_mut().find(|e| {
+        e.kind == d.kind
+            && d.versions
+                .iter()
+                .any(|v| e.versions.iter().any(|w| w.key == v.key))
+    }) else {
+        out.push(d);
+        return;
+    };
+    for v in d.versions {
+        match e.versions.iter_mut().find(|w| w.key == v.key) {
+            Some(w) => {
+                for src in v.sources {
+                    if !w.sources.contains(&src) {
+                        w.sources.push(src);
+                    }
+                }
+                w.sources
+                    .sort_by_key(|s| s.trim_start_matches('S').parse::<u32>().unwrap_or(0));
+            }
+            None => e.versions.push(v),
+        }
+    }
 }
 
 /// A source's own statement, cited to it.

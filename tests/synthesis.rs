@@ -1,0 +1,198 @@
+//! The synthesis on a story of its own (tests/fixtures/greve: a strike, two French sources
+//! and one English), from summaries written here as a model would, with a model double that
+//! puts each common-ground group in one sentence: rival counts found with no word list,
+//! figures attributed to parties listed as such, every sentence cited, every citation held
+//! by its source.
+
+use bisum::lang::Lang;
+use bisum::model::{GenParams, Generate, Generation, Message, ModelInfo, StopReason};
+use bisum::pipeline::{Pipeline, Silent};
+use bisum::report::records::Section;
+use bisum::run::RunConfig;
+use bisum::summarize::SourceResult;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// Answers a common-ground prompt with its first statement, word for word.
+struct FirstStatement(ModelInfo);
+
+impl Generate for FirstStatement {
+    fn info(&self) -> &ModelInfo {
+        &self.0
+    }
+    fn count_tokens(&self, text: &str) -> bisum::Result<usize> {
+        Ok(text.split_whitespace().count())
+    }
+    fn prompt_tokens(&self, messages: &[Message]) -> bisum::Result<usize> {
+        Ok(messages
+            .iter()
+            .map(|m| m.content.split_whitespace().count() + 4)
+            .sum())
+    }
+    fn generate(
+        &mut self,
+        messages: &[Message],
+        _: &GenParams,
+        _: &mut dyn FnMut(usize),
+    ) -> bisum::Result<Generation> {
+        let user = &messages[1].content;
+        let text = user
+            .lines()
+            .find_map(|l| l.strip_prefix("- "))
+            .unwrap_or("?")
+            .to_string();
+        Ok(Generation {
+            generated_tokens: text.split_whitespace().count(),
+            prompt_tokens: self.prompt_tokens(messages)?,
+            reused_prompt_tokens: 0,
+            text,
+            prompt_seconds: 0.01,
+            generation_seconds: 0.01,
+            stop: StopReason::Eos,
+        })
+    }
+}
+
+fn info() -> ModelInfo {
+    ModelInfo {
+        name: "first-statement".into(),
+        path: "none".into(),
+        sha256: "0".repeat(64),
+        file_size: 0,
+        architecture: "test".into(),
+        quantization: "none".into(),
+        context_length: 4096,
+        chat_template: "none".into(),
+        chat_template_sha256: String::new(),
+        device: "cpu".into(),
+        engine: Default::default(),
+        kernels: None,
+        threads: 1,
+        backend: None,
+    }
+}
+
+/// Summaries of the three fixtures in both languages, as a careful model would write them:
+/// the one of greve-quotidien gives the turnout figures with their attribution.
+fn summaries(id: &str) -> (Lang, [&'static str; 2]) {
+    match id {
+        // greve-quotidien.txt
+        "S1" => (
+            Lang::Fr,
+            [
+                "La grève du 12 mars 2026 contre la réforme des retraites a été l'une des plus suivies. La participation est de 1,2 million de manifestants selon la CGT, 450 000 selon le ministère de l'Intérieur. La SNCF a annulé 260 trains sur les lignes régionales et nationales. La réforme porte l'âge légal de départ de 62 à 64 ans d'ici 2030.",
+                "The strike of March 12, 2026 against the pension reform was one of the most followed. Turnout was 1.2 million marchers according to the CGT, 450,000 according to the Interior Ministry. SNCF cancelled 260 trains on regional and national lines. The reform raises the legal retirement age from 62 to 64 by 2030.",
+            ],
+        ),
+        // greve-radio.txt
+        "S2" => (
+            Lang::Fr,
+            [
+                "Le gouvernement ne retirera pas la réforme des retraites, qui relève l'âge légal de départ de 62 à 64 ans d'ici 2030. Selon un sondage, 68 % des Français soutiennent le mouvement.",
+                "The government will not withdraw the pension reform, which raises the legal retirement age from 62 to 64 by 2030. According to a poll, 68% of French people support the movement.",
+            ],
+        ),
+        // strike-daily.txt
+        _ => (
+            Lang::En,
+            [
+                "La SNCF a annulé 312 trains pendant la grève. La réforme relève l'âge légal de départ de 62 à 64 ans d'ici 2030. À l'aéroport de Lyon, 38 vols ont été annulés.",
+                "SNCF cancelled 312 trains during the strike. The reform raises the legal retirement age from 62 to 64 by 2030. At Lyon airport, 38 flights were cancelled.",
+            ],
+        ),
+    }
+}
+
+#[test]
+fn a_count_two_sources_give_differently_is_a_disagreement_and_attributed_figures_are_not() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/greve");
+    let out = tempfile::tempdir().unwrap();
+    let cfg = RunConfig {
+        sources: vec![dir],
+        limits: Default::default(),
+        out: out.path().to_path_buf(),
+        prompts_dir: None,
+        settings: Default::default(),
+        use_cache: false,
+        chunk_plans: Default::default(),
+        force: false,
+    };
+    let read = bisum::run::read_sources(&cfg);
+    assert_eq!(read.sources.len(), 3);
+    let results: Vec<SourceResult> = read
+        .sources
+        .iter()
+        .map(|s| {
+            let (lang, [fr, en]) = summaries(&s.id);
+            SourceResult {
+                id: s.id.clone(),
+                lang,
+                tokens: 0,
+                chunks: Vec::new(),
+                notes: None,
+                summaries: BTreeMap::from([(Lang::Fr, fr.to_string()), (Lang::En, en.to_string())]),
+                checks: BTreeMap::new(),
+            }
+        })
+        .collect();
+    let pairs: Vec<_> = read.sources.iter().zip(&results).collect();
+    let prompts = bisum::prompt::Prompts::load(None).unwrap();
+    let mut model = FirstStatement(info());
+    let mut silent = Silent;
+    let mut pipe = Pipeline::new(&mut model, &prompts, Default::default(), None, &mut silent);
+    for lang in Lang::BOTH {
+        let syn = pipe.synthesize(&pairs, lang).unwrap();
+        let text = &syn.text;
+        // The trains: 260 in S1, 312 in S3, each source unaware of the other's figure.
+        let trains = match lang {
+            Lang::Fr => "260 trains selon [S1], mais 312 trains selon [S3].",
+            Lang::En => "260 trains according to [S1], but 312 trains according to [S3].",
+        };
+        assert!(text.contains(trains), "{text}");
+        let d = &syn.check.disagreements;
+        assert_eq!(d.len(), 1, "only the trains: {d:?}");
+        assert!(d[0].ok);
+        // The turnout: two parties' figures in one source, listed with who gives them,
+        // never a disagreement between sources.
+        let attributed = match lang {
+            Lang::Fr => "1 200 000 (« selon la CGT »), 450 000 (« selon le ministère de l'Intérieur ») [S1].",
+            Lang::En => "1,200,000 (“selon la CGT”), 450,000 (“selon le ministère de l'Intérieur”) [S1].",
+        };
+        assert!(text.contains(attributed), "{text}");
+        // The reform's ages, in all three: common ground citing them all.
+        let common: Vec<_> = syn
+            .sentences
+            .iter()
+            .filter(|s| s.section == Section::CommonGround)
+            .collect();
+        assert!(
+            common
+                .iter()
+                .any(|s| s.text.contains("62") && s.sources == ["S1", "S2", "S3"]),
+            "{text}"
+        );
+        assert!(
+            syn.check.uncited.is_empty() && syn.check.uncited_sentences.is_empty(),
+            "{text}"
+        );
+        let texts: Vec<(&str, &str, Lang)> = pairs
+            .iter()
+            .map(|(s, r)| (s.id.as_str(), s.text.as_str(), r.lang))
+            .collect();
+        let precision = bisum::checks::citations::precision(text, lang, &texts);
+        assert_eq!(precision.ratio, 1.0, "{precision:?}\n{text}");
+        // Every sentence carries the source sentences behind it.
+        for s in &syn.sentences {
+            assert!(!s.support.is_empty(), "{s:?}");
+            for span in &s.support {
+                let src = &pairs
+                    .iter()
+                    .find(|(x, _)| x.id == span.source)
+                    .unwrap()
+                    .0
+                    .text;
+                assert_eq!(src[span.start..span.end], span.text);
+            }
+        }
+    }
+}
