@@ -26,22 +26,7 @@ struct Scripted {
 impl Scripted {
     fn new(ctx: usize) -> Self {
         Self {
-            info: ModelInfo {
-                name: "scripted".into(),
-                path: "scripted".into(),
-                sha256: "0".repeat(64),
-                file_size: 0,
-                architecture: "test".into(),
-                quantization: "none".into(),
-                context_length: ctx,
-                chat_template: "none".into(),
-                chat_template_sha256: String::new(),
-                device: "cpu".into(),
-                engine: Default::default(),
-                kernels: None,
-                threads: 1,
-                backend: None,
-            },
+            info: common::double_info("scripted", ctx),
             seen: Vec::new(),
             // A citation of a source that does not exist: code writes citations, not the
             // model.
@@ -92,19 +77,12 @@ impl Generate for Scripted {
             filler.join(" ")
         };
         progress(1);
-        Ok(Generation {
-            generated_tokens: text.split_whitespace().count(),
-            prompt_tokens: self.prompt_tokens(messages)?,
-            reused_prompt_tokens: 0,
-            text,
-            prompt_seconds: 0.01,
-            generation_seconds: 0.01,
-            stop: if self.cut_when_full && n == p.max_new_tokens {
-                StopReason::Length
-            } else {
-                StopReason::Eos
-            },
-        })
+        let stop = if self.cut_when_full && n == p.max_new_tokens {
+            StopReason::Length
+        } else {
+            StopReason::Eos
+        };
+        Ok(common::answer(text, self.prompt_tokens(messages)?, stop))
     }
 }
 

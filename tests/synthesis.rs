@@ -5,11 +5,13 @@
 //! by its source.
 
 use bisum::lang::Lang;
+mod common;
 use bisum::model::{GenParams, Generate, Generation, Message, ModelInfo, StopReason};
 use bisum::pipeline::{Pipeline, Silent};
 use bisum::report::records::Section;
 use bisum::run::RunConfig;
 use bisum::summarize::SourceResult;
+use common::{answer, double_info};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -41,34 +43,7 @@ impl Generate for FirstStatement {
             .find_map(|l| l.strip_prefix("- "))
             .unwrap_or("?")
             .to_string();
-        Ok(Generation {
-            generated_tokens: text.split_whitespace().count(),
-            prompt_tokens: self.prompt_tokens(messages)?,
-            reused_prompt_tokens: 0,
-            text,
-            prompt_seconds: 0.01,
-            generation_seconds: 0.01,
-            stop: StopReason::Eos,
-        })
-    }
-}
-
-fn info() -> ModelInfo {
-    ModelInfo {
-        name: "first-statement".into(),
-        path: "none".into(),
-        sha256: "0".repeat(64),
-        file_size: 0,
-        architecture: "test".into(),
-        quantization: "none".into(),
-        context_length: 4096,
-        chat_template: "none".into(),
-        chat_template_sha256: String::new(),
-        device: "cpu".into(),
-        engine: Default::default(),
-        kernels: None,
-        threads: 1,
-        backend: None,
+        Ok(answer(text, self.prompt_tokens(messages)?, StopReason::Eos))
     }
 }
 
@@ -137,7 +112,7 @@ fn a_count_two_sources_give_differently_is_a_disagreement_and_attributed_figures
         .collect();
     let pairs: Vec<_> = read.sources.iter().zip(&results).collect();
     let prompts = bisum::prompt::Prompts::load(None).unwrap();
-    let mut model = FirstStatement(info());
+    let mut model = FirstStatement(double_info("first-statement", 4096));
     let mut silent = Silent;
     let mut pipe = Pipeline::new(&mut model, &prompts, Default::default(), None, &mut silent);
     for lang in Lang::BOTH {

@@ -227,3 +227,42 @@ pub fn chromium(page: &Path, extra: &[&str]) -> String {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
+
+/// What a model double reports about itself.
+#[allow(dead_code)]
+pub fn double_info(name: &str, context_length: usize) -> bisum::model::ModelInfo {
+    bisum::model::ModelInfo {
+        name: name.into(),
+        path: name.into(),
+        sha256: "0".repeat(64),
+        file_size: 0,
+        architecture: "test".into(),
+        quantization: "none".into(),
+        context_length,
+        chat_template: "none".into(),
+        chat_template_sha256: String::new(),
+        device: "cpu".into(),
+        engine: Default::default(),
+        kernels: None,
+        threads: 1,
+        backend: None,
+    }
+}
+
+/// A model double's answer: one token per word, timed at 10 ms per phase.
+#[allow(dead_code)]
+pub fn answer(
+    text: String,
+    prompt_tokens: usize,
+    stop: bisum::model::StopReason,
+) -> bisum::model::Generation {
+    bisum::model::Generation {
+        generated_tokens: text.split_whitespace().count(),
+        prompt_tokens,
+        reused_prompt_tokens: 0,
+        text,
+        prompt_seconds: 0.01,
+        generation_seconds: 0.01,
+        stop,
+    }
+}
