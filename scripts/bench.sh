@@ -10,6 +10,10 @@
 # reference corpus (BENCH_E2E=0 skips it, 1 forces it for another model) against its floor:
 # the time llama.cpp needs at the speeds just measured for the prompt and generated tokens
 # that run processed. BENCH_CANDLE=1 adds candle-transformers' engine (not for gemma3).
+# BENCH_ISA=x86-64-v3 measures the path most users' CPUs take (AVX2/FMA, no AVX-512) on any
+# x86-64 machine, AVX-512 ones included: bisum built with -C target-cpu=x86-64-v3 (in
+# target/x86-64-v3) against llama.cpp built with AVX2 on and AVX-512 off (the venv
+# scripts/test.sh builds for its server tests, built here if missing).
 # Ends with one line: bisum/llama.cpp prompt=R decode=R
 # Never run it beside another CPU-heavy job: candle's timings collapse under contention.
 set -euo pipefail
@@ -18,7 +22,16 @@ DEFAULT_MODEL=qwen2.5-coder-1.5b
 MODEL="${1:-$DEFAULT_MODEL}"
 THREADS="${2:-2}"
 ROUNDS="${BENCH_ROUNDS:-3}"
-BENCH_VENV="${BENCH_VENV:-${BISUM_HOME:-$HOME/.cache/bisum}/bench-venv}"
+ISA="${BENCH_ISA:-native}"
+if [ "$ISA" = native ]; then
+  BENCH_VENV="${BENCH_VENV:-${BISUM_HOME:-$HOME/.cache/bisum}/bench-venv}"
+  LLAMA_CMAKE=""
+else
+  BENCH_VENV="${BENCH_VENV:-${BISUM_HOME:-$HOME/.cache/bisum}/llama-server-venv}"
+  LLAMA_CMAKE="-DLLAVA_BUILD=OFF -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON -DGGML_AVX512=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF"
+  export RUSTFLAGS="-C target-cpu=$ISA"
+  export CARGO_TARGET_DIR="target/$ISA"
+fi
 CORPUS="${CORPUS:-../shared/corpus/mistral-armees}"
 E2E="${BENCH_E2E:-$([ "$MODEL" = "$DEFAULT_MODEL" ] && echo 1 || echo 0)}"
 WORK="$(mktemp -d)"; trap 'rm -rf "$WORK"' EXIT
@@ -26,7 +39,7 @@ TEXT="$WORK/text.txt"
 if [ -d "$CORPUS" ]; then cat "$CORPUS"/*.txt > "$TEXT"; else cat examples/*.txt > "$TEXT"; fi
 
 cargo build --release --locked -q
-BISUM=./target/release/bisum
+BISUM="${CARGO_TARGET_DIR:-target}/release/bisum"
 case "$MODEL" in
   *.gguf) GGUF="$MODEL" ;;
   *) $BISUM models pull "$MODEL" >/dev/null; GGUF="$($BISUM models path "$MODEL")" ;;
@@ -34,13 +47,14 @@ esac
 if [ ! -x "$BENCH_VENV/bin/python" ] || ! "$BENCH_VENV/bin/python" -c 'import llama_cpp' 2>/dev/null; then
   echo "bench: building llama.cpp (llama-cpp-python) into $BENCH_VENV, once" >&2
   python3 -m venv "$BENCH_VENV"
-  CMAKE_BUILD_PARALLEL_LEVEL="$(nproc)" "$BENCH_VENV/bin/pip" install -q llama-cpp-python==0.3.36 numpy
+  CMAKE_BUILD_PARALLEL_LEVEL="$(nproc)" CMAKE_ARGS="$LLAMA_CMAKE" \
+    "$BENCH_VENV/bin/pip" install -q llama-cpp-python==0.3.36 numpy
 fi
 
 run_bisum() { RAYON_NUM_THREADS="$THREADS" $BISUM bench --model "$GGUF" --threads "$THREADS" --text "$TEXT" --engine "$1" --runs 2; }
 run_llama() { "$BENCH_VENV/bin/python" scripts/bench_llama_cpp.py "$GGUF" "$THREADS" 512 128 "$TEXT" 2; }
 
-echo "model: $GGUF ($(stat -c %s "$GGUF") bytes), threads: $THREADS, commit: $(git rev-parse --short HEAD 2>/dev/null || echo none)$(git diff --quiet 2>/dev/null || echo '+changes')"
+echo "build: $ISA; model: $GGUF ($(stat -c %s "$GGUF") bytes), threads: $THREADS, commit: $(git rev-parse --short HEAD 2>/dev/null || echo none)$(git diff --quiet 2>/dev/null || echo '+changes')"
 for r in $(seq "$ROUNDS"); do
   run_bisum bisum >> "$WORK/bisum.jsonl"
   run_llama >> "$WORK/llama.jsonl"
