@@ -248,14 +248,14 @@ pub fn attributions(sentence: &str) -> Vec<(Fact, String)> {
     out
 }
 
-/// Rival values among statements that say the same thing (one group of a synthesis's
-/// plan, each from another source), on any subject and with no word list: a date, amount
+/// Adds to `out` the rival values among statements that say the same thing (each from
+/// another source; merged into a disagreement of `out` that shares a version), on any subject and with no word list: a date, amount
 /// or count that two sources give with close but different values, where neither
 /// source's text holds the other's value (a source that gives both tells two events
 /// apart itself, or sets one figure against another). A figure its statement attributes to
 /// someone ("selon la police") is that party's, not the source's: never a rival. Counts
 /// must count the same thing (the word after them).
-pub fn between(group: &[Said]) -> Vec<Disagreement> {
+pub fn between(group: &[Said], out: &mut Vec<Disagreement>) {
     let holds: Vec<&BTreeSet<Key>> = group.iter().map(|s| s.holds).collect();
     let facts: Vec<Vec<(Fact, FactKind, String)>> = group
         .iter()
@@ -279,7 +279,6 @@ pub fn between(group: &[Said]) -> Vec<Disagreement> {
                 .collect()
         })
         .collect();
-    let mut out: Vec<Disagreement> = Vec::new();
     for a in 0..group.len() {
         for b in a + 1..group.len() {
             if group[a].source == group[b].source {
@@ -294,13 +293,12 @@ pub fn between(group: &[Said]) -> Vec<Disagreement> {
                         && !knows(holds[a], fb.key)
                         && !knows(holds[b], fa.key);
                     if rival {
-                        add_rival(&mut out, *ka, [(&group[a], fa), (&group[b], fb)]);
+                        add_rival(out, *ka, [(&group[a], fa), (&group[b], fb)]);
                     }
                 }
             }
         }
     }
-    out
 }
 
 /// Does a text that holds `holds` give `key`? An amount also when the text gives its
@@ -310,8 +308,8 @@ fn knows(holds: &BTreeSet<Key>, key: Key) -> bool {
         || matches!(key, Key::Money { amount, .. } if holds.contains(&Key::Num(amount)))
 }
 
-/// Records two rival versions: into the disagreement that already holds one of them, else
-/// a new one.
+/// Records two rival versions: into the disagreement of their kind that already holds one
+/// of them (its sources kept in source order), else a new one.
 fn add_rival(out: &mut Vec<Disagreement>, kind: FactKind, pair: [(&Said, &Fact); 2]) {
     let at = out.iter().position(|d| {
         d.kind == kind
@@ -333,7 +331,9 @@ fn add_rival(out: &mut Vec<Disagreement>, kind: FactKind, pair: [(&Said, &Fact);
     for (said, fact) in pair {
         match d.versions.iter_mut().find(|v| v.key == fact.key) {
             Some(v) if !v.sources.iter().any(|s| s == said.source) => {
-                v.sources.push(said.source.to_string())
+                v.sources.push(said.source.to_string());
+                v.sources
+                    .sort_by_key(|s| s.trim_start_matches('S').parse::<u32>().unwrap_or(0));
             }
             Some(_) => {}
             None => d.versions.push(Version {
@@ -854,6 +854,12 @@ mod tests {
         assert!(find(&alone, &concepts()).is_empty());
     }
 
+    fn rivals_of(group: &[Said]) -> Vec<Disagreement> {
+        let mut out = Vec::new();
+        between(group, &mut out);
+        out
+    }
+
     fn said<'a>(source: &'a str, text: &'a str, source_text: &str) -> Said<'a> {
         // Leaked: a test's few sets live as long as the test binary.
         let holds: &'static BTreeSet<Key> = Box::leak(Box::new(ground::holds(source_text)));
@@ -870,7 +876,7 @@ mod tests {
         let a =
             "Thursday's strike: SNCF cancelled 312 trains and 38 flights were cancelled in Lyon.";
         let b = "Jeudi, la SNCF a annulé 260 trains.";
-        let found = between(&[
+        let found = rivals_of(&[
             said("S1", "SNCF cancelled 312 trains on Thursday.", a),
             said("S2", "SNCF cancelled 260 trains on Thursday.", b),
         ]);
@@ -889,7 +895,7 @@ mod tests {
             ]
         );
         // Counts of different things are not rivals.
-        assert!(between(&[
+        assert!(rivals_of(&[
             said("S1", "SNCF cancelled 312 trains on Thursday.", a),
             said("S2", "SNCF cancelled 260 buses on Thursday.", "260 buses"),
         ])
@@ -900,7 +906,7 @@ mod tests {
     fn two_events_of_one_source_and_attributed_figures_are_not_rivals() {
         // S1 gives both dates itself: a notification, then an announcement.
         let s1 = "The deal was notified on December 16, 2025 and announced on January 8, 2026.";
-        assert!(between(&[
+        assert!(rivals_of(&[
             said("S1", "The deal was notified on December 16, 2025.", s1),
             said(
                 "S2",
@@ -911,7 +917,7 @@ mod tests {
         .is_empty());
         // A figure attributed to a party is that party's, not the source's version.
         let s1 = "1.2 million people marched according to the CGT union, 450,000 according to the police.";
-        assert!(between(&[
+        assert!(rivals_of(&[
             said("S1", s1, s1),
             said(
                 "S2",

@@ -182,16 +182,22 @@ impl Pipeline<'_> {
             .map(|(i, c)| (i + 1, c.start, c.end))
             .collect();
         let first = self.notes_on(s, lang, &pieces, chunks.len())?;
-        let mut halves = Vec::new();
-        for (&(part, a, b), (_, cut)) in pieces.iter().zip(&first) {
-            if let Some(mid) = cut.then(|| middle(&s.text, a, b)).flatten() {
-                halves.extend([(part, a, mid), (part, mid, b)]);
-            }
-        }
+        // Where each cut note's chunk is split (`None`: kept as it is).
+        let splits: Vec<Option<usize>> = pieces
+            .iter()
+            .zip(&first)
+            .map(|(&(_, a, b), (_, cut))| cut.then(|| middle(&s.text, a, b)).flatten())
+            .collect();
+        let halves: Vec<(usize, usize, usize)> = pieces
+            .iter()
+            .zip(&splits)
+            .filter_map(|(&(part, a, b), mid)| mid.map(|m| [(part, a, m), (part, m, b)]))
+            .flatten()
+            .collect();
         let mut again = self.notes_on(s, lang, &halves, chunks.len())?.into_iter();
         let mut notes = Vec::new();
-        for (&(_, a, b), (note, cut)) in pieces.iter().zip(first) {
-            match cut.then(|| middle(&s.text, a, b)).flatten() {
+        for ((note, _), mid) in first.into_iter().zip(splits) {
+            match mid {
                 Some(_) => notes.extend(again.by_ref().take(2).map(|(n, _)| n)),
                 None => notes.push(note),
             }

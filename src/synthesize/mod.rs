@@ -86,7 +86,7 @@ fn one_sentence(answer: &str) -> String {
 /// que…", "Both sources say…")? The words are those of bisum's own prompt, not of any
 /// subject.
 fn about_the_task(sentence: &str) -> bool {
-    crate::checks::ground::fold(sentence)
+    ground::fold(sentence)
         .split(|c: char| !c.is_alphanumeric())
         .any(|w| {
             ["enonce", "statement", "source"]
@@ -418,7 +418,7 @@ fn attributed(texts: &[SourceText], lang: Lang) -> Vec<(Vec<String>, Span)> {
 
 /// Rival values between statements of different sources that speak of the same thing
 /// (sharing two words, names or facts or more; `disagree::between` is strict about the
-/// rest), merged where they share a version.
+/// rest), merged where they share a version (`disagree::between`).
 fn rivals(all: &[Statement], texts: &[SourceText]) -> Vec<Disagreement> {
     let holds: Vec<_> = texts.iter().map(|t| ground::holds(t.text)).collect();
     let said = |i: usize| -> Option<disagree::Said> {
@@ -442,39 +442,10 @@ fn rivals(all: &[Statement], texts: &[SourceText]) -> Vec<Disagreement> {
             let (Some(a), Some(b)) = (said(i), said(j)) else {
                 continue;
             };
-            for d in disagree::between(&[a, b]) {
-                merge(&mut out, d);
-            }
+            disagree::between(&[a, b], &mut out);
         }
     }
     out
-}
-
-/// Adds a disagreement, folded into one of the same kind that shares a version with it.
-fn merge(out: &mut Vec<Disagreement>, d: Disagreement) {
-    let Some(e) = out.iter_mut().find(|e| {
-        e.kind == d.kind
-            && d.versions
-                .iter()
-                .any(|v| e.versions.iter().any(|w| w.key == v.key))
-    }) else {
-        out.push(d);
-        return;
-    };
-    for v in d.versions {
-        match e.versions.iter_mut().find(|w| w.key == v.key) {
-            Some(w) => {
-                for src in v.sources {
-                    if !w.sources.contains(&src) {
-                        w.sources.push(src);
-                    }
-                }
-                w.sources
-                    .sort_by_key(|s| s.trim_start_matches('S').parse::<u32>().unwrap_or(0));
-            }
-            None => e.versions.push(v),
-        }
-    }
 }
 
 /// A source's own statement, cited to it.
