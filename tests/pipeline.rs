@@ -1,5 +1,6 @@
 //! Pipeline logic against a scripted model double: which calls happen in which language,
-//! that hierarchical merging ends within the context, and that citations are checked.
+//! that long sources are covered whole and stay within the context, and that citations are
+//! checked.
 
 use bisum::model::{GenParams, Generate, Generation, Message, ModelInfo, StopReason};
 use bisum::pipeline::Silent;
@@ -21,6 +22,9 @@ struct Scripted {
     words_per_answer: usize,
     /// Answers that fill their token limit end as cut by it, as a model's would.
     cut_when_full: bool,
+    /// Notes that copy their stretch's first sentence, and a summary from notes that keeps
+    /// only the first fact: a model that reads a long source's opening only.
+    opening_only: bool,
 }
 
 impl Scripted {
@@ -34,6 +38,7 @@ impl Scripted {
             synthesis_answer_en: "The ministry signed the agreement with the army [S9].".into(),
             words_per_answer: 20,
             cut_when_full: false,
+            opening_only: false,
         }
     }
 }
@@ -69,7 +74,15 @@ impl Generate for Scripted {
         };
         let n = self.words_per_answer.min(p.max_new_tokens);
         let filler: Vec<&str> = phrase.split(' ').cycle().take(n).collect();
-        let text = if user.contains("Ces énoncés viennent") {
+        let article = user
+            .split_once("<article>\n")
+            .and_then(|(_, rest)| rest.split(". ").next());
+        let first_fact = user.lines().find_map(|l| l.strip_prefix("- "));
+        let text = if let (true, Some(a)) = (self.opening_only, article) {
+            format!("- {a}.")
+        } else if let (true, Some(f)) = (self.opening_only, first_fact) {
+            f.to_string()
+        } else if user.contains("Ces énoncés viennent") {
             self.synthesis_answer.clone()
         } else if user.contains("These statements come") {
             self.synthesis_answer_en.clone()
@@ -125,7 +138,7 @@ fn write_sources(dir: &Path, n: usize, words: usize) -> Vec<std::path::PathBuf> 
 #[test]
 fn each_source_is_read_once_then_summarized_in_both_languages() {
     // One chunk each: a summary in the source's language from the text, then the other
-    // language from that summary.
+    // language from that summary, sentence by sentence (one here).
     let dir = tempfile::tempdir().unwrap();
     let out = tempfile::tempdir().unwrap();
     let paths = write_sources(dir.path(), 2, 200);
@@ -172,13 +185,13 @@ fn each_source_is_read_once_then_summarized_in_both_languages() {
     assert!(model.seen[1].0.contains("You are a careful analyst"));
     assert!(model.seen[1]
         .1
-        .starts_with("Here is the summary of an article, written in French"));
+        .starts_with("Here is one sentence of a summary, written in French"));
     assert!(model.seen[2]
         .1
         .contains("Summarize this article in English"));
     assert!(model.seen[3]
         .1
-        .starts_with("Voici le résumé d'un article, écrit en anglais"));
+        .starts_with("Voici une phrase d'un résumé, écrite en anglais"));
     for doc in &paths {
         let text = bisum::inputs::normalize(&std::fs::read_to_string(doc).unwrap());
         let reads = model.seen.iter().filter(|(_, u)| u.contains(&text)).count();
@@ -250,13 +263,76 @@ fn each_source_is_read_once_then_summarized_in_both_languages() {
     );
 }
 
+/// A long source whose summary speaks only of its opening: each quarter it leaves out gets
+/// back the note line that says most about it, so the summary covers the whole source.
 #[test]
-fn many_long_sources_in_a_small_context_merge_hierarchically_and_stay_within_it() {
+fn a_long_sources_summary_says_something_of_every_quarter() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let p = dir.path().join("long.txt");
+    // Four parts, every sentence with its own year, town and amount.
+    let text: Vec<String> = (0..4)
+        .flat_map(|q| {
+            (0..30).map(move |j| {
+                format!(
+                    "En {}, le conseil de Valmont{q}x{j} a voté un budget de {} millions d'euros.",
+                    1900 + q * 30 + j,
+                    q * 100 + j + 7
+                )
+            })
+        })
+        .collect();
+    std::fs::write(&p, text.join(" ")).unwrap();
+    let mut cfg = config(&[p.as_path()], out.path());
+    cfg.settings.notes_tokens = 100;
+    cfg.settings.summary_tokens = 100;
+    let mut model = Scripted::new(600);
+    model.opening_only = true;
+    let outcome = run(&cfg, &mut model);
+    assert!(
+        outcome.report.errors.is_empty(),
+        "{:?}",
+        outcome.report.errors
+    );
+    let notes = outcome
+        .report
+        .calls
+        .iter()
+        .filter(|c| c.kind == CallKind::Notes)
+        .count();
+    assert!(notes >= 5, "{notes} chunks");
+    // The summary prompt held lines from every quarter, in order.
+    assert!(model
+        .seen
+        .iter()
+        .any(|(_, u)| u.contains("Partie 4 sur 4 :")));
+    let report = common::read_json(&out.path().join("report.json"));
+    let summary = &report["summaries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["lang"] == "fr")
+        .unwrap();
+    let added = summary["check"]["added"].as_array().unwrap();
+    assert_eq!(added.len(), 3, "{summary}");
+    let md = std::fs::read_to_string(out.path().join("long.fr.md")).unwrap();
+    // One year from each quarter: 1900-1929, 1930-1959, 1960-1989, 1990-2019.
+    for q in 0..4 {
+        let years = (1900 + q * 30..1930 + q * 30).map(|y| y.to_string());
+        assert!(
+            years.clone().any(|y| md.contains(&y)),
+            "quarter {q} missing:\n{md}"
+        );
+    }
+}
+
+#[test]
+fn many_long_sources_in_a_small_context_stay_within_it() {
     let dir = tempfile::tempdir().unwrap();
     let out = tempfile::tempdir().unwrap();
     let ctx = 1400;
-    // 3000-word sources: several chunks each, whose notes must be merged; 9 sources whose
-    // 300-word summaries cannot all enter one synthesis prompt.
+    // 3000-word sources, several chunks each; 9 sources whose 300-word summaries cannot
+    // all enter one synthesis prompt.
     let paths = write_sources(dir.path(), 9, 3000);
     let refs: Vec<&Path> = paths.iter().map(|p| p.as_path()).collect();
     let mut cfg = config(&refs, out.path());
@@ -267,10 +343,6 @@ fn many_long_sources_in_a_small_context_merge_hierarchically_and_stay_within_it(
     model.words_per_answer = 300;
     let outcome = run(&cfg, &mut model);
     let calls = &outcome.report.calls;
-    assert!(
-        calls.iter().any(|c| c.kind == CallKind::Merge),
-        "notes were never merged"
-    );
     // Each synthesis cites every source, every sentence cites one, and no call passed
     // the context (a common-ground prompt lists the statements that fit).
     for syn in &outcome.report.syntheses {
@@ -325,7 +397,7 @@ fn a_note_cut_by_its_token_limit_is_redone_on_two_halves_of_its_chunk() {
     assert_eq!(prompts.len(), 2, "the first chunk, then its first half");
     let lines = |u: &str| u.matches("convention numéro").count();
     assert!(
-        lines(prompts[1]) * 2 <= lines(prompts[0]) + 1,
+        lines(prompts[1]) * 2 <= lines(prompts[0]) + 2,
         "{} {}",
         lines(prompts[0]),
         lines(prompts[1])
@@ -467,17 +539,16 @@ fn synthesis_calls_grow_gently_with_the_number_of_sources() {
             .report
             .calls
             .iter()
-            .filter(|c| {
-                !matches!(
-                    c.kind,
-                    CallKind::Summary | CallKind::Notes | CallKind::Merge
-                )
-            })
+            .filter(|c| !matches!(c.kind, CallKind::Summary | CallKind::Notes))
             .filter(|c| !c.cached)
             .count();
         eprintln!("{n} sources: {synthesis_calls} synthesis calls (both languages)");
         // report.json is kept current, but not rewritten after every one of many sources.
-        assert!(outcome.report_writes <= 5, "{n}: {}", outcome.report_writes);
+        assert!(
+            outcome.report_writes * 20 <= n.max(100),
+            "{n}: {}",
+            outcome.report_writes
+        );
         counts.push(synthesis_calls);
     }
     assert!(counts.iter().all(|&c| c <= 8), "{counts:?}");

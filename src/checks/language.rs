@@ -94,6 +94,57 @@ pub fn copy_ratio(output: &str, source: &str) -> f64 {
     ((copied as f64 / total as f64) * 1000.0).round() / 1000.0
 }
 
+fn lingua(lang: Lang) -> Language {
+    match lang {
+        Lang::Fr => Language::French,
+        Lang::En => Language::English,
+    }
+}
+
+/// Words of `text` that are not in `expected`, its language, as a reader would see at once:
+/// an English possessive in French ("la France's"), a word of the source's other language
+/// carried over untranslated ("tannery" in a French summary of an English source), or a
+/// word that reads plainly as another language. Capitalised words (names, sentence
+/// openings) and words of a source in `expected` itself ("meeting" in a French source) are
+/// left alone: the test is about words the writer should have translated.
+pub fn foreign_words(text: &str, expected: Lang, source: &str, source_lang: Lang) -> Vec<String> {
+    let d = detector();
+    let in_source: HashSet<String> = words(source).into_iter().collect();
+    let mut found: Vec<String> = Vec::new();
+    for raw in text.split(|c: char| c.is_whitespace() || ",;:()«»\"!?".contains(c)) {
+        let w = raw.trim_matches(|c: char| !c.is_alphanumeric());
+        // Past a French elision: "d'Okafor's" is about "Okafor's".
+        let w = match w.split_once(['\'', '’']) {
+            Some((p, rest)) if p.chars().count() <= 2 && !rest.is_empty() => rest,
+            _ => w,
+        };
+        let possessive = expected == Lang::Fr
+            && ["'s", "’s"].iter().any(|e| w.ends_with(e))
+            && w.chars().count() > 3;
+        let plain = w.chars().count() >= 4
+            && w.chars().all(char::is_alphabetic)
+            && w.starts_with(char::is_lowercase);
+        let foreign = possessive
+            || plain && {
+                let own = d.compute_language_confidence(w, lingua(expected));
+                let top = d.compute_language_confidence_values(w);
+                let carried = source_lang != expected
+                    && in_source.contains(w)
+                    && d.compute_language_confidence(w, lingua(source_lang)) >= 0.5;
+                let plainly = top
+                    .first()
+                    .is_some_and(|(l, c)| *l != lingua(expected) && *c >= 0.7);
+                own < 0.1
+                    && (carried || plainly)
+                    && !(source_lang == expected && in_source.contains(w))
+            };
+        if foreign && !found.iter().any(|f| f == w) {
+            found.push(w.to_string());
+        }
+    }
+    found
+}
+
 /// Over this share of copied 6-grams an output is treated as a copy and regenerated.
 pub const COPY_LIMIT: f64 = 0.6;
 
@@ -116,6 +167,34 @@ mod tests {
             Lang::Fr,
         );
         assert!(!en.ok && en.detected.as_deref() == Some("en"), "{en:?}");
+    }
+
+    #[test]
+    fn words_left_in_the_sources_language_are_found_and_borrowings_of_its_own_are_not() {
+        let src = "The tannery discharged chrome into the creek. The council shelved the report after the meeting.";
+        let fr = "La tannery rejetait du chrome dans la rivière. Le rapport d'Okafor's fut écarté par le council.";
+        assert_eq!(
+            foreign_words(fr, Lang::Fr, src, Lang::En),
+            vec!["tannery", "Okafor's", "council"]
+        );
+        let good = "La tannerie rejetait du chrome dans la rivière ; le conseil municipal a écarté le rapport après la réunion publique.";
+        assert!(foreign_words(good, Lang::Fr, src, Lang::En).is_empty());
+        // A French source's own anglicism is French enough for its French summary.
+        let fr_src = "Le meeting du parti a réuni 900 personnes.";
+        assert!(foreign_words(
+            "Le meeting a réuni 900 personnes.",
+            Lang::Fr,
+            fr_src,
+            Lang::Fr
+        )
+        .is_empty());
+        // French words left in an English summary of a French source.
+        let fr_src = "Le conseil départemental a voté la modernisation de la voûte du barrage.";
+        let en = "The conseil voted to modernise the voûte of the dam; the municipal budget and the tribunal were not involved.";
+        assert_eq!(
+            foreign_words(en, Lang::En, fr_src, Lang::Fr),
+            vec!["conseil", "voûte"]
+        );
     }
 
     #[test]

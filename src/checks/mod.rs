@@ -1,8 +1,10 @@
 //! Checks on what the model wrote, all done by code: language, copying, citations,
-//! grounding of facts and names in the cited sources, and disagreements between sources.
+//! grounding of facts and names in the cited sources, disagreements between sources, and
+//! the source sentences each statement of a summary rests on.
 
 pub mod citations;
 pub mod disagree;
 pub mod ground;
 pub mod injection;
 pub mod language;
+pub mod statements;

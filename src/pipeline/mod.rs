@@ -3,11 +3,8 @@
 //! The stages themselves live in `summarize` and `synthesize`.
 
 pub mod cache;
-pub mod fit;
 pub(crate) mod workers;
 
-use crate::checks::citations::{citations, uncited_sentences};
-use crate::checks::disagree::{self, Disagreement};
 use crate::checks::language;
 use crate::chunking::TokenCount;
 use crate::error::{Error, Result};
@@ -49,29 +46,24 @@ impl TokenCount for Counter<'_> {
 pub(crate) enum Reminder {
     /// The answer was in the wrong language.
     Language,
+    /// The answer left words in another language (named in the reminder).
+    Foreign,
     /// The answer copied its source.
     OwnWords,
-    /// The answer left sources uncited.
-    Cite,
-    /// The answer did not state the disagreements found.
-    Disagree,
 }
 
+/// Most words a `Foreign` reminder names.
+const FOREIGN_NAMED: usize = 8;
+
 impl Reminder {
-    const ALL: [Reminder; 4] = [
-        Reminder::Language,
-        Reminder::OwnWords,
-        Reminder::Cite,
-        Reminder::Disagree,
-    ];
+    const ALL: [Reminder; 3] = [Reminder::Language, Reminder::Foreign, Reminder::OwnWords];
 
     /// The prompt file holding it, in `lang`.
     fn file(self, lang: Lang) -> String {
         let stem = match self {
             Reminder::Language => "reminder",
+            Reminder::Foreign => "foreign",
             Reminder::OwnWords => "own_words",
-            Reminder::Cite => "cite",
-            Reminder::Disagree => "disagree",
         };
         format!("{stem}.{}.txt", lang.code())
     }
@@ -104,31 +96,20 @@ impl Call<'_> {
 pub(crate) struct Expect<'s> {
     /// Not a copy of this text.
     pub own_words_of: Option<&'s str>,
-    /// Citing each of these source ids.
-    pub cite: &'s [String],
-    /// Stating each of these disagreements with its sources.
-    pub state: &'s [Disagreement],
+    /// No word left untranslated from this source (text, language).
+    pub translated_from: Option<(&'s str, Lang)>,
 }
 
 impl Expect<'_> {
-    fn judge(&self, text: &str, lang: Lang) -> OutputCheck {
-        let cited = citations(text);
+    pub(crate) fn judge(&self, text: &str, lang: Lang) -> OutputCheck {
         OutputCheck {
             language: language::language(text, lang),
             copy_ratio: self.own_words_of.map(|src| language::copy_ratio(text, src)),
-            uncited: self
-                .cite
-                .iter()
-                .filter(|id| !cited.contains(id))
-                .cloned()
-                .collect(),
-            uncited_sentences: if self.cite.is_empty() {
-                Vec::new()
-            } else {
-                uncited_sentences(text)
-            },
-            disagreements: disagree::verify(text, lang, self.state),
-            dropped: Vec::new(),
+            foreign_words: self
+                .translated_from
+                .map(|(src, l)| language::foreign_words(text, lang, src, l))
+                .unwrap_or_default(),
+            ..OutputCheck::of(language::language(text, lang))
         }
     }
 }
@@ -137,35 +118,25 @@ fn copied(c: &OutputCheck) -> bool {
     c.copy_ratio.is_some_and(|r| r > language::COPY_LIMIT)
 }
 
-fn unstated(c: &OutputCheck) -> usize {
-    c.disagreements.iter().filter(|d| !d.ok).count()
-}
-
 /// The reminder a failed check calls for, most important first; `None` when all passed.
-/// Sentences citing no source are reported, not retried for: small models often leave
-/// some, and a second synthesis is minutes of prompt processing.
 fn reminder_for(c: &OutputCheck) -> Option<Reminder> {
     if !c.language.ok {
         Some(Reminder::Language)
+    } else if !c.foreign_words.is_empty() {
+        Some(Reminder::Foreign)
     } else if copied(c) {
         Some(Reminder::OwnWords)
-    } else if !c.uncited.is_empty() {
-        Some(Reminder::Cite)
-    } else if unstated(c) > 0 {
-        Some(Reminder::Disagree)
     } else {
         None
     }
 }
 
-/// Right language first, then the less copied, then the one citing more sources.
-fn rank(c: &OutputCheck) -> (bool, bool, usize, usize, usize) {
+/// Right language first, then the fewer foreign words, then the less copied.
+fn rank(c: &OutputCheck) -> (bool, usize, bool) {
     (
         c.language.ok,
+        usize::MAX - c.foreign_words.len(),
         !copied(c),
-        usize::MAX - c.uncited.len(),
-        usize::MAX - unstated(c),
-        usize::MAX - c.uncited_sentences.len(),
     )
 }
 
@@ -234,7 +205,11 @@ impl<'a> Pipeline<'a> {
     pub(crate) fn retry_headroom(&self, lang: Lang) -> Result<usize> {
         let mut most = 0;
         for r in Reminder::ALL {
-            let extra = self.prompts.render_only(&r.file(lang), context! {})?;
+            // As long as the longest list of words a reminder may name.
+            let words = ["wwwwwwwwwwww"; FOREIGN_NAMED].join(", ");
+            let extra = self
+                .prompts
+                .render_only(&r.file(lang), context! { words })?;
             most = most.max(self.model.count_tokens(&format!("\n\n{extra}"))?);
         }
         Ok(most + 2)
@@ -391,7 +366,15 @@ impl<'a> Pipeline<'a> {
         let Some(reminder) = reminder_for(&first) else {
             return Ok((text, first));
         };
-        let extra = self.prompts.render(&reminder.file(lang), context! {})?;
+        let named: Vec<&str> = first
+            .foreign_words
+            .iter()
+            .take(FOREIGN_NAMED)
+            .map(|w| w.as_str())
+            .collect();
+        let extra = self
+            .prompts
+            .render(&reminder.file(lang), context! { words => named.join(", ") })?;
         let mut messages = retry_messages;
         let user = messages.last_mut().expect("a user message");
         user.content = format!("{}\n\n{extra}", user.content);
@@ -416,28 +399,27 @@ impl<'a> Pipeline<'a> {
             Ok((text, kept))
         }
     }
+}
 
-    /// Greedy grouping of consecutive items such that each group passes `fits`.
-    pub(crate) fn group<T: Clone>(
-        &self,
-        items: &[T],
-        fits: impl Fn(&Self, &[T]) -> Result<bool>,
-    ) -> Result<Vec<Vec<T>>> {
-        let mut groups: Vec<Vec<T>> = Vec::new();
-        let mut current: Vec<T> = Vec::new();
-        for it in items {
-            current.push(it.clone());
-            if current.len() > 1 && !fits(self, &current)? {
-                let last = current.pop().expect("non-empty");
-                groups.push(std::mem::take(&mut current));
-                current.push(last);
-            }
-        }
-        if !current.is_empty() {
-            groups.push(current);
-        }
-        Ok(groups)
+/// The one sentence a model's answer holds: its first, past any lead-in ("Voici la
+/// traduction :"), without list marks, quotes or citations, ended by a full stop.
+pub(crate) fn one_sentence(answer: &str) -> String {
+    let body = answer
+        .lines()
+        .map(|l| l.trim().trim_start_matches(['-', '*', '#', ' ']).trim())
+        .find(|l| l.chars().any(char::is_alphabetic) && !l.ends_with(':'))
+        .unwrap_or_default();
+    let first = crate::text::sentences(body)
+        .into_iter()
+        .next()
+        .unwrap_or_default();
+    let mut s = crate::checks::citations::strip_citations(first)
+        .trim_matches(|c: char| c == '"' || c == '«' || c == '»' || c.is_whitespace())
+        .to_string();
+    if !s.ends_with(['.', '!', '?']) {
+        s.push('.');
     }
+    s
 }
 
 /// What an answer cut by its token limit says in full: up to its last complete line or
@@ -454,7 +436,7 @@ pub(crate) fn complete_part(text: &str) -> &str {
                 && (c != '»' && c != '"' || t[..i].ends_with(['.', '!', '?', ' ']))
         })
         .map(|(i, c)| i + c.len_utf8())
-        .last();
+        .next_back();
     match (line_end, sentence_end) {
         (Some(l), Some(s)) => t[..l.max(s)].trim_end(),
         (Some(l), None) => t[..l].trim_end(),
@@ -520,7 +502,20 @@ fn record(call: &Call, g: &Generation, cached: bool, attempt: u8, key: String) -
 
 #[cfg(test)]
 mod tests {
-    use super::complete_part;
+    use super::{complete_part, one_sentence};
+
+    #[test]
+    fn an_answer_is_cut_to_one_clean_sentence() {
+        assert_eq!(
+            one_sentence("- \"The council voted the budget [S1]\"\nSecond line."),
+            "The council voted the budget."
+        );
+        assert_eq!(one_sentence("Both say X. They also say Y."), "Both say X.");
+        assert_eq!(
+            one_sentence("Voici la traduction :\n\nLe conseil a voté le budget."),
+            "Le conseil a voté le budget."
+        );
+    }
 
     #[test]
     fn an_answer_cut_by_its_token_limit_ends_at_its_last_complete_sentence() {

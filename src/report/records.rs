@@ -13,8 +13,6 @@ use std::fmt;
 pub enum CallKind {
     /// Notes on one chunk of a long source.
     Notes,
-    /// Several chunks' notes merged into one.
-    Merge,
     /// A per-source summary, in either language.
     Summary,
     /// One common-ground sentence of the synthesis across sources.
@@ -25,7 +23,6 @@ impl fmt::Display for CallKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             CallKind::Notes => "notes",
-            CallKind::Merge => "merge",
             CallKind::Summary => "summary",
             CallKind::Synthesis => "synthesis",
         })
@@ -38,15 +35,17 @@ impl fmt::Display for CallKind {
 pub enum Part {
     /// Chunk number (from 1) of a source read in several chunks.
     Chunk(usize),
-    /// Group number (from 1) in a round (from 1) of merging notes or partial syntheses.
-    Group { round: usize, group: usize },
+    /// Number (from 1) of the group of statements a common-ground sentence is written from.
+    Group(usize),
+    /// Number (from 1) of the sentence of a summary translated into the other language.
+    Sentence(usize),
 }
 
 impl fmt::Display for Part {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Part::Chunk(n) => write!(f, "{n}"),
-            Part::Group { round, group } => write!(f, "{round}.{group}"),
+            Part::Group(n) | Part::Sentence(n) => write!(f, "{n}"),
         }
     }
 }
@@ -93,10 +92,33 @@ pub struct OutputCheck {
     /// states it with the right sources.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub disagreements: Vec<DisagreementCheck>,
-    /// Sentences of a summary left out because they state a figure, date or name that its
-    /// source does not hold.
+    /// Sentences of a summary left out: they state a figure, date or name that its source
+    /// does not hold, speak of the summary itself, or leave words in another language.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub dropped: Vec<String>,
+    /// Words left in another language than the output's (`language::foreign_words`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub foreign_words: Vec<String>,
+    /// Note lines added to a long source's summary, one for each quarter of the source it
+    /// said nothing about.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub added: Vec<String>,
+}
+
+impl OutputCheck {
+    /// The check of an output whose language is all that was checked so far.
+    pub fn of(language: LanguageCheck) -> OutputCheck {
+        OutputCheck {
+            language,
+            copy_ratio: None,
+            uncited: Vec::new(),
+            uncited_sentences: Vec::new(),
+            disagreements: Vec::new(),
+            dropped: Vec::new(),
+            foreign_words: Vec::new(),
+            added: Vec::new(),
+        }
+    }
 }
 
 /// Whether a source was read and summarized, or failed.

@@ -1,5 +1,5 @@
 //! Per-source summaries: a token-exact chunk plan, notes per chunk for a long source, then one
-//! summary in the source's language and one in the other.
+//! summary in the source's language and, sentence by sentence, the same in the other.
 
 use crate::checks::ground;
 use crate::chunking::{self, Chunk};
@@ -7,10 +7,12 @@ use crate::error::{Error, Result};
 use crate::inputs::{self, Source};
 use crate::lang::Lang;
 use crate::model::{Message, StopReason};
-use crate::pipeline::{fit, Call, Counter, Expect, Pipeline, SLACK};
+use crate::pipeline::{one_sentence, Call, Counter, Expect, Pipeline, SLACK};
 use crate::report::records::{CallKind, OutputCheck, Part};
 use minijinja::context;
 use std::collections::BTreeMap;
+
+pub mod select;
 
 /// What the pipeline made of one source.
 #[derive(Debug, Clone)]
@@ -19,7 +21,7 @@ pub struct SourceResult {
     pub lang: Lang,
     pub tokens: usize,
     pub chunks: Vec<Chunk>,
-    /// Chunk notes, for a source too long for one chunk.
+    /// The note lines its summary was written from, for a source too long for one chunk.
     pub notes: Option<String>,
     pub summaries: BTreeMap<Lang, String>,
     pub checks: BTreeMap<Lang, OutputCheck>,
@@ -123,18 +125,28 @@ impl Pipeline<'_> {
             )?;
             (m, None)
         } else {
-            let notes = self.chunk_notes(s, lang, &chunks)?;
-            let notes = self.condense_notes(s, lang, notes)?;
-            (self.summary_prompt(lang, &notes)?, Some(notes))
+            let lines = select::note_lines(&self.chunk_notes(s, lang, &chunks)?, &s.text, lang);
+            let parts = self.fitting_parts(s, &lines)?;
+            let joined = parts
+                .iter()
+                .flatten()
+                .cloned()
+                .collect::<Vec<_>>()
+                .join("\n");
+            (self.summary_prompt(lang, &parts)?, Some((joined, lines)))
         };
-        let first = supported(s, lang, lang, self.summary_call(s, lang, messages)?);
+        let max_new = self.settings.summary_tokens;
+        let answer = self.summary_call(s, lang, messages, None, max_new)?;
+        let mut first = supported(s, lang, lang, answer);
+        // A long source's summary says something of every quarter: a quarter it leaves out
+        // gets its most informative note line back.
+        if let Some((_, lines)) = &notes {
+            let (text, added) = select::complete(&first.0, &s.text, lines);
+            first.0 = text;
+            first.1.added = added;
+        }
         let other = lang.other();
-        let m = self.task_prompt(
-            "translate",
-            other,
-            context! { summary => first.0, words => self.settings.summary_words },
-        )?;
-        let second = supported(s, lang, other, self.summary_call(s, other, m)?);
+        let second = supported(s, lang, other, self.translate(s, lang, &first.0)?);
         let mut summaries = BTreeMap::new();
         let mut checks = BTreeMap::new();
         for (l, (text, check)) in [(lang, first), (other, second)] {
@@ -146,10 +158,43 @@ impl Pipeline<'_> {
             lang,
             tokens,
             chunks,
-            notes,
+            notes: notes.map(|(joined, _)| joined),
             summaries,
             checks,
         })
+    }
+
+    /// The summary `first` (in `from`) in the other language, one sentence at a time: a
+    /// short input is translated more faithfully than a paragraph by a small model, each
+    /// sentence is checked (and retried) on its own, and the two summaries keep sentence
+    /// for sentence the same order, which is how statements find their support
+    /// across languages.
+    fn translate(&mut self, s: &Source, from: Lang, first: &str) -> Result<(String, OutputCheck)> {
+        let to = from.other();
+        let mut out = Vec::new();
+        let mut retried = false;
+        let sentences = crate::text::sentences(first);
+        for (i, sentence) in sentences.into_iter().filter(|x| !x.is_empty()).enumerate() {
+            let m = self.task_prompt("translate", to, context! { sentence => sentence })?;
+            // Room for a language that takes more tokens to say the same (French runs
+            // ~1.3x English).
+            let max_new = self.model.count_tokens(sentence)? * 2 + 16;
+            let (answer, check) =
+                self.summary_call(s, to, m, Some(Part::Sentence(i + 1)), max_new)?;
+            retried |= check.language.retried;
+            out.push(one_sentence(&answer));
+        }
+        let text = out.join(" ");
+        let mut check = self.expect_of(s).judge(&text, to);
+        check.language.retried = retried;
+        Ok((text, check))
+    }
+
+    fn expect_of<'s>(&self, s: &'s Source) -> Expect<'s> {
+        Expect {
+            own_words_of: Some(&s.text),
+            translated_from: Some((&s.text, crate::lang::guess(&s.text))),
+        }
     }
 
     fn summary_call(
@@ -157,25 +202,30 @@ impl Pipeline<'_> {
         s: &Source,
         lang: Lang,
         messages: Vec<Message>,
+        part: Option<Part>,
+        max_new: usize,
     ) -> Result<(String, OutputCheck)> {
         let call = Call {
             kind: CallKind::Summary,
             source: Some(&s.id),
             lang,
-            part: None,
+            part,
             messages,
-            max_new: self.settings.summary_tokens,
+            max_new,
         };
-        let expect = Expect {
-            own_words_of: Some(&s.text),
-            ..Expect::default()
-        };
+        let expect = self.expect_of(s);
         self.call_checked(call, &expect)
     }
 
-    /// Notes on each chunk, in order. A note cut by its token limit is not kept cut: its
-    /// chunk is read again in two halves, a note each, so the whole chunk is covered.
-    fn chunk_notes(&mut self, s: &Source, lang: Lang, chunks: &[Chunk]) -> Result<Vec<String>> {
+    /// Notes on each chunk, in order, each with the stretch `(start, end)` of the source it
+    /// was taken from. A note cut by its token limit is not kept cut: its chunk is read
+    /// again in two halves, a note each, so the whole chunk is covered.
+    fn chunk_notes(
+        &mut self,
+        s: &Source,
+        lang: Lang,
+        chunks: &[Chunk],
+    ) -> Result<Vec<(String, usize, usize)>> {
         let pieces: Vec<(usize, usize, usize)> = chunks
             .iter()
             .enumerate()
@@ -195,11 +245,18 @@ impl Pipeline<'_> {
             .flatten()
             .collect();
         let mut again = self.notes_on(s, lang, &halves, chunks.len())?.into_iter();
+        let mut halves = halves.into_iter();
         let mut notes = Vec::new();
-        for ((note, _), mid) in first.into_iter().zip(splits) {
+        for ((note, _), (&(_, a, b), mid)) in first.into_iter().zip(pieces.iter().zip(splits)) {
             match mid {
-                Some(_) => notes.extend(again.by_ref().take(2).map(|(n, _)| n)),
-                None => notes.push(note),
+                Some(_) => notes.extend(
+                    again
+                        .by_ref()
+                        .take(2)
+                        .zip(halves.by_ref())
+                        .map(|((n, _), (_, a, b))| (n, a, b)),
+                ),
+                None => notes.push((note, a, b)),
             }
         }
         Ok(notes)
@@ -234,111 +291,108 @@ impl Pipeline<'_> {
             .collect())
     }
 
-    fn summary_prompt(&self, lang: Lang, notes: &str) -> Result<Vec<Message>> {
+    fn summary_prompt(&self, lang: Lang, parts: &[Vec<String>]) -> Result<Vec<Message>> {
         self.task_prompt(
             "summary",
             lang,
-            context! { notes => notes, words => self.settings.summary_words },
+            context! { parts => parts, words => self.settings.summary_words },
         )
     }
 
-    fn merge_prompt(&self, lang: Lang, notes: &[String]) -> Result<Vec<Message>> {
-        self.task_prompt(
-            "merge",
-            lang,
-            context! { notes => notes, max_items => self.settings.max_items },
-        )
+    /// The note lines the summary prompt holds, by quarter: at most `max_items`, taken from
+    /// each quarter in turn (`select::balanced`), fewer while the prompt would not fit the
+    /// context in both languages. Only a single line that fills the prompt alone is an
+    /// error.
+    fn fitting_parts(&self, s: &Source, lines: &[select::NoteLine]) -> Result<Vec<Vec<String>>> {
+        let mut n = self.settings.max_items.max(select::QUARTERS);
+        loop {
+            let parts = select::parts(&select::balanced(lines, n));
+            if self.parts_fit(&parts)? {
+                return Ok(parts);
+            }
+            if n <= 1 {
+                return Err(Error::ContextOverflow {
+                    what: format!("{}: one line of the notes", label(s)),
+                    needed: self.model.count_tokens(&parts.concat().join("\n"))?,
+                    available: self.ctx(),
+                    hint: "raise --ctx".into(),
+                });
+            }
+            n -= 1;
+        }
     }
 
-    /// Do the joined notes fit the summary prompt in both languages?
-    fn notes_fit(&self, joined: &str) -> Result<bool> {
+    /// Does the summary prompt holding `parts` fit in both languages?
+    fn parts_fit(&self, parts: &[Vec<String>]) -> Result<bool> {
         for l in Lang::BOTH {
-            let m = self.summary_prompt(l, joined)?;
+            let m = self.summary_prompt(l, parts)?;
             if !self.fits_checked(&m, self.settings.summary_tokens, l)? {
                 return Ok(false);
             }
         }
         Ok(true)
     }
-
-    /// Joins chunk notes; while they are too long for the summary prompt, merges them in
-    /// groups, and where no two fit one merge prompt, drops their last lines (`fit`). Each
-    /// round shortens the notes, so it ends; only a single line that fills a prompt alone
-    /// is an error.
-    fn condense_notes(&mut self, s: &Source, lang: Lang, mut notes: Vec<String>) -> Result<String> {
-        let mut round = 0;
-        loop {
-            let joined = notes.join("\n");
-            if self.notes_fit(&joined)? {
-                return Ok(joined);
-            }
-            let groups = self.group(&notes, |this, batch| {
-                this.fits(&this.merge_prompt(lang, batch)?, this.settings.notes_tokens)
-            })?;
-            if groups.iter().all(|g| g.len() < 2) {
-                if !fit::shorten(&mut notes) {
-                    return Err(Error::ContextOverflow {
-                        what: format!("{}: one line of the notes", label(s)),
-                        needed: self.model.count_tokens(&joined)?,
-                        available: self.ctx(),
-                        hint: "raise --ctx".into(),
-                    });
-                }
-                continue;
-            }
-            round += 1;
-            notes = self.merge_groups(s, lang, round, groups)?;
-        }
-    }
-
-    fn merge_groups(
-        &mut self,
-        s: &Source,
-        lang: Lang,
-        round: usize,
-        groups: Vec<Vec<String>>,
-    ) -> Result<Vec<String>> {
-        // Groups of one pass through; the others are merged, all at once where possible.
-        let mut calls = Vec::new();
-        for (gi, g) in groups.iter().enumerate().filter(|(_, g)| g.len() > 1) {
-            calls.push(Call {
-                kind: CallKind::Merge,
-                source: Some(&s.id),
-                lang,
-                part: Some(Part::Group {
-                    round,
-                    group: gi + 1,
-                }),
-                messages: self.merge_prompt(lang, g)?,
-                max_new: self.settings.notes_tokens,
-            });
-        }
-        let mut merged = self.call_all(calls)?.into_iter();
-        Ok(groups
-            .into_iter()
-            .flat_map(|mut g| match g.len() {
-                1 => g.pop(),
-                _ => merged.next(),
-            })
-            .collect())
-    }
 }
 
-/// The summary in `lang` of `s` (in `source_lang`) without its sentences that state a
-/// figure, date or name the source does not hold (`ground::keep_supported`); one whose
-/// every sentence is unsupported stays whole, its grounding warnings under it.
+/// The summary in `lang` of `s` (in `source_lang`) without the sentences that must not be
+/// shipped: those stating a figure, date or name the source does not hold
+/// (`ground::keep_supported`), lead-ins and sentences about the summary itself ("Voici le
+/// résumé :", "This summary keeps…"), and those with words left in another language
+/// (`check.foreign_words`). A summary whose every sentence fails stays whole, its
+/// checks under it.
 fn supported(
     s: &Source,
     source_lang: Lang,
     lang: Lang,
     (text, mut check): (String, OutputCheck),
 ) -> (String, OutputCheck) {
-    let (kept, dropped) = ground::keep_supported(&text, lang, (&s.id, &s.text, source_lang));
+    let (grounded, mut dropped) =
+        ground::keep_supported(&text, lang, (&s.id, &s.text, source_lang));
+    let mut kept: Vec<&str> = Vec::new();
+    for line in grounded.lines().filter(|l| !l.trim().is_empty()) {
+        if kept.is_empty() && line.trim_end().ends_with(':') {
+            dropped.push(line.trim().to_string());
+            continue;
+        }
+        for sentence in crate::text::sentences(line)
+            .into_iter()
+            .filter(|x| !x.is_empty())
+        {
+            let foreign = check.foreign_words.iter().any(|w| holds_word(sentence, w));
+            if foreign || about_itself(sentence, lang) {
+                dropped.push(sentence.to_string());
+            } else {
+                kept.push(sentence);
+            }
+        }
+    }
     if kept.is_empty() || dropped.is_empty() {
         return (text, check);
     }
     check.dropped = dropped;
-    (kept, check)
+    (kept.join(" "), check)
+}
+
+/// Does `sentence` hold `word` as a whole word?
+fn holds_word(sentence: &str, word: &str) -> bool {
+    sentence.match_indices(word).any(|(i, _)| {
+        let before = sentence[..i].chars().next_back();
+        let after = sentence[i + word.len()..].chars().next();
+        !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
+    })
+}
+
+/// Does a summary sentence speak of the summary or its translation rather than of the
+/// source ("Ce résumé fait référence au même contenu…")? The words are those of bisum's
+/// own prompts, not of any subject.
+fn about_itself(sentence: &str, lang: Lang) -> bool {
+    let marks: &[&str] = match lang {
+        Lang::Fr => &["resume", "tradu"],
+        Lang::En => &["summar", "translat"],
+    };
+    ground::fold(sentence)
+        .split(|c: char| !c.is_alphanumeric())
+        .any(|w| marks.iter().any(|m| w.starts_with(m)))
 }
 
 /// Where to cut `text[a..b]` in two: the line or sentence end nearest after its middle;
@@ -359,4 +413,36 @@ fn middle(text: &str, a: usize, b: usize) -> Option<usize> {
 
 fn label(s: &Source) -> String {
     inputs::label(&s.path).display().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sentences_about_the_summary_itself_are_told_from_facts() {
+        assert!(about_itself(
+            "Ce résumé fait référence exactement au même contenu, sans ajouter ni retirer de texte.",
+            Lang::Fr
+        ));
+        assert!(about_itself(
+            "This summary says the same as the French one.",
+            Lang::En
+        ));
+        assert!(!about_itself(
+            "Le conseil a voté le budget du tramway.",
+            Lang::Fr
+        ));
+        assert!(!about_itself(
+            "Work on the line will resume in May.",
+            Lang::En
+        ));
+    }
+
+    #[test]
+    fn a_word_is_found_whole_only() {
+        assert!(holds_word("La tannery ferma.", "tannery"));
+        assert!(holds_word("Le rapport d'Okafor's fut publié.", "Okafor's"));
+        assert!(!holds_word("Les tanneryes fermèrent.", "tannery"));
+    }
 }

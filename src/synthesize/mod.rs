@@ -6,20 +6,19 @@
 //! sources in a section of their own. Citations are code's, so none is missing or invented.
 
 pub mod plan;
-pub mod statements;
 
-use crate::checks::citations::{citations, strip_citations, uncited_sentences};
+use crate::checks::citations::{citations, uncited_sentences};
 use crate::checks::disagree::{self, Disagreement};
+use crate::checks::statements::{self, SourceText, Statement};
 use crate::checks::{ground, language};
 use crate::error::Result;
 use crate::inputs::Source;
 use crate::lang::Lang;
-use crate::pipeline::{Call, Pipeline};
+use crate::pipeline::{one_sentence, Call, Pipeline};
 use crate::report::records::{CallKind, OutputCheck, Part};
 use crate::report::records::{Origin, Section, Sentence, Span};
 use crate::summarize::SourceResult;
 use minijinja::context;
-use statements::{SourceText, Statement};
 
 /// Common-ground sentences at most, and each source's own statements at most.
 const MAX_COMMON: usize = 8;
@@ -59,27 +58,6 @@ fn backing(
         }
     }
     (ids, missing)
-}
-
-/// The one sentence a model's answer holds: its first, without list marks, quotes or
-/// citations, ended by a full stop.
-fn one_sentence(answer: &str) -> String {
-    let body = answer
-        .lines()
-        .map(|l| l.trim().trim_start_matches(['-', '*', '#', ' ']).trim())
-        .find(|l| l.chars().any(char::is_alphabetic))
-        .unwrap_or_default();
-    let first = crate::text::sentences(body)
-        .into_iter()
-        .next()
-        .unwrap_or_default();
-    let mut s = strip_citations(first)
-        .trim_matches(|c: char| c == '"' || c == '«' || c == '»' || c.is_whitespace())
-        .to_string();
-    if !s.ends_with(['.', '!', '?']) {
-        s.push('.');
-    }
-    s
 }
 
 /// Does a sentence speak of the task instead of the facts ("Tous ces énoncés affirment
@@ -163,10 +141,7 @@ impl Pipeline<'_> {
                     kind: CallKind::Synthesis,
                     source: None,
                     lang,
-                    part: Some(Part::Group {
-                        round: 1,
-                        group: gi + 1,
-                    }),
+                    part: Some(Part::Group(gi + 1)),
                     messages,
                     max_new: SENTENCE_TOKENS,
                 });
@@ -267,12 +242,10 @@ impl Pipeline<'_> {
         let cited = citations(&text);
         let language = written_language(&sentences, lang);
         let check = OutputCheck {
-            language,
-            copy_ratio: None,
             uncited: ids.iter().filter(|i| !cited.contains(i)).cloned().collect(),
             uncited_sentences: uncited_sentences(&text),
             disagreements: disagree::verify(&text, lang, &found),
-            dropped: Vec::new(),
+            ..OutputCheck::of(language)
         };
         Ok(Synthesis {
             text,
@@ -537,15 +510,6 @@ fn found_sentences(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn an_answer_is_cut_to_one_clean_sentence() {
-        assert_eq!(
-            one_sentence("- \"The council voted the budget [S1]\"\nSecond line."),
-            "The council voted the budget."
-        );
-        assert_eq!(one_sentence("Both say X. They also say Y."), "Both say X.");
-    }
 
     #[test]
     fn a_sentence_about_the_statements_is_not_a_statement_of_fact() {

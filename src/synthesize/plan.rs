@@ -1,7 +1,7 @@
 //! The synthesis planned by code: statements of different sources that say the same thing
 //! grouped (common ground), and each source's own statements (its contributions).
 
-use super::statements::{Features, Statement};
+use crate::checks::statements::{Features, Statement};
 use std::collections::BTreeSet;
 
 /// Least two statements must share (see `Features::shared`) to say the same thing, in

@@ -167,6 +167,34 @@ pub fn spans(text: &str) -> Vec<(usize, usize)> {
         .collect()
 }
 
+/// A text's sentences with their byte ranges and features, computed once for many lookups.
+pub struct Indexed {
+    sentences: Vec<(usize, usize, Features)>,
+}
+
+impl Indexed {
+    pub fn of(text: &str) -> Indexed {
+        Indexed {
+            sentences: spans(text)
+                .into_iter()
+                .map(|(a, b)| (a, b, Features::of(&text[a..b])))
+                .collect(),
+        }
+    }
+
+    /// Where the sentence that `claim` shares the most with starts (the first of equals);
+    /// `None` when none shares `MIN_SHARED`.
+    pub fn anchor(&self, claim: &str) -> Option<usize> {
+        let f = Features::of(claim);
+        let (best, at) = self
+            .sentences
+            .iter()
+            .map(|(a, _, g)| (f.shared(g), *a))
+            .fold((0, 0), |acc, x| if x.0 > acc.0 { x } else { acc });
+        (best >= MIN_SHARED).then_some(at)
+    }
+}
+
 /// The sentences of a summary that state something: not headings, lead-ins or fragments.
 pub fn claims(summary: &str) -> Vec<String> {
     sentences(summary)
@@ -241,10 +269,7 @@ pub fn statements(
     sibling: Option<&str>,
     source: &SourceText,
 ) -> Vec<Statement> {
-    let indexed: Vec<(usize, usize, Features)> = spans(source.text)
-        .into_iter()
-        .map(|(a, b)| (a, b, Features::of(&source.text[a..b])))
-        .collect();
+    let indexed = Indexed::of(source.text).sentences;
     let own = claims(summary);
     let sibling: Vec<Vec<Span>> = match sibling.map(claims) {
         Some(other) if other.len() == own.len() => other
