@@ -171,17 +171,47 @@ fn next_word(text: &str, raw: &str) -> String {
         .to_string()
 }
 
-/// The word a count counts: the first word after it, cut to six letters ("passengers",
-/// "passager" apart; statements compared here are in one language).
-fn unit(text: &str, raw: &str) -> String {
+/// What a count may be counting: the words right after it (up to three, before any
+/// punctuation or other figure), cut to six letters ("passengers", "passager" apart;
+/// statements compared here are in one language). The first is the likeliest.
+fn unit(text: &str, raw: &str) -> Vec<String> {
     let after = text.find(raw).map_or("", |i| &text[i + raw.len()..]);
-    ground::fold(after)
+    let clause = after
+        .split(|c: char| matches!(c, ',' | ';' | ':' | '.' | '(' | ')') || c.is_ascii_digit())
+        .next()
+        .unwrap_or_default();
+    ground::fold(clause)
         .split(|c: char| !c.is_alphanumeric())
-        .find(|w| w.chars().count() >= 3 && !w.chars().all(|c| c.is_ascii_digit()))
-        .unwrap_or_default()
-        .chars()
-        .take(6)
+        .filter(|w| !w.is_empty())
+        .enumerate()
+        // The word right after the count may be short ("64 ans"); past it, three-letter
+        // words are mostly joiners ("and", "les").
+        .filter(|(i, w)| w.chars().count() >= if *i == 0 { 3 } else { 4 })
+        .take(3)
+        .map(|(_, w)| w.chars().take(6).collect())
         .collect()
+}
+
+/// What two counts both count, if they count the same thing: the word one names first
+/// that is among the other's ("260 regional and national trains", "312 trains": "trains").
+fn shared_unit<'a>(a: &'a [String], b: &'a [String]) -> Option<&'a str> {
+    let first_in = |x: &'a [String], y: &[String]| x.first().filter(|w| y.contains(w));
+    first_in(a, b)
+        .or_else(|| first_in(b, a))
+        .map(String::as_str)
+}
+
+/// The word after `raw` in `text` whose first six letters are `unit` ("trains" in "260
+/// regional and national trains"); else the word right after it.
+fn counted_word(text: &str, raw: &str, unit: Option<&str>) -> String {
+    let after = text.find(raw).map_or("", |i| &text[i + raw.len()..]);
+    let words = after.split(|c: char| !c.is_alphanumeric() && c != '\'' && c != '’');
+    unit.and_then(|u| {
+        words
+            .take(8)
+            .find(|w| ground::fold(w).chars().take(6).collect::<String>() == u)
+    })
+    .map_or_else(|| next_word(text, raw), str::to_string)
 }
 
 /// Words that attribute a figure to someone ("selon la police", "according to the
@@ -257,7 +287,7 @@ pub fn attributions(sentence: &str) -> Vec<(Fact, String)> {
 /// must count the same thing (the word after them).
 pub fn between(group: &[Said], out: &mut Vec<Disagreement>) {
     let holds: Vec<&BTreeSet<Key>> = group.iter().map(|s| s.holds).collect();
-    let facts: Vec<Vec<(Fact, FactKind, String)>> = group
+    let facts: Vec<Vec<(Fact, FactKind, Vec<String>)>> = group
         .iter()
         .map(|s| {
             let attributed: Vec<Key> = attributions(s.text)
@@ -272,7 +302,7 @@ pub fn between(group: &[Said], out: &mut Vec<Disagreement>) {
                     let u = if kind == FactKind::Count {
                         unit(s.text, &f.raw)
                     } else {
-                        String::new()
+                        Vec::new()
                     };
                     Some((f, kind, u))
                 })
@@ -286,14 +316,15 @@ pub fn between(group: &[Said], out: &mut Vec<Disagreement>) {
             }
             for (fa, ka, ua) in &facts[a] {
                 for (fb, kb, ub) in &facts[b] {
+                    let unit = shared_unit(ua, ub);
                     let rival = ka == kb
-                        && ua == ub
+                        && (*ka != FactKind::Count || unit.is_some())
                         && fa.key != fb.key
                         && close(fa.key, fb.key)
                         && !knows(holds[a], fb.key)
                         && !knows(holds[b], fa.key);
                     if rival {
-                        add_rival(out, *ka, [(&group[a], fa), (&group[b], fb)]);
+                        add_rival(out, *ka, [(&group[a], fa), (&group[b], fb)], unit);
                     }
                 }
             }
@@ -310,7 +341,12 @@ fn knows(holds: &BTreeSet<Key>, key: Key) -> bool {
 
 /// Records two rival versions: into the disagreement of their kind that already holds one
 /// of them (its sources kept in source order), else a new one.
-fn add_rival(out: &mut Vec<Disagreement>, kind: FactKind, pair: [(&Said, &Fact); 2]) {
+fn add_rival(
+    out: &mut Vec<Disagreement>,
+    kind: FactKind,
+    pair: [(&Said, &Fact); 2],
+    unit: Option<&str>,
+) {
     let at = out.iter().position(|d| {
         d.kind == kind
             && pair
@@ -339,9 +375,11 @@ fn add_rival(out: &mut Vec<Disagreement>, kind: FactKind, pair: [(&Said, &Fact);
             None => d.versions.push(Version {
                 key: fact.key,
                 text: match kind {
-                    FactKind::Count => format!("{} {}", fact.raw, next_word(said.text, &fact.raw))
-                        .trim()
-                        .to_string(),
+                    FactKind::Count => {
+                        format!("{} {}", fact.raw, counted_word(said.text, &fact.raw, unit))
+                            .trim()
+                            .to_string()
+                    }
                     _ => fact.raw.clone(),
                 },
                 sources: vec![said.source.to_string()],
@@ -894,6 +932,14 @@ mod tests {
                 ("260".to_string(), vec!["S2".to_string()])
             ]
         );
+        // The counted word need not come first.
+        let c = "SNCF cancelled 260 regional and national trains.";
+        let found = rivals_of(&[
+            said("S1", "SNCF cancelled 312 trains and 38 flights.", a),
+            said("S2", c, c),
+        ]);
+        let v: Vec<&str> = found[0].versions.iter().map(|v| v.text.as_str()).collect();
+        assert_eq!(v, ["312 trains", "260 trains"]);
         // Counts of different things are not rivals.
         assert!(rivals_of(&[
             said("S1", "SNCF cancelled 312 trains on Thursday.", a),

@@ -63,6 +63,9 @@ pub enum Key {
         month: u32,
     },
     Year(u32),
+    /// A month named without its year ("en mai", "in May"): backed by any date of that
+    /// month in the source, never by a season ("au printemps").
+    MonthOnly(u32),
     Money {
         amount: Quantity,
         currency: Currency,
@@ -95,6 +98,7 @@ impl fmt::Display for Key {
             Key::Date { year, month, day } => write!(f, "date:{year}-{month:02}-{day:02}"),
             Key::Month { year, month } => write!(f, "month:{year}-{month:02}"),
             Key::Year(y) => write!(f, "year:{y}"),
+            Key::MonthOnly(m) => write!(f, "month:{m:02}"),
             Key::Money { amount, currency } => write!(f, "money:{amount}:{currency}"),
             Key::Pct(q) => write!(f, "pct:{q}"),
             Key::Num(q) => write!(f, "num:{q}"),
@@ -174,7 +178,50 @@ const MONTHS: &[(&str, u32)] = &[
 
 fn month(word: &str) -> Option<u32> {
     let w = word.trim_end_matches('.').to_lowercase();
+    // "mi-octobre", "mid-October": the month all the same.
+    let w = w.trim_start_matches("mid-").trim_start_matches("mi-");
     MONTHS.iter().find(|(m, _)| *m == w).map(|(_, n)| *n)
+}
+
+/// The month a word names on its own, where it cannot be another word: a French month in
+/// lower case ("mai", "mars"), an English one capitalised ("June"); "May" and "March" only
+/// after a word that introduces a date ("in May"), since they are also a verb.
+fn month_alone(word: &str, before: &str) -> Option<u32> {
+    let m = month(word)?;
+    let bare = word.trim_start_matches("mid-").trim_start_matches("mi-");
+    let lower = bare.starts_with(char::is_lowercase);
+    const FRENCH: [&str; 15] = [
+        "janvier",
+        "février",
+        "fevrier",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "aout",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+        "decembre",
+    ];
+    let french = FRENCH.contains(&bare.to_lowercase().as_str());
+    let short = ["may", "june", "july"].contains(&bare.to_lowercase().as_str());
+    if !french && !short && bare.chars().count() <= 4 {
+        return None; // "mar", "sept": abbreviations belong to dates
+    }
+    let introduced = [
+        "in", "of", "since", "by", "until", "early", "late", "mid", "from", "to",
+    ]
+    .contains(&before.to_lowercase().as_str())
+        || day(before).is_some();
+    match bare.to_lowercase().as_str() {
+        "may" | "march" => (!lower && introduced).then_some(m),
+        _ if french => lower.then_some(m),
+        _ => (!lower).then_some(m),
+    }
 }
 
 fn year(word: &str) -> Option<u32> {
@@ -363,6 +410,16 @@ pub fn facts(text: &str) -> Vec<Fact> {
                 continue;
             }
         }
+        // "en mai", "in May", "le 3 mars": a month without its year
+        let before = if i > 0 { t[i - 1].as_str() } else { "" };
+        if let Some(m) = month_alone(w, before) {
+            out.push(Fact {
+                key: Key::MonthOnly(m),
+                raw: w.clone(),
+            });
+            i += 1;
+            continue;
+        }
         // Money: "€ 12 bn", "EUR 12 bn", "12 milliards d'euros", "14 billion dollars", "$14bn"
         if let Some(cur) = currency(w) {
             if let Some(x) = number(next(1)) {
@@ -442,12 +499,14 @@ fn support_keys(source_facts: &[Fact]) -> BTreeSet<Key> {
         match f.key {
             Key::Date { year, month, day } => {
                 keys.insert(Key::Month { year, month });
+                keys.insert(Key::MonthOnly(month));
                 keys.insert(Key::Year(year));
                 // "le 20 octobre" with its year left out reads as the number 20.
                 keys.insert(Key::Num(Quantity::new(day as f64)));
             }
-            Key::Month { year, .. } => {
+            Key::Month { year, month } => {
                 keys.insert(Key::Year(year));
+                keys.insert(Key::MonthOnly(month));
             }
             Key::Money { amount, .. } => {
                 keys.insert(Key::Num(amount));
@@ -461,7 +520,7 @@ fn support_keys(source_facts: &[Fact]) -> BTreeSet<Key> {
                     keys.insert(Key::Year(v as u32));
                 }
             }
-            Key::Pct(_) => {}
+            Key::Pct(_) | Key::MonthOnly(_) => {}
         }
     }
     keys
@@ -828,6 +887,36 @@ mod tests {
         assert_eq!(keys("le 1er décembre 2025"), ["date:2025-12-01"]);
         assert_eq!(keys("en septembre 2029"), ["month:2029-09"]);
         assert_eq!(keys("2026-01-08"), ["date:2026-01-08"]);
+    }
+
+    #[test]
+    fn a_month_without_its_year_is_a_fact_a_season_does_not_back() {
+        assert_eq!(keys("présenté au Sénat en mai"), ["month:05"]);
+        assert_eq!(keys("sent to the Senate in May"), ["month:05"]);
+        assert_eq!(keys("le 3 mars"), ["num:3", "month:03"]);
+        // Words that are not months there.
+        assert!(keys("The ministry may sign. They march on. La mission vers Mars.").is_empty());
+        let src = [(
+            "S1",
+            "Le texte sera présenté au Sénat au printemps, après le vote du 3 mars 2026.",
+            Lang::Fr,
+        )];
+        let g = check("Le texte sera présenté au Sénat en mai.", Lang::Fr, &src);
+        assert_eq!(g.unsupported, ["mai"], "{g:?}");
+        let g = check(
+            "Le vote a eu lieu le 3 mars ; le texte ira au Sénat au printemps.",
+            Lang::Fr,
+            &src,
+        );
+        assert!(g.unsupported.is_empty(), "{g:?}");
+        // "mid-October 2025" is October 2025.
+        let src = [("S1", "The talks resumed in mid-October 2025.", Lang::En)];
+        let g = check(
+            "Les discussions ont repris en octobre 2025.",
+            Lang::Fr,
+            &src,
+        );
+        assert!(g.unsupported.is_empty(), "{g:?}");
     }
 
     #[test]

@@ -5,8 +5,8 @@ use crate::checks::citations::strip_citations;
 use crate::checks::disagree;
 use crate::checks::ground::{self, Key};
 use crate::lang::Lang;
-use crate::report::records::Span;
 use crate::text::sentences;
+use serde::Serialize;
 use std::collections::BTreeSet;
 
 /// What two texts can share: facts (dates, amounts, counts), names and content words.
@@ -141,6 +141,16 @@ impl Features {
     }
 }
 
+/// A stretch of a source's text: what a statement rests on.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Span {
+    pub source: String,
+    /// Byte offsets into the source's normalized text (the text bisum read).
+    pub start: usize,
+    pub end: usize,
+    pub text: String,
+}
+
 /// One thing a source says, as its summary in one language words it.
 #[derive(Debug, Clone)]
 pub struct Statement {
@@ -257,6 +267,28 @@ fn grounded(claim: &str, lang: Lang, source: &SourceText) -> bool {
         .is_empty()
 }
 
+/// The figures a text gives as someone's ("1,2 million selon la CGT, 450 000 selon la
+/// police").
+pub fn attributed(text: &str) -> BTreeSet<Key> {
+    spans(text)
+        .into_iter()
+        .flat_map(|(a, b)| disagree::attributions(&text[a..b]))
+        .map(|(f, _)| f.key)
+        .collect()
+}
+
+/// Does `claim` state one of the `attributed` figures as plain fact, without saying whose
+/// it is? It then misreports its source.
+pub fn misattributes(claim: &str, attributed: &BTreeSet<Key>) -> bool {
+    let own: Vec<Key> = disagree::attributions(claim)
+        .into_iter()
+        .map(|(f, _)| f.key)
+        .collect();
+    ground::facts(claim)
+        .iter()
+        .any(|f| attributed.contains(&f.key) && !own.contains(&f.key))
+}
+
 /// The statements of one source's summary in `lang`: each claim with the source sentences
 /// it rests on. A claim whose facts or names are not in the source is left out (it is the
 /// summary's error, not something to repeat); a claim in another language than the
@@ -278,25 +310,10 @@ pub fn statements(
             .collect(),
         _ => Vec::new(),
     };
-    // Figures the source gives as someone's ("1,2 million selon la CGT"): a claim stating
-    // one as plain fact misreports the source.
-    let attributed: BTreeSet<Key> = indexed
-        .iter()
-        .flat_map(|(a, b, _)| disagree::attributions(&source.text[*a..*b]))
-        .map(|(f, _)| f.key)
-        .collect();
-    let misattributes = |claim: &str| {
-        let own: Vec<Key> = disagree::attributions(claim)
-            .into_iter()
-            .map(|(f, _)| f.key)
-            .collect();
-        ground::facts(claim)
-            .iter()
-            .any(|f| attributed.contains(&f.key) && !own.contains(&f.key))
-    };
+    let attributed = attributed(source.text);
     own.into_iter()
         .enumerate()
-        .filter(|(_, c)| grounded(c, lang, source) && !misattributes(c))
+        .filter(|(_, c)| grounded(c, lang, source) && !misattributes(c, &attributed))
         .filter_map(|(index, text)| {
             let features = Features::of(&text);
             let mut found = support(&features, source, &indexed);

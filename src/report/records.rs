@@ -93,7 +93,8 @@ pub struct OutputCheck {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub disagreements: Vec<DisagreementCheck>,
     /// Sentences of a summary left out: they state a figure, date or name that its source
-    /// does not hold, speak of the summary itself, or leave words in another language.
+    /// does not hold (or one it attributes to someone as plain fact), speak of the summary
+    /// itself, or leave words in another language.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub dropped: Vec<String>,
     /// Words left in another language than the output's (`language::foreign_words`).
@@ -129,15 +130,7 @@ pub enum Status {
     Error,
 }
 
-/// A stretch of a source's text: what a statement rests on.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct Span {
-    pub source: String,
-    /// Byte offsets into the source's normalized text (the text bisum read).
-    pub start: usize,
-    pub end: usize,
-    pub text: String,
-}
+pub use crate::checks::statements::Span;
 
 /// The part of a synthesis a sentence belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -1,7 +1,7 @@
 //! Per-source summaries: a token-exact chunk plan, notes per chunk for a long source, then one
 //! summary in the source's language and, sentence by sentence, the same in the other.
 
-use crate::checks::ground;
+use crate::checks::{ground, statements};
 use crate::chunking::{self, Chunk};
 use crate::error::{Error, Result};
 use crate::inputs::{self, Source};
@@ -336,7 +336,8 @@ impl Pipeline<'_> {
 
 /// The summary in `lang` of `s` (in `source_lang`) without the sentences that must not be
 /// shipped: those stating a figure, date or name the source does not hold
-/// (`ground::keep_supported`), lead-ins and sentences about the summary itself ("Voici le
+/// (`ground::keep_supported`) or one it gives as someone's as plain fact
+/// (`statements::misattributes`), lead-ins and sentences about the summary itself ("Voici le
 /// résumé :", "This summary keeps…"), and those with words left in another language
 /// (`check.foreign_words`). A summary whose every sentence fails stays whole, its
 /// checks under it.
@@ -348,6 +349,7 @@ fn supported(
 ) -> (String, OutputCheck) {
     let (grounded, mut dropped) =
         ground::keep_supported(&text, lang, (&s.id, &s.text, source_lang));
+    let attributed = statements::attributed(&s.text);
     let mut kept: Vec<&str> = Vec::new();
     for line in grounded.lines().filter(|l| !l.trim().is_empty()) {
         if kept.is_empty() && line.trim_end().ends_with(':') {
@@ -359,7 +361,8 @@ fn supported(
             .filter(|x| !x.is_empty())
         {
             let foreign = check.foreign_words.iter().any(|w| holds_word(sentence, w));
-            if foreign || about_itself(sentence, lang) {
+            let misattributes = statements::misattributes(sentence, &attributed);
+            if foreign || misattributes || about_itself(sentence, lang) {
                 dropped.push(sentence.to_string());
             } else {
                 kept.push(sentence);
