@@ -13,6 +13,8 @@ pub struct Settings {
     pub synthesis_tokens: usize,
     pub overlap_tokens: usize,
     pub summary_words: usize,
+    /// Most bullets of one chunk's notes, and most note sentences a long source's summary
+    /// is written from: eight fit the notes' token limit and a 120-word summary.
     pub max_items: usize,
 }
 
@@ -25,7 +27,7 @@ impl Default for Settings {
             synthesis_tokens: 700,
             overlap_tokens: 64,
             summary_words: 120,
-            max_items: 12,
+            max_items: 8,
         }
     }
 }

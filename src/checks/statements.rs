@@ -192,16 +192,26 @@ impl Indexed {
         }
     }
 
-    /// Where the sentence that `claim` shares the most with starts (the first of equals);
+    /// The range of the sentence that `claim` shares the most with (the first of equals);
     /// `None` when none shares `MIN_SHARED`.
-    pub fn anchor(&self, claim: &str) -> Option<usize> {
+    fn best(&self, claim: &str) -> Option<(usize, usize)> {
         let f = Features::of(claim);
         let (best, at) = self
             .sentences
             .iter()
-            .map(|(a, _, g)| (f.shared(g), *a))
-            .fold((0, 0), |acc, x| if x.0 > acc.0 { x } else { acc });
+            .map(|(a, b, g)| (f.shared(g), (*a, *b)))
+            .fold((0, (0, 0)), |acc, x| if x.0 > acc.0 { x } else { acc });
         (best >= MIN_SHARED).then_some(at)
+    }
+
+    /// Where the sentence that `claim` rests on starts (`best`).
+    pub fn anchor(&self, claim: &str) -> Option<usize> {
+        self.best(claim).map(|(a, _)| a)
+    }
+
+    /// The sentence of `text` (the one indexed) that `claim` rests on.
+    pub fn anchored<'t>(&self, text: &'t str, claim: &str) -> Option<&'t str> {
+        self.best(claim).map(|(a, b)| &text[a..b])
     }
 }
 

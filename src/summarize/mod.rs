@@ -337,7 +337,8 @@ impl Pipeline<'_> {
 /// The summary in `lang` of `s` (in `source_lang`) without the sentences that must not be
 /// shipped: those stating a figure, date or name the source does not hold
 /// (`ground::keep_supported`) or one it gives as someone's as plain fact
-/// (`statements::misattributes`), lead-ins and sentences about the summary itself ("Voici le
+/// (`statements::misattributes`), or that drops or adds the negation of the source sentence
+/// it rests on, lead-ins and sentences about the summary itself ("Voici le
 /// résumé :", "This summary keeps…"), and those with words left in another language
 /// (`check.foreign_words`). A summary whose every sentence fails stays whole, its
 /// checks under it.
@@ -350,6 +351,7 @@ fn supported(
     let (grounded, mut dropped) =
         ground::keep_supported(&text, lang, (&s.id, &s.text, source_lang));
     let attributed = statements::attributed(&s.text);
+    let index = statements::Indexed::of(&s.text);
     let mut kept: Vec<&str> = Vec::new();
     for line in grounded.lines().filter(|l| !l.trim().is_empty()) {
         if kept.is_empty() && line.trim_end().ends_with(':') {
@@ -362,7 +364,12 @@ fn supported(
         {
             let foreign = check.foreign_words.iter().any(|w| holds_word(sentence, w));
             let misattributes = statements::misattributes(sentence, &attributed);
-            if foreign || misattributes || about_itself(sentence, lang) {
+            // A sentence that drops or adds the negation of the source sentence it rests
+            // on says the opposite ("conteste" for "ne conteste pas").
+            let flipped = index
+                .anchored(&s.text, sentence)
+                .is_some_and(|src| negated(src) != negated(sentence));
+            if foreign || misattributes || flipped || about_itself(sentence, lang) {
                 dropped.push(sentence.to_string());
             } else {
                 kept.push(sentence);
@@ -374,6 +381,20 @@ fn supported(
     }
     check.dropped = dropped;
     (kept.join(" "), check)
+}
+
+/// Is a sentence negated, in French or English ("ne … pas", "n'a jamais", "not", "never",
+/// "didn't")? Grammar words, not a subject's.
+fn negated(sentence: &str) -> bool {
+    let folded = ground::fold(sentence);
+    let words: Vec<&str> = folded.split(|c: char| !c.is_alphanumeric()).collect();
+    let french = words.iter().any(|w| *w == "ne" || *w == "n")
+        && words
+            .iter()
+            .any(|w| ["pas", "plus", "jamais", "aucun", "aucune", "rien", "guere"].contains(w));
+    let english = words.iter().any(|w| ["not", "never", "cannot"].contains(w))
+        || words.windows(2).any(|p| p[0].ends_with('n') && p[1] == "t"); // "didn't"
+    french || english
 }
 
 /// Does `sentence` hold `word` as a whole word?
@@ -440,6 +461,19 @@ mod tests {
             "Work on the line will resume in May.",
             Lang::En
         ));
+    }
+
+    #[test]
+    fn a_negation_is_found_in_either_language() {
+        assert!(negated(
+            "L'association ne conteste pas le principe du tramway."
+        ));
+        assert!(negated("Il n'a jamais été signé."));
+        assert!(negated("The association does not oppose the tramway."));
+        assert!(negated("The government didn't withdraw the reform."));
+        assert!(!negated("L'association conteste le principe du tramway."));
+        assert!(!negated("The association opposes the tramway."));
+        assert!(!negated("Va-t-on signer l'accord ? A-t-il voté ?"));
     }
 
     #[test]
