@@ -30,8 +30,6 @@ pub const BUILTIN: &[(&str, &str)] = builtin![
     "synthesis.en.txt",
     "reminder.fr.txt",
     "reminder.en.txt",
-    "own_words.fr.txt",
-    "own_words.en.txt",
     "foreign.fr.txt",
     "foreign.en.txt",
     "concepts.txt",

@@ -145,8 +145,6 @@ pub fn foreign_words(text: &str, expected: Lang, source: &str, source_lang: Lang
     found
 }
 
-/// Over this share of copied 6-grams an output is treated as a copy and regenerated.
-pub const COPY_LIMIT: f64 = 0.6;
 
 #[cfg(test)]
 mod tests {

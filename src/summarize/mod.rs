@@ -407,16 +407,25 @@ fn holds_word(sentence: &str, word: &str) -> bool {
 }
 
 /// Does a summary sentence speak of the summary or its translation rather than of the
-/// source ("Ce résumé fait référence au même contenu…")? The words are those of bisum's
-/// own prompts, not of any subject.
+/// source ("Ce résumé fait référence au même contenu…", "This summary keeps…")? Only the
+/// noun after a determiner counts: "Il résume l'enjeu" is a fact about the source. The
+/// words are those of bisum's own prompts, not of any subject.
 fn about_itself(sentence: &str, lang: Lang) -> bool {
-    let marks: &[&str] = match lang {
-        Lang::Fr => &["resume", "tradu"],
-        Lang::En => &["summar", "translat"],
+    let (determiners, nouns): (&[&str], &[&str]) = match lang {
+        Lang::Fr => (
+            &["ce", "cet", "cette", "le", "la", "du", "un", "une", "notre", "mon"],
+            &["resume", "traduction"],
+        ),
+        Lang::En => (&["this", "the", "a", "our", "my"], &["summary", "translation"]),
     };
-    ground::fold(sentence)
+    let folded = ground::fold(sentence);
+    let words: Vec<&str> = folded
         .split(|c: char| !c.is_alphanumeric())
-        .any(|w| marks.iter().any(|m| w.starts_with(m)))
+        .filter(|w| !w.is_empty())
+        .collect();
+    words
+        .windows(2)
+        .any(|p| determiners.contains(&p[0]) && nouns.contains(&p[1]))
 }
 
 /// Where to cut `text[a..b]` in two: the line or sentence end nearest after its middle;
@@ -461,6 +470,11 @@ mod tests {
             "Work on the line will resume in May.",
             Lang::En
         ));
+        assert!(!about_itself(
+            "Son directeur, Bertrand Rondepierre, résume l'enjeu : intégrer les technologies.",
+            Lang::Fr
+        ));
+        assert!(about_itself("Voici la traduction du texte.", Lang::Fr));
     }
 
     #[test]
