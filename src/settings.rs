@@ -23,7 +23,7 @@ impl Default for Settings {
         Self {
             params: GenParams::default(),
             notes_tokens: 400,
-            summary_tokens: 320,
+            summary_tokens: 400,
             synthesis_tokens: 700,
             overlap_tokens: 64,
             summary_words: 120,

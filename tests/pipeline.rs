@@ -361,9 +361,10 @@ fn many_long_sources_in_a_small_context_stay_within_it() {
 }
 
 /// A long source's chunk notes cut by their token limit: each such chunk is read again in
-/// two halves, so nothing of the source goes unread; the halves are not split further.
+/// two halves, and a half whose note is cut again in two, so nothing of the source goes
+/// unread; the quarters are not split further.
 #[test]
-fn a_note_cut_by_its_token_limit_is_redone_on_two_halves_of_its_chunk() {
+fn a_note_cut_by_its_token_limit_is_redone_on_halves_of_its_chunk() {
     let dir = tempfile::tempdir().unwrap();
     let out = tempfile::tempdir().unwrap();
     let p = dir.path().join("long.txt");
@@ -386,22 +387,32 @@ fn a_note_cut_by_its_token_limit_is_redone_on_two_halves_of_its_chunk() {
         .collect();
     let chunks = outcome.report.sources[0].chunks.as_ref().unwrap().len();
     assert!(chunks >= 2, "{chunks}");
-    assert_eq!(notes.len(), 3 * chunks, "each chunk, then its two halves");
-    // The halves of a chunk hold all of it between them, each about half of it.
+    assert_eq!(
+        notes.len(),
+        7 * chunks,
+        "each chunk, then its two halves, then their halves"
+    );
+    // The halves of a stretch hold all of it between them, each about half of it.
     let prompts: Vec<&String> = model
         .seen
         .iter()
         .map(|(_, u)| u)
         .filter(|u| u.contains("convention numéro 0 "))
         .collect();
-    assert_eq!(prompts.len(), 2, "the first chunk, then its first half");
-    let lines = |u: &str| u.matches("convention numéro").count();
-    assert!(
-        lines(prompts[1]) * 2 <= lines(prompts[0]) + 2,
-        "{} {}",
-        lines(prompts[0]),
-        lines(prompts[1])
+    assert_eq!(
+        prompts.len(),
+        3,
+        "the first chunk, its first half, its first quarter"
     );
+    let lines = |u: &str| u.matches("convention numéro").count();
+    for pair in prompts.windows(2) {
+        assert!(
+            lines(pair[1]) * 2 <= lines(pair[0]) + 2,
+            "{} {}",
+            lines(pair[0]),
+            lines(pair[1])
+        );
+    }
 }
 
 #[test]

@@ -801,7 +801,7 @@ pub fn check(output: &str, lang: Lang, sources: &[(&str, &str, Lang)]) -> Ground
             .filter(|(id, ..)| cited.is_empty() || cited.iter().any(|c| c == id))
             .collect();
         let keys: BTreeSet<&Key> = looked.iter().flat_map(|(_, k, ..)| k.iter()).collect();
-        let stripped = sentence.replace(|c: char| c == '[' || c == ']', " ");
+        let stripped = sentence.replace(['[', ']'], " ");
         let stripped: String = stripped
             .split_whitespace()
             .filter(|w| {

@@ -145,7 +145,6 @@ pub fn foreign_words(text: &str, expected: Lang, source: &str, source_lang: Lang
     found
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

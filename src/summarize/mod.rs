@@ -14,6 +14,10 @@ use std::collections::BTreeMap;
 
 pub mod select;
 
+/// Times a stretch whose note its token limit cut is halved again: a chunk, then halves,
+/// then quarters.
+const SPLITS: usize = 2;
+
 /// What the pipeline made of one source.
 #[derive(Debug, Clone)]
 pub struct SourceResult {
@@ -146,7 +150,8 @@ impl Pipeline<'_> {
             first.1.added = added;
         }
         let other = lang.other();
-        let second = supported(s, lang, other, self.translate(s, lang, &first.0)?);
+        let lines = notes.as_ref().map(|(_, lines)| lines.as_slice());
+        let second = self.translate(s, lang, &first.0, lines)?;
         let mut summaries = BTreeMap::new();
         let mut checks = BTreeMap::new();
         for (l, (text, check)) in [(lang, first), (other, second)] {
@@ -168,26 +173,88 @@ impl Pipeline<'_> {
     /// short input is translated more faithfully than a paragraph by a small model, each
     /// sentence is checked (and retried) on its own, and the two summaries keep sentence
     /// for sentence the same order, which is how statements find their support
-    /// across languages.
-    fn translate(&mut self, s: &Source, from: Lang, first: &str) -> Result<(String, OutputCheck)> {
+    /// across languages. For a long source, a quarter whose every sentence had to be left
+    /// out gets that quarter's best note sentence, translated, in their place (`lines`).
+    fn translate(
+        &mut self,
+        s: &Source,
+        from: Lang,
+        first: &str,
+        lines: Option<&[select::NoteLine]>,
+    ) -> Result<(String, OutputCheck)> {
         let to = from.other();
+        let firsts: Vec<&str> = crate::text::sentences(first)
+            .into_iter()
+            .filter(|x| !x.is_empty())
+            .collect();
+        let (out, mut retried) = self.translate_each(s, to, &firsts, 0)?;
+        let done = self.checked_translation(s, from, &out, retried);
+        let Some(lines) = lines else {
+            return Ok(done);
+        };
+        // Each sentence at the place in the source its original rests on.
+        let index = statements::Indexed::of(&s.text);
+        let mut placed: Vec<(usize, String)> = Vec::new();
+        let mut at = 0;
+        for (f, t) in firsts.iter().zip(&out) {
+            at = index.anchor(f).unwrap_or(at);
+            if !done.1.dropped.contains(t) {
+                placed.push((at, t.clone()));
+            }
+        }
+        let len = s.text.len();
+        let lost: Vec<&select::NoteLine> = (0..select::QUARTERS)
+            .filter(|&q| !placed.iter().any(|(a, _)| select::quarter(*a, len) == q))
+            .filter_map(|q| select::best(lines, q))
+            .collect();
+        if lost.is_empty() {
+            return Ok(done);
+        }
+        let texts: Vec<&str> = lost.iter().map(|l| l.text.as_str()).collect();
+        let (extra, again) = self.translate_each(s, to, &texts, firsts.len())?;
+        retried |= again;
+        placed.extend(lost.iter().map(|l| l.at).zip(extra));
+        placed.sort_by_key(|(a, _)| *a);
+        let all: Vec<String> = placed.into_iter().map(|(_, t)| t).collect();
+        Ok(self.checked_translation(s, from, &all, retried))
+    }
+
+    /// Each of `sentences` in `to`, one call each (numbered from `skip` + 1); and whether
+    /// any was asked for twice.
+    fn translate_each(
+        &mut self,
+        s: &Source,
+        to: Lang,
+        sentences: &[&str],
+        skip: usize,
+    ) -> Result<(Vec<String>, bool)> {
         let mut out = Vec::new();
         let mut retried = false;
-        let sentences = crate::text::sentences(first);
-        for (i, sentence) in sentences.into_iter().filter(|x| !x.is_empty()).enumerate() {
+        for (i, sentence) in sentences.iter().enumerate() {
             let m = self.task_prompt("translate", to, context! { sentence => sentence })?;
             // Room for a language that takes more tokens to say the same (French runs
             // ~1.3x English).
             let max_new = self.model.count_tokens(sentence)? * 2 + 16;
-            let (answer, check) =
-                self.summary_call(s, to, m, Some(Part::Sentence(i + 1)), max_new)?;
+            let part = Some(Part::Sentence(skip + i + 1));
+            let (answer, check) = self.summary_call(s, to, m, part, max_new)?;
             retried |= check.language.retried;
             out.push(one_sentence(&answer));
         }
-        let text = out.join(" ");
-        let mut check = self.expect_of(s).judge(&text, to);
+        Ok((out, retried))
+    }
+
+    /// Translated sentences joined, judged and rid of those that must not be shipped.
+    fn checked_translation(
+        &self,
+        s: &Source,
+        from: Lang,
+        sentences: &[String],
+        retried: bool,
+    ) -> (String, OutputCheck) {
+        let text = sentences.join(" ");
+        let mut check = self.expect_of(s).judge(&text, from.other());
         check.language.retried = retried;
-        Ok((text, check))
+        supported(s, from, from.other(), (text, check))
     }
 
     fn expect_of<'s>(&self, s: &'s Source) -> Expect<'s> {
@@ -218,48 +285,61 @@ impl Pipeline<'_> {
     }
 
     /// Notes on each chunk, in order, each with the stretch `(start, end)` of the source it
-    /// was taken from. A note cut by its token limit is not kept cut: its chunk is read
-    /// again in two halves, a note each, so the whole chunk is covered.
+    /// was taken from. A note cut by its token limit is not kept cut: its stretch is read
+    /// again in two halves, a note each, and so on `SPLITS` times at most, so the whole
+    /// chunk is covered.
     fn chunk_notes(
         &mut self,
         s: &Source,
         lang: Lang,
         chunks: &[Chunk],
     ) -> Result<Vec<(String, usize, usize)>> {
-        let pieces: Vec<(usize, usize, usize)> = chunks
+        let mut pieces: Vec<(usize, usize, usize)> = chunks
             .iter()
             .enumerate()
             .map(|(i, c)| (i + 1, c.start, c.end))
             .collect();
-        let first = self.notes_on(s, lang, &pieces, chunks.len())?;
-        // Where each cut note's chunk is split (`None`: kept as it is).
-        let splits: Vec<Option<usize>> = pieces
-            .iter()
-            .zip(&first)
-            .map(|(&(_, a, b), (_, cut))| cut.then(|| middle(&s.text, a, b)).flatten())
-            .collect();
-        let halves: Vec<(usize, usize, usize)> = pieces
-            .iter()
-            .zip(&splits)
-            .filter_map(|(&(part, a, b), mid)| mid.map(|m| [(part, a, m), (part, m, b)]))
-            .flatten()
-            .collect();
-        let mut again = self.notes_on(s, lang, &halves, chunks.len())?.into_iter();
-        let mut halves = halves.into_iter();
-        let mut notes = Vec::new();
-        for ((note, _), (&(_, a, b), mid)) in first.into_iter().zip(pieces.iter().zip(splits)) {
-            match mid {
-                Some(_) => notes.extend(
-                    again
-                        .by_ref()
-                        .take(2)
-                        .zip(halves.by_ref())
-                        .map(|((n, _), (_, a, b))| (n, a, b)),
-                ),
-                None => notes.push((note, a, b)),
+        let mut notes = self.notes_on(s, lang, &pieces, chunks.len())?;
+        for _ in 0..SPLITS {
+            // Where each cut note's stretch is split (`None`: kept as it is).
+            let splits: Vec<Option<usize>> = pieces
+                .iter()
+                .zip(&notes)
+                .map(|(&(_, a, b), (_, cut))| cut.then(|| middle(&s.text, a, b)).flatten())
+                .collect();
+            if splits.iter().all(Option::is_none) {
+                break;
             }
+            let halves: Vec<(usize, usize, usize)> = pieces
+                .iter()
+                .zip(&splits)
+                .filter_map(|(&(part, a, b), mid)| mid.map(|m| [(part, a, m), (part, m, b)]))
+                .flatten()
+                .collect();
+            let again = self.notes_on(s, lang, &halves, chunks.len())?;
+            let mut redone = halves.into_iter().zip(again);
+            let (mut next_pieces, mut next_notes) = (Vec::new(), Vec::new());
+            for ((piece, note), mid) in pieces.into_iter().zip(notes).zip(splits) {
+                match mid {
+                    Some(_) => {
+                        for (p, n) in redone.by_ref().take(2) {
+                            next_pieces.push(p);
+                            next_notes.push(n);
+                        }
+                    }
+                    None => {
+                        next_pieces.push(piece);
+                        next_notes.push(note);
+                    }
+                }
+            }
+            (pieces, notes) = (next_pieces, next_notes);
         }
-        Ok(notes)
+        Ok(pieces
+            .into_iter()
+            .zip(notes)
+            .map(|((_, a, b), (n, _))| (n, a, b))
+            .collect())
     }
 
     /// Notes on stretches `(part, start, end)` of the source, all at once where the model
@@ -387,12 +467,32 @@ fn supported(
 /// "didn't")? Grammar words, not a subject's.
 fn negated(sentence: &str) -> bool {
     let folded = ground::fold(sentence);
-    let words: Vec<&str> = folded.split(|c: char| !c.is_alphanumeric()).collect();
+    let words: Vec<&str> = folded
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    // "not only", "pas seulement", "non seulement": adding, not denying.
+    let only = |i: usize| {
+        words.get(i + 1).is_some_and(|w| {
+            [
+                "only",
+                "merely",
+                "just",
+                "simply",
+                "seulement",
+                "uniquement",
+            ]
+            .contains(w)
+        })
+    };
     let french = words.iter().any(|w| *w == "ne" || *w == "n")
-        && words
-            .iter()
-            .any(|w| ["pas", "plus", "jamais", "aucun", "aucune", "rien", "guere"].contains(w));
-    let english = words.iter().any(|w| ["not", "never", "cannot"].contains(w))
+        && words.iter().enumerate().any(|(i, w)| {
+            ["pas", "plus", "jamais", "aucun", "aucune", "rien", "guere"].contains(w) && !only(i)
+        });
+    let english = words
+        .iter()
+        .enumerate()
+        .any(|(i, w)| ["not", "never", "cannot"].contains(w) && !only(i))
         || words.windows(2).any(|p| p[0].ends_with('n') && p[1] == "t"); // "didn't"
     french || english
 }
@@ -413,10 +513,15 @@ fn holds_word(sentence: &str, word: &str) -> bool {
 fn about_itself(sentence: &str, lang: Lang) -> bool {
     let (determiners, nouns): (&[&str], &[&str]) = match lang {
         Lang::Fr => (
-            &["ce", "cet", "cette", "le", "la", "du", "un", "une", "notre", "mon"],
+            &[
+                "ce", "cet", "cette", "le", "la", "du", "un", "une", "notre", "mon",
+            ],
             &["resume", "traduction"],
         ),
-        Lang::En => (&["this", "the", "a", "our", "my"], &["summary", "translation"]),
+        Lang::En => (
+            &["this", "the", "a", "our", "my"],
+            &["summary", "translation"],
+        ),
     };
     let folded = ground::fold(sentence);
     let words: Vec<&str> = folded
@@ -488,6 +593,10 @@ mod tests {
         assert!(!negated("L'association conteste le principe du tramway."));
         assert!(!negated("The association opposes the tramway."));
         assert!(!negated("Va-t-on signer l'accord ? A-t-il voté ?"));
+        assert!(!negated(
+            "This is not merely a contract but a strategic decision."
+        ));
+        assert!(!negated("Ce n'est pas seulement un contrat."));
     }
 
     #[test]

@@ -130,6 +130,14 @@ pub fn covered(summary: &str, source: &str) -> [bool; QUARTERS] {
     seen
 }
 
+/// The most informative line of quarter `q` (the first of equals).
+pub fn best(lines: &[NoteLine], q: usize) -> Option<&NoteLine> {
+    lines
+        .iter()
+        .filter(|l| l.quarter == q)
+        .max_by_key(|l| (l.features.weight(), std::cmp::Reverse(l.at)))
+}
+
 /// `summary` with, for each quarter of the source it says nothing about, that quarter's
 /// most informative line from `lines` put back where the source's order places it; and
 /// the lines put back.
@@ -137,12 +145,7 @@ pub fn complete(summary: &str, source: &str, lines: &[NoteLine]) -> (String, Vec
     let seen = covered(summary, source);
     let missing: Vec<&NoteLine> = (0..QUARTERS)
         .filter(|&q| !seen[q])
-        .filter_map(|q| {
-            lines
-                .iter()
-                .filter(|l| l.quarter == q)
-                .max_by_key(|l| (l.features.weight(), std::cmp::Reverse(l.at)))
-        })
+        .filter_map(|q| best(lines, q))
         .collect();
     if missing.is_empty() {
         return (summary.to_string(), Vec::new());
