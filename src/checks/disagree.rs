@@ -542,20 +542,6 @@ fn is_reference(sentence: &str) -> bool {
 
 /// A value written the way `lang` writes it (and the way `ground::facts` reads it back).
 pub fn display(key: Key, lang: Lang) -> String {
-    const FR: [&str; 12] = [
-        "janvier",
-        "février",
-        "mars",
-        "avril",
-        "mai",
-        "juin",
-        "juillet",
-        "août",
-        "septembre",
-        "octobre",
-        "novembre",
-        "décembre",
-    ];
     const EN: [&str; 12] = [
         "January",
         "February",
@@ -572,7 +558,7 @@ pub fn display(key: Key, lang: Lang) -> String {
     ];
     match key {
         Key::Date { year, month, day } => match lang {
-            Lang::Fr => format!("{day} {} {year}", FR[month as usize - 1]),
+            Lang::Fr => format!("{day} {} {year}", ground::FRENCH_MONTHS[month as usize - 1]),
             Lang::En => format!("{} {day}, {year}", EN[month as usize - 1]),
         },
         Key::Money { amount, currency } => money(amount.value(), currency, lang),

@@ -176,6 +176,22 @@ const MONTHS: &[(&str, u32)] = &[
     ("dec", 12),
 ];
 
+/// The French months, January first: how bisum writes them.
+pub(crate) const FRENCH_MONTHS: [&str; 12] = [
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+];
+
 fn month(word: &str) -> Option<u32> {
     let w = word.trim_end_matches('.').to_lowercase();
     // "mi-octobre", "mid-October": the month all the same.
@@ -190,24 +206,7 @@ fn month_alone(word: &str, before: &str) -> Option<u32> {
     let m = month(word)?;
     let bare = word.trim_start_matches("mid-").trim_start_matches("mi-");
     let lower = bare.starts_with(char::is_lowercase);
-    const FRENCH: [&str; 15] = [
-        "janvier",
-        "février",
-        "fevrier",
-        "mars",
-        "avril",
-        "mai",
-        "juin",
-        "juillet",
-        "août",
-        "aout",
-        "septembre",
-        "octobre",
-        "novembre",
-        "décembre",
-        "decembre",
-    ];
-    let french = FRENCH.contains(&bare.to_lowercase().as_str());
+    let french = FRENCH_MONTHS.iter().any(|m| fold(m) == fold(bare));
     let short = ["may", "june", "july"].contains(&bare.to_lowercase().as_str());
     if !french && !short && bare.chars().count() <= 4 {
         return None; // "mar", "sept": abbreviations belong to dates
