@@ -140,7 +140,7 @@ impl Pipeline<'_> {
             (self.summary_prompt(lang, &parts)?, Some((joined, lines)))
         };
         let max_new = self.settings.summary_tokens;
-        let answer = self.summary_call(s, lang, messages, None, max_new)?;
+        let answer = self.summary_call(s, (lang, lang), messages, None, max_new)?;
         let mut first = supported(s, lang, lang, answer);
         // A long source's summary says something of every quarter: a quarter it leaves out
         // gets its most informative note line back.
@@ -236,7 +236,7 @@ impl Pipeline<'_> {
             // ~1.3x English).
             let max_new = self.model.count_tokens(sentence)? * 2 + 16;
             let part = Some(Part::Sentence(skip + i + 1));
-            let (answer, check) = self.summary_call(s, to, m, part, max_new)?;
+            let (answer, check) = self.summary_call(s, (to, to.other()), m, part, max_new)?;
             retried |= check.language.retried;
             out.push(one_sentence(&answer));
         }
@@ -252,22 +252,16 @@ impl Pipeline<'_> {
         retried: bool,
     ) -> (String, OutputCheck) {
         let text = sentences.join(" ");
-        let mut check = self.expect_of(s).judge(&text, from.other());
+        let mut check = expect(s, from).judge(&text, from.other());
         check.language.retried = retried;
         supported(s, from, from.other(), (text, check))
     }
 
-    fn expect_of<'s>(&self, s: &'s Source) -> Expect<'s> {
-        Expect {
-            own_words_of: Some(&s.text),
-            translated_from: Some((&s.text, crate::lang::guess(&s.text))),
-        }
-    }
-
+    /// A summary call in `lang` on source `s` (in `source_lang`), checked and retried once.
     fn summary_call(
         &mut self,
         s: &Source,
-        lang: Lang,
+        (lang, source_lang): (Lang, Lang),
         messages: Vec<Message>,
         part: Option<Part>,
         max_new: usize,
@@ -280,8 +274,7 @@ impl Pipeline<'_> {
             messages,
             max_new,
         };
-        let expect = self.expect_of(s);
-        self.call_checked(call, &expect)
+        self.call_checked(call, &expect(s, source_lang))
     }
 
     /// Notes on each chunk, in order, each with the stretch `(start, end)` of the source it
@@ -495,6 +488,14 @@ fn negated(sentence: &str) -> bool {
         .any(|(i, w)| ["not", "never", "cannot"].contains(w) && !only(i))
         || words.windows(2).any(|p| p[0].ends_with('n') && p[1] == "t"); // "didn't"
     french || english
+}
+
+/// What a summary of `s` (in `source_lang`, found once per source) must satisfy.
+fn expect(s: &Source, source_lang: Lang) -> Expect<'_> {
+    Expect {
+        own_words_of: Some(&s.text),
+        translated_from: Some((&s.text, source_lang)),
+    }
 }
 
 /// Does `sentence` hold `word` as a whole word?
