@@ -186,3 +186,179 @@ fn a_shared_prompt_prefix_is_reused_and_changes_no_token() {
     }
     assert_eq!(kept.last_reused(), first.len() - 20);
 }
+
+/// Guesses for speculative decoding taken from a known output: right ones, right ones with
+/// one wrong token among them, or none right.
+struct Guesses {
+    output: Vec<u32>,
+    prompt_len: usize,
+    /// Which guess of each batch is spoiled (`usize::MAX`: none).
+    spoil: usize,
+}
+
+impl bisum::model::speculate::Draft for Guesses {
+    fn propose(&mut self, context: &[u32], max: usize) -> Vec<u32> {
+        let done = context.len() - self.prompt_len;
+        let mut g: Vec<u32> = self.output.iter().skip(done).take(max).copied().collect();
+        for (i, t) in g.iter_mut().enumerate() {
+            if i >= self.spoil {
+                *t = (*t + 1) % 200;
+            }
+        }
+        g
+    }
+}
+
+fn plain_and_speculative(m: &mut CandleModel, prompt: &[u32], params: &GenParams) {
+    use bisum::model::speculate::{Draft, NoDraft, PromptLookup};
+    // Each call starts from an empty cache: a reused prefix has its last token processed
+    // alone, in another float order than the prompt batch (see the prefix test above).
+    m.forget();
+    let (plain, stop, _, _) = m
+        .generate_with(prompt, params, &mut NoDraft, &mut |_| {})
+        .unwrap();
+    assert!(plain.len() > 8, "too short to test: {plain:?}");
+    let drafts: Vec<(&str, Box<dyn Draft>)> = vec![
+        ("lookup", Box::new(PromptLookup::default())),
+        (
+            "right",
+            Box::new(Guesses {
+                output: plain.clone(),
+                prompt_len: prompt.len(),
+                spoil: usize::MAX,
+            }),
+        ),
+        (
+            "third wrong",
+            Box::new(Guesses {
+                output: plain.clone(),
+                prompt_len: prompt.len(),
+                spoil: 2,
+            }),
+        ),
+        (
+            "all wrong",
+            Box::new(Guesses {
+                output: plain.clone(),
+                prompt_len: prompt.len(),
+                spoil: 0,
+            }),
+        ),
+    ];
+    for (name, mut d) in drafts {
+        m.forget();
+        let (got, got_stop, _, _) = m
+            .generate_with(prompt, params, d.as_mut(), &mut |_| {})
+            .unwrap();
+        assert_eq!(got, plain, "{name} guesses changed the output");
+        assert_eq!(got_stop, stop, "{name}");
+        let stats = m.last_draft();
+        match name {
+            // Right guesses: all but the first token (from the prompt pass) come as guesses.
+            "right" => assert!(
+                stats.accepted + 1 >= plain.len() * 4 / 5,
+                "{stats:?} of {}",
+                plain.len()
+            ),
+            "all wrong" => assert_eq!(stats.accepted, 0, "{stats:?}"),
+            _ => {}
+        }
+    }
+}
+
+/// Speculative decoding checks guessed tokens in one batch; each row of it must be what a
+/// single step gives, so the output is plain decoding's, bit for bit, whatever the guesses.
+#[test]
+fn speculative_decoding_gives_plain_decodings_tokens_on_tiny_models() {
+    let text = std::fs::read_to_string(common::examples().join("tramway-conseil.txt")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let q4_1 = dir.path().join("tiny-q4_1.gguf");
+    bisum::model::tiny::write_typed(&q4_1, candle_core::quantized::GgmlDType::Q4_1).unwrap();
+    for path in [common::tiny_model(), q4_1] {
+        let mut m = load_with(&path, Engine::Bisum, Kernels::default());
+        let prompt = m.encode(&text).unwrap()[..300].to_vec();
+        for penalty in [1.0, 1.1] {
+            let params = GenParams {
+                max_new_tokens: 64,
+                repeat_penalty: penalty,
+                ..GenParams::default()
+            };
+            plain_and_speculative(&mut m, &prompt, &params);
+        }
+    }
+}
+
+#[test]
+fn speculative_decoding_gives_plain_decodings_tokens_on_registry_models() {
+    let text = std::fs::read_to_string(common::examples().join("tramway-conseil.txt")).unwrap();
+    for name in ["smollm2-135m", "qwen2.5-coder-1.5b"] {
+        let mut m = load_with(
+            &common::registry_model(name),
+            Engine::Bisum,
+            Kernels::default(),
+        );
+        let prompt = m
+            .prompt_ids(&[
+                Message::system("You are a concise assistant."),
+                Message::user(format!("Summarize in three sentences:\n\n{text}")),
+            ])
+            .unwrap();
+        let params = GenParams {
+            max_new_tokens: 96,
+            repeat_penalty: 1.1,
+            ..GenParams::default()
+        };
+        plain_and_speculative(&mut m, &prompt, &params);
+        m.forget();
+        m.generate_ids(&prompt, &params, &mut |_| {}).unwrap();
+        assert!(
+            m.last_draft().accepted > 0,
+            "{name}: no guess from the prompt was kept"
+        );
+    }
+}
+
+/// Several prompts decoded together, one forward pass per step for all of them, give each
+/// the tokens it gets alone, bit for bit, whatever the batch and however early some stop.
+#[test]
+fn batched_decoding_gives_each_sequence_its_own_tokens() {
+    let text = std::fs::read_to_string(common::examples().join("tramway-conseil.txt")).unwrap();
+    for path in [common::tiny_model(), common::registry_model("smollm2-135m")] {
+        let mut m = load_with(&path, Engine::Bisum, Kernels::default());
+        let ids = m.encode(&text).unwrap();
+        // Prompts of different lengths, and answers of different lengths.
+        let prompts: Vec<Vec<u32>> = (0..4)
+            .map(|i| ids[i * 17..i * 17 + 100 + 40 * i].to_vec())
+            .collect();
+        let params: Vec<GenParams> = (0..4)
+            .map(|i| GenParams {
+                max_new_tokens: 20 + 12 * i,
+                repeat_penalty: 1.1,
+                ignore_eos: true,
+                ..GenParams::default()
+            })
+            .collect();
+        let mut alone = Vec::new();
+        for (p, q) in prompts.iter().zip(&params) {
+            m.forget();
+            alone.push(m.generate_ids(p, q, &mut |_| {}).unwrap().0);
+        }
+        for n in [2, 3, 4] {
+            m.forget();
+            let requests: Vec<(&[u32], &GenParams)> = prompts[..n]
+                .iter()
+                .map(|p| p.as_slice())
+                .zip(&params[..n])
+                .collect();
+            let together = m.generate_batch_ids(&requests).unwrap();
+            for (i, d) in together.iter().enumerate() {
+                assert_eq!(
+                    d.ids,
+                    alone[i],
+                    "{} sequence {i} of a batch of {n}",
+                    path.display()
+                );
+            }
+        }
+    }
+}

@@ -61,6 +61,15 @@ pub enum AttentionArg {
     Candle,
 }
 
+/// Speculative decoding (bisum's engine, greedy decoding): outputs are the same either way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SpeculateArg {
+    /// Guess the next tokens from earlier in the prompt and output; check them in one pass.
+    Lookup,
+    /// One token per forward pass.
+    Off,
+}
+
 /// How the model runs: shared by summarize, compare and bench.
 #[derive(Debug, Args)]
 pub struct RuntimeArgs {
@@ -76,6 +85,10 @@ pub struct RuntimeArgs {
     /// Kernel for single-token attention (bisum engine).
     #[arg(long, value_enum, default_value = "own", help_heading = "Developer")]
     pub attention: AttentionArg,
+    /// Speculative decoding: `lookup` guesses tokens ahead from the prompt and has the model
+    /// check several in one pass (greedy output unchanged); `off` decodes one at a time.
+    #[arg(long, value_enum, default_value = "lookup", help_heading = "Developer")]
+    pub speculate: SpeculateArg,
     /// Run on the CPU even when built with a GPU feature.
     #[arg(long)]
     pub cpu: bool,

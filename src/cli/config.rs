@@ -1,10 +1,10 @@
 //! Flags resolved into the library's settings: the second step of parsing, after clap has
 //! checked each value on its own.
 
-use super::args::{AttentionArg, EngineArg, MatMulArg, RunArgs, RuntimeArgs};
+use super::args::{AttentionArg, EngineArg, MatMulArg, RunArgs, RuntimeArgs, SpeculateArg};
 use bisum::model::family::Engine;
 use bisum::model::kernels::{Attention, Kernels, MatMul};
-use bisum::model::{DeviceChoice, GenParams, Runtime};
+use bisum::model::{DeviceChoice, GenParams, Runtime, Speculation};
 use bisum::run::RunConfig;
 use bisum::settings::Settings;
 use std::collections::BTreeMap;
@@ -70,6 +70,10 @@ pub fn runtime(a: &RuntimeArgs, threads: usize) -> Runtime {
             DeviceChoice::Auto
         },
         threads,
+        speculation: match a.speculate {
+            SpeculateArg::Lookup => Speculation::Lookup,
+            SpeculateArg::Off => Speculation::Off,
+        },
     }
 }
 

@@ -3,13 +3,16 @@
 
 use super::family::{Engine, Family};
 use super::gguf::GgufFile;
+use super::speculate::{Draft, DraftStats, NoDraft, PromptLookup};
 use super::template::ChatTemplate;
+use super::transformer::EXACT_ROWS;
 use super::weights::Weights;
 use super::{
-    DeviceChoice, GenParams, Generate, Generation, Message, ModelInfo, Runtime, StopReason,
+    DeviceChoice, GenParams, Generate, Generation, Message, ModelInfo, Runtime, Speculation,
+    StopReason,
 };
 use crate::error::{Error, Result};
-use candle_core::Device;
+use candle_core::{Device, Tensor};
 use candle_transformers::generation::{LogitsProcessor, Sampling};
 use std::path::Path;
 use std::time::Instant;
@@ -48,6 +51,12 @@ pub struct CandleModel {
     cached: Vec<u32>,
     /// Prompt tokens the last call took from `cached` instead of processing them.
     last_reused: usize,
+    /// Whether greedy calls check guessed tokens in batches (speculative decoding).
+    speculation: Speculation,
+    /// `cached` of the batch slots past the first (`generate_batch`).
+    slot_cached: Vec<Vec<u32>>,
+    /// What speculation did during the last call.
+    last_draft: DraftStats,
 }
 
 /// What the caller knows about the file before loading it, and how to run it.
@@ -214,6 +223,9 @@ impl CandleModel {
             prompt_batch: PROMPT_BATCH,
             cached: Vec::new(),
             last_reused: 0,
+            speculation: runtime.speculation,
+            slot_cached: Vec::new(),
+            last_draft: DraftStats::default(),
         })
     }
 
@@ -236,11 +248,23 @@ impl CandleModel {
     /// time prompt processing this way).
     pub fn forget(&mut self) {
         self.cached.clear();
+        self.slot_cached.iter_mut().for_each(Vec::clear);
     }
 
     /// Prompt tokens the last call reused from the previous one's KV cache.
     pub fn last_reused(&self) -> usize {
         self.last_reused
+    }
+
+    /// Whether greedy calls guess tokens ahead and check them in batches (speculative
+    /// decoding); outputs are the same either way.
+    pub fn set_speculation(&mut self, s: Speculation) {
+        self.speculation = s;
+    }
+
+    /// Guessed tokens proposed and kept during the last call.
+    pub fn last_draft(&self) -> DraftStats {
+        self.last_draft
     }
 
     pub fn encode(&self, text: &str) -> Result<Vec<u32>> {
@@ -277,6 +301,22 @@ impl CandleModel {
         params: &GenParams,
         progress: &mut dyn FnMut(usize),
     ) -> Result<(Vec<u32>, StopReason, f64, f64)> {
+        // Guesses are checked against greedy choices only: sampling draws at random.
+        let speculate = params.temperature <= 0.0 && self.speculation == Speculation::Lookup;
+        let mut lookup = PromptLookup::default();
+        let draft: &mut dyn Draft = if speculate { &mut lookup } else { &mut NoDraft };
+        self.generate_with(prompt, params, draft, progress)
+    }
+
+    /// `generate_ids` with the given source of guessed tokens (tests give their own: the
+    /// output must not depend on them). With sampling, give `NoDraft`.
+    pub fn generate_with(
+        &mut self,
+        prompt: &[u32],
+        params: &GenParams,
+        draft: &mut dyn Draft,
+        progress: &mut dyn FnMut(usize),
+    ) -> Result<(Vec<u32>, StopReason, f64, f64)> {
         let ctx = self.info.context_length;
         if prompt.is_empty() {
             return Err(Error::EmptyPrompt);
@@ -289,64 +329,163 @@ impl CandleModel {
                 hint: "the chunk plan should have prevented this; please report it".into(),
             });
         }
-        let g = Error::forward;
-        let sampling = if params.temperature <= 0.0 {
-            Sampling::ArgMax
-        } else {
-            match params.top_p {
-                Some(p) => Sampling::TopP {
-                    p,
-                    temperature: params.temperature,
-                },
-                None => Sampling::All {
-                    temperature: params.temperature,
-                },
-            }
-        };
-        let mut sampler = LogitsProcessor::from_sampling(params.seed, sampling);
+        let mut sampler = sampler_for(params);
 
         let t0 = Instant::now();
-        let mut logits = self.prefill(prompt)?;
+        let slot = self.best_slot(prompt, prompt.len() + params.max_new_tokens);
+        let logits = self.prefill_in(slot, prompt)?;
         let prompt_secs = t0.elapsed().as_secs_f64();
-        let weights = self.weights.as_mut().expect("prefill checked the weights");
-
         let t1 = Instant::now();
-        let mut out: Vec<u32> = Vec::with_capacity(params.max_new_tokens);
-        let mut stop = StopReason::Length;
-        while out.len() < params.max_new_tokens {
-            let mut l = logits.to_dtype(candle_core::DType::F32).map_err(g)?;
-            if params.repeat_penalty != 1.0 && !out.is_empty() {
-                let start = out.len().saturating_sub(params.repeat_last_n);
-                l = candle_transformers::utils::apply_repeat_penalty(
-                    &l,
-                    params.repeat_penalty,
-                    &out[start..],
-                )
-                .map_err(g)?;
-            }
-            let next = sampler.sample(&l).map_err(g)?;
-            if !params.ignore_eos && self.stop_ids.contains(&next) {
-                stop = StopReason::Eos;
-                break;
-            }
-            out.push(next);
-            progress(out.len());
-            if params.stop_on_loop {
-                if let Some(keep) = loop_cut(&out) {
-                    out.truncate(keep);
-                    stop = StopReason::Repetition;
-                    break;
-                }
-            }
-            if out.len() == params.max_new_tokens {
-                break;
-            }
-            let pos = prompt.len() + out.len() - 1;
-            logits = weights.forward(&[next], pos, &self.device).map_err(g)?;
-            self.cached.push(next);
-        }
+        let (out, stop, stats) =
+            self.decode_from(slot, prompt, logits, params, &mut sampler, draft, progress)?;
+        self.last_draft = stats;
         Ok((out, stop, prompt_secs, t1.elapsed().as_secs_f64()))
     }
+
+    /// The tokens that follow `prompt`, whose last logits the cache just gave. Each step
+    /// feeds the chosen token together with the draft's guesses of the next ones, and
+    /// keeps the guesses up to the first the model would not have chosen: the rows of one
+    /// small batch are computed as single steps would be (`Transformer::forward_rows`), so
+    /// the output is plain decoding's whatever the guesses.
+    #[allow(clippy::too_many_arguments)]
+    fn decode_from(
+        &mut self,
+        slot: usize,
+        prompt: &[u32],
+        mut logits: Tensor,
+        params: &GenParams,
+        sampler: &mut LogitsProcessor,
+        draft: &mut dyn Draft,
+        progress: &mut dyn FnMut(usize),
+    ) -> Result<(Vec<u32>, StopReason, DraftStats)> {
+        let g = Error::forward;
+        let weights = self.weights.as_mut().ok_or(Error::NoWeights)?;
+        let cached = match slot {
+            0 => &mut self.cached,
+            s => &mut self.slot_cached[s - 1],
+        };
+        let mut seq = prompt.to_vec();
+        let mut out: Vec<u32> = Vec::with_capacity(params.max_new_tokens);
+        let mut stats = DraftStats::default();
+        if params.max_new_tokens == 0 {
+            return Ok((out, StopReason::Length, stats));
+        }
+        loop {
+            let next = choose(sampler, &logits, &out, params)?;
+            if let Some(stop) = take(&self.stop_ids, &mut out, next, params, progress) {
+                return Ok((out, stop, stats));
+            }
+            seq.push(next);
+            let pos = seq.len() - 1;
+            let room = (params.max_new_tokens - out.len()).min(EXACT_ROWS - 1);
+            let guesses = draft.propose(&seq, room);
+            let mut feed = vec![next];
+            feed.extend_from_slice(&guesses);
+            let rows = match guesses.is_empty() {
+                false => weights.forward_rows(slot, &feed, pos),
+                true => None,
+            };
+            let rows = match rows {
+                Some(rows) => rows.map_err(g)?,
+                None => {
+                    logits = weights
+                        .forward_in(slot, &[next], pos, &self.device)
+                        .map_err(g)?;
+                    cached.push(next);
+                    continue;
+                }
+            };
+            cached.truncate(pos);
+            cached.extend_from_slice(&feed);
+            stats.proposed += guesses.len();
+            // Row j holds the logits after feed[..=j]: a guess is kept when it is the
+            // token those logits choose.
+            let mut kept = 0;
+            logits = rows.get(0).map_err(g)?;
+            while kept < guesses.len() {
+                let u = choose(sampler, &logits, &out, params)?;
+                if u != guesses[kept] {
+                    break;
+                }
+                stats.accepted += 1;
+                kept += 1;
+                if let Some(stop) = take(&self.stop_ids, &mut out, u, params, progress) {
+                    cached.truncate(pos + kept);
+                    return Ok((out, stop, stats));
+                }
+                seq.push(u);
+                logits = rows.get(kept).map_err(g)?;
+            }
+            // Keys and values past the kept guesses are stale: later steps overwrite them.
+            cached.truncate(pos + kept + 1);
+        }
+    }
+}
+
+/// How many tokens `a` and `b` share from the start.
+fn common_prefix(a: &[u32], b: &[u32]) -> usize {
+    a.iter().zip(b).take_while(|(x, y)| x == y).count()
+}
+
+/// Greedy choice at temperature 0, else sampling with the call's seed.
+fn sampler_for(params: &GenParams) -> LogitsProcessor {
+    let sampling = if params.temperature <= 0.0 {
+        Sampling::ArgMax
+    } else {
+        match params.top_p {
+            Some(p) => Sampling::TopP {
+                p,
+                temperature: params.temperature,
+            },
+            None => Sampling::All {
+                temperature: params.temperature,
+            },
+        }
+    };
+    LogitsProcessor::from_sampling(params.seed, sampling)
+}
+
+/// The next token from `logits`, after the repeat penalty over what was generated.
+fn choose(
+    sampler: &mut LogitsProcessor,
+    logits: &Tensor,
+    out: &[u32],
+    params: &GenParams,
+) -> Result<u32> {
+    let g = Error::forward;
+    let mut l = logits.to_dtype(candle_core::DType::F32).map_err(g)?;
+    if params.repeat_penalty != 1.0 && !out.is_empty() {
+        let start = out.len().saturating_sub(params.repeat_last_n);
+        l = candle_transformers::utils::apply_repeat_penalty(
+            &l,
+            params.repeat_penalty,
+            &out[start..],
+        )
+        .map_err(g)?;
+    }
+    sampler.sample(&l).map_err(g)
+}
+
+/// Adds `next` to the output unless it ends the call; why the call ends, if it does.
+fn take(
+    stop_ids: &[u32],
+    out: &mut Vec<u32>,
+    next: u32,
+    params: &GenParams,
+    progress: &mut dyn FnMut(usize),
+) -> Option<StopReason> {
+    if !params.ignore_eos && stop_ids.contains(&next) {
+        return Some(StopReason::Eos);
+    }
+    out.push(next);
+    progress(out.len());
+    if params.stop_on_loop {
+        if let Some(keep) = loop_cut(out) {
+            out.truncate(keep);
+            return Some(StopReason::Repetition);
+        }
+    }
+    (out.len() == params.max_new_tokens).then_some(StopReason::Length)
 }
 
 impl CandleModel {
@@ -354,38 +493,74 @@ impl CandleModel {
     /// the logits of its last token.
     /// The longest prefix of `prompt` whose keys and values the cache holds, leaving at
     /// least the last prompt token to process (its logits start the answer).
-    fn reusable(&self, prompt: &[u32]) -> usize {
+    fn reusable(&self, slot: usize, prompt: &[u32]) -> usize {
         let keeps = self.weights.as_ref().is_some_and(Weights::keeps_prefix);
         if !keeps {
             return 0;
         }
-        let common = self
-            .cached
-            .iter()
-            .zip(prompt)
-            .take_while(|(a, b)| a == b)
-            .count();
-        common.min(prompt.len().saturating_sub(1))
+        let held = match slot {
+            0 => &self.cached,
+            s => &self.slot_cached[s - 1],
+        };
+        common_prefix(held, prompt).min(prompt.len().saturating_sub(1))
     }
 
     /// Runs the prompt through the model, in batches of `prompt_batch`, from the end of
     /// the prefix the KV cache already holds (`reusable`); the logits of its last token.
     fn prefill(&mut self, prompt: &[u32]) -> Result<candle_core::Tensor> {
+        self.prefill_in(0, prompt)
+    }
+
+    /// `prefill` into a batch slot's cache (slot 0: the main sequence's).
+    fn prefill_in(&mut self, slot: usize, prompt: &[u32]) -> Result<candle_core::Tensor> {
         let g = Error::forward;
-        let reused = self.reusable(prompt);
-        let weights = self.weights.as_mut().ok_or_else(|| Error::NoWeights)?;
-        if reused == 0 {
+        let reused = self.reusable(slot, prompt);
+        let weights = self.weights.as_mut().ok_or(Error::NoWeights)?;
+        if reused == 0 && slot == 0 {
             weights.clear();
         }
-        self.cached.truncate(reused);
+        let held = match slot {
+            0 => &mut self.cached,
+            s => &mut self.slot_cached[s - 1],
+        };
+        held.truncate(reused);
         let mut logits = None;
         for (i, piece) in prompt[reused..].chunks(self.prompt_batch).enumerate() {
             let pos = reused + i * self.prompt_batch;
-            logits = Some(weights.forward(piece, pos, &self.device).map_err(g)?);
-            self.cached.extend_from_slice(piece);
+            logits = Some(
+                weights
+                    .forward_in(slot, piece, pos, &self.device)
+                    .map_err(g)?,
+            );
+            held.extend_from_slice(piece);
         }
         self.last_reused = reused;
         logits.ok_or(Error::EmptyPrompt)
+    }
+
+    /// The slot a single call runs in: the one whose cache holds the longest prefix of its
+    /// prompt (a retry finds its first attempt wherever a batch put it), among those with
+    /// room for `need` positions; slot 0 on ties.
+    fn best_slot(&self, prompt: &[u32], need: usize) -> usize {
+        let Some(w) = self.weights.as_ref().filter(|w| w.exact_rows()) else {
+            return 0;
+        };
+        let mut best = (common_prefix(&self.cached, prompt), 0);
+        for (i, held) in self.slot_cached.iter().enumerate() {
+            let c = common_prefix(held, prompt);
+            if c > best.0 && w.slot_positions(i + 1) >= need {
+                best = (c, i + 1);
+            }
+        }
+        best.1
+    }
+
+    /// The tokens whose keys and values slot `slot` holds.
+    fn slot_tokens(&mut self, slot: usize) -> &mut Vec<u32> {
+        match slot {
+            0 => &mut self.cached,
+            s => &mut self.slot_cached[s - 1],
+        }
     }
 
     /// `n` greedy tokens and, at each step, the gap between the two best logits: where the
@@ -453,6 +628,162 @@ impl CandleModel {
     }
 }
 
+/// Most sequences `generate_batch` decodes together. On a CPU each row of a step costs
+/// about 40 % of a single step (the weights are read once, each row's products are
+/// computed): four rows take about twice a single step's time for four tokens, and more
+/// rows gain little while their KV caches take memory.
+pub const MAX_BATCH: usize = 4;
+
+/// Extra KV-cache memory batch slots may take; a batch of long prompts gets fewer slots.
+const BATCH_KV_BYTES: usize = 128 << 20;
+
+/// One sequence's result from `generate_batch_ids`.
+pub struct Decoded {
+    pub ids: Vec<u32>,
+    pub stop: StopReason,
+    pub prompt_seconds: f64,
+    /// The steps' time, each shared among its rows.
+    pub generation_seconds: f64,
+    /// Prompt tokens taken from the slot's cache.
+    pub reused: usize,
+}
+
+/// One sequence of a batch being decoded.
+struct Lane {
+    out: Vec<u32>,
+    logits: Tensor,
+    sampler: LogitsProcessor,
+    stop: Option<StopReason>,
+    reused: usize,
+    prompt_secs: f64,
+    generation_secs: f64,
+}
+
+impl CandleModel {
+    /// How many of these prompts (in order) `generate_batch_ids` runs together: as many as
+    /// fit `MAX_BATCH` and the batch slots' memory, at least one.
+    fn batch_for(&self, prompts: &[(&[u32], &GenParams)]) -> usize {
+        let Some(w) = self.weights.as_ref().filter(|w| w.exact_rows()) else {
+            return 1;
+        };
+        let per_position = w.kv_bytes_per_position().max(1);
+        let mut longest = 0;
+        for (n, (p, q)) in prompts.iter().enumerate().take(MAX_BATCH) {
+            longest = longest.max(p.len() + q.max_new_tokens);
+            if n > 0 && n * longest * per_position > BATCH_KV_BYTES {
+                return n;
+            }
+        }
+        prompts.len().clamp(1, MAX_BATCH)
+    }
+
+    /// Greedy (or sampled) continuations of several prompts, decoded together: each step
+    /// feeds every unfinished sequence's token in one forward pass, so the weights are
+    /// read once for all. Each output is what `generate_ids` gives for its prompt alone,
+    /// bit for bit (rows are single steps: `Transformer::step_rows`); no speculation.
+    pub fn generate_batch_ids(
+        &mut self,
+        requests: &[(&[u32], &GenParams)],
+    ) -> Result<Vec<Decoded>> {
+        let g = Error::forward;
+        let ctx = self.info.context_length;
+        let fits = requests
+            .iter()
+            .all(|(p, q)| !p.is_empty() && p.len() + q.max_new_tokens <= ctx);
+        if requests.len() < 2 || self.batch_for(requests) < requests.len() || !fits {
+            return requests
+                .iter()
+                .map(|(p, q)| {
+                    let (ids, stop, prompt_seconds, generation_seconds) =
+                        self.generate_ids(p, q, &mut |_| {})?;
+                    Ok(Decoded {
+                        ids,
+                        stop,
+                        prompt_seconds,
+                        generation_seconds,
+                        reused: self.last_reused,
+                    })
+                })
+                .collect();
+        }
+        let n = requests.len();
+        let longest = requests
+            .iter()
+            .map(|(p, q)| p.len() + q.max_new_tokens)
+            .max();
+        let weights = self.weights.as_mut().ok_or(Error::NoWeights)?;
+        let fresh = weights.reserve(n, longest.unwrap_or(0)).map_err(g)?;
+        self.slot_cached
+            .resize(self.slot_cached.len().max(n - 1), Vec::new());
+        for s in fresh {
+            self.slot_cached[s - 1].clear();
+        }
+        // The prefix all the prompts share (their instructions) is processed once, in
+        // slot 0, and copied to the slots that do not hold it already.
+        let shared = requests
+            .iter()
+            .map(|(p, _)| common_prefix(p, requests[0].0).min(p.len() - 1))
+            .min()
+            .unwrap_or(0);
+        let mut lanes = Vec::with_capacity(n);
+        for (slot, (prompt, params)) in requests.iter().enumerate() {
+            let t0 = Instant::now();
+            if slot > 0 && self.reusable(slot, prompt) < shared {
+                let weights = self.weights.as_mut().ok_or(Error::NoWeights)?;
+                weights.copy_prefix(0, slot, shared).map_err(g)?;
+                self.slot_cached[slot - 1] = prompt[..shared].to_vec();
+            }
+            let logits = self.prefill_in(slot, prompt)?;
+            lanes.push(Lane {
+                out: Vec::with_capacity(params.max_new_tokens),
+                logits,
+                sampler: sampler_for(params),
+                stop: (params.max_new_tokens == 0).then_some(StopReason::Length),
+                reused: self.last_reused,
+                prompt_secs: t0.elapsed().as_secs_f64(),
+                generation_secs: 0.0,
+            });
+        }
+        loop {
+            let t = Instant::now();
+            let (mut ids, mut at) = (Vec::new(), Vec::new());
+            for (slot, lane) in lanes.iter_mut().enumerate() {
+                if lane.stop.is_some() {
+                    continue;
+                }
+                let params = requests[slot].1;
+                let next = choose(&mut lane.sampler, &lane.logits, &lane.out, params)?;
+                lane.stop = take(&self.stop_ids, &mut lane.out, next, params, &mut |_| {});
+                if lane.stop.is_none() {
+                    ids.push(next);
+                    at.push((slot, requests[slot].0.len() + lane.out.len() - 1));
+                }
+            }
+            if ids.is_empty() {
+                break;
+            }
+            let weights = self.weights.as_mut().ok_or(Error::NoWeights)?;
+            let rows = weights.step_rows(&ids, &at).map_err(g)?;
+            let share = t.elapsed().as_secs_f64() / ids.len() as f64;
+            for (j, &(slot, _)) in at.iter().enumerate() {
+                lanes[slot].logits = rows.get(j).map_err(g)?;
+                lanes[slot].generation_secs += share;
+                self.slot_tokens(slot).push(ids[j]);
+            }
+        }
+        Ok(lanes
+            .into_iter()
+            .map(|l| Decoded {
+                ids: l.out,
+                stop: l.stop.unwrap_or(StopReason::Length),
+                prompt_seconds: l.prompt_secs,
+                generation_seconds: l.generation_secs,
+                reused: l.reused,
+            })
+            .collect())
+    }
+}
+
 /// Longest period looked for, and how many repeated tokens make a loop: a 2-token loop must
 /// run 48 tokens, a 30-token sentence three times over.
 const LOOP_MAX_PERIOD: usize = 64;
@@ -492,6 +823,72 @@ impl Generate for CandleModel {
         Ok(self.prompt_ids(messages)?.len())
     }
 
+    fn batch_size(&self) -> usize {
+        match self.weights.as_ref() {
+            Some(w) if w.exact_rows() => MAX_BATCH,
+            _ => 1,
+        }
+    }
+
+    fn generate_batch(&mut self, requests: &[(&[Message], &GenParams)]) -> Vec<Result<Generation>> {
+        let prompts: Vec<Result<Vec<u32>>> =
+            requests.iter().map(|(m, _)| self.prompt_ids(m)).collect();
+        let mut answers: Vec<Option<Result<Generation>>> =
+            (0..requests.len()).map(|_| None).collect();
+        // Prompts that render go in batches, in order; the others fail alone.
+        let ready: Vec<usize> = (0..requests.len())
+            .filter(|&i| prompts[i].is_ok())
+            .collect();
+        let mut start = 0;
+        while start < ready.len() {
+            let batch: Vec<(&[u32], &GenParams)> = ready[start..]
+                .iter()
+                .map(|&i| {
+                    (
+                        prompts[i].as_ref().expect("ready").as_slice(),
+                        requests[i].1,
+                    )
+                })
+                .collect();
+            let n = self.batch_for(&batch);
+            let group = &ready[start..start + n];
+            match self.generate_batch_ids(&batch[..n]) {
+                Ok(results) => {
+                    for (j, (&i, d)) in group.iter().zip(results).enumerate() {
+                        let text = self.decode(&d.ids).map(|t| t.trim().to_string());
+                        answers[i] = Some(text.map(|text| Generation {
+                            text,
+                            prompt_tokens: batch[j].0.len(),
+                            reused_prompt_tokens: d.reused,
+                            generated_tokens: d.ids.len(),
+                            drafted_tokens: 0,
+                            accepted_draft_tokens: 0,
+                            prompt_seconds: d.prompt_seconds,
+                            generation_seconds: d.generation_seconds,
+                            stop: d.stop,
+                        }));
+                    }
+                }
+                // One failure: each call of the batch alone, so each gets its own result.
+                Err(_) => {
+                    for &i in group {
+                        answers[i] = Some(self.generate(requests[i].0, requests[i].1, &mut |_| {}));
+                    }
+                }
+            }
+            start += n;
+        }
+        answers
+            .into_iter()
+            .zip(prompts)
+            .map(|(a, p)| match (a, p) {
+                (Some(a), _) => a,
+                (None, Err(e)) => Err(e),
+                (None, Ok(_)) => unreachable!("every ready prompt ran"),
+            })
+            .collect()
+    }
+
     fn generate(
         &mut self,
         messages: &[Message],
@@ -505,6 +902,8 @@ impl Generate for CandleModel {
             text: self.decode(&ids)?.trim().to_string(),
             prompt_tokens: prompt.len(),
             reused_prompt_tokens: self.last_reused,
+            drafted_tokens: self.last_draft.proposed,
+            accepted_draft_tokens: self.last_draft.accepted,
             generated_tokens: ids.len(),
             prompt_seconds,
             generation_seconds,

@@ -394,6 +394,8 @@ impl Generate for Fleet {
             text,
             prompt_tokens,
             reused_prompt_tokens: reply.cached_tokens.unwrap_or(0),
+            drafted_tokens: 0,
+            accepted_draft_tokens: 0,
             generated_tokens: generated,
             prompt_seconds,
             generation_seconds,

@@ -8,6 +8,7 @@ pub mod fleet;
 pub mod gguf;
 pub mod kernels;
 pub mod registry;
+pub mod speculate;
 pub mod template;
 pub mod tiny;
 pub mod tokenizer;
@@ -69,6 +70,19 @@ pub struct Runtime {
     /// CPU threads. candle sizes its thread pools once per process, from the environment
     /// (the binary sets it at startup); loading checks that they agree.
     pub threads: usize,
+    /// Speculative decoding: changes speed, never outputs.
+    pub speculation: Speculation,
+}
+
+/// Whether greedy decoding guesses tokens ahead and has the model check them in one pass.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Speculation {
+    /// Guesses from earlier in the prompt and output (`speculate::PromptLookup`).
+    #[default]
+    Lookup,
+    /// One token per step.
+    Off,
 }
 
 impl Default for Runtime {
@@ -79,6 +93,7 @@ impl Default for Runtime {
             kernels: kernels::Kernels::default(),
             device: DeviceChoice::default(),
             threads: candle_core::utils::get_num_threads(),
+            speculation: Speculation::default(),
         }
     }
 }
@@ -137,6 +152,12 @@ pub struct Generation {
     #[serde(default)]
     pub reused_prompt_tokens: usize,
     pub generated_tokens: usize,
+    /// Tokens guessed ahead by speculative decoding, and those the model kept: how much of
+    /// the output came several tokens per forward pass.
+    #[serde(default)]
+    pub drafted_tokens: usize,
+    #[serde(default)]
+    pub accepted_draft_tokens: usize,
     pub prompt_seconds: f64,
     pub generation_seconds: f64,
     pub stop: StopReason,
@@ -248,6 +269,18 @@ pub trait Generate: Send {
         params: &GenParams,
         progress: &mut dyn FnMut(usize),
     ) -> Result<Generation>;
+    /// How many independent calls `generate_batch` runs together (1: one at a time).
+    fn batch_size(&self) -> usize {
+        1
+    }
+    /// Runs independent chat turns together where the model can (bisum's engine decodes
+    /// them in one forward pass per step); each answer is what `generate` gives alone.
+    fn generate_batch(&mut self, requests: &[(&[Message], &GenParams)]) -> Vec<Result<Generation>> {
+        requests
+            .iter()
+            .map(|(m, p)| self.generate(m, p, &mut |_| {}))
+            .collect()
+    }
     /// Up to `n` more clients of the same model, to run independent calls at once; none
     /// where calls cannot overlap (an in-process model runs one at a time).
     fn fork(&self, _n: usize) -> Vec<Box<dyn Generate>> {

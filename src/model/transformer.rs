@@ -30,9 +30,39 @@ struct Attention {
     v_bias: Option<Tensor>,
     q_norm: Option<Tensor>,
     k_norm: Option<Tensor>,
-    /// Per KV head: `[positions, head_dim]`, rows `0..pos` valid.
-    k_cache: Vec<Tensor>,
-    v_cache: Vec<Tensor>,
+    /// One KV cache per sequence slot (slot 0: the model's main sequence; more for
+    /// batched decoding).
+    slots: Vec<KvCache>,
+}
+
+/// A sequence's keys and values in one layer: per KV head, `[positions, head_dim]`, rows
+/// `0..pos` valid.
+struct KvCache {
+    k: Vec<Tensor>,
+    v: Vec<Tensor>,
+}
+
+impl KvCache {
+    fn new(n_kv: usize, positions: usize, hd: usize, device: &Device) -> Result<Self> {
+        let zeros = || Tensor::zeros((positions, hd), DType::F32, device);
+        Ok(Self {
+            k: (0..n_kv).map(|_| zeros()).collect::<Result<_>>()?,
+            v: (0..n_kv).map(|_| zeros()).collect::<Result<_>>()?,
+        })
+    }
+
+    fn positions(&self) -> usize {
+        self.k.first().map_or(0, |t| t.dims()[0])
+    }
+}
+
+/// Where the tokens of one forward pass go: a run of positions in one slot (a prompt or a
+/// single sequence's step), or one token per row, each in its own slot and position
+/// (batched decoding).
+#[derive(Clone, Copy)]
+pub enum At<'a> {
+    Run { slot: usize, pos: usize },
+    Rows(&'a [(usize, usize)]),
 }
 
 struct Layer {
@@ -218,12 +248,7 @@ impl Transformer {
                 v_bias,
                 q_norm,
                 k_norm,
-                k_cache: (0..n_kv_head)
-                    .map(|_| Tensor::zeros((max_positions, head_dim), DType::F32, device))
-                    .collect::<Result<_>>()?,
-                v_cache: (0..n_kv_head)
-                    .map(|_| Tensor::zeros((max_positions, head_dim), DType::F32, device))
-                    .collect::<Result<_>>()?,
+                slots: vec![KvCache::new(n_kv_head, max_positions, head_dim, device)?],
             };
             layers.push(Layer {
                 attn_norm,
@@ -265,25 +290,164 @@ impl Transformer {
     /// Logits of the last of `ids`, which sit at positions `pos..pos + ids.len()`; the KV
     /// cache must hold positions `0..pos` of the same sequence.
     pub fn forward(&mut self, ids: &[u32], pos: usize) -> Result<Tensor> {
+        self.forward_in(0, ids, pos)
+    }
+
+    /// `forward` in a slot's sequence (see `reserve`).
+    pub fn forward_in(&mut self, slot: usize, ids: &[u32], pos: usize) -> Result<Tensor> {
+        let x = self.hidden(ids, At::Run { slot, pos })?;
+        self.head(&x.narrow(0, ids.len() - 1, 1)?)?.squeeze(0)
+    }
+
+    /// Logits after each of `ids` (`[ids.len(), vocab]`), as `forward` places them. A
+    /// batch of up to `EXACT_ROWS` tokens gives every row the logits that feeding the
+    /// tokens one at a time gives, bit for bit: speculative decoding checks draft tokens
+    /// this way.
+    pub fn forward_rows(&mut self, slot: usize, ids: &[u32], pos: usize) -> Result<Tensor> {
+        if !self.own_attention {
+            // candle's attention over several queries sums in another order.
+            candle_core::bail!("rows are exact with bisum's attention only");
+        }
+        let x = self.hidden(ids, At::Run { slot, pos })?;
+        self.head(&x)
+    }
+
+    /// One decoding step of several sequences at once: token `ids[i]` at position
+    /// `at[i].1` of slot `at[i].0`; logits `[ids.len(), vocab]`. The weights are read once
+    /// for all rows, and each row's logits are those of the sequence's own single step,
+    /// bit for bit, up to `EXACT_ROWS` rows.
+    pub fn step_rows(&mut self, ids: &[u32], at: &[(usize, usize)]) -> Result<Tensor> {
+        if !self.own_attention || ids.len() != at.len() || ids.len() > EXACT_ROWS {
+            candle_core::bail!("batched steps take bisum's attention and up to {EXACT_ROWS} rows");
+        }
+        let x = self.hidden(ids, At::Rows(at))?;
+        self.head(&x)
+    }
+
+    /// Makes slots `0..n` exist with room for `positions` each (slot 0 keeps the model's
+    /// context). A slot that grows loses what it held: its caller must forget it.
+    /// Returns the slots that were (re)allocated.
+    pub fn reserve(&mut self, n: usize, positions: usize) -> Result<Vec<usize>> {
+        let positions = positions.min(self.max_positions);
+        let (n_kv, hd) = (self.n_kv_head, self.head_dim);
+        let mut fresh = Vec::new();
+        for slot in 1..n {
+            let short = self.layers[0]
+                .attn
+                .slots
+                .get(slot)
+                .is_none_or(|c| c.positions() < positions);
+            if !short {
+                continue;
+            }
+            for layer in self.layers.iter_mut() {
+                let cache = KvCache::new(n_kv, positions, hd, &self.device)?;
+                match layer.attn.slots.get_mut(slot) {
+                    Some(c) => *c = cache,
+                    None => layer.attn.slots.push(cache),
+                }
+            }
+            fresh.push(slot);
+        }
+        Ok(fresh)
+    }
+
+    /// Copies the keys and values of positions `0..n` from slot `from` to slot `to`: a
+    /// prompt prefix the batch's sequences share is processed once.
+    pub fn copy_prefix(&mut self, from: usize, to: usize, n: usize) -> Result<()> {
+        for layer in self.layers.iter_mut() {
+            let slots = &mut layer.attn.slots;
+            for kv in 0..slots[from].k.len() {
+                let k = slots[from].k[kv].narrow(0, 0, n)?;
+                let v = slots[from].v[kv].narrow(0, 0, n)?;
+                slots[to].k[kv].slice_set(&k, 0, 0)?;
+                slots[to].v[kv].slice_set(&v, 0, 0)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Positions slot `slot`'s cache has room for (0 where there is no such slot).
+    pub fn slot_positions(&self, slot: usize) -> usize {
+        self.layers[0]
+            .attn
+            .slots
+            .get(slot)
+            .map_or(0, KvCache::positions)
+    }
+
+    /// Bytes of keys and values one position of one sequence takes.
+    pub fn kv_bytes_per_position(&self) -> usize {
+        self.layers.len() * self.n_kv_head * self.head_dim * 2 * std::mem::size_of::<f32>()
+    }
+
+    /// Whether `forward_rows` gives each row a single step's logits (bisum's attention).
+    pub fn exact_rows(&self) -> bool {
+        self.own_attention
+    }
+
+    fn head(&self, x: &Tensor) -> Result<Tensor> {
+        let x = candle_nn::ops::rms_norm(x, &self.norm, self.eps)?;
+        self.output.forward(&x)
+    }
+
+    /// The last layer's output for `ids` placed `at`, `[seq, hidden]`; writes their keys
+    /// and values into the caches.
+    fn hidden(&mut self, ids: &[u32], at: At) -> Result<Tensor> {
         let seq = ids.len();
-        if pos + seq > self.max_positions {
+        // Each row's slot and position, where rows are computed one by one.
+        let rows: Vec<(usize, usize)> = match at {
+            At::Rows(r) => r.to_vec(),
+            At::Run { slot, pos } if seq <= EXACT_ROWS && self.own_attention => {
+                (pos..pos + seq).map(|p| (slot, p)).collect()
+            }
+            At::Run { .. } => Vec::new(),
+        };
+        let (slot, pos) = match at {
+            At::Run { slot, pos } => (slot, pos),
+            At::Rows(r) => (usize::MAX, r.iter().map(|&(_, p)| p).min().unwrap_or(0)),
+        };
+        let room = |s: usize| {
+            self.layers[0]
+                .attn
+                .slots
+                .get(s)
+                .map_or(0, KvCache::positions)
+        };
+        let over = match at {
+            At::Run { slot, pos } => (pos + seq > room(slot)).then_some((slot, pos + seq)),
+            At::Rows(r) => r
+                .iter()
+                .find(|&&(s, p)| p >= room(s))
+                .map(|&(s, p)| (s, p + 1)),
+        };
+        if let Some((s, end)) = over {
             candle_core::bail!(
-                "position {} beyond the KV cache ({})",
-                pos + seq,
-                self.max_positions
+                "position {end} beyond the KV cache of slot {s} ({})",
+                room(s)
             );
         }
         let mut x = self.embed.forward(ids, &self.device)?; // [seq, hidden]
         if let Some(s) = self.embed_scale {
             x = (x * s)?;
         }
-        let global = (self.cos.narrow(0, pos, seq)?, self.sin.narrow(0, pos, seq)?);
+        // RoPE rows: a run's positions, or each row's own.
+        let pick = |t: &Tensor| -> Result<Tensor> {
+            match at {
+                At::Run { pos, .. } => t.narrow(0, pos, seq),
+                At::Rows(r) => {
+                    let idx: Vec<u32> = r.iter().map(|&(_, p)| p as u32).collect();
+                    t.index_select(&Tensor::new(idx.as_slice(), t.device())?, 0)
+                }
+            }
+        };
+        let global = (pick(&self.cos)?, pick(&self.sin)?);
         let local = match &self.local_rope {
-            Some((c, s)) => Some((c.narrow(0, pos, seq)?, s.narrow(0, pos, seq)?)),
+            Some((c, s)) => Some((pick(c)?, pick(s)?)),
             None => None,
         };
         let window = self.layers.iter().find_map(|l| l.window);
-        let (mask, local_mask) = if seq > 1 {
+        let (mask, local_mask) = if seq > 1 && rows.is_empty() {
             (
                 Some(causal_mask(seq, pos, None, &self.device)?),
                 match window {
@@ -316,6 +480,8 @@ impl Transformer {
             let h = candle_nn::ops::rms_norm(&x, &layer.attn_norm, self.eps)?;
             let step = Step {
                 pos,
+                slot,
+                rows: &rows,
                 cos,
                 sin,
                 mask,
@@ -340,9 +506,7 @@ impl Transformer {
             }
             x = (x + f)?;
         }
-        let last = x.narrow(0, seq - 1, 1)?;
-        let last = candle_nn::ops::rms_norm(&last, &self.norm, self.eps)?;
-        self.output.forward(&last)?.squeeze(0)
+        Ok(x)
     }
 }
 
@@ -361,7 +525,12 @@ struct Heads {
 /// What one forward pass gives a layer's attention: where the tokens sit, their RoPE rows
 /// and, for prompt batches, the causal mask.
 struct Step<'a> {
+    /// A run's first position and slot (prompt batches).
     pos: usize,
+    slot: usize,
+    /// Each row's slot and position, where rows are computed one by one (small batches,
+    /// batched decoding); empty for prompt batches.
+    rows: &'a [(usize, usize)],
     cos: &'a Tensor,
     sin: &'a Tensor,
     mask: Option<&'a Tensor>,
@@ -423,11 +592,21 @@ impl Attention {
         Ok((q, k, v))
     }
 
-    /// Stores K and V of positions `pos..` in the cache.
-    fn store(&mut self, k: &Tensor, v: &Tensor, pos: usize) -> Result<()> {
+    /// Stores K and V (`[n_kv, seq, hd]`) where the step places them.
+    fn store(&mut self, k: &Tensor, v: &Tensor, step: &Step) -> Result<()> {
         for kv in 0..k.dim(0)? {
-            self.k_cache[kv].slice_set(&k.get(kv)?, 0, pos)?;
-            self.v_cache[kv].slice_set(&v.get(kv)?, 0, pos)?;
+            let (k, v) = (k.get(kv)?, v.get(kv)?);
+            if step.rows.is_empty() {
+                let c = &mut self.slots[step.slot];
+                c.k[kv].slice_set(&k, 0, step.pos)?;
+                c.v[kv].slice_set(&v, 0, step.pos)?;
+                continue;
+            }
+            for (i, &(slot, pos)) in step.rows.iter().enumerate() {
+                let c = &mut self.slots[slot];
+                c.k[kv].slice_set(&k.narrow(0, i, 1)?, 0, pos)?;
+                c.v[kv].slice_set(&v.narrow(0, i, 1)?, 0, pos)?;
+            }
         }
         Ok(())
     }
@@ -436,30 +615,51 @@ impl Attention {
     fn forward(&mut self, h: &Tensor, heads: &Heads, step: &Step) -> Result<Tensor> {
         let seq = h.dim(0)?;
         let (q, k, v) = self.project(h, heads, step)?;
-        self.store(&k, &v, step.pos)?;
-        let len = step.pos + seq;
-        // A single query in a sliding-window layer sees only the window's keys; prompt
-        // batches get the window from their mask.
-        let first = match step.window {
-            Some(w) if seq == 1 => len.saturating_sub(w),
-            _ => 0,
-        };
-        let y = if heads.own && seq == 1 {
-            self.decode(&q, heads, first, len)?
+        self.store(&k, &v, step)?;
+        let y = if heads.own && !step.rows.is_empty() {
+            self.rows(&q, heads, step)?
         } else {
+            // A single query in a sliding-window layer sees only the window's keys; prompt
+            // batches get the window from their mask.
+            let first = match step.window {
+                Some(w) if seq == 1 => (step.pos + seq).saturating_sub(w),
+                _ => 0,
+            };
             self.prompt(&q, heads, step, first)?
         };
         self.o.forward(&y)
     }
 
+    /// A few queries, each over the cache as a single-token step would see it (the
+    /// positions up to its own), with bisum's kernel: `[seq, n_head * hd]`, every row
+    /// bit-identical to decoding its token alone.
+    fn rows(&self, q: &Tensor, heads: &Heads, step: &Step) -> Result<Tensor> {
+        let mut out = Vec::with_capacity(step.rows.len());
+        for (i, &(slot, pos)) in step.rows.iter().enumerate() {
+            let len = pos + 1;
+            // A query in a sliding-window layer sees only the window's keys.
+            let first = step.window.map_or(0, |w| len.saturating_sub(w));
+            let qi = q.narrow(1, i, 1)?.contiguous()?;
+            out.push(self.decode(&qi, heads, &self.slots[slot], first, len)?);
+        }
+        Tensor::cat(&out, 0)
+    }
+
     /// One query over the KV cache with bisum's kernel: `[1, n_head * hd]`.
-    fn decode(&self, q: &Tensor, heads: &Heads, first: usize, len: usize) -> Result<Tensor> {
+    fn decode(
+        &self,
+        q: &Tensor,
+        heads: &Heads,
+        cache: &KvCache,
+        first: usize,
+        len: usize,
+    ) -> Result<Tensor> {
         let (n_kv, hd) = (heads.n_kv, heads.hd);
         let q = q.flatten_all()?.to_vec1::<f32>()?;
-        let guards: Vec<_> = self
-            .k_cache
+        let guards: Vec<_> = cache
+            .k
             .iter()
-            .chain(&self.v_cache)
+            .chain(&cache.v)
             .map(|t| t.storage_and_layout())
             .collect();
         let caches = guards
@@ -517,8 +717,9 @@ impl Attention {
             } else {
                 len
             };
-            let keys = self.k_cache[kv].narrow(0, first, klen - first)?; // contiguous rows
-            let values = self.v_cache[kv].narrow(0, first, klen - first)?;
+            let cache = &self.slots[step.slot];
+            let keys = cache.k[kv].narrow(0, first, klen - first)?; // contiguous rows
+            let values = cache.v[kv].narrow(0, first, klen - first)?;
             // The group's query heads as rows: [group * cs, hd].
             let qg = qh
                 .narrow(1, c0, cs)?
@@ -544,6 +745,11 @@ impl Attention {
         }
     }
 }
+
+/// Batches of up to this many tokens are computed row by row where the order of float
+/// sums could differ from a single-token step (attention; the matrix products' small
+/// batches already sum in single-row order: `kernels::EXACT_ROWS`).
+pub const EXACT_ROWS: usize = super::kernels::EXACT_ROWS;
 
 /// Query rows per attention chunk in prompt batches.
 const QUERY_CHUNK: usize = 128;

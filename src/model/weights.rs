@@ -86,6 +86,82 @@ impl Weights {
         logits.squeeze(0)
     }
 
+    /// Logits after each of `ids`, each row exactly a single step's; `None` where rows
+    /// are not exact (candle's attention) or not available (candle's models give the last
+    /// position's alone).
+    pub fn forward_rows(
+        &mut self,
+        slot: usize,
+        ids: &[u32],
+        pos: usize,
+    ) -> Option<candle_core::Result<Tensor>> {
+        match self {
+            Weights::Own(m) if m.exact_rows() => Some(m.forward_rows(slot, ids, pos)),
+            _ => None,
+        }
+    }
+
+    /// `forward` in a batch slot's sequence (slot 0 for candle's models, which have one).
+    pub fn forward_in(
+        &mut self,
+        slot: usize,
+        ids: &[u32],
+        pos: usize,
+        device: &Device,
+    ) -> candle_core::Result<Tensor> {
+        match self {
+            Weights::Own(m) => m.forward_in(slot, ids, pos),
+            _ if slot == 0 => self.forward(ids, pos, device),
+            _ => candle_core::bail!("candle's models have one sequence"),
+        }
+    }
+
+    /// Whether several rows in one pass give each its single step's logits (bisum's
+    /// engine with its attention): speculative and batched decoding need it.
+    pub fn exact_rows(&self) -> bool {
+        matches!(self, Weights::Own(m) if m.exact_rows())
+    }
+
+    /// One decoding step of several sequences (`Transformer::step_rows`).
+    pub fn step_rows(&mut self, ids: &[u32], at: &[(usize, usize)]) -> candle_core::Result<Tensor> {
+        match self {
+            Weights::Own(m) => m.step_rows(ids, at),
+            _ => candle_core::bail!("batched steps need bisum's engine"),
+        }
+    }
+
+    /// Batch slots `0..n` with room for `positions` (`Transformer::reserve`).
+    pub fn reserve(&mut self, n: usize, positions: usize) -> candle_core::Result<Vec<usize>> {
+        match self {
+            Weights::Own(m) => m.reserve(n, positions),
+            _ => candle_core::bail!("batch slots need bisum's engine"),
+        }
+    }
+
+    /// Keys and values of positions `0..n` copied between slots (`Transformer::copy_prefix`).
+    pub fn copy_prefix(&mut self, from: usize, to: usize, n: usize) -> candle_core::Result<()> {
+        match self {
+            Weights::Own(m) => m.copy_prefix(from, to, n),
+            _ => candle_core::bail!("batch slots need bisum's engine"),
+        }
+    }
+
+    /// Positions batch slot `slot` has room for (0 where it does not exist).
+    pub fn slot_positions(&self, slot: usize) -> usize {
+        match self {
+            Weights::Own(m) => m.slot_positions(slot),
+            _ => 0,
+        }
+    }
+
+    /// Bytes of KV cache per position of one sequence (bisum's engine; 0 otherwise).
+    pub fn kv_bytes_per_position(&self) -> usize {
+        match self {
+            Weights::Own(m) => m.kv_bytes_per_position(),
+            _ => 0,
+        }
+    }
+
     /// Whether the KV cache stays valid between calls, so a shared prompt prefix can be
     /// skipped: bisum's engine writes rows by position and reads only rows below it;
     /// candle's models must be cleared before every prompt.

@@ -67,6 +67,7 @@ impl Reminder {
 }
 
 /// One model call: what it is for, in which language, and its prompt.
+#[derive(Clone)]
 pub(crate) struct Call<'s> {
     pub kind: CallKind,
     pub source: Option<&'s str>,
@@ -293,7 +294,8 @@ impl<'a> Pipeline<'a> {
         } else {
             Vec::new()
         };
-        if forks.len() < calls.len() {
+        let batch = self.model.batch_size().min(calls.len());
+        if forks.len() < calls.len() && batch < 2 {
             return calls.into_iter().map(|c| self.call(c)).collect();
         }
         let prepared = calls
@@ -317,7 +319,11 @@ impl<'a> Pipeline<'a> {
             self.observer
                 .call_started(&p.label, p.prompt_tokens, calls[i].max_new);
         }
-        let mut fresh = generate_at_once(&calls, &prepared, &run, &mut forks);
+        let mut fresh = if forks.len() >= calls.len() {
+            generate_at_once(&calls, &prepared, &run, &mut forks)
+        } else {
+            self.generate_batched(&calls, &prepared, &run, batch)
+        };
         let mut answers: Vec<Option<Generation>> = vec![None; calls.len()];
         let mut texts = Vec::with_capacity(calls.len());
         for i in 0..calls.len() {
@@ -349,10 +355,43 @@ impl<'a> Pipeline<'a> {
         call: Call,
         expect: &Expect,
     ) -> Result<(String, OutputCheck)> {
+        let mut answers = self.call_checked_all(vec![call], expect)?;
+        Ok(answers.pop().expect("one answer"))
+    }
+
+    /// `call_checked` on calls that do not depend on each other: their first attempts run
+    /// together (`call_all`), the retries one by one.
+    pub(crate) fn call_checked_all(
+        &mut self,
+        calls: Vec<Call>,
+        expect: &Expect,
+    ) -> Result<Vec<(String, OutputCheck)>> {
+        let again = calls.clone();
+        let texts = self.call_all(calls)?;
+        again
+            .into_iter()
+            .zip(texts)
+            .map(|(call, text)| self.retry_unless_met(call, text, expect))
+            .collect()
+    }
+
+    /// The answer `text` to `call` if it meets `expect`, else the better of it and one
+    /// more attempt with a reminder appended to the request.
+    fn retry_unless_met(
+        &mut self,
+        call: Call,
+        text: String,
+        expect: &Expect,
+    ) -> Result<(String, OutputCheck)> {
         let lang = call.lang;
-        let retry_messages = call.messages.clone();
-        let (kind, source, part, max_new) = (call.kind, call.source, call.part, call.max_new);
-        let text = self.call(call)?;
+        let Call {
+            kind,
+            source,
+            part,
+            max_new,
+            messages: retry_messages,
+            ..
+        } = call;
         let first = expect.judge(&text, lang);
         let Some(reminder) = reminder_for(&first) else {
             return Ok((text, first));
@@ -444,6 +483,31 @@ struct Prepared {
     key: String,
 }
 
+impl Pipeline<'_> {
+    /// Runs the calls marked to `run` through the model in batches of `batch` (one
+    /// forward pass per step for the whole batch).
+    fn generate_batched(
+        &mut self,
+        calls: &[Call],
+        prepared: &[Prepared],
+        run: &[bool],
+        batch: usize,
+    ) -> Vec<Option<Result<Generation>>> {
+        let todo: Vec<usize> = (0..calls.len()).filter(|&i| run[i]).collect();
+        let mut fresh: Vec<Option<Result<Generation>>> = (0..calls.len()).map(|_| None).collect();
+        for group in todo.chunks(batch) {
+            let requests: Vec<(&[Message], &GenParams)> = group
+                .iter()
+                .map(|&i| (calls[i].messages.as_slice(), &prepared[i].params))
+                .collect();
+            for (&i, g) in group.iter().zip(self.model.generate_batch(&requests)) {
+                fresh[i] = Some(g);
+            }
+        }
+        fresh
+    }
+}
+
 /// Runs the calls marked to `run`, one thread and one forked client each.
 fn generate_at_once(
     calls: &[Call],
@@ -479,6 +543,8 @@ fn record(call: &Call, g: &Generation, cached: bool, attempt: u8, key: String) -
         prompt_tokens: g.prompt_tokens,
         reused_prompt_tokens: g.reused_prompt_tokens,
         generated_tokens: g.generated_tokens,
+        drafted_tokens: g.drafted_tokens,
+        accepted_draft_tokens: g.accepted_draft_tokens,
         prompt_seconds: g.prompt_seconds,
         generation_seconds: g.generation_seconds,
         seconds: g.prompt_seconds + g.generation_seconds,

@@ -113,6 +113,12 @@ pub struct Totals {
     /// reused from the call before).
     pub prompt_tokens_processed: usize,
     pub generated_tokens: usize,
+    /// Generated tokens that came as kept guesses of speculative decoding, and the
+    /// guesses made: their ratio is the acceptance rate.
+    pub accepted_draft_tokens: usize,
+    pub drafted_tokens: usize,
+    /// Seconds spent generating (after the prompts), for decoding speed.
+    pub generation_seconds: f64,
     pub model_seconds: f64,
 }
 
@@ -142,6 +148,7 @@ pub struct Report {
 
 impl Report {
     pub fn totals(calls: &[CallRecord]) -> Totals {
+        let fresh = || calls.iter().filter(|c| !c.cached);
         Totals {
             calls: calls.len(),
             prompt_tokens: calls.iter().map(|c| c.prompt_tokens).sum(),
@@ -151,6 +158,9 @@ impl Report {
                 .map(|c| c.prompt_tokens - c.reused_prompt_tokens.min(c.prompt_tokens))
                 .sum(),
             generated_tokens: calls.iter().map(|c| c.generated_tokens).sum(),
+            accepted_draft_tokens: fresh().map(|c| c.accepted_draft_tokens).sum(),
+            drafted_tokens: fresh().map(|c| c.drafted_tokens).sum(),
+            generation_seconds: fresh().map(|c| c.generation_seconds).sum(),
             model_seconds: calls.iter().filter(|c| !c.cached).map(|c| c.seconds).sum(),
         }
     }

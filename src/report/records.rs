@@ -62,6 +62,10 @@ pub struct CallRecord {
     /// prefix) instead of being processed again.
     pub reused_prompt_tokens: usize,
     pub generated_tokens: usize,
+    /// Tokens guessed ahead by speculative decoding, and those the model kept (each kept
+    /// one saved a forward pass).
+    pub drafted_tokens: usize,
+    pub accepted_draft_tokens: usize,
     pub prompt_seconds: f64,
     pub generation_seconds: f64,
     pub seconds: f64,

@@ -228,19 +228,27 @@ impl Pipeline<'_> {
         sentences: &[&str],
         skip: usize,
     ) -> Result<(Vec<String>, bool)> {
-        let mut out = Vec::new();
-        let mut retried = false;
+        // The sentences do not depend on each other: their calls run together.
+        let mut calls = Vec::with_capacity(sentences.len());
         for (i, sentence) in sentences.iter().enumerate() {
-            let m = self.task_prompt("translate", to, context! { sentence => sentence })?;
-            // Room for a language that takes more tokens to say the same (French runs
-            // ~1.3x English).
-            let max_new = self.model.count_tokens(sentence)? * 2 + 16;
-            let part = Some(Part::Sentence(skip + i + 1));
-            let (answer, check) = self.summary_call(s, (to, to.other()), m, part, max_new)?;
-            retried |= check.language.retried;
-            out.push(one_sentence(&answer));
+            let messages = self.task_prompt("translate", to, context! { sentence => sentence })?;
+            calls.push(Call {
+                kind: CallKind::Summary,
+                source: Some(&s.id),
+                lang: to,
+                part: Some(Part::Sentence(skip + i + 1)),
+                messages,
+                // Room for a language that takes more tokens to say the same (French runs
+                // ~1.3x English).
+                max_new: self.model.count_tokens(sentence)? * 2 + 16,
+            });
         }
-        Ok((out, retried))
+        let answers = self.call_checked_all(calls, &expect(s, to.other()))?;
+        let retried = answers.iter().any(|(_, c)| c.language.retried);
+        Ok((
+            answers.iter().map(|(a, _)| one_sentence(a)).collect(),
+            retried,
+        ))
     }
 
     /// Translated sentences joined, judged and rid of those that must not be shipped.

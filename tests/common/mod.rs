@@ -260,6 +260,8 @@ pub fn answer(
         generated_tokens: text.split_whitespace().count(),
         prompt_tokens,
         reused_prompt_tokens: 0,
+        drafted_tokens: 0,
+        accepted_draft_tokens: 0,
         text,
         prompt_seconds: 0.01,
         generation_seconds: 0.01,

@@ -67,7 +67,7 @@ pub enum Attention {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum MatMul {
-    /// bisum's kernels where it has them; otherwise compact blocks for single-token steps
+    /// bisum's kernels where it has them; otherwise compact blocks for small batches
     /// and candle's repacked tiles for prompt batches (default): the fastest on x86 AVX2,
     /// at the price of the repacked copy for the types candle repacks (Q4_K, Q6_K).
     Hybrid,
@@ -78,36 +78,42 @@ pub enum MatMul {
     Candle,
 }
 
+/// Batches of up to this many rows give each row the result it gets alone, bit for bit:
+/// they take the single-row kernels' arithmetic (compact blocks, bisum's row tiles), never
+/// candle's repacked tiles nor the lane kernels, which sum in another order.
+pub const EXACT_ROWS: usize = tiles::LANE_MIN_ROWS - 1;
+
 /// A quantized linear layer without bias: `y = x · Wᵀ`.
 pub struct QLinear {
     w: Arc<QTensor>,
     /// candle's product, for what the compact kernels do not serve: a dtype without block
     /// kernels, a GPU device, prompt batches in hybrid mode, everything in candle mode.
     fallback: Option<QMatMul>,
-    /// Single-token steps (or everything, in compact mode) on the compact blocks.
+    /// Batches of up to this many rows (small ones, or everything in compact mode) on
+    /// the compact blocks.
     compact_rows: usize,
     /// bisum's own kernel for this block type, for every batch size.
     own: bool,
-    /// bisum's own kernel for single-token steps only (Q6_K: candle's repacked tiles stay
+    /// bisum's own kernel for small batches only (Q6_K: candle's repacked tiles stay
     /// faster for prompt batches).
-    own_single: bool,
+    own_small: bool,
 }
 
 impl QLinear {
     pub fn new(w: Arc<QTensor>, mode: MatMul) -> Result<Self> {
         let usable = matches!(w.device(), Device::Cpu) && supported(w.dtype());
         let own = usable && mode != MatMul::Candle && has_own(w.dtype());
-        let own_single = usable
+        let own_small = usable
             && mode != MatMul::Candle
             && w.dtype() == GgmlDType::Q6K
             && tiles::VECTOR
             && w.shape().dims2()?.1 % q4_k::QK_K == 0;
-        let own = own || (own_single && mode == MatMul::Compact);
+        let own = own || (own_small && mode == MatMul::Compact);
         let compact_rows = match mode {
             _ if !usable => 0,
             _ if own => usize::MAX,
             MatMul::Candle => 0,
-            MatMul::Hybrid => 1,
+            MatMul::Hybrid => EXACT_ROWS,
             MatMul::Compact => usize::MAX,
         };
         // QMatMul::from_arc shares the tensor; candle repacks only when it first runs.
@@ -121,15 +127,15 @@ impl QLinear {
             fallback,
             compact_rows,
             own,
-            own_single,
+            own_small,
         })
     }
 
     pub fn forward(&self, x: &Tensor) -> Result<Tensor> {
         let (n, k) = self.w.shape().dims2()?;
-        let single = x.elem_count() == k;
+        let small = x.elem_count() / k.max(1) <= EXACT_ROWS;
         if let Some(f) = &self.fallback {
-            if x.elem_count() / k.max(1) > self.compact_rows && !(single && self.own_single) {
+            if x.elem_count() / k.max(1) > self.compact_rows {
                 return f.forward(x);
             }
         }
@@ -145,7 +151,7 @@ impl QLinear {
             .to_vec1::<f32>()?;
         let mut dst = vec![0f32; m * n];
         let data = self.w.data()?;
-        if self.own || (single && self.own_single) {
+        if self.own || (small && self.own_small) {
             own_matmul(self.w.dtype(), (m, k, n), &lhs, &data, &mut dst)?;
         } else {
             matmul(self.w.dtype(), (m, k, n), &lhs, &data, &mut dst)?;

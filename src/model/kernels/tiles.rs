@@ -139,7 +139,9 @@ pub fn matmul<K: TileKernel>(
 }
 
 /// Prompt batches: work items of `PANEL` weight columns; in each, the rows go past in tiles
-/// of R rows × C columns (single rows or columns for what is left over).
+/// of R rows × C columns. Rows left over take the widest smaller tile (4, 3, 2 or 1 rows),
+/// so a small batch (speculative decoding's few rows) still unpacks each weight block once
+/// for all its rows.
 fn panels_of<'a, K: TileKernel, const R: usize, const C: usize>(
     m: usize,
     n: usize,
@@ -153,42 +155,59 @@ fn panels_of<'a, K: TileKernel, const R: usize, const C: usize>(
             let cols = p * PANEL..((p + 1) * PANEL).min(n);
             let mut r = 0;
             while r < m {
-                let full = r + R <= m;
-                let mut c = cols.start;
-                while c < cols.end {
-                    let wide = c + C <= cols.end;
-                    match (full, wide) {
-                        (true, true) => {
-                            let t = K::tile::<R, C>(
-                                std::array::from_fn(|i| row(r + i)),
-                                std::array::from_fn(|j| col(c + j)),
-                            );
-                            for (i, t) in t.iter().enumerate() {
-                                out.put(r + i, c, n, t);
-                            }
-                        }
-                        (true, false) => {
-                            let t = K::tile::<R, 1>(std::array::from_fn(|i| row(r + i)), [col(c)]);
-                            for (i, t) in t.iter().enumerate() {
-                                out.put(r + i, c, n, t);
-                            }
-                        }
-                        (false, true) => {
-                            let [t] =
-                                K::tile::<1, C>([row(r)], std::array::from_fn(|j| col(c + j)));
-                            out.put(r, c, n, &t);
-                        }
-                        (false, false) => {
-                            let [t] = K::tile::<1, 1>([row(r)], [col(c)]);
-                            out.put(r, c, n, &t);
-                        }
-                    }
-                    c += if wide { C } else { 1 };
-                }
-                r += if full { R } else { 1 };
+                let band = Band::<K> {
+                    r,
+                    cols: cols.clone(),
+                    n,
+                    row,
+                    col,
+                    out,
+                };
+                r += match m - r {
+                    left if left >= R => band.run::<R, C>(),
+                    left if left >= 4 => band.run::<4, C>(),
+                    3 => band.run::<3, C>(),
+                    2 => band.run::<2, C>(),
+                    _ => band.run::<1, C>(),
+                };
             }
         }
     });
+}
+
+/// Rows `r..` of a batch across one panel's columns.
+struct Band<'a, 'b, K: TileKernel> {
+    r: usize,
+    cols: std::ops::Range<usize>,
+    n: usize,
+    row: &'b (dyn Fn(usize) -> &'a [K::A] + Sync),
+    col: &'b (dyn Fn(usize) -> &'a [K::W] + Sync),
+    out: &'b Out<f32>,
+}
+
+impl<K: TileKernel> Band<'_, '_, K> {
+    /// Computes rows `r..r + R` in tiles of R × C (R × 1 for the columns left over);
+    /// returns R.
+    fn run<const R: usize, const C: usize>(&self) -> usize {
+        let rows: [&[K::A]; R] = std::array::from_fn(|i| (self.row)(self.r + i));
+        let mut c = self.cols.start;
+        while c < self.cols.end {
+            if c + C <= self.cols.end {
+                let t = K::tile::<R, C>(rows, std::array::from_fn(|j| (self.col)(c + j)));
+                for (i, t) in t.iter().enumerate() {
+                    self.out.put(self.r + i, c, self.n, t);
+                }
+                c += C;
+            } else {
+                let t = K::tile::<R, 1>(rows, [(self.col)(c)]);
+                for (i, t) in t.iter().enumerate() {
+                    self.out.put(self.r + i, c, self.n, t);
+                }
+                c += 1;
+            }
+        }
+        R
+    }
 }
 
 /// Prompt batches on the lane kernels: each work item repacks `LANE_PANELS` panels of
@@ -378,9 +397,22 @@ pub(crate) mod testing {
             matmul::<K>((rows, k, n), &x[..rows * k], &w, &mut part);
             assert_eq!(part, batched[..rows * n], "{dtype:?} batch of {rows}");
         }
+        let singles: Vec<f32> = (0..m)
+            .flat_map(|r| {
+                let mut single = vec![0f32; n];
+                matmul::<K>((1, k, n), &x[r * k..(r + 1) * k], &w, &mut single);
+                single
+            })
+            .collect();
+        // Small batches never take the lane kernels: bit-identical to single rows
+        // (speculative decoding relies on it).
+        for rows in 2..super::LANE_MIN_ROWS {
+            let mut part = vec![0f32; rows * n];
+            matmul::<K>((rows, k, n), &x[..rows * k], &w, &mut part);
+            assert_eq!(part, singles[..rows * n], "{dtype:?} small batch of {rows}");
+        }
         for r in 0..m {
-            let mut single = vec![0f32; n];
-            matmul::<K>((1, k, n), &x[r * k..(r + 1) * k], &w, &mut single);
+            let single = &singles[r * n..(r + 1) * n];
             if lanes {
                 for (c, (s, b)) in single.iter().zip(&batched[r * n..(r + 1) * n]).enumerate() {
                     assert!(
@@ -389,7 +421,7 @@ pub(crate) mod testing {
                     );
                 }
             } else {
-                assert_eq!(single, batched[r * n..(r + 1) * n], "{dtype:?} row {r}");
+                assert_eq!(single, &batched[r * n..(r + 1) * n], "{dtype:?} row {r}");
             }
             for c in 0..n {
                 let exact: f32 = (0..k).map(|i| x[r * k + i] * deq[c * k + i]).sum();
