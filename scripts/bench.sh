@@ -9,7 +9,13 @@
 # (1.5 × the model file + 300 MB). For the default model it then times `summarize` on the
 # reference corpus (BENCH_E2E=0 skips it, 1 forces it for another model) against its floor:
 # the time llama.cpp needs at the speeds just measured for the prompt and generated tokens
-# that run processed. BENCH_CANDLE=1 adds candle-transformers' engine (not for gemma3).
+# that run processed, and again with one call at a time and no speculation (`--batch 1
+# --speculate off`, as bisum decoded before both): decoding speed, acceptance rate of the
+# guessed tokens, and whether the outputs are the same. BENCH_CANDLE=1 adds
+# candle-transformers' engine (not for gemma3).
+# Batched decoding: aggregate decoding speed of 1, 2, 4 and 7 sequences decoded together
+# (128-token prompts, 64 tokens each), bisum (`bisum bench --sequences N`) against
+# llama.cpp's batched decoding (scripts/bench_llama_cpp_batch.py); BENCH_BATCH=0 skips it.
 # BENCH_ISA=x86-64-v3 measures the path most users' CPUs take (AVX2/FMA, no AVX-512) on any
 # x86-64 machine, AVX-512 ones included: bisum built with -C target-cpu=x86-64-v3 (in
 # target/x86-64-v3) against llama.cpp built with AVX2 on and AVX-512 off (the venv
@@ -61,9 +67,20 @@ for r in $(seq "$ROUNDS"); do
   if [ "${BENCH_CANDLE:-0}" = 1 ]; then run_bisum candle >> "$WORK/candle.jsonl"; fi
   echo "bench: round $r of $ROUNDS done" >&2
 done
+if [ "${BENCH_BATCH:-1}" = 1 ]; then
+  for n in 1 2 4 7; do
+    RAYON_NUM_THREADS="$THREADS" $BISUM bench --model "$GGUF" --threads "$THREADS" --text "$TEXT" \
+      --prompt 128 --generate 64 --runs 2 --sequences "$n" >> "$WORK/batch-bisum.jsonl"
+    "$BENCH_VENV/bin/python" scripts/bench_llama_cpp_batch.py "$GGUF" "$THREADS" 128 64 "$TEXT" "$n" 2 2>>"$WORK/llama.log" \
+      >> "$WORK/batch-llama.jsonl"
+  done
+fi
 if [ "$E2E" = 1 ] && [ -d "$CORPUS" ]; then
   RAYON_NUM_THREADS="$THREADS" /usr/bin/time -f "%e %M" -o "$WORK/time" $BISUM summarize "$CORPUS" \
     --out "$WORK/run" --model "$GGUF" --threads "$THREADS" --no-cache --quiet || true
+  RAYON_NUM_THREADS="$THREADS" /usr/bin/time -f "%e %M" -o "$WORK/time-plain" $BISUM summarize "$CORPUS" \
+    --out "$WORK/run-plain" --model "$GGUF" --threads "$THREADS" --no-cache --quiet \
+    --batch 1 --speculate off || true
 fi
 python3 - "$WORK" "$(stat -c %s "$GGUF")" <<'PY'
 import json, os, statistics, sys
@@ -95,5 +112,29 @@ if os.path.exists(t):
     floor = p / lp + g / ld
     print(f"summarize on the corpus: {wall:.0f} s wall, peak RSS {e2e_rss:.0f} MB, {p} prompt + {g} generated "
           f"tokens; llama.cpp floor {floor:.0f} s; wall/floor = {wall / floor:.2f} (target <= 1.25)")
+plain = os.path.join(work, "time-plain")
+if os.path.exists(plain) and os.path.exists(t):
+    rep2 = json.load(open(os.path.join(work, "run-plain", "report.json")))
+    wall2 = float(open(plain).read().split()[0])
+    gen = lambda r: r["totals"]["generated_tokens"] / max(r["totals"]["generation_seconds"], 1e-9)
+    tot = rep["totals"]
+    acc = tot["accepted_draft_tokens"] / max(tot["drafted_tokens"], 1)
+    import filecmp
+    names = sorted(n for n in os.listdir(os.path.join(work, "run")) if n.endswith(".md"))
+    differ = [n for n in names if not filecmp.cmp(os.path.join(work, "run", n),
+                                                 os.path.join(work, "run-plain", n), shallow=False)]
+    print(f"decoding on the corpus: {gen(rep):.1f} tok/s batched and speculative vs {gen(rep2):.1f} one call at a "
+          f"time, one token per step: {gen(rep) / gen(rep2):.2f}x; {tot['accepted_draft_tokens']} of "
+          f"{tot['drafted_tokens']} guessed tokens kept ({acc:.0%}), {tot['accepted_draft_tokens'] / max(tot['generated_tokens'], 1):.0%} "
+          f"of the output; wall {wall:.0f} s vs {wall2:.0f} s ({wall / wall2:.2f}x); "
+          f"outputs {'identical' if not differ else 'differ: ' + ', '.join(differ)}")
+bb, bl = load("batch-bisum"), load("batch-llama")
+if bb:
+    one = next(r["decode_tokens_per_second"] for r in bb if r["batch"] == 1)
+    print(f"{'sequences':>9} {'bisum tok/s':>12} {'x one':>6} {'llama.cpp tok/s':>16} {'bisum/llama.cpp':>16}   (aggregate decoding)")
+    for r in bb:
+        peer = next((x["decode_tokens_per_second"] for x in bl if x["batch"] == r["batch"]), float("nan"))
+        v = r["decode_tokens_per_second"]
+        print(f"{r['batch']:>9} {v:>12.1f} {v / one:>6.2f} {peer:>16.1f} {v / peer:>16.2f}")
 print(f"bisum/llama.cpp prompt={bp / lp:.2f} decode={bd / ld:.2f}")
 PY

@@ -89,6 +89,11 @@ pub struct RuntimeArgs {
     /// check several in one pass (greedy output unchanged); `off` decodes one at a time.
     #[arg(long, value_enum, default_value = "lookup", help_heading = "Developer")]
     pub speculate: SpeculateArg,
+    /// Most independent model calls (a summary's sentences to translate, the synthesis
+    /// pieces) decoded together, one forward pass per step for all; 1 runs them one at a
+    /// time. Outputs are the same either way.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=4), help_heading = "Developer")]
+    pub batch: u32,
     /// Run on the CPU even when built with a GPU feature.
     #[arg(long)]
     pub cpu: bool,
@@ -265,6 +270,10 @@ pub struct BenchArgs {
     /// Repetitions; the median is reported.
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=100))]
     pub runs: u32,
+    /// Sequences decoded together (batched decoding; each its own prompt, taken further
+    /// along the text): reports their aggregate decoding speed.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=7))]
+    pub sequences: u32,
 }
 
 #[derive(Debug, Subcommand)]

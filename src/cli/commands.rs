@@ -158,14 +158,46 @@ fn bench(a: BenchArgs, registry: &Registry, threads: usize) -> Result<u8> {
         ignore_eos: true,
         ..Default::default()
     };
+    // Plain decoding, one token per step: a repeated prompt would make every guess of
+    // speculative decoding right.
+    model.set_speculation(bisum::model::Speculation::Off);
+    let batch = a.sequences as usize;
+    // Sequence i's prompt starts i × 101 tokens further along the text.
+    let prompts: Vec<Vec<u32>> = (0..batch)
+        .map(|i| {
+            ids.iter()
+                .cycle()
+                .skip(i * 101)
+                .take(prompt_len)
+                .copied()
+                .collect()
+        })
+        .collect();
+    let requests: Vec<(&[u32], &bisum::model::GenParams)> =
+        prompts.iter().map(|p| (p.as_slice(), &params)).collect();
     let (mut pp, mut tg) = (Vec::new(), Vec::new());
     for _ in 0..a.runs {
         // Each run processes the whole prompt: nothing kept from the run before.
         model.forget();
-        let (out, _, p_secs, g_secs) = model.generate_ids(&prompt, &params, &mut |_| {})?;
-        pp.push(prompt.len() as f64 / p_secs);
+        let done = if batch == 1 {
+            let (ids, stop, prompt_seconds, generation_seconds) =
+                model.generate_ids(&prompt, &params, &mut |_| {})?;
+            vec![bisum::model::engine::Decoded {
+                ids,
+                stop,
+                prompt_seconds,
+                generation_seconds,
+                reused: 0,
+            }]
+        } else {
+            model.generate_batch_ids(&requests)?
+        };
+        let p_secs: f64 = done.iter().map(|d| d.prompt_seconds).sum();
+        let g_secs: f64 = done.iter().map(|d| d.generation_seconds).sum();
+        pp.push((batch * prompt.len()) as f64 / p_secs);
         // The first token comes from the prompt pass; the others each cost one decode step.
-        tg.push((out.len().saturating_sub(1)) as f64 / g_secs);
+        let steps: usize = done.iter().map(|d| d.ids.len().saturating_sub(1)).sum();
+        tg.push(steps as f64 / g_secs);
     }
     println!(
         "{}",
@@ -174,6 +206,7 @@ fn bench(a: BenchArgs, registry: &Registry, threads: usize) -> Result<u8> {
             "kernels": runtime.kernels,
             "model": resolved.name,
             "threads": runtime.threads,
+            "batch": batch,
             "prompt_tokens": prompt.len(),
             "generated_tokens": generate,
             "prompt_tokens_per_second": median(pp),

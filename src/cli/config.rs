@@ -70,6 +70,7 @@ pub fn runtime(a: &RuntimeArgs, threads: usize) -> Runtime {
             DeviceChoice::Auto
         },
         threads,
+        batch: a.batch as usize,
         speculation: match a.speculate {
             SpeculateArg::Lookup => Speculation::Lookup,
             SpeculateArg::Off => Speculation::Off,

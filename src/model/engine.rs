@@ -55,6 +55,8 @@ pub struct CandleModel {
     speculation: Speculation,
     /// `cached` of the batch slots past the first (`generate_batch`).
     slot_cached: Vec<Vec<u32>>,
+    /// Most sequences `generate_batch` decodes together.
+    batch: usize,
     /// What speculation did during the last call.
     last_draft: DraftStats,
 }
@@ -225,6 +227,7 @@ impl CandleModel {
             last_reused: 0,
             speculation: runtime.speculation,
             slot_cached: Vec::new(),
+            batch: runtime.batch.clamp(1, MAX_BATCH),
             last_draft: DraftStats::default(),
         })
     }
@@ -668,16 +671,17 @@ impl CandleModel {
         };
         let per_position = w.kv_bytes_per_position().max(1);
         let mut longest = 0;
-        for (n, (p, q)) in prompts.iter().enumerate().take(MAX_BATCH) {
+        for (n, (p, q)) in prompts.iter().enumerate().take(self.batch) {
             longest = longest.max(p.len() + q.max_new_tokens);
             if n > 0 && n * longest * per_position > BATCH_KV_BYTES {
                 return n;
             }
         }
-        prompts.len().clamp(1, MAX_BATCH)
+        prompts.len().clamp(1, self.batch)
     }
 
-    /// Greedy (or sampled) continuations of several prompts, decoded together: each step
+    /// Greedy (or sampled) continuations of up to `EXACT_ROWS` prompts (each with its
+    /// own KV cache: mind their memory, see `batch_for`), decoded together: each step
     /// feeds every unfinished sequence's token in one forward pass, so the weights are
     /// read once for all. Each output is what `generate_ids` gives for its prompt alone,
     /// bit for bit (rows are single steps: `Transformer::step_rows`); no speculation.
@@ -690,7 +694,8 @@ impl CandleModel {
         let fits = requests
             .iter()
             .all(|(p, q)| !p.is_empty() && p.len() + q.max_new_tokens <= ctx);
-        if requests.len() < 2 || self.batch_for(requests) < requests.len() || !fits {
+        let exact = self.weights.as_ref().is_some_and(Weights::exact_rows);
+        if requests.len() < 2 || requests.len() > EXACT_ROWS || !exact || !fits {
             return requests
                 .iter()
                 .map(|(p, q)| {
@@ -825,7 +830,7 @@ impl Generate for CandleModel {
 
     fn batch_size(&self) -> usize {
         match self.weights.as_ref() {
-            Some(w) if w.exact_rows() => MAX_BATCH,
+            Some(w) if w.exact_rows() => self.batch,
             _ => 1,
         }
     }

@@ -72,6 +72,9 @@ pub struct Runtime {
     pub threads: usize,
     /// Speculative decoding: changes speed, never outputs.
     pub speculation: Speculation,
+    /// Most independent calls decoded together (1: one at a time); changes speed and
+    /// memory, never outputs.
+    pub batch: usize,
 }
 
 /// Whether greedy decoding guesses tokens ahead and has the model check them in one pass.
@@ -94,6 +97,7 @@ impl Default for Runtime {
             device: DeviceChoice::default(),
             threads: candle_core::utils::get_num_threads(),
             speculation: Speculation::default(),
+            batch: engine::MAX_BATCH,
         }
     }
 }
