@@ -184,6 +184,21 @@ fn summarize_writes_every_file_and_a_complete_report() {
     }
 }
 
+/// Batched and speculative decoding change speed only: a run decoding one call at a time,
+/// one token per step, writes the same files.
+#[test]
+fn batched_and_speculative_decoding_change_no_output() {
+    let a = tempfile::tempdir().unwrap();
+    let b = tempfile::tempdir().unwrap();
+    run_tiny(a.path(), &["--no-cache"]);
+    run_tiny(b.path(), &["--no-cache", "--batch", "1", "--speculate", "off"]);
+    assert_same_markdown(a.path(), b.path(), &stems());
+    let r = read_json(&a.path().join("report.json"));
+    assert_eq!(r["provenance"]["model"]["decoding"]["batch"], 4, "{}", r["provenance"]);
+    let r = read_json(&b.path().join("report.json"));
+    assert_eq!(r["totals"]["drafted_tokens"], 0);
+}
+
 #[test]
 fn greedy_runs_are_byte_identical_and_reruns_come_from_the_cache() {
     let a = tempfile::tempdir().unwrap();

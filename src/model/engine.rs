@@ -8,8 +8,8 @@ use super::template::ChatTemplate;
 use super::transformer::EXACT_ROWS;
 use super::weights::Weights;
 use super::{
-    DeviceChoice, GenParams, Generate, Generation, Message, ModelInfo, Runtime, Speculation,
-    StopReason,
+    Decoding, DeviceChoice, GenParams, Generate, Generation, Message, ModelInfo, Runtime,
+    Speculation, StopReason,
 };
 use crate::error::{Error, Result};
 use candle_core::{Device, Tensor};
@@ -207,6 +207,10 @@ impl CandleModel {
             engine: runtime.engine,
             kernels: (runtime.engine == Engine::Bisum).then_some(runtime.kernels),
             threads: runtime.threads,
+            decoding: (with_weights && runtime.engine == Engine::Bisum).then_some(Decoding {
+                batch: runtime.batch.clamp(1, MAX_BATCH),
+                speculation: runtime.speculation,
+            }),
             backend: None,
         };
         // The GGUF metadata (vocabulary, merges) and the tensors' read buffers are freed by

@@ -77,6 +77,14 @@ pub struct Runtime {
     pub batch: usize,
 }
 
+/// Batched and speculative decoding as a run used them, for provenance.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+pub struct Decoding {
+    /// Most independent calls decoded together.
+    pub batch: usize,
+    pub speculation: Speculation,
+}
+
 /// Whether greedy decoding guesses tokens ahead and has the model check them in one pass.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -188,6 +196,9 @@ pub struct ModelInfo {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub kernels: Option<kernels::Kernels>,
     pub threads: usize,
+    /// How bisum's engine decodes (speed only: not part of `identity`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decoding: Option<Decoding>,
     /// The serving fleet the calls went to (`--backend`); the GGUF above gave only the
     /// tokenizer and chat template that plan chunks and count tokens.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -245,6 +245,7 @@ pub fn double_info(name: &str, context_length: usize) -> bisum::model::ModelInfo
         engine: Default::default(),
         kernels: None,
         threads: 1,
+        decoding: None,
         backend: None,
     }
 }
