@@ -191,10 +191,17 @@ fn batched_and_speculative_decoding_change_no_output() {
     let a = tempfile::tempdir().unwrap();
     let b = tempfile::tempdir().unwrap();
     run_tiny(a.path(), &["--no-cache"]);
-    run_tiny(b.path(), &["--no-cache", "--batch", "1", "--speculate", "off"]);
+    run_tiny(
+        b.path(),
+        &["--no-cache", "--batch", "1", "--speculate", "off"],
+    );
     assert_same_markdown(a.path(), b.path(), &stems());
     let r = read_json(&a.path().join("report.json"));
-    assert_eq!(r["provenance"]["model"]["decoding"]["batch"], 4, "{}", r["provenance"]);
+    assert_eq!(
+        r["provenance"]["model"]["decoding"]["batch"], 4,
+        "{}",
+        r["provenance"]
+    );
     let r = read_json(&b.path().join("report.json"));
     assert_eq!(r["totals"]["drafted_tokens"], 0);
 }
