@@ -179,19 +179,8 @@ fn bench(a: BenchArgs, registry: &Registry, threads: usize) -> Result<u8> {
     for _ in 0..a.runs {
         // Each run processes the whole prompt: nothing kept from the run before.
         model.forget();
-        let done = if batch == 1 {
-            let (ids, stop, prompt_seconds, generation_seconds) =
-                model.generate_ids(&prompt, &params, &mut |_| {})?;
-            vec![bisum::model::engine::Decoded {
-                ids,
-                stop,
-                prompt_seconds,
-                generation_seconds,
-                reused: 0,
-            }]
-        } else {
-            model.generate_batch_ids(&requests)?
-        };
+        // One request runs as a single call.
+        let done = model.generate_batch_ids(&requests)?;
         let p_secs: f64 = done.iter().map(|d| d.prompt_seconds).sum();
         let g_secs: f64 = done.iter().map(|d| d.generation_seconds).sum();
         pp.push((batch * prompt.len()) as f64 / p_secs);

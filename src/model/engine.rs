@@ -45,16 +45,15 @@ pub struct CandleModel {
     bos_id: Option<u32>,
     device: Device,
     prompt_batch: usize,
-    /// Token ids whose keys and values the KV cache holds, in order: a prompt that starts
-    /// with them (a retry with a reminder appended, a second call on the same source) skips
-    /// them (bisum's engine only, whose cache rows stay valid between calls).
-    cached: Vec<u32>,
-    /// Prompt tokens the last call took from `cached` instead of processing them.
+    /// Per KV-cache slot (slot 0: the main sequence; more for `generate_batch`), the token
+    /// ids whose keys and values it holds, in order: a prompt that starts with them (a
+    /// retry with a reminder appended, a second call on the same source) skips them
+    /// (bisum's engine only, whose cache rows stay valid between calls).
+    held: Vec<Vec<u32>>,
+    /// Prompt tokens the last call took from `held` instead of processing them.
     last_reused: usize,
     /// Whether greedy calls check guessed tokens in batches (speculative decoding).
     speculation: Speculation,
-    /// `cached` of the batch slots past the first (`generate_batch`).
-    slot_cached: Vec<Vec<u32>>,
     /// Most sequences `generate_batch` decodes together.
     batch: usize,
     /// What speculation did during the last call.
@@ -227,10 +226,9 @@ impl CandleModel {
             bos_id,
             device,
             prompt_batch: PROMPT_BATCH,
-            cached: Vec::new(),
+            held: vec![Vec::new()],
             last_reused: 0,
             speculation: runtime.speculation,
-            slot_cached: Vec::new(),
             batch: runtime.batch.clamp(1, MAX_BATCH),
             last_draft: DraftStats::default(),
         })
@@ -254,8 +252,7 @@ impl CandleModel {
     /// Forgets what the KV cache holds: the next prompt is processed whole (benchmarks
     /// time prompt processing this way).
     pub fn forget(&mut self) {
-        self.cached.clear();
-        self.slot_cached.iter_mut().for_each(Vec::clear);
+        self.held.iter_mut().for_each(Vec::clear);
     }
 
     /// Prompt tokens the last call reused from the previous one's KV cache.
@@ -308,8 +305,11 @@ impl CandleModel {
         params: &GenParams,
         progress: &mut dyn FnMut(usize),
     ) -> Result<(Vec<u32>, StopReason, f64, f64)> {
-        // Guesses are checked against greedy choices only: sampling draws at random.
-        let speculate = params.temperature <= 0.0 && self.speculation == Speculation::Lookup;
+        // Guesses are checked against greedy choices only (sampling draws at random), and
+        // only where a pass's rows are exact single steps.
+        let speculate = params.temperature <= 0.0
+            && self.speculation == Speculation::Lookup
+            && self.weights.as_ref().is_some_and(Weights::exact_rows);
         let mut lookup = PromptLookup::default();
         let draft: &mut dyn Draft = if speculate { &mut lookup } else { &mut NoDraft };
         self.generate_with(prompt, params, draft, progress)
@@ -367,10 +367,7 @@ impl CandleModel {
     ) -> Result<(Vec<u32>, StopReason, DraftStats)> {
         let g = Error::forward;
         let weights = self.weights.as_mut().ok_or(Error::NoWeights)?;
-        let cached = match slot {
-            0 => &mut self.cached,
-            s => &mut self.slot_cached[s - 1],
-        };
+        let cached = &mut self.held[slot];
         let mut seq = prompt.to_vec();
         let mut out: Vec<u32> = Vec::with_capacity(params.max_new_tokens);
         let mut stats = DraftStats::default();
@@ -496,8 +493,6 @@ fn take(
 }
 
 impl CandleModel {
-    /// Runs the prompt through the model from position 0, in batches of `prompt_batch`;
-    /// the logits of its last token.
     /// The longest prefix of `prompt` whose keys and values the cache holds, leaving at
     /// least the last prompt token to process (its logits start the answer).
     fn reusable(&self, slot: usize, prompt: &[u32]) -> usize {
@@ -505,11 +500,7 @@ impl CandleModel {
         if !keeps {
             return 0;
         }
-        let held = match slot {
-            0 => &self.cached,
-            s => &self.slot_cached[s - 1],
-        };
-        common_prefix(held, prompt).min(prompt.len().saturating_sub(1))
+        common_prefix(&self.held[slot], prompt).min(prompt.len().saturating_sub(1))
     }
 
     /// Runs the prompt through the model, in batches of `prompt_batch`, from the end of
@@ -526,10 +517,7 @@ impl CandleModel {
         if reused == 0 && slot == 0 {
             weights.clear();
         }
-        let held = match slot {
-            0 => &mut self.cached,
-            s => &mut self.slot_cached[s - 1],
-        };
+        let held = &mut self.held[slot];
         held.truncate(reused);
         let mut logits = None;
         for (i, piece) in prompt[reused..].chunks(self.prompt_batch).enumerate() {
@@ -552,22 +540,14 @@ impl CandleModel {
         let Some(w) = self.weights.as_ref().filter(|w| w.exact_rows()) else {
             return 0;
         };
-        let mut best = (common_prefix(&self.cached, prompt), 0);
-        for (i, held) in self.slot_cached.iter().enumerate() {
+        let mut best = (common_prefix(&self.held[0], prompt), 0);
+        for (slot, held) in self.held.iter().enumerate().skip(1) {
             let c = common_prefix(held, prompt);
-            if c > best.0 && w.slot_positions(i + 1) >= need {
-                best = (c, i + 1);
+            if c > best.0 && w.slot_positions(slot) >= need {
+                best = (c, slot);
             }
         }
         best.1
-    }
-
-    /// The tokens whose keys and values slot `slot` holds.
-    fn slot_tokens(&mut self, slot: usize) -> &mut Vec<u32> {
-        match slot {
-            0 => &mut self.cached,
-            s => &mut self.slot_cached[s - 1],
-        }
     }
 
     /// `n` greedy tokens and, at each step, the gap between the two best logits: where the
@@ -604,7 +584,7 @@ impl CandleModel {
             logits = weights
                 .forward(&[best as u32], pos, &self.device)
                 .map_err(g)?;
-            self.cached.push(best as u32);
+            self.held[0].push(best as u32);
         }
     }
 
@@ -629,7 +609,7 @@ impl CandleModel {
             logits = weights
                 .forward(&[t], prompt.len() + j, &self.device)
                 .map_err(g)?;
-            self.cached.push(t);
+            self.held[0].push(t);
         }
         Ok(gaps)
     }
@@ -722,10 +702,9 @@ impl CandleModel {
             .max();
         let weights = self.weights.as_mut().ok_or(Error::NoWeights)?;
         let fresh = weights.reserve(n, longest.unwrap_or(0)).map_err(g)?;
-        self.slot_cached
-            .resize(self.slot_cached.len().max(n - 1), Vec::new());
+        self.held.resize(self.held.len().max(n), Vec::new());
         for s in fresh {
-            self.slot_cached[s - 1].clear();
+            self.held[s].clear();
         }
         // The prefix all the prompts share (their instructions) is processed once, in
         // slot 0, and copied to the slots that do not hold it already.
@@ -740,7 +719,7 @@ impl CandleModel {
             if slot > 0 && self.reusable(slot, prompt) < shared {
                 let weights = self.weights.as_mut().ok_or(Error::NoWeights)?;
                 weights.copy_prefix(0, slot, shared).map_err(g)?;
-                self.slot_cached[slot - 1] = prompt[..shared].to_vec();
+                self.held[slot] = prompt[..shared].to_vec();
             }
             let logits = self.prefill_in(slot, prompt)?;
             lanes.push(Lane {
@@ -777,7 +756,7 @@ impl CandleModel {
             for (j, &(slot, _)) in at.iter().enumerate() {
                 lanes[slot].logits = rows.get(j).map_err(g)?;
                 lanes[slot].generation_secs += share;
-                self.slot_tokens(slot).push(ids[j]);
+                self.held[slot].push(ids[j]);
             }
         }
         Ok(lanes

@@ -407,13 +407,7 @@ impl Transformer {
             At::Run { slot, pos } => (slot, pos),
             At::Rows(r) => (usize::MAX, r.iter().map(|&(_, p)| p).min().unwrap_or(0)),
         };
-        let room = |s: usize| {
-            self.layers[0]
-                .attn
-                .slots
-                .get(s)
-                .map_or(0, KvCache::positions)
-        };
+        let room = |s: usize| self.slot_positions(s);
         let over = match at {
             At::Run { slot, pos } => (pos + seq > room(slot)).then_some((slot, pos + seq)),
             At::Rows(r) => r

@@ -133,9 +133,9 @@ impl QLinear {
 
     pub fn forward(&self, x: &Tensor) -> Result<Tensor> {
         let (n, k) = self.w.shape().dims2()?;
-        let small = x.elem_count() / k.max(1) <= EXACT_ROWS;
+        let rows = x.elem_count() / k.max(1);
         if let Some(f) = &self.fallback {
-            if x.elem_count() / k.max(1) > self.compact_rows {
+            if rows > self.compact_rows {
                 return f.forward(x);
             }
         }
@@ -144,14 +144,14 @@ impl QLinear {
         if last != k {
             candle_core::bail!("QLinear: input {:?} does not end in {k}", dims);
         }
-        let m = x.elem_count() / k;
+        let m = rows;
         let lhs = x
             .flatten_all()?
             .to_dtype(candle_core::DType::F32)?
             .to_vec1::<f32>()?;
         let mut dst = vec![0f32; m * n];
         let data = self.w.data()?;
-        if self.own || (small && self.own_small) {
+        if self.own || (rows <= EXACT_ROWS && self.own_small) {
             own_matmul(self.w.dtype(), (m, k, n), &lhs, &data, &mut dst)?;
         } else {
             matmul(self.w.dtype(), (m, k, n), &lhs, &data, &mut dst)?;
