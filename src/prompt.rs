@@ -26,6 +26,7 @@ pub const BUILTIN: &[(&str, &str)] = builtin![
     "summary_direct.en.txt",
     "translate.fr.txt",
     "translate.en.txt",
+    "translate_examples.txt",
     "synthesis.fr.txt",
     "synthesis.en.txt",
     "reminder.fr.txt",
@@ -47,6 +48,25 @@ pub const BUILTIN: &[(&str, &str)] = builtin![
     "output/compare.md",
     "output/compare.html",
 ];
+
+/// How an examples file's name ends.
+const EXAMPLES: &str = "_examples.txt";
+
+/// One sentence said in both languages, from an examples file.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Pair {
+    pub en: String,
+    pub fr: String,
+}
+
+impl Pair {
+    pub fn get(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::En => &self.en,
+            Lang::Fr => &self.fr,
+        }
+    }
+}
 
 #[derive(Debug, Clone)]
 pub struct PromptFile {
@@ -103,6 +123,9 @@ impl Prompts {
         // Fail now, naming the file, rather than mid-run.
         for name in p.files.keys() {
             p.env_for(name)?;
+            if name.ends_with(EXAMPLES) {
+                p.pairs_only(name)?;
+            }
         }
         Ok(p)
     }
@@ -148,6 +171,40 @@ impl Prompts {
     /// `task.lang.txt` for a task and language.
     pub fn task(&self, task: &str, lang: Lang, ctx: minijinja::Value) -> Result<String> {
         self.render(&format!("{task}.{}.txt", lang.code()), ctx)
+    }
+
+    /// The sentence pairs of an examples file (`*_examples.txt`): blocks of an `en:` line
+    /// and an `fr:` line, separated by blank lines. Records that it was used.
+    pub fn pairs(&self, name: &str) -> Result<Vec<Pair>> {
+        let pairs = self.pairs_only(name)?;
+        self.render(name, minijinja::context! {})?;
+        Ok(pairs)
+    }
+
+    fn pairs_only(&self, name: &str) -> Result<Vec<Pair>> {
+        let text = self.render_only(name, minijinja::context! {})?;
+        let bad = |reason: String| Error::Prompt {
+            name: name.into(),
+            reason,
+        };
+        let mut pairs = Vec::new();
+        for block in text.split("\n\n").map(str::trim).filter(|b| !b.is_empty()) {
+            let mut pair = Pair::default();
+            for line in block.lines() {
+                match line.split_once(':').map(|(k, v)| (k.trim(), v.trim())) {
+                    Some(("en", v)) if !v.is_empty() => pair.en = v.to_string(),
+                    Some(("fr", v)) if !v.is_empty() => pair.fr = v.to_string(),
+                    _ => return Err(bad(format!("expected `en: …` or `fr: …`, got {line:?}"))),
+                }
+            }
+            if pair.en.is_empty() || pair.fr.is_empty() {
+                return Err(bad(format!(
+                    "a block needs an en: and an fr: line: {block:?}"
+                )));
+            }
+            pairs.push(pair);
+        }
+        Ok(pairs)
     }
 
     /// sha256 and origin of every template rendered so far.
@@ -265,5 +322,29 @@ mod tests {
         std::fs::write(dir.path().join("notes.fr.txt"), "{% if %}").unwrap();
         let e = Prompts::load(Some(dir.path())).err().unwrap().to_string();
         assert!(e.contains("notes.fr.txt"), "{e}");
+    }
+
+    #[test]
+    fn translation_examples_come_in_pairs_and_a_broken_file_fails_at_load() {
+        let p = Prompts::load(None).unwrap();
+        let pairs = p.pairs("translate_examples.txt").unwrap();
+        assert!(pairs.len() >= 2, "{pairs:?}");
+        for pair in &pairs {
+            assert_eq!(crate::lang::guess(pair.get(Lang::Fr)), Lang::Fr, "{pair:?}");
+            assert_eq!(crate::lang::guess(pair.get(Lang::En)), Lang::En, "{pair:?}");
+        }
+        assert!(p.used().contains_key("translate_examples.txt"));
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("translate_examples.txt");
+        std::fs::write(&file, "en: One.\nfr: Un.\n\nen: Two.\n").unwrap();
+        let e = Prompts::load(Some(dir.path())).err().unwrap().to_string();
+        assert!(
+            e.contains("translate_examples.txt") && e.contains("fr:"),
+            "{e}"
+        );
+        std::fs::write(&file, "en: One.\nfr: Un.\n\nen: Two.\nfr: Deux.\n").unwrap();
+        let two = Prompts::load(Some(dir.path())).unwrap();
+        let got = two.pairs("translate_examples.txt").unwrap();
+        assert_eq!(got[1].get(Lang::Fr), "Deux.");
     }
 }

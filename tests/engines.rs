@@ -359,6 +359,35 @@ fn batched_decoding_gives_each_sequence_its_own_tokens() {
                     path.display()
                 );
             }
+        } // Instructions a batch shares stay cached for the next batch like it: after a
+          // single unrelated call (which takes slot 0), and when the next batch needs longer
+          // slots than the last one had.
+        m.forget();
+        let head = &ids[..40];
+        let prompt = |k: usize, len: usize| [head, &ids[60 + k * 30..60 + k * 30 + len]].concat();
+        let short = GenParams {
+            max_new_tokens: 8,
+            ignore_eos: true,
+            ..GenParams::default()
+        };
+        let long = GenParams {
+            max_new_tokens: 40,
+            ..short.clone()
+        };
+        let first = [prompt(0, 20), prompt(1, 20)];
+        m.generate_batch_ids(&[(&first[0], &short), (&first[1], &short)])
+            .unwrap();
+        m.generate_ids(&ids[250..350], &short, &mut |_| {}).unwrap();
+        let next = [prompt(2, 80), prompt(3, 90), prompt(4, 100)];
+        let requests: Vec<(&[u32], &GenParams)> =
+            next.iter().map(|p| (p.as_slice(), &long)).collect();
+        for (i, d) in m.generate_batch_ids(&requests).unwrap().iter().enumerate() {
+            assert!(
+                d.reused >= head.len(),
+                "{}: sequence {i} reused {} tokens",
+                path.display(),
+                d.reused
+            );
         }
     }
 }

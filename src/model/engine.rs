@@ -536,6 +536,18 @@ impl CandleModel {
     /// The slot a single call runs in: the one whose cache holds the longest prefix of its
     /// prompt (a retry finds its first attempt wherever a batch put it), among those with
     /// room for `need` positions; slot 0 on ties.
+    /// The slots a batch of `n` runs in, one per sequence: first the slot (of `0..n`) that
+    /// holds the longest prefix of `first`, then the others in order. A batch's shared
+    /// instructions are kept from the last batch like them, wherever it ran.
+    fn batch_slots(&self, first: &[u32], n: usize) -> Vec<usize> {
+        let holder = (0..n)
+            .max_by_key(|&s| (self.reusable(s, first), std::cmp::Reverse(s)))
+            .unwrap_or(0);
+        std::iter::once(holder)
+            .chain((0..n).filter(|&s| s != holder))
+            .collect()
+    }
+
     fn best_slot(&self, prompt: &[u32], need: usize) -> usize {
         let Some(w) = self.weights.as_ref().filter(|w| w.exact_rows()) else {
             return 0;
@@ -706,19 +718,20 @@ impl CandleModel {
         for s in fresh {
             self.held[s].clear();
         }
-        // The prefix all the prompts share (their instructions) is processed once, in
-        // slot 0, and copied to the slots that do not hold it already.
+        // The prefix all the prompts share (their instructions) is processed once, in the
+        // slot that already holds most of it, and copied to the slots that do not hold it.
         let shared = requests
             .iter()
             .map(|(p, _)| common_prefix(p, requests[0].0).min(p.len() - 1))
             .min()
             .unwrap_or(0);
+        let slots = self.batch_slots(requests[0].0, n);
         let mut lanes = Vec::with_capacity(n);
-        for (slot, (prompt, params)) in requests.iter().enumerate() {
+        for (&slot, (prompt, params)) in slots.iter().zip(requests) {
             let t0 = Instant::now();
-            if slot > 0 && self.reusable(slot, prompt) < shared {
+            if slot != slots[0] && self.reusable(slot, prompt) < shared {
                 let weights = self.weights.as_mut().ok_or(Error::NoWeights)?;
-                weights.copy_prefix(0, slot, shared).map_err(g)?;
+                weights.copy_prefix(slots[0], slot, shared).map_err(g)?;
                 self.held[slot] = prompt[..shared].to_vec();
             }
             let logits = self.prefill_in(slot, prompt)?;
@@ -734,17 +747,18 @@ impl CandleModel {
         }
         loop {
             let t = Instant::now();
-            let (mut ids, mut at) = (Vec::new(), Vec::new());
-            for (slot, lane) in lanes.iter_mut().enumerate() {
+            let (mut ids, mut at, mut of) = (Vec::new(), Vec::new(), Vec::new());
+            for (i, lane) in lanes.iter_mut().enumerate() {
                 if lane.stop.is_some() {
                     continue;
                 }
-                let params = requests[slot].1;
+                let params = requests[i].1;
                 let next = choose(&mut lane.sampler, &lane.logits, &lane.out, params)?;
                 lane.stop = take(&self.stop_ids, &mut lane.out, next, params, &mut |_| {});
                 if lane.stop.is_none() {
                     ids.push(next);
-                    at.push((slot, requests[slot].0.len() + lane.out.len() - 1));
+                    at.push((slots[i], requests[i].0.len() + lane.out.len() - 1));
+                    of.push(i);
                 }
             }
             if ids.is_empty() {
@@ -753,10 +767,10 @@ impl CandleModel {
             let weights = self.weights.as_mut().ok_or(Error::NoWeights)?;
             let rows = weights.step_rows(&ids, &at).map_err(g)?;
             let share = t.elapsed().as_secs_f64() / ids.len() as f64;
-            for (j, &(slot, _)) in at.iter().enumerate() {
-                lanes[slot].logits = rows.get(j).map_err(g)?;
-                lanes[slot].generation_secs += share;
-                self.held[slot].push(ids[j]);
+            for (j, &i) in of.iter().enumerate() {
+                lanes[i].logits = rows.get(j).map_err(g)?;
+                lanes[i].generation_secs += share;
+                self.held[slots[i]].push(ids[j]);
             }
         }
         Ok(lanes

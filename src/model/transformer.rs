@@ -54,6 +54,19 @@ impl KvCache {
     fn positions(&self) -> usize {
         self.k.first().map_or(0, |t| t.dims()[0])
     }
+
+    /// Copies all of `old`'s positions into the start of this (larger) cache.
+    fn take_from(&mut self, old: &KvCache) -> Result<()> {
+        for (new, old) in self
+            .k
+            .iter_mut()
+            .zip(&old.k)
+            .chain(self.v.iter_mut().zip(&old.v))
+        {
+            new.slice_set(old, 0, 0)?;
+        }
+        Ok(())
+    }
 }
 
 /// Where the tokens of one forward pass go: a run of positions in one slot (a prompt or a
@@ -325,29 +338,30 @@ impl Transformer {
     }
 
     /// Makes slots `0..n` exist with room for `positions` each (slot 0 keeps the model's
-    /// context). A slot that grows loses what it held: its caller must forget it.
-    /// Returns the slots that were (re)allocated.
+    /// context). A slot that grows keeps what it held, so a prefix cached in it is still
+    /// there for the next batch. Returns the slots that were created.
     pub fn reserve(&mut self, n: usize, positions: usize) -> Result<Vec<usize>> {
         let positions = positions.min(self.max_positions);
         let (n_kv, hd) = (self.n_kv_head, self.head_dim);
         let mut fresh = Vec::new();
         for slot in 1..n {
-            let short = self.layers[0]
-                .attn
-                .slots
-                .get(slot)
-                .is_none_or(|c| c.positions() < positions);
-            if !short {
+            let held = self.layers[0].attn.slots.get(slot).map(KvCache::positions);
+            if held.is_some_and(|h| h >= positions) {
                 continue;
             }
             for layer in self.layers.iter_mut() {
-                let cache = KvCache::new(n_kv, positions, hd, &self.device)?;
+                let mut cache = KvCache::new(n_kv, positions, hd, &self.device)?;
                 match layer.attn.slots.get_mut(slot) {
-                    Some(c) => *c = cache,
+                    Some(old) => {
+                        cache.take_from(old)?;
+                        *old = cache;
+                    }
                     None => layer.attn.slots.push(cache),
                 }
             }
-            fresh.push(slot);
+            if held.is_none() {
+                fresh.push(slot);
+            }
         }
         Ok(fresh)
     }

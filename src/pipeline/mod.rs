@@ -187,6 +187,35 @@ impl<'a> Pipeline<'a> {
         self.messages(lang, user)
     }
 
+    /// The conversation that asks for `sentence` in `to`: the examples' pairs come first as
+    /// earlier questions and answers of the same kind, as many as fit a `max_new`-token
+    /// answer (none in a small context).
+    pub(crate) fn translate_prompt(
+        &self,
+        to: Lang,
+        sentence: &str,
+        max_new: usize,
+    ) -> Result<Vec<Message>> {
+        let ask = |s: &str| {
+            self.prompts
+                .task("translate", to, context! { sentence => s })
+        };
+        let mut pairs = self.prompts.pairs("translate_examples.txt")?;
+        loop {
+            let mut messages = self.messages(to, ask(sentence)?)?;
+            let last = messages.pop().expect("the question");
+            for pair in &pairs {
+                messages.push(Message::user(ask(pair.get(to.other()))?));
+                messages.push(Message::assistant(pair.get(to)));
+            }
+            messages.push(last);
+            if pairs.is_empty() || self.fits_checked(&messages, max_new, to)? {
+                return Ok(messages);
+            }
+            pairs.pop();
+        }
+    }
+
     /// Does this conversation plus `max_new` generated tokens fit the context?
     pub(crate) fn fits(&self, messages: &[Message], max_new: usize) -> Result<bool> {
         Ok(self.model.prompt_tokens(messages)? + max_new + SLACK <= self.ctx())

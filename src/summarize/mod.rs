@@ -231,16 +231,16 @@ impl Pipeline<'_> {
         // The sentences do not depend on each other: their calls run together.
         let mut calls = Vec::with_capacity(sentences.len());
         for (i, sentence) in sentences.iter().enumerate() {
-            let messages = self.task_prompt("translate", to, context! { sentence => sentence })?;
+            // Room for a language that takes more tokens to say the same (French runs
+            // ~1.3x English).
+            let max_new = self.model.count_tokens(sentence)? * 2 + 16;
             calls.push(Call {
                 kind: CallKind::Summary,
                 source: Some(&s.id),
                 lang: to,
                 part: Some(Part::Sentence(skip + i + 1)),
-                messages,
-                // Room for a language that takes more tokens to say the same (French runs
-                // ~1.3x English).
-                max_new: self.model.count_tokens(sentence)? * 2 + 16,
+                messages: self.translate_prompt(to, sentence, max_new)?,
+                max_new,
             });
         }
         let answers = self.call_checked_all(calls, &expect(s, to.other()))?;
