@@ -10,7 +10,7 @@ use crate::model::{Message, StopReason};
 use crate::pipeline::{one_sentence, Call, Counter, Expect, Pipeline, SLACK};
 use crate::report::records::{CallKind, OutputCheck, Part};
 use minijinja::context;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 pub mod select;
 
@@ -450,7 +450,8 @@ fn supported(
             let flipped = index
                 .anchored(&s.text, sentence)
                 .is_some_and(|src| negated(src) != negated(sentence));
-            if foreign || misattributes || flipped || about_itself(sentence, lang) {
+            let again = kept.iter().any(|k| repeats(sentence, k));
+            if foreign || misattributes || flipped || again || about_itself(sentence, lang) {
                 dropped.push(sentence.to_string());
             } else {
                 kept.push(sentence);
@@ -462,6 +463,28 @@ fn supported(
     }
     check.dropped = dropped;
     (kept.join(" "), check)
+}
+
+/// Does `sentence` say again what `earlier` said: every figure of it in `earlier`, and at
+/// least four words of four letters or more, most of them (70 %) in `earlier` too? A small
+/// model sometimes ends a summary on its second sentence again, reworded at the edges.
+fn repeats(sentence: &str, earlier: &str) -> bool {
+    let words = |t: &str| -> (HashSet<String>, HashSet<String>) {
+        let folded = ground::fold(t);
+        let all = folded.split(|c: char| !c.is_alphanumeric());
+        let figures = all
+            .clone()
+            .filter(|w| w.chars().any(|c| c.is_ascii_digit()));
+        let long = all.filter(|w| w.chars().count() >= 4);
+        (
+            long.map(str::to_string).collect(),
+            figures.map(str::to_string).collect(),
+        )
+    };
+    let ((mine, my_figures), (theirs, their_figures)) = (words(sentence), words(earlier));
+    mine.len() >= 4
+        && my_figures.is_subset(&their_figures)
+        && mine.intersection(&theirs).count() * 10 >= mine.len() * 7
 }
 
 /// Is a sentence negated, in French or English ("ne … pas", "n'a jamais", "not", "never",
@@ -565,6 +588,22 @@ fn label(s: &Source) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_sentence_that_says_an_earlier_one_again_is_a_repeat_and_new_facts_are_not() {
+        let two = "Ce partenariat revient à l'Agence ministérielle du numérique, créée pour accélérer l'adoption des outils dans les services.";
+        let four = "La mise en place de cet accord revient à l'Agence ministérielle du numérique, créée précisément pour accélérer l'adoption des outils dans les services.";
+        assert!(repeats(four, two));
+        let one = "The council approved the budget of 412 million euros in October.";
+        assert!(!repeats(
+            "The council approved the budget of 465 million euros in October.",
+            one
+        ));
+        assert!(!repeats(
+            "The opposition asked for an independent study of the ridership forecast.",
+            one
+        ));
+    }
 
     #[test]
     fn sentences_about_the_summary_itself_are_told_from_facts() {
