@@ -112,6 +112,10 @@ if os.path.exists(t):
     floor = p / lp + g / ld
     print(f"summarize on the corpus: {wall:.0f} s wall, peak RSS {e2e_rss:.0f} MB, {p} prompt + {g} generated "
           f"tokens; llama.cpp floor {floor:.0f} s; wall/floor = {wall / floor:.2f} (target <= 1.25)")
+    done, unique = rep["totals"]["prompt_tokens_processed"], rep["totals"].get("unique_prompt_tokens")
+    if unique:
+        print(f"prompt tokens on the corpus: {done} processed of {p}; {unique} unique (no earlier prompt began "
+              f"with them); processed/unique = {done / unique:.2f} (target <= 1.1)")
 plain = os.path.join(work, "time-plain")
 if os.path.exists(plain) and os.path.exists(t):
     rep2 = json.load(open(os.path.join(work, "run-plain", "report.json")))

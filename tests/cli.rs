@@ -202,6 +202,17 @@ fn batched_and_speculative_decoding_change_no_output() {
         "{}",
         r["provenance"]
     );
+    // Prompt tokens: every one counted once as new, at most as many processed (a prompt
+    // cache can only skip what an earlier prompt began with), both in either run.
+    for dir in [a.path(), b.path()] {
+        let t = &read_json(&dir.join("report.json"))["totals"];
+        let (all, done, unique) = (
+            t["prompt_tokens"].as_u64().unwrap(),
+            t["prompt_tokens_processed"].as_u64().unwrap(),
+            t["unique_prompt_tokens"].as_u64().unwrap(),
+        );
+        assert!(0 < unique && unique <= done && done <= all, "{t}");
+    }
     let r = read_json(&b.path().join("report.json"));
     assert_eq!(r["totals"]["drafted_tokens"], 0);
 }

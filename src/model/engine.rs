@@ -14,6 +14,8 @@ use super::{
 use crate::error::{Error, Result};
 use candle_core::{Device, Tensor};
 use candle_transformers::generation::{LogitsProcessor, Sampling};
+use std::collections::HashSet;
+use std::hash::{Hash, Hasher};
 use std::path::Path;
 use std::time::Instant;
 use tokenizers::Tokenizer;
@@ -58,6 +60,8 @@ pub struct CandleModel {
     batch: usize,
     /// What speculation did during the last call.
     last_draft: DraftStats,
+    /// A hash of every prompt prefix run so far, for `novel`.
+    seen: HashSet<u64>,
 }
 
 /// What the caller knows about the file before loading it, and how to run it.
@@ -231,6 +235,7 @@ impl CandleModel {
             speculation: runtime.speculation,
             batch: runtime.batch.clamp(1, MAX_BATCH),
             last_draft: DraftStats::default(),
+            seen: HashSet::new(),
         })
     }
 
@@ -536,6 +541,19 @@ impl CandleModel {
     /// The slot a single call runs in: the one whose cache holds the longest prefix of its
     /// prompt (a retry finds its first attempt wherever a batch put it), among those with
     /// room for `need` positions; slot 0 on ties.
+    /// How many tokens of `prompt` are not a prefix of a prompt run before (counting it as
+    /// run): the floor any prompt cache could bring processing down to.
+    fn novel(&mut self, prompt: &[u32]) -> usize {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        prompt
+            .iter()
+            .filter(|&&t| {
+                t.hash(&mut h);
+                self.seen.insert(h.finish())
+            })
+            .count()
+    }
+
     /// The slots a batch of `n` runs in, one per sequence: first the slot (of `0..n`) that
     /// holds the longest prefix of `first`, then the others in order. A batch's shared
     /// instructions are kept from the last batch like them, wherever it ran.
@@ -854,6 +872,7 @@ impl Generate for CandleModel {
                 .collect();
             let n = self.batch_for(&batch);
             let group = &ready[start..start + n];
+            let novel: Vec<usize> = batch[..n].iter().map(|(p, _)| self.novel(p)).collect();
             match self.generate_batch_ids(&batch[..n]) {
                 Ok(results) => {
                     for (j, (&i, d)) in group.iter().zip(results).enumerate() {
@@ -862,6 +881,7 @@ impl Generate for CandleModel {
                             text,
                             prompt_tokens: batch[j].0.len(),
                             reused_prompt_tokens: d.reused,
+                            new_prompt_tokens: Some(novel[j]),
                             generated_tokens: d.ids.len(),
                             drafted_tokens: 0,
                             accepted_draft_tokens: 0,
@@ -898,12 +918,14 @@ impl Generate for CandleModel {
         progress: &mut dyn FnMut(usize),
     ) -> Result<Generation> {
         let prompt = self.prompt_ids(messages)?;
+        let novel = self.novel(&prompt);
         let (ids, stop, prompt_seconds, generation_seconds) =
             self.generate_ids(&prompt, params, progress)?;
         Ok(Generation {
             text: self.decode(&ids)?.trim().to_string(),
             prompt_tokens: prompt.len(),
             reused_prompt_tokens: self.last_reused,
+            new_prompt_tokens: Some(novel),
             drafted_tokens: self.last_draft.proposed,
             accepted_draft_tokens: self.last_draft.accepted,
             generated_tokens: ids.len(),

@@ -394,6 +394,7 @@ impl Generate for Fleet {
             text,
             prompt_tokens,
             reused_prompt_tokens: reply.cached_tokens.unwrap_or(0),
+            new_prompt_tokens: None,
             drafted_tokens: 0,
             accepted_draft_tokens: 0,
             generated_tokens: generated,

@@ -169,6 +169,10 @@ pub struct Generation {
     /// (a shared prefix) rather than processed again.
     #[serde(default)]
     pub reused_prompt_tokens: usize,
+    /// Of the prompt tokens, those that no earlier prompt this model ran began with: what
+    /// the call would process with an unbounded prompt cache (unknown for a serving fleet).
+    #[serde(default)]
+    pub new_prompt_tokens: Option<usize>,
     pub generated_tokens: usize,
     /// Tokens guessed ahead by speculative decoding, and those the model kept: how much of
     /// the output came several tokens per forward pass.

@@ -571,6 +571,7 @@ fn record(call: &Call, g: &Generation, cached: bool, attempt: u8, key: String) -
         part: call.part,
         prompt_tokens: g.prompt_tokens,
         reused_prompt_tokens: g.reused_prompt_tokens,
+        new_prompt_tokens: g.new_prompt_tokens,
         generated_tokens: g.generated_tokens,
         drafted_tokens: g.drafted_tokens,
         accepted_draft_tokens: g.accepted_draft_tokens,

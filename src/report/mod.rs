@@ -112,6 +112,11 @@ pub struct Totals {
     /// Prompt tokens actually run through the model by this run's calls (not cached, not
     /// reused from the call before).
     pub prompt_tokens_processed: usize,
+    /// What a prompt cache of unlimited size would have processed: the prompt tokens that
+    /// no earlier prompt of the run began with (absent where a call cannot tell: a
+    /// serving fleet). `prompt_tokens_processed` can only come near it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unique_prompt_tokens: Option<usize>,
     pub generated_tokens: usize,
     /// Generated tokens that came as kept guesses of speculative decoding, and the
     /// guesses made: their ratio is the acceptance rate.
@@ -157,6 +162,7 @@ impl Report {
                 .filter(|c| !c.cached)
                 .map(|c| c.prompt_tokens - c.reused_prompt_tokens.min(c.prompt_tokens))
                 .sum(),
+            unique_prompt_tokens: fresh().map(|c| c.new_prompt_tokens).sum(),
             generated_tokens: calls.iter().map(|c| c.generated_tokens).sum(),
             accepted_draft_tokens: fresh().map(|c| c.accepted_draft_tokens).sum(),
             drafted_tokens: fresh().map(|c| c.drafted_tokens).sum(),

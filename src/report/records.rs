@@ -61,6 +61,10 @@ pub struct CallRecord {
     /// Of the prompt tokens, those kept in the KV cache from the call before (a shared
     /// prefix) instead of being processed again.
     pub reused_prompt_tokens: usize,
+    /// Of the prompt tokens, those that no earlier prompt of the run began with (bisum's
+    /// engine only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub new_prompt_tokens: Option<usize>,
     pub generated_tokens: usize,
     /// Tokens guessed ahead by speculative decoding, and those the model kept (each kept
     /// one saved a forward pass).

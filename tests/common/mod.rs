@@ -261,6 +261,7 @@ pub fn answer(
         generated_tokens: text.split_whitespace().count(),
         prompt_tokens,
         reused_prompt_tokens: 0,
+        new_prompt_tokens: None,
         drafted_tokens: 0,
         accepted_draft_tokens: 0,
         text,
