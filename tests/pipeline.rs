@@ -63,7 +63,7 @@ impl Generate for Scripted {
         p: &GenParams,
         progress: &mut dyn FnMut(usize),
     ) -> Result<Generation> {
-        let user = &messages[1].content;
+        let user = &messages.last().expect("a question").content;
         self.seen.push((messages[0].content.clone(), user.clone()));
         // Answers in the language of the system prompt, as a well-behaved model would.
         let french = messages[0].content.contains("Tu es");

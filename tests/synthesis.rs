@@ -37,7 +37,7 @@ impl Generate for FirstStatement {
         _: &GenParams,
         _: &mut dyn FnMut(usize),
     ) -> bisum::Result<Generation> {
-        let user = &messages[1].content;
+        let user = &messages.last().expect("a question").content;
         let text = user
             .lines()
             .find_map(|l| l.strip_prefix("- "))

@@ -203,17 +203,30 @@ impl Pipeline<'_> {
             }
         }
         let len = s.text.len();
-        let lost: Vec<&select::NoteLine> = (0..select::QUARTERS)
+        let lost: Vec<usize> = (0..select::QUARTERS)
             .filter(|&q| !placed.iter().any(|(a, _)| select::quarter(*a, len) == q))
-            .filter_map(|q| select::best(lines, q))
             .collect();
-        if lost.is_empty() {
+        // Each lost quarter's best few lines are translated together; the first whose
+        // translation passes every check takes the quarter's place.
+        let tries: Vec<&select::NoteLine> = lost
+            .iter()
+            .flat_map(|&q| select::ranked(lines, q, STAND_INS))
+            .collect();
+        if tries.is_empty() {
             return Ok(done);
         }
-        let texts: Vec<&str> = lost.iter().map(|l| l.text.as_str()).collect();
+        let texts: Vec<&str> = tries.iter().map(|l| l.text.as_str()).collect();
         let (extra, again) = self.translate_each(s, to, &texts, firsts.len())?;
         retried |= again;
-        placed.extend(lost.iter().map(|l| l.at).zip(extra));
+        for q in lost {
+            let passing = tries
+                .iter()
+                .zip(&extra)
+                .find(|(l, t)| l.quarter == q && passes(s, from, t));
+            if let Some((l, t)) = passing {
+                placed.push((l.at, t.clone()));
+            }
+        }
         placed.sort_by_key(|(a, _)| *a);
         let all: Vec<String> = placed.into_iter().map(|(_, t)| t).collect();
         Ok(self.checked_translation(s, from, &all, retried))
@@ -429,11 +442,33 @@ fn supported(
     lang: Lang,
     (text, mut check): (String, OutputCheck),
 ) -> (String, OutputCheck) {
-    let (grounded, mut dropped) =
-        ground::keep_supported(&text, lang, (&s.id, &s.text, source_lang));
+    let (kept, dropped) = triage(s, source_lang, lang, &text, &check);
+    if kept.is_empty() || dropped.is_empty() {
+        return (text, check);
+    }
+    check.dropped = dropped;
+    (kept.join(" "), check)
+}
+
+/// Whether `sentence`, translated from a source in `from`, may be shipped as it is.
+fn passes(s: &Source, from: Lang, sentence: &str) -> bool {
+    let check = expect(s, from).judge(sentence, from.other());
+    let (kept, dropped) = triage(s, from, from.other(), sentence, &check);
+    dropped.is_empty() && !kept.is_empty()
+}
+
+/// The sentences of `text` (judged by `check`) that may be shipped, and those that may not.
+fn triage(
+    s: &Source,
+    source_lang: Lang,
+    lang: Lang,
+    text: &str,
+    check: &OutputCheck,
+) -> (Vec<String>, Vec<String>) {
+    let (grounded, mut dropped) = ground::keep_supported(text, lang, (&s.id, &s.text, source_lang));
     let attributed = statements::attributed(&s.text);
     let index = statements::Indexed::of(&s.text);
-    let mut kept: Vec<&str> = Vec::new();
+    let mut kept: Vec<String> = Vec::new();
     for line in grounded.lines().filter(|l| !l.trim().is_empty()) {
         if kept.is_empty() && line.trim_end().ends_with(':') {
             dropped.push(line.trim().to_string());
@@ -454,15 +489,11 @@ fn supported(
             if foreign || misattributes || flipped || again || about_itself(sentence, lang) {
                 dropped.push(sentence.to_string());
             } else {
-                kept.push(sentence);
+                kept.push(sentence.to_string());
             }
         }
     }
-    if kept.is_empty() || dropped.is_empty() {
-        return (text, check);
-    }
-    check.dropped = dropped;
-    (kept.join(" "), check)
+    (kept, dropped)
 }
 
 /// Does `sentence` say again what `earlier` said: every figure of it in `earlier`, and at
@@ -486,6 +517,10 @@ fn repeats(sentence: &str, earlier: &str) -> bool {
         && my_figures.is_subset(&their_figures)
         && mine.intersection(&theirs).count() * 10 >= mine.len() * 7
 }
+
+/// Note lines tried, best first, for a quarter of a long source that its translated summary
+/// lost: one failing its checks is not the end of that quarter.
+const STAND_INS: usize = 3;
 
 /// Is a sentence negated, in French or English ("ne … pas", "n'a jamais", "not", "never",
 /// "didn't")? Grammar words, not a subject's.

@@ -132,10 +132,15 @@ pub fn covered(summary: &str, source: &str) -> [bool; QUARTERS] {
 
 /// The most informative line of quarter `q` (the first of equals).
 pub fn best(lines: &[NoteLine], q: usize) -> Option<&NoteLine> {
-    lines
-        .iter()
-        .filter(|l| l.quarter == q)
-        .max_by_key(|l| (l.features.weight(), std::cmp::Reverse(l.at)))
+    ranked(lines, q, 1).into_iter().next()
+}
+
+/// Quarter `q`'s `k` most informative lines, best first (the earliest of equals first).
+pub fn ranked(lines: &[NoteLine], q: usize, k: usize) -> Vec<&NoteLine> {
+    let mut of_q: Vec<&NoteLine> = lines.iter().filter(|l| l.quarter == q).collect();
+    of_q.sort_by_key(|l| (std::cmp::Reverse(l.features.weight()), l.at));
+    of_q.truncate(k);
+    of_q
 }
 
 /// `summary` with, for each quarter of the source it says nothing about, that quarter's
