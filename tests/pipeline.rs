@@ -360,7 +360,7 @@ fn many_long_sources_in_a_small_context_stay_within_it() {
     assert_eq!(outcome.failed_sources, 0);
 }
 
-/// A long source's chunk notes cut by their token limit: each such chunk is read again in
+/// A long source's notes cut by their token limit: each such stretch is read again in
 /// two halves, and a half whose note is cut again in two, so nothing of the source goes
 /// unread; the quarters are not split further.
 #[test]
@@ -387,11 +387,8 @@ fn a_note_cut_by_its_token_limit_is_redone_on_halves_of_its_chunk() {
         .collect();
     let chunks = outcome.report.sources[0].chunks.as_ref().unwrap().len();
     assert!(chunks >= 2, "{chunks}");
-    assert_eq!(
-        notes.len(),
-        7 * chunks,
-        "each chunk, then its two halves, then their halves"
-    );
+    // Stretches a note can hold (several per chunk at this notes limit), each redone.
+    assert!(notes.len() > 2 * chunks, "{} notes", notes.len());
     // The halves of a stretch hold all of it between them, each about half of it.
     let prompts: Vec<&String> = model
         .seen
