@@ -720,6 +720,25 @@ fn names(sentence: &str) -> Vec<Name> {
     out
 }
 
+/// Is `raw` an acronym (2 to 6 capitals) whose letters, in another order, are one of
+/// `words`? Languages order a name's words differently, so its acronym too: IA for AI,
+/// UE for EU, OTAN for NATO.
+fn acronym_of(raw: &str, words: &BTreeSet<String>) -> bool {
+    let n = raw.chars().count();
+    if !(2..=6).contains(&n) || !raw.chars().all(|c| c.is_ascii_uppercase()) {
+        return false;
+    }
+    let sorted = |w: &str| {
+        let mut c: Vec<char> = w.to_lowercase().chars().collect();
+        c.sort_unstable();
+        c
+    };
+    let key = sorted(raw);
+    words
+        .iter()
+        .any(|w| w.chars().count() == n && sorted(w) == key)
+}
+
 /// The folded words of a text, for name lookups.
 fn words(text: &str) -> BTreeSet<String> {
     fold(text)
@@ -823,10 +842,10 @@ pub fn check(output: &str, lang: Lang, sources: &[(&str, &str, Lang)]) -> Ground
             }
         }
         for name in names(&stripped) {
-            let pool: Vec<&BTreeSet<String>> = looked
+            let pool: Vec<(&BTreeSet<String>, Lang)> = looked
                 .iter()
                 .filter(|(.., l)| name.any_language || *l == lang)
-                .map(|(_, _, w, _)| w)
+                .map(|(_, _, w, l)| (w, *l))
                 .collect();
             if pool.is_empty() {
                 continue;
@@ -838,7 +857,12 @@ pub fn check(output: &str, lang: Lang, sources: &[(&str, &str, Lang)]) -> Ground
                 .filter(|p| !p.is_empty())
                 .map(str::to_string)
                 .collect();
-            if pool.iter().any(|w| parts.iter().all(|p| w.contains(p))) {
+            let held = |w: &BTreeSet<String>, l: Lang| {
+                parts
+                    .iter()
+                    .all(|p| w.contains(p) || l != lang && acronym_of(&name.raw, w))
+            };
+            if pool.iter().any(|(w, l)| held(w, *l)) {
                 ok += 1;
             } else if !unsupported.contains(&name.raw) {
                 unsupported.push(name.raw);
@@ -986,6 +1010,23 @@ mod tests {
         assert_eq!(g.unsupported, ["14 milliards d'euros"]);
         // Nothing to check is fully grounded.
         assert_eq!(check("Rien à vérifier ici.", &sources).ratio, 1.0);
+    }
+
+    #[test]
+    fn an_acronym_may_change_its_letters_order_across_languages_only() {
+        let fr = "Le plan de l'UE pour l'IA a été présenté à l'OTAN.";
+        let en = "The EU plan for AI was presented to NATO.";
+        let g = check(en, Lang::En, &[("S1", fr, Lang::Fr)]);
+        assert!(g.unsupported.is_empty(), "{g:?}");
+        let g = check(
+            "The WTO plan for AI was presented to NATO.",
+            Lang::En,
+            &[("S1", fr, Lang::Fr)],
+        );
+        assert_eq!(g.unsupported, vec!["WTO"]);
+        // In one language, an acronym is spelled as the source spells it.
+        let g = check("The plan for IA.", Lang::En, &[("S1", en, Lang::En)]);
+        assert_eq!(g.unsupported, vec!["IA"]);
     }
 
     #[test]
