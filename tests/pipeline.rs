@@ -25,6 +25,10 @@ struct Scripted {
     /// Notes that copy their stretch's first sentence, and a summary from notes that keeps
     /// only the first fact: a model that reads a long source's opening only.
     opening_only: bool,
+    /// Translations into English, word for word, of the long-source test's sentences; the
+    /// first one asked of each part ("Valmont{q}x…") gets its year wrong.
+    translates: bool,
+    translated_parts: Vec<String>,
 }
 
 impl Scripted {
@@ -39,6 +43,8 @@ impl Scripted {
             words_per_answer: 20,
             cut_when_full: false,
             opening_only: false,
+            translates: false,
+            translated_parts: Vec::new(),
         }
     }
 }
@@ -78,7 +84,24 @@ impl Generate for Scripted {
             .split_once("<article>\n")
             .and_then(|(_, rest)| rest.split(". ").next());
         let first_fact = user.lines().find_map(|l| l.strip_prefix("- "));
-        let text = if let (true, Some(a)) = (self.opening_only, article) {
+        let asked = user
+            .split_once("written in French:\n\n")
+            .and_then(|(_, rest)| rest.split("\n\n").next());
+        let text = if let (true, Some(fr)) = (self.translates, asked) {
+            let en = fr
+                .replace("En ", "In ")
+                .replace("le conseil de", "the council of")
+                .replace("a voté un budget de", "voted a budget of")
+                .replace("millions d'euros", "million euros");
+            let part = fr.split('x').next().unwrap_or_default().to_string();
+            if self.translated_parts.contains(&part) {
+                en
+            } else {
+                self.translated_parts.push(part);
+                let year = en.split([' ', ',']).nth(1).unwrap_or_default();
+                en.replacen(year, "1899", 1)
+            }
+        } else if let (true, Some(a)) = (self.opening_only, article) {
             format!("- {a}.")
         } else if let (true, Some(f)) = (self.opening_only, first_fact) {
             f.to_string()
@@ -288,6 +311,7 @@ fn a_long_sources_summary_says_something_of_every_quarter() {
     cfg.settings.summary_tokens = 100;
     let mut model = Scripted::new(600);
     model.opening_only = true;
+    model.translates = true;
     let outcome = run(&cfg, &mut model);
     assert!(
         outcome.report.errors.is_empty(),
@@ -315,15 +339,30 @@ fn a_long_sources_summary_says_something_of_every_quarter() {
         .unwrap();
     let added = summary["check"]["added"].as_array().unwrap();
     assert_eq!(added.len(), 3, "{summary}");
-    let md = std::fs::read_to_string(out.path().join("long.fr.md")).unwrap();
-    // One year from each quarter: 1900-1929, 1930-1959, 1960-1989, 1990-2019.
-    for q in 0..4 {
-        let years = (1900 + q * 30..1930 + q * 30).map(|y| y.to_string());
-        assert!(
-            years.clone().any(|y| md.contains(&y)),
-            "quarter {q} missing:\n{md}"
-        );
+    // One year from each quarter: 1900-1929, 1930-1959, 1960-1989, 1990-2019, in both
+    // languages. The translation of each quarter's first pick gets its year wrong, and is
+    // left out; the quarter's next best line stands in.
+    for lang in ["fr", "en"] {
+        let md = std::fs::read_to_string(out.path().join(format!("long.{lang}.md"))).unwrap();
+        for q in 0..4 {
+            let years = (1900 + q * 30..1930 + q * 30).map(|y| y.to_string());
+            assert!(
+                years.clone().any(|y| md.contains(&y)),
+                "quarter {q} missing:\n{md}"
+            );
+        }
+        assert!(!md.contains("1899"), "{md}");
     }
+    let en = report["summaries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["lang"] == "en")
+        .unwrap();
+    assert!(
+        !en["check"]["dropped"].as_array().unwrap().is_empty(),
+        "{en}"
+    );
 }
 
 #[test]

@@ -188,33 +188,58 @@ impl Pipeline<'_> {
             .filter(|x| !x.is_empty())
             .collect();
         let (out, mut retried) = self.translate_each(s, to, &firsts, 0)?;
-        // A translated sentence states the figures, dates and names of its own original,
-        // not others of the source ("19 millions de m³" is not "1.9 million m³", even
-        // where the source gives 1,9 million of something else).
-        let (faithful, unfaithful): (Vec<_>, Vec<_>) = firsts
+        // A translated sentence ships only if it passes every check on its own and states
+        // the figures, dates and names of its own original, not others of the source ("19
+        // millions de m³" is not "1.9 million m³", even where the source gives 1,9 million
+        // of something else). None passing leaves the summary empty, never unchecked.
+        let ok: Vec<bool> = firsts
             .iter()
             .zip(&out)
-            .partition(|(f, t)| keeps_facts(f, from, t));
-        let done = if faithful.is_empty() {
-            self.checked_translation(s, from, &out, retried)
-        } else {
-            let kept: Vec<String> = faithful.iter().map(|(_, t)| (*t).clone()).collect();
-            let mut done = self.checked_translation(s, from, &kept, retried);
-            done.1
-                .dropped
-                .extend(unfaithful.iter().map(|(_, t)| (*t).clone()));
-            done
-        };
-        let Some(lines) = lines else {
-            return Ok(done);
-        };
+            .map(|(f, t)| keeps_facts(f, from, t) && passes(s, from, t))
+            .collect();
+        let dropped: Vec<String> = out
+            .iter()
+            .zip(&ok)
+            .filter(|(_, ok)| !**ok)
+            .map(|(t, _)| t.clone())
+            .collect();
+        let mut kept: Vec<String> = out
+            .iter()
+            .zip(&ok)
+            .filter(|(_, ok)| **ok)
+            .map(|(t, _)| t.clone())
+            .collect();
+        if let Some(lines) = lines {
+            let stand_ins = self.stand_ins(s, from, (&firsts, &out, &ok), lines)?;
+            retried |= stand_ins.1;
+            kept = stand_ins.0;
+        }
+        let text = kept.join(" ");
+        let mut check = expect(s, from).judge(&text, to);
+        check.language.retried = retried;
+        check.dropped = dropped;
+        Ok((text, check))
+    }
+
+    /// A long source's translated summary `out` (of `firsts`; `ok`: which may ship), with
+    /// a sentence for each quarter of the source it lost: each such quarter's best few
+    /// note lines are translated together, and the first whose translation passes every
+    /// check takes the quarter's place. In the source's order; and whether a call was
+    /// retried.
+    fn stand_ins(
+        &mut self,
+        s: &Source,
+        from: Lang,
+        (firsts, out, ok): (&[&str], &[String], &[bool]),
+        lines: &[select::NoteLine],
+    ) -> Result<(Vec<String>, bool)> {
         // Each sentence at the place in the source its original rests on.
         let index = statements::Indexed::of(&s.text);
         let mut placed: Vec<(usize, String)> = Vec::new();
         let mut at = 0;
-        for (f, t) in firsts.iter().zip(&out) {
+        for ((f, t), ok) in firsts.iter().zip(out).zip(ok) {
             at = index.anchor(f).unwrap_or(at);
-            if !done.1.dropped.contains(t) {
+            if *ok {
                 placed.push((at, t.clone()));
             }
         }
@@ -222,29 +247,26 @@ impl Pipeline<'_> {
         let lost: Vec<usize> = (0..select::QUARTERS)
             .filter(|&q| !placed.iter().any(|(a, _)| select::quarter(*a, len) == q))
             .collect();
-        // Each lost quarter's best few lines are translated together; the first whose
-        // translation passes every check takes the quarter's place.
         let tries: Vec<&select::NoteLine> = lost
             .iter()
             .flat_map(|&q| select::ranked(lines, q, STAND_INS))
             .collect();
-        if tries.is_empty() {
-            return Ok(done);
-        }
-        let texts: Vec<&str> = tries.iter().map(|l| l.text.as_str()).collect();
-        let (extra, again) = self.translate_each(s, to, &texts, firsts.len())?;
-        retried |= again;
-        for q in lost {
-            let passing = tries.iter().zip(&extra).find(|(l, t)| {
-                l.quarter == q && passes(s, from, t) && keeps_facts(&l.text, from, t)
-            });
-            if let Some((l, t)) = passing {
-                placed.push((l.at, t.clone()));
+        let mut retried = false;
+        if !tries.is_empty() {
+            let texts: Vec<&str> = tries.iter().map(|l| l.text.as_str()).collect();
+            let (extra, again) = self.translate_each(s, from.other(), &texts, firsts.len())?;
+            retried = again;
+            for q in lost {
+                let passing = tries.iter().zip(&extra).find(|(l, t)| {
+                    l.quarter == q && keeps_facts(&l.text, from, t) && passes(s, from, t)
+                });
+                if let Some((l, t)) = passing {
+                    placed.push((l.at, t.clone()));
+                }
             }
         }
         placed.sort_by_key(|(a, _)| *a);
-        let all: Vec<String> = placed.into_iter().map(|(_, t)| t).collect();
-        Ok(self.checked_translation(s, from, &all, retried))
+        Ok((placed.into_iter().map(|(_, t)| t).collect(), retried))
     }
 
     /// Each of `sentences` in `to`, one call each (numbered from `skip` + 1); and whether
@@ -277,20 +299,6 @@ impl Pipeline<'_> {
             answers.iter().map(|(a, _)| one_sentence(a)).collect(),
             retried,
         ))
-    }
-
-    /// Translated sentences joined, judged and rid of those that must not be shipped.
-    fn checked_translation(
-        &self,
-        s: &Source,
-        from: Lang,
-        sentences: &[String],
-        retried: bool,
-    ) -> (String, OutputCheck) {
-        let text = sentences.join(" ");
-        let mut check = expect(s, from).judge(&text, from.other());
-        check.language.retried = retried;
-        supported(s, from, from.other(), (text, check))
     }
 
     /// A summary call in `lang` on source `s` (in `source_lang`), checked and retried once.
