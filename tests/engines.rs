@@ -391,3 +391,45 @@ fn batched_decoding_gives_each_sequence_its_own_tokens() {
         }
     }
 }
+
+/// Words a retry must not write again never come out, alone or in a batch: their first
+/// tokens get no chance.
+#[test]
+fn words_to_avoid_never_come_out() {
+    use bisum::model::Generate;
+    let mut m = load_with(
+        &common::registry_model("smollm2-135m"),
+        Engine::Bisum,
+        Kernels::default(),
+    );
+    let msgs = [Message::user(
+        "Write two sentences about the weather in London in winter.",
+    )];
+    let p = GenParams {
+        max_new_tokens: 40,
+        ..GenParams::default()
+    };
+    let words = |t: &str| -> Vec<String> {
+        t.split(|c: char| !c.is_alphanumeric())
+            .filter(|w| w.chars().count() >= 4)
+            .map(str::to_lowercase)
+            .collect()
+    };
+    let first = m.generate(&msgs, &p, &mut |_| {}).unwrap().text;
+    let avoid: Vec<String> = words(&first).into_iter().take(3).collect();
+    assert_eq!(avoid.len(), 3, "{first}");
+    let q = GenParams {
+        avoid: avoid.clone(),
+        ..p.clone()
+    };
+    let alone = m.generate(&msgs, &q, &mut |_| {}).unwrap().text;
+    let batch = m.generate_batch(&[(&msgs, &q), (&msgs, &p)]);
+    let together = batch[0].as_ref().unwrap().text.clone();
+    for text in [&alone, &together] {
+        assert!(
+            !words(text).iter().any(|w| avoid.contains(w)),
+            "{avoid:?} in {text:?}"
+        );
+    }
+    assert!(batch[1].is_ok());
+}

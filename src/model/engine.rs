@@ -276,6 +276,32 @@ impl CandleModel {
         self.last_draft
     }
 
+    /// `params` with its `avoid` words as token ids: the first token of each word as it
+    /// would follow a space or open a line, in lower case and capitalised, where that
+    /// token holds three letters or more (a shorter one begins too many other words).
+    fn with_banned(&self, params: &GenParams) -> Result<GenParams> {
+        let mut p = params.clone();
+        for w in &params.avoid {
+            let mut cap = w.chars();
+            let cap: String = cap
+                .next()
+                .map(char::to_uppercase)
+                .into_iter()
+                .flatten()
+                .chain(cap)
+                .collect();
+            for form in [format!(" {w}"), w.clone(), format!(" {cap}"), cap.clone()] {
+                if let Some(&id) = self.encode(&form)?.first() {
+                    let letters = self.decode(&[id])?.trim().chars().count();
+                    if letters >= 3 && !p.banned.contains(&id) {
+                        p.banned.push(id);
+                    }
+                }
+            }
+        }
+        Ok(p)
+    }
+
     pub fn encode(&self, text: &str) -> Result<Vec<u32>> {
         self.tokenizer
             .encode(text, false)
@@ -471,6 +497,15 @@ fn choose(
             &out[start..],
         )
         .map_err(g)?;
+    }
+    if !params.banned.is_empty() {
+        let mut v: Vec<f32> = l.to_vec1().map_err(g)?;
+        for &id in &params.banned {
+            if let Some(x) = v.get_mut(id as usize) {
+                *x = f32::NEG_INFINITY;
+            }
+        }
+        l = Tensor::from_vec(v, l.dims(), l.device()).map_err(g)?;
     }
     sampler.sample(&l).map_err(g)
 }
@@ -853,6 +888,10 @@ impl Generate for CandleModel {
     fn generate_batch(&mut self, requests: &[(&[Message], &GenParams)]) -> Vec<Result<Generation>> {
         let prompts: Vec<Result<Vec<u32>>> =
             requests.iter().map(|(m, _)| self.prompt_ids(m)).collect();
+        let params: Vec<GenParams> = requests
+            .iter()
+            .map(|(_, q)| self.with_banned(q).unwrap_or_else(|_| (*q).clone()))
+            .collect();
         let mut answers: Vec<Option<Result<Generation>>> =
             (0..requests.len()).map(|_| None).collect();
         // Prompts that render go in batches, in order; the others fail alone.
@@ -863,12 +902,7 @@ impl Generate for CandleModel {
         while start < ready.len() {
             let batch: Vec<(&[u32], &GenParams)> = ready[start..]
                 .iter()
-                .map(|&i| {
-                    (
-                        prompts[i].as_ref().expect("ready").as_slice(),
-                        requests[i].1,
-                    )
-                })
+                .map(|&i| (prompts[i].as_ref().expect("ready").as_slice(), &params[i]))
                 .collect();
             let n = self.batch_for(&batch);
             let group = &ready[start..start + n];
@@ -918,6 +952,7 @@ impl Generate for CandleModel {
         progress: &mut dyn FnMut(usize),
     ) -> Result<Generation> {
         let prompt = self.prompt_ids(messages)?;
+        let params = &self.with_banned(params)?;
         let novel = self.novel(&prompt);
         let (ids, stop, prompt_seconds, generation_seconds) =
             self.generate_ids(&prompt, params, progress)?;

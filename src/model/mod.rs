@@ -131,6 +131,14 @@ pub struct GenParams {
     pub stop_on_loop: bool,
     /// Keep going through end-of-turn tokens (benchmarks only).
     pub ignore_eos: bool,
+    /// Words the answer must not write (a retry's untranslated words): bisum's engine
+    /// gives the first token of each, in its usual spellings, no chance. A serving fleet
+    /// cannot be told, and ignores them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub avoid: Vec<String>,
+    /// `avoid` as the engine's token ids (filled by the engine).
+    #[serde(skip)]
+    pub banned: Vec<u32>,
 }
 
 impl Default for GenParams {
@@ -144,6 +152,8 @@ impl Default for GenParams {
             repeat_last_n: 64,
             stop_on_loop: true,
             ignore_eos: false,
+            avoid: Vec::new(),
+            banned: Vec::new(),
         }
     }
 }

@@ -140,6 +140,8 @@ pub struct Pipeline<'a> {
     observer: &'a mut dyn Observer,
     pub calls: Vec<CallRecord>,
     pub(crate) attempt: u8,
+    /// Words the running call must not write: a retry's untranslated words.
+    avoid: Vec<String>,
     pub(crate) plans: BTreeMap<String, Vec<(usize, usize)>>,
 }
 
@@ -159,6 +161,7 @@ impl<'a> Pipeline<'a> {
             observer,
             calls: Vec::new(),
             attempt: 1,
+            avoid: Vec::new(),
             plans: BTreeMap::new(),
         }
     }
@@ -261,6 +264,7 @@ impl<'a> Pipeline<'a> {
         }
         let params = GenParams {
             max_new_tokens: call.max_new,
+            avoid: self.avoid.clone(),
             ..self.settings.params.clone()
         };
         let key = CallCache::key(&self.model.info().identity(), &call.messages, &params);
@@ -438,6 +442,9 @@ impl<'a> Pipeline<'a> {
         let user = messages.last_mut().expect("a user message");
         user.content = format!("{}\n\n{extra}", user.content);
         self.attempt = 2;
+        // Named and, with bisum's engine, barred: a small model told not to write a word
+        // often writes it again.
+        self.avoid = named.iter().map(|w| w.to_string()).collect();
         let again = self.call(Call {
             kind,
             source,
@@ -447,6 +454,7 @@ impl<'a> Pipeline<'a> {
             max_new,
         });
         self.attempt = 1;
+        self.avoid.clear();
         let again = again?;
         let mut second = expect.judge(&again, lang);
         second.language.retried = true;
