@@ -173,24 +173,26 @@ mod tests {
 
     #[test]
     fn words_left_in_the_sources_language_are_found_and_borrowings_of_its_own_are_not() {
-        let src = "The tannery discharged chrome into the creek. The council shelved the report after the meeting.";
-        let fr = "La tannery rejetait du chrome dans la rivière. Le rapport d'Okafor's fut écarté par le council.";
-        assert_eq!(
-            foreign_words(fr, Lang::Fr, src, Lang::En),
-            vec!["tannery", "Okafor's", "council"]
-        );
-        let good = "La tannerie rejetait du chrome dans la rivière ; le conseil municipal a écarté le rapport après la réunion publique.";
-        assert!(foreign_words(good, Lang::Fr, src, Lang::En).is_empty());
-        // Words of the English source that lingua finds only somewhat likelier English
-        // (a few tenths against a tenth), and words both languages share.
-        let src = "Downstream of the weir, the tannery's liquor killed 40,000 fish; the police station, the startup and the photo budget were not involved.";
-        let fr = "En aval du barrage, le liquor de la tannerie a tué 40 000 poissons près du weir, downstream.";
-        assert_eq!(
-            foreign_words(fr, Lang::Fr, src, Lang::En),
-            vec!["liquor", "weir", "downstream"]
-        );
-        let good = "La police, la station, la startup et le budget photo ne sont pas concernés.";
-        assert!(foreign_words(good, Lang::Fr, src, Lang::En).is_empty());
+        // Plain English words, then words that lingua finds only somewhat likelier English
+        // (a few tenths against a tenth) beside words both languages share.
+        let cases: [(&str, &str, &[&str], &str); 2] = [
+            (
+                "The tannery discharged chrome into the creek. The council shelved the report after the meeting.",
+                "La tannery rejetait du chrome dans la rivière. Le rapport d'Okafor's fut écarté par le council.",
+                &["tannery", "Okafor's", "council"],
+                "La tannerie rejetait du chrome dans la rivière ; le conseil municipal a écarté le rapport après la réunion publique.",
+            ),
+            (
+                "Downstream of the weir, the tannery's liquor killed 40,000 fish; the police station, the startup and the photo budget were not involved.",
+                "En aval du barrage, le liquor de la tannerie a tué 40 000 poissons près du weir, downstream.",
+                &["liquor", "weir", "downstream"],
+                "La police, la station, la startup et le budget photo ne sont pas concernés.",
+            ),
+        ];
+        for (src, fr, found, good) in cases {
+            assert_eq!(foreign_words(fr, Lang::Fr, src, Lang::En), found);
+            assert!(foreign_words(good, Lang::Fr, src, Lang::En).is_empty());
+        }
         // A French source's own anglicism is French enough for its French summary.
         let fr_src = "Le meeting du parti a réuni 900 personnes.";
         assert!(foreign_words(
