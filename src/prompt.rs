@@ -80,6 +80,8 @@ pub struct Prompts {
     files: BTreeMap<String, PromptFile>,
     /// Shared by a run's worker threads (`--parallel`).
     used: Mutex<BTreeSet<String>>,
+    /// The examples files' sentence pairs, parsed once at load.
+    pairs: BTreeMap<String, Vec<Pair>>,
 }
 
 impl Prompts {
@@ -116,16 +118,24 @@ impl Prompts {
             }
             files.insert(name.to_string(), file);
         }
-        let p = Self {
+        let mut p = Self {
             files,
             used: Mutex::new(BTreeSet::new()),
+            pairs: BTreeMap::new(),
         };
         // Fail now, naming the file, rather than mid-run.
         for name in p.files.keys() {
             p.env_for(name)?;
-            if name.ends_with(EXAMPLES) {
-                p.pairs_only(name)?;
-            }
+        }
+        let examples: Vec<String> = p
+            .files
+            .keys()
+            .filter(|n| n.ends_with(EXAMPLES))
+            .cloned()
+            .collect();
+        for name in examples {
+            let pairs = p.parse_pairs(&name)?;
+            p.pairs.insert(name, pairs);
         }
         Ok(p)
     }
@@ -148,11 +158,15 @@ impl Prompts {
     /// Renders `name` with `ctx` and records that it was used.
     pub fn render(&self, name: &str, ctx: minijinja::Value) -> Result<String> {
         let out = self.render_only(name, ctx)?;
+        self.mark_used(name);
+        Ok(out)
+    }
+
+    fn mark_used(&self, name: &str) {
         self.used
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .insert(name.to_string());
-        Ok(out)
     }
 
     /// Renders without recording a use: for measuring how many tokens a prompt takes.
@@ -173,15 +187,20 @@ impl Prompts {
         self.render(&format!("{task}.{}.txt", lang.code()), ctx)
     }
 
-    /// The sentence pairs of an examples file (`*_examples.txt`): blocks of an `en:` line
-    /// and an `fr:` line, separated by blank lines. Records that it was used.
-    pub fn pairs(&self, name: &str) -> Result<Vec<Pair>> {
-        let pairs = self.pairs_only(name)?;
-        self.render(name, minijinja::context! {})?;
+    /// The sentence pairs of an examples file (`*_examples.txt`), and a record that it was
+    /// used.
+    pub fn pairs(&self, name: &str) -> Result<&[Pair]> {
+        let pairs = self.pairs.get(name).ok_or_else(|| Error::Prompt {
+            name: name.into(),
+            reason: "no such examples file".into(),
+        })?;
+        self.mark_used(name);
         Ok(pairs)
     }
 
-    fn pairs_only(&self, name: &str) -> Result<Vec<Pair>> {
+    /// An examples file's blocks of an `en:` line and an `fr:` line, separated by blank
+    /// lines.
+    fn parse_pairs(&self, name: &str) -> Result<Vec<Pair>> {
         let text = self.render_only(name, minijinja::context! {})?;
         let bad = |reason: String| Error::Prompt {
             name: name.into(),
@@ -329,7 +348,7 @@ mod tests {
         let p = Prompts::load(None).unwrap();
         let pairs = p.pairs("translate_examples.txt").unwrap();
         assert!(pairs.len() >= 2, "{pairs:?}");
-        for pair in &pairs {
+        for pair in pairs {
             assert_eq!(crate::lang::guess(pair.get(Lang::Fr)), Lang::Fr, "{pair:?}");
             assert_eq!(crate::lang::guess(pair.get(Lang::En)), Lang::En, "{pair:?}");
         }

@@ -573,9 +573,6 @@ impl CandleModel {
         logits.ok_or(Error::EmptyPrompt)
     }
 
-    /// The slot a single call runs in: the one whose cache holds the longest prefix of its
-    /// prompt (a retry finds its first attempt wherever a batch put it), among those with
-    /// room for `need` positions; slot 0 on ties.
     /// How many tokens of `prompt` are not a prefix of a prompt run before (counting it as
     /// run): the floor any prompt cache could bring processing down to.
     fn novel(&mut self, prompt: &[u32]) -> usize {
@@ -601,6 +598,9 @@ impl CandleModel {
             .collect()
     }
 
+    /// The slot a single call runs in: the one whose cache holds the longest prefix of its
+    /// prompt (a retry finds its first attempt wherever a batch put it), among those with
+    /// room for `need` positions; slot 0 on ties.
     fn best_slot(&self, prompt: &[u32], need: usize) -> usize {
         let Some(w) = self.weights.as_ref().filter(|w| w.exact_rows()) else {
             return 0;

@@ -203,19 +203,20 @@ impl<'a> Pipeline<'a> {
             self.prompts
                 .task("translate", to, context! { sentence => s })
         };
-        let mut pairs = self.prompts.pairs("translate_examples.txt")?;
+        let pairs = self.prompts.pairs("translate_examples.txt")?;
+        let mut n = pairs.len();
         loop {
             let mut messages = self.messages(to, ask(sentence)?)?;
             let last = messages.pop().expect("the question");
-            for pair in &pairs {
+            for pair in &pairs[..n] {
                 messages.push(Message::user(ask(pair.get(to.other()))?));
                 messages.push(Message::assistant(pair.get(to)));
             }
             messages.push(last);
-            if pairs.is_empty() || self.fits_checked(&messages, max_new, to)? {
+            if n == 0 || self.fits_checked(&messages, max_new, to)? {
                 return Ok(messages);
             }
-            pairs.pop();
+            n -= 1;
         }
     }
 

@@ -192,10 +192,11 @@ impl Pipeline<'_> {
         // the figures, dates and names of its own original, not others of the source ("19
         // millions de m³" is not "1.9 million m³", even where the source gives 1,9 million
         // of something else). None passing leaves the summary empty, never unchecked.
+        let read = Read::of(s);
         let ok: Vec<bool> = firsts
             .iter()
             .zip(&out)
-            .map(|(f, t)| keeps_facts(f, from, t) && passes(s, from, t))
+            .map(|(f, t)| shippable(&read, from, f, t))
             .collect();
         let dropped: Vec<String> = out
             .iter()
@@ -210,7 +211,7 @@ impl Pipeline<'_> {
             .map(|(t, _)| t.clone())
             .collect();
         if let Some(lines) = lines {
-            let stand_ins = self.stand_ins(s, from, (&firsts, &out, &ok), lines)?;
+            let stand_ins = self.stand_ins(&read, from, (&firsts, &out, &ok), lines)?;
             retried |= stand_ins.1;
             kept = stand_ins.0;
         }
@@ -228,17 +229,17 @@ impl Pipeline<'_> {
     /// retried.
     fn stand_ins(
         &mut self,
-        s: &Source,
+        read: &Read,
         from: Lang,
         (firsts, out, ok): (&[&str], &[String], &[bool]),
         lines: &[select::NoteLine],
     ) -> Result<(Vec<String>, bool)> {
+        let s = read.source;
         // Each sentence at the place in the source its original rests on.
-        let index = statements::Indexed::of(&s.text);
         let mut placed: Vec<(usize, String)> = Vec::new();
         let mut at = 0;
         for ((f, t), ok) in firsts.iter().zip(out).zip(ok) {
-            at = index.anchor(f).unwrap_or(at);
+            at = read.index.anchor(f).unwrap_or(at);
             if *ok {
                 placed.push((at, t.clone()));
             }
@@ -257,9 +258,10 @@ impl Pipeline<'_> {
             let (extra, again) = self.translate_each(s, from.other(), &texts, firsts.len())?;
             retried = again;
             for q in lost {
-                let passing = tries.iter().zip(&extra).find(|(l, t)| {
-                    l.quarter == q && keeps_facts(&l.text, from, t) && passes(s, from, t)
-                });
+                let passing = tries
+                    .iter()
+                    .zip(&extra)
+                    .find(|(l, t)| l.quarter == q && shippable(read, from, &l.text, t));
                 if let Some((l, t)) = passing {
                     placed.push((l.at, t.clone()));
                 }
@@ -488,12 +490,30 @@ fn supported(
     lang: Lang,
     (text, mut check): (String, OutputCheck),
 ) -> (String, OutputCheck) {
-    let (kept, dropped) = triage(s, source_lang, lang, &text, &check);
+    let (kept, dropped) = triage(&Read::of(s), source_lang, lang, &text, &check);
     if kept.is_empty() || dropped.is_empty() {
         return (text, check);
     }
     check.dropped = dropped;
     (kept.join(" "), check)
+}
+
+/// What the checks on a source's summaries read of it, worked out once per source.
+struct Read<'s> {
+    source: &'s Source,
+    /// The figures it attributes to someone.
+    attributed: std::collections::BTreeSet<ground::Key>,
+    index: statements::Indexed,
+}
+
+impl<'s> Read<'s> {
+    fn of(source: &'s Source) -> Self {
+        Read {
+            source,
+            attributed: statements::attributed(&source.text),
+            index: statements::Indexed::of(&source.text),
+        }
+    }
 }
 
 /// Does `translation` state only figures, dates and names that `original` (in `from`) holds?
@@ -503,24 +523,28 @@ fn keeps_facts(original: &str, from: Lang, translation: &str) -> bool {
         .is_empty()
 }
 
-/// Whether `sentence`, translated from a source in `from`, may be shipped as it is.
-fn passes(s: &Source, from: Lang, sentence: &str) -> bool {
-    let check = expect(s, from).judge(sentence, from.other());
-    let (kept, dropped) = triage(s, from, from.other(), sentence, &check);
+/// May `translation` of `original` (a sentence of, or about, a source in `from`) ship as
+/// it is: it keeps its original's facts and passes every check on its own?
+fn shippable(read: &Read, from: Lang, original: &str, translation: &str) -> bool {
+    if !keeps_facts(original, from, translation) {
+        return false;
+    }
+    let check = expect(read.source, from).judge(translation, from.other());
+    let (kept, dropped) = triage(read, from, from.other(), translation, &check);
     dropped.is_empty() && !kept.is_empty()
 }
 
 /// The sentences of `text` (judged by `check`) that may be shipped, and those that may not.
 fn triage(
-    s: &Source,
+    read: &Read,
     source_lang: Lang,
     lang: Lang,
     text: &str,
     check: &OutputCheck,
 ) -> (Vec<String>, Vec<String>) {
+    let s = read.source;
     let (grounded, mut dropped) = ground::keep_supported(text, lang, (&s.id, &s.text, source_lang));
-    let attributed = statements::attributed(&s.text);
-    let index = statements::Indexed::of(&s.text);
+    let (attributed, index) = (&read.attributed, &read.index);
     let mut kept: Vec<String> = Vec::new();
     for line in grounded.lines().filter(|l| !l.trim().is_empty()) {
         if kept.is_empty() && line.trim_end().ends_with(':') {
@@ -532,7 +556,7 @@ fn triage(
             .filter(|x| !x.is_empty())
         {
             let foreign = check.foreign_words.iter().any(|w| holds_word(sentence, w));
-            let misattributes = statements::misattributes(sentence, &attributed);
+            let misattributes = statements::misattributes(sentence, attributed);
             // A sentence that drops or adds the negation of the source sentence it rests
             // on says the opposite ("conteste" for "ne conteste pas").
             let flipped = index
