@@ -331,12 +331,16 @@ fn a_long_sources_summary_says_something_of_every_quarter() {
         .iter()
         .any(|(_, u)| u.contains("Partie 4 sur 4 :")));
     let report = common::read_json(&out.path().join("report.json"));
-    let summary = &report["summaries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["lang"] == "fr")
-        .unwrap();
+    let summary_in = |lang: &str| {
+        report["summaries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["lang"] == lang)
+            .unwrap()
+            .clone()
+    };
+    let summary = &summary_in("fr");
     let added = summary["check"]["added"].as_array().unwrap();
     assert_eq!(added.len(), 3, "{summary}");
     // One year from each quarter: 1900-1929, 1930-1959, 1960-1989, 1990-2019, in both
@@ -353,12 +357,7 @@ fn a_long_sources_summary_says_something_of_every_quarter() {
         }
         assert!(!md.contains("1899"), "{md}");
     }
-    let en = report["summaries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["lang"] == "en")
-        .unwrap();
+    let en = summary_in("en");
     assert!(
         !en["check"]["dropped"].as_array().unwrap().is_empty(),
         "{en}"

@@ -734,27 +734,39 @@ mod tests {
     #[test]
     fn a_translation_keeps_the_facts_of_its_own_original() {
         let fr = "Un relevé de 2007 estima leur volume à 19 millions de mètres cubes.";
-        assert!(keeps_facts(
-            fr,
-            Lang::Fr,
-            "A 2007 survey put their volume at 19 million cubic metres."
-        ));
-        assert!(!keeps_facts(
-            fr,
-            Lang::Fr,
-            "A 2007 survey put their volume at 1.9 million cubic metres."
-        ));
         let en = "The ministry signed the agreement on January 8, 2026.";
-        assert!(keeps_facts(
-            en,
-            Lang::En,
-            "Le ministère a signé l'accord le 8 janvier 2026."
-        ));
-        assert!(!keeps_facts(
-            en,
-            Lang::En,
-            "Le ministère a signé l'accord le 8 juin 2026."
-        ));
+        for (original, from, translation, keeps) in [
+            (
+                fr,
+                Lang::Fr,
+                "A 2007 survey put their volume at 19 million cubic metres.",
+                true,
+            ),
+            (
+                fr,
+                Lang::Fr,
+                "A 2007 survey put their volume at 1.9 million cubic metres.",
+                false,
+            ),
+            (
+                en,
+                Lang::En,
+                "Le ministère a signé l'accord le 8 janvier 2026.",
+                true,
+            ),
+            (
+                en,
+                Lang::En,
+                "Le ministère a signé l'accord le 8 juin 2026.",
+                false,
+            ),
+        ] {
+            assert_eq!(
+                keeps_facts(original, from, translation),
+                keeps,
+                "{translation}"
+            );
+        }
     }
 
     #[test]
