@@ -1,7 +1,9 @@
 //! The pipeline's lengths and decoding settings: one value, passed down, recorded in provenance.
 
+use crate::checks::lexicon::Lexicons;
 use crate::model::GenParams;
 use serde::Serialize;
+use std::sync::Arc;
 
 /// Lengths and decoding settings of the pipeline's calls.
 #[derive(Debug, Clone, Serialize)]
@@ -16,6 +18,17 @@ pub struct Settings {
     /// Most bullets of one chunk's notes, and most note sentences a long source's summary
     /// is written from: eight fit the notes' token limit and a 120-word summary.
     pub max_items: usize,
+    /// The output languages' word lists the checks tell made-up words by (recorded by
+    /// sha256); `None`: not installed, no such check.
+    #[serde(serialize_with = "word_lists")]
+    pub words: Option<Arc<Lexicons>>,
+}
+
+fn word_lists<S: serde::Serializer>(
+    w: &Option<Arc<Lexicons>>,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    w.as_deref().serialize(s)
 }
 
 impl Default for Settings {
@@ -28,6 +41,7 @@ impl Default for Settings {
             overlap_tokens: 64,
             summary_words: 120,
             max_items: 8,
+            words: None,
         }
     }
 }

@@ -623,3 +623,99 @@ fn with_no_disagreement_found_the_section_says_so_and_the_model_writes_none() {
     let md = std::fs::read_to_string(out.path().join("synthesis.fr.md")).unwrap();
     assert!(md.contains("## Divergences\n\n_Le programme"), "{md}");
 }
+
+/// Summarizes one English sentence as itself, and translates it into French with a word
+/// in no language ("volos") for as many attempts as `made_up_for`; records what each
+/// translation call was told to avoid.
+struct MakesUpWords {
+    info: ModelInfo,
+    made_up_for: usize,
+    asked: usize,
+    avoided: Vec<Vec<String>>,
+}
+
+impl Generate for MakesUpWords {
+    fn info(&self) -> &ModelInfo {
+        &self.info
+    }
+    fn count_tokens(&self, text: &str) -> Result<usize> {
+        Ok(text.split_whitespace().count())
+    }
+    fn prompt_tokens(&self, messages: &[Message]) -> Result<usize> {
+        Ok(messages
+            .iter()
+            .map(|m| m.content.split_whitespace().count() + 4)
+            .sum())
+    }
+    fn generate(
+        &mut self,
+        messages: &[Message],
+        p: &GenParams,
+        _: &mut dyn FnMut(usize),
+    ) -> Result<Generation> {
+        let user = &messages.last().expect("a question").content;
+        let text = if user.contains("écrite en anglais") {
+            self.asked += 1;
+            self.avoided.push(p.avoid.clone());
+            let word = if self.asked <= self.made_up_for {
+                "volos"
+            } else {
+                "vols"
+            };
+            format!("La SNCF a annulé 312 trains et 38 {word} à Lyon pendant la grève.")
+        } else {
+            "The SNCF cancelled 312 trains and 38 flights in Lyon during the strike.".into()
+        };
+        Ok(common::answer(
+            text,
+            self.prompt_tokens(messages)?,
+            StopReason::Eos,
+        ))
+    }
+}
+
+#[test]
+fn a_made_up_word_in_a_translation_is_asked_again_barred_and_never_shipped() {
+    use bisum::checks::lexicon::{Lexicon, Lexicons};
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("strike.txt");
+    std::fs::write(
+        &src,
+        "The SNCF cancelled 312 trains and 38 flights in Lyon during the strike. \
+         The unions called the strike against the pension reform.",
+    )
+    .unwrap();
+    let words = ["annulé", "trains", "vols", "pendant", "grève"];
+    // Made up on the first attempt, then right; made up on all three.
+    for (made_up_for, shipped) in [(1, true), (3, false)] {
+        let out = tempfile::tempdir().unwrap();
+        let mut cfg = config(&[src.as_path()], out.path());
+        cfg.settings.words = Some(std::sync::Arc::new(Lexicons {
+            fr: Some(Lexicon::from_words(words)),
+            en: None,
+        }));
+        let mut model = MakesUpWords {
+            info: common::double_info("makes-up-words", 4096),
+            made_up_for,
+            asked: 0,
+            avoided: Vec::new(),
+        };
+        let read = bisum::run::read_sources(&cfg);
+        let outdir = OutputDir::open(&cfg.out).unwrap();
+        let outcome =
+            bisum::run::summarize(&cfg, &outdir, read, &mut [&mut model], &mut Silent, &|_| {})
+                .unwrap();
+        let fr = outcome
+            .report
+            .summaries
+            .iter()
+            .find(|s| s.lang == bisum::lang::Lang::Fr)
+            .unwrap();
+        assert!(!fr.text.contains("volos"), "{}", fr.text);
+        assert_eq!(fr.text.contains("38 vols"), shipped, "{}", fr.text);
+        // Each retry names the word and bars it.
+        assert_eq!(model.avoided[0], Vec::<String>::new());
+        assert!(model.avoided[1..].iter().all(|a| a == &["volos"]));
+        assert_eq!(model.asked, made_up_for.min(2) + 1);
+    }
+}

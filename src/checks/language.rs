@@ -1,6 +1,7 @@
 //! Checks on what the model wrote: is it in the language asked for, and is it a copy of its
 //! input rather than a summary.
 
+use super::lexicon::Lexicon;
 use crate::lang::Lang;
 use lingua::{Language, LanguageDetector, LanguageDetectorBuilder};
 use serde::Serialize;
@@ -103,14 +104,28 @@ fn lingua(lang: Lang) -> Language {
 
 /// Words of `text` that are not in `expected`, its language, as a reader would see at once:
 /// an English possessive in French ("la France's"), a word of the source's other language
-/// carried over untranslated ("tannery" in a French summary of an English source), or a
-/// word that reads plainly as another language. Capitalised words (names, sentence
+/// carried over untranslated ("tannery" in a French summary of an English source), a
+/// word that reads plainly as another language, or, given `expected`'s word list, a word
+/// in no language at all ("38 volos", "acceder"). Capitalised words (names, sentence
 /// openings) and words of a source in `expected` itself ("meeting" in a French source) are
 /// left alone: the test is about words the writer should have translated.
-pub fn foreign_words(text: &str, expected: Lang, source: &str, source_lang: Lang) -> Vec<String> {
+pub fn foreign_words(
+    text: &str,
+    expected: Lang,
+    (source, source_lang): (&str, Lang),
+    lexicon: Option<&Lexicon>,
+) -> Vec<String> {
     let d = detector();
     let in_source: HashSet<String> = words(source).into_iter().collect();
     let mut found: Vec<String> = Vec::new();
+    for made_up in lexicon
+        .map(|l| unknown(text, l, &in_source))
+        .unwrap_or_default()
+    {
+        if !found.contains(&made_up) {
+            found.push(made_up);
+        }
+    }
     for raw in text.split(|c: char| c.is_whitespace() || ",;:()«»\"!?".contains(c)) {
         let w = raw.trim_matches(|c: char| !c.is_alphanumeric());
         // Past a French elision: "d'Okafor's" is about "Okafor's".
@@ -145,6 +160,27 @@ pub fn foreign_words(text: &str, expected: Lang, source: &str, source_lang: Lang
             };
         if foreign && !found.iter().any(|f| f == w) {
             found.push(w.to_string());
+        }
+    }
+    found
+}
+
+/// Words of `text` (each part of a hyphenated one) that `lexicon` does not know and
+/// `in_source` does not hold: made up by the writer. Lower-case words of four letters or
+/// more only; names and short words are another check's.
+fn unknown(text: &str, lexicon: &Lexicon, in_source: &HashSet<String>) -> Vec<String> {
+    let mut found = Vec::new();
+    for raw in text.split(|c: char| !(c.is_alphanumeric() || "'’-".contains(c))) {
+        // Past a French elision ("d'acceder").
+        let w = match raw.split_once(['\'', '’']) {
+            Some((p, rest)) if p.chars().count() <= 2 => rest,
+            _ => raw,
+        };
+        for part in w.split('-') {
+            let plain = part.chars().count() >= 4 && part.chars().all(char::is_lowercase);
+            if plain && !in_source.contains(part) && !lexicon.knows(part) {
+                found.push(part.to_string());
+            }
         }
     }
     found
@@ -190,25 +226,54 @@ mod tests {
             ),
         ];
         for (src, fr, found, good) in cases {
-            assert_eq!(foreign_words(fr, Lang::Fr, src, Lang::En), found);
-            assert!(foreign_words(good, Lang::Fr, src, Lang::En).is_empty());
+            assert_eq!(foreign_words(fr, Lang::Fr, (src, Lang::En), None), found);
+            assert!(foreign_words(good, Lang::Fr, (src, Lang::En), None).is_empty());
         }
         // A French source's own anglicism is French enough for its French summary.
         let fr_src = "Le meeting du parti a réuni 900 personnes.";
         assert!(foreign_words(
             "Le meeting a réuni 900 personnes.",
             Lang::Fr,
-            fr_src,
-            Lang::Fr
+            (fr_src, Lang::Fr),
+            None
         )
         .is_empty());
         // French words left in an English summary of a French source.
         let fr_src = "Le conseil départemental a voté la modernisation de la voûte du barrage.";
         let en = "The conseil voted to modernise the voûte of the dam; the municipal budget and the tribunal were not involved.";
         assert_eq!(
-            foreign_words(en, Lang::En, fr_src, Lang::Fr),
+            foreign_words(en, Lang::En, (fr_src, Lang::Fr), None),
             vec!["conseil", "voûte"]
         );
+    }
+
+    #[test]
+    fn words_in_no_language_are_found_with_a_word_list() {
+        let fr = Lexicon::from_words([
+            "annulé",
+            "trains",
+            "vols",
+            "pendant",
+            "grève",
+            "accéder",
+            "aux",
+            "capacités",
+            "lignes",
+            "nationale",
+            "régionales",
+            "pour",
+        ]);
+        let src =
+            "SNCF cancelled 312 trains and 38 flights during the strike; the startup-backed plan.";
+        let out = "La SNCF a annulé 312 trains et 38 volos pendant la grève, pour acceder aux capacités startup-backed.";
+        assert_eq!(
+            foreign_words(out, Lang::Fr, (src, Lang::En), Some(&fr)),
+            vec!["volos", "acceder"]
+        );
+        let good = "La SNCF a annulé 312 trains et 38 vols pendant la grève nationale.";
+        assert!(foreign_words(good, Lang::Fr, (src, Lang::En), Some(&fr)).is_empty());
+        // Without a list, a made-up word that reads as no other language goes unseen.
+        assert!(foreign_words(out, Lang::Fr, (src, Lang::En), None).is_empty());
     }
 
     #[test]

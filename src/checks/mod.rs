@@ -7,4 +7,5 @@ pub mod disagree;
 pub mod ground;
 pub mod injection;
 pub mod language;
+pub mod lexicon;
 pub mod statements;

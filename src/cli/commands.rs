@@ -10,6 +10,7 @@ use bisum::model::registry::{Registry, Verified};
 use bisum::model::{Generate, Runtime};
 use bisum::report::outdir::OutputDir;
 use bisum::run::ReadSources;
+use bisum::settings::Settings;
 
 pub const EXIT_OK: u8 = 0;
 /// The run could not go on: no model, an unusable output directory, a broken install.
@@ -53,8 +54,21 @@ fn read_first(cfg: &bisum::run::RunConfig, say: &dyn Fn(&str)) -> Result<ReadSou
     Ok(read)
 }
 
+/// The installed word lists, into `settings`, once the run is known to start; lists
+/// missing are said in one line (the check they serve is off).
+fn word_lists(registry: &Registry, settings: &mut Settings, progress: &Progress) {
+    let (lists, missing) = registry.word_lists();
+    if !missing.is_empty() {
+        progress.say(&format!(
+            "word lists not installed ({}): made-up words go unchecked; `bisum models pull` installs them",
+            missing.join("; ")
+        ));
+    }
+    settings.words = Some(std::sync::Arc::new(lists));
+}
+
 fn summarize(a: SummarizeArgs, registry: &Registry, threads: usize) -> Result<u8> {
-    let cfg = config::run_config(a.sources, a.out, &a.run);
+    let mut cfg = config::run_config(a.sources, a.out, &a.run);
     let runtime = config::runtime(&a.run.runtime, threads);
     let say = sayer(a.run.quiet);
     let mut progress = Progress::new(a.run.quiet);
@@ -69,6 +83,7 @@ fn summarize(a: SummarizeArgs, registry: &Registry, threads: usize) -> Result<u8
             resolved.path.display()
         ));
         let mut model = resolved.load(ctx, runtime)?;
+        word_lists(registry, &mut cfg.settings, &progress);
         bisum::run::summarize(&cfg, &dir, read, &mut [&mut model], &mut progress, &say)?
     } else {
         let mut clients = super::fleet::clients(&a.run.fleet, &resolved, ctx, runtime, &say)?;
@@ -81,6 +96,7 @@ fn summarize(a: SummarizeArgs, registry: &Registry, threads: usize) -> Result<u8
             .iter_mut()
             .map(|c| c.as_mut() as &mut dyn Generate)
             .collect();
+        word_lists(registry, &mut cfg.settings, &progress);
         bisum::run::summarize(&cfg, &dir, read, &mut models, &mut progress, &say)?
     };
     let t = &outcome.report.totals;
@@ -109,7 +125,7 @@ fn compare(a: CompareArgs, registry: &Registry, threads: usize) -> Result<u8> {
         }
         .into());
     }
-    let cfg = CompareConfig {
+    let mut cfg = CompareConfig {
         run: config::run_config(a.sources, a.out, &a.run),
         models: a.models,
         runtime: config::runtime(&a.run.runtime, threads),
@@ -119,6 +135,7 @@ fn compare(a: CompareArgs, registry: &Registry, threads: usize) -> Result<u8> {
     let mut progress = Progress::new(a.run.quiet);
     let dir = OutputDir::open(&cfg.run.out)?;
     let read = read_first(&cfg.run, &say)?;
+    word_lists(registry, &mut cfg.run.settings, &progress);
     let outcome = bisum::compare::run(&cfg, &dir, registry, read, &mut progress, &say)?;
     progress.say(&format!(
         "wrote {} ({} of {} models completed)",
@@ -242,6 +259,7 @@ fn models(action: ModelsAction, registry: &Registry) -> Result<u8> {
         ModelsAction::Pull { name } => {
             let m = manifest(&name)?;
             let path = registry.pull(&m, &mut |l| eprintln!("{l}"))?;
+            registry.pull_word_lists(&mut |l| eprintln!("{l}"))?;
             println!("{}", path.display());
             Ok(EXIT_OK)
         }

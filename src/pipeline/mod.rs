@@ -6,6 +6,7 @@ pub mod cache;
 pub(crate) mod workers;
 
 use crate::checks::language;
+use crate::checks::lexicon::Lexicons;
 use crate::chunking::TokenCount;
 use crate::error::{Error, Result};
 use crate::lang::Lang;
@@ -96,16 +97,30 @@ pub(crate) struct Expect<'s> {
     pub own_words_of: Option<&'s str>,
     /// No word left untranslated from this source (text, language).
     pub translated_from: Option<(&'s str, Lang)>,
+    /// The output languages' word lists, where installed: a word in none is made up.
+    pub words: Option<&'s Lexicons>,
+    /// Only the answer's first sentence is used (`one_sentence`), so only it is judged: a
+    /// note the model adds after it ("**Note:** the original…") is not the answer's.
+    pub one_sentence: bool,
+    /// An answer still failing after its retry is asked for once more, the words of both
+    /// named: for short calls (a sentence's translation), where a third try is cheap and
+    /// a sentence dropped costs a fact.
+    pub persist: bool,
 }
 
 impl Expect<'_> {
     pub(crate) fn judge(&self, text: &str, lang: Lang) -> OutputCheck {
+        let used = self.one_sentence.then(|| one_sentence(text));
+        let text = used.as_deref().unwrap_or(text);
         OutputCheck {
             language: language::language(text, lang),
             copy_ratio: self.own_words_of.map(|src| language::copy_ratio(text, src)),
             foreign_words: self
                 .translated_from
-                .map(|(src, l)| language::foreign_words(text, lang, src, l))
+                .map(|from| {
+                    let lexicon = self.words.and_then(|w| w.of(lang));
+                    language::foreign_words(text, lang, from, lexicon)
+                })
                 .unwrap_or_default(),
             ..OutputCheck::of(language::language(text, lang))
         }
@@ -409,8 +424,9 @@ impl<'a> Pipeline<'a> {
             .collect()
     }
 
-    /// The answer `text` to `call` if it meets `expect`, else the better of it and one
-    /// more attempt with a reminder appended to the request.
+    /// The answer `text` to `call` if it meets `expect`, else the best of it and one more
+    /// attempt (two if `expect.persist`), each with a reminder appended to the request that
+    /// names every foreign word written so far.
     fn retry_unless_met(
         &mut self,
         call: Call,
@@ -418,54 +434,40 @@ impl<'a> Pipeline<'a> {
         expect: &Expect,
     ) -> Result<(String, OutputCheck)> {
         let lang = call.lang;
-        let Call {
-            kind,
-            source,
-            part,
-            max_new,
-            messages: retry_messages,
-            ..
-        } = call;
         let first = expect.judge(&text, lang);
-        let Some(reminder) = reminder_for(&first) else {
-            return Ok((text, first));
-        };
-        let named: Vec<&str> = first
-            .foreign_words
-            .iter()
-            .take(FOREIGN_NAMED)
-            .map(|w| w.as_str())
-            .collect();
-        let extra = self
-            .prompts
-            .render(&reminder.file(lang), context! { words => named.join(", ") })?;
-        let mut messages = retry_messages;
-        let user = messages.last_mut().expect("a user message");
-        user.content = format!("{}\n\n{extra}", user.content);
-        self.attempt = 2;
-        // Named and, with bisum's engine, barred: a small model told not to write a word
-        // often writes it again.
-        self.avoid = named.iter().map(|w| w.to_string()).collect();
-        let again = self.call(Call {
-            kind,
-            source,
-            lang,
-            part,
-            messages,
-            max_new,
-        });
-        self.attempt = 1;
-        self.avoid.clear();
-        let again = again?;
-        let mut second = expect.judge(&again, lang);
-        second.language.retried = true;
-        if rank(&second) >= rank(&first) {
-            Ok((again, second))
-        } else {
-            let mut kept = first;
-            kept.language.retried = true;
-            Ok((text, kept))
+        let mut best = (text, first);
+        let mut named: Vec<String> = Vec::new();
+        let retries = if expect.persist { 2 } else { 1 };
+        for attempt in 2..=1 + retries {
+            let Some(reminder) = reminder_for(&best.1) else {
+                break;
+            };
+            for w in &best.1.foreign_words {
+                if named.len() < FOREIGN_NAMED && !named.contains(w) {
+                    named.push(w.clone());
+                }
+            }
+            let extra = self
+                .prompts
+                .render(&reminder.file(lang), context! { words => named.join(", ") })?;
+            let mut again = call.clone();
+            let user = again.messages.last_mut().expect("a user message");
+            user.content = format!("{}\n\n{extra}", user.content);
+            self.attempt = attempt;
+            // Named and, with bisum's engine, barred: a small model told not to write a word
+            // often writes it again.
+            self.avoid = named.clone();
+            let answer = self.call(again);
+            self.attempt = 1;
+            self.avoid.clear();
+            let answer = answer?;
+            let check = expect.judge(&answer, lang);
+            if rank(&check) >= rank(&best.1) {
+                best = (answer, check);
+            }
+            best.1.language.retried = true;
         }
+        Ok(best)
     }
 }
 

@@ -1,6 +1,7 @@
 //! Per-source summaries: a token-exact chunk plan, notes per chunk for a long source, then one
 //! summary in the source's language and, sentence by sentence, the same in the other.
 
+use crate::checks::lexicon::Lexicons;
 use crate::checks::{ground, statements};
 use crate::chunking::{self, Chunk};
 use crate::error::{Error, Result};
@@ -141,7 +142,8 @@ impl Pipeline<'_> {
         };
         let max_new = self.settings.summary_tokens;
         let answer = self.summary_call(s, (lang, lang), messages, None, max_new)?;
-        let mut first = supported(s, lang, lang, answer);
+        let words = self.settings.words.clone();
+        let mut first = supported(&Read::of(s, words.as_deref()), lang, lang, answer);
         // A long source's summary says something of every quarter: a quarter it leaves out
         // gets its most informative note line back.
         if let Some((_, lines)) = &notes {
@@ -192,7 +194,8 @@ impl Pipeline<'_> {
         // the figures, dates and names of its own original, not others of the source ("19
         // millions de m³" is not "1.9 million m³", even where the source gives 1,9 million
         // of something else). None passing leaves the summary empty, never unchecked.
-        let read = Read::of(s);
+        let words = self.settings.words.clone();
+        let read = Read::of(s, words.as_deref());
         let ok: Vec<bool> = firsts
             .iter()
             .zip(&out)
@@ -216,7 +219,7 @@ impl Pipeline<'_> {
             kept = stand_ins.0;
         }
         let text = kept.join(" ");
-        let mut check = expect(s, from).judge(&text, to);
+        let mut check = expect(s, from, read.words).judge(&text, to);
         check.language.retried = retried;
         check.dropped = dropped;
         Ok((text, check))
@@ -295,10 +298,22 @@ impl Pipeline<'_> {
                 max_new,
             });
         }
-        let answers = self.call_checked_all(calls, &expect(s, to.other()))?;
+        let words = self.settings.words.clone();
+        let expect = Expect {
+            one_sentence: true,
+            persist: true,
+            ..expect(s, to.other(), words.as_deref())
+        };
+        let answers = self.call_checked_all(calls, &expect)?;
         let retried = answers.iter().any(|(_, c)| c.language.retried);
         Ok((
-            answers.iter().map(|(a, _)| one_sentence(a)).collect(),
+            answers
+                .iter()
+                .map(|(a, _)| match to {
+                    Lang::Fr => crate::lang::elide(&one_sentence(a)),
+                    Lang::En => one_sentence(a),
+                })
+                .collect(),
             retried,
         ))
     }
@@ -320,7 +335,8 @@ impl Pipeline<'_> {
             messages,
             max_new,
         };
-        self.call_checked(call, &expect(s, source_lang))
+        let words = self.settings.words.clone();
+        self.call_checked(call, &expect(s, source_lang, words.as_deref()))
     }
 
     /// Notes on each chunk, in order, each with the stretch `(start, end)` of the source it
@@ -485,12 +501,12 @@ impl Pipeline<'_> {
 /// (`check.foreign_words`). A summary whose every sentence fails stays whole, its
 /// checks under it.
 fn supported(
-    s: &Source,
+    read: &Read,
     source_lang: Lang,
     lang: Lang,
     (text, mut check): (String, OutputCheck),
 ) -> (String, OutputCheck) {
-    let (kept, dropped) = triage(&Read::of(s), source_lang, lang, &text, &check);
+    let (kept, dropped) = triage(read, source_lang, lang, &text, &check);
     if kept.is_empty() || dropped.is_empty() {
         return (text, check);
     }
@@ -504,12 +520,15 @@ struct Read<'s> {
     /// The figures it attributes to someone.
     attributed: std::collections::BTreeSet<ground::Key>,
     index: statements::Indexed,
+    /// The output languages' word lists, where installed.
+    words: Option<&'s Lexicons>,
 }
 
 impl<'s> Read<'s> {
-    fn of(source: &'s Source) -> Self {
+    fn of(source: &'s Source, words: Option<&'s Lexicons>) -> Self {
         Read {
             source,
+            words,
             attributed: statements::attributed(&source.text),
             index: statements::Indexed::of(&source.text),
         }
@@ -529,7 +548,7 @@ fn shippable(read: &Read, from: Lang, original: &str, translation: &str) -> bool
     if !keeps_facts(original, from, translation) {
         return false;
     }
-    let check = expect(read.source, from).judge(translation, from.other());
+    let check = expect(read.source, from, read.words).judge(translation, from.other());
     let (kept, dropped) = triage(read, from, from.other(), translation, &check);
     dropped.is_empty() && !kept.is_empty()
 }
@@ -637,10 +656,13 @@ fn negated(sentence: &str) -> bool {
 }
 
 /// What a summary of `s` (in `source_lang`, found once per source) must satisfy.
-fn expect(s: &Source, source_lang: Lang) -> Expect<'_> {
+fn expect<'s>(s: &'s Source, source_lang: Lang, words: Option<&'s Lexicons>) -> Expect<'s> {
     Expect {
         own_words_of: Some(&s.text),
         translated_from: Some((&s.text, source_lang)),
+        words,
+        one_sentence: false,
+        persist: false,
     }
 }
 

@@ -1,0 +1,156 @@
+//! Word lists of the two output languages, to tell a word of the language from one the
+//! model made up ("38 volos", "acceder", "compétitor").
+
+use crate::lang::Lang;
+use serde::Serialize;
+use std::collections::HashSet;
+use std::io::Read;
+use std::path::Path;
+
+/// The words of one language, in lower case.
+pub struct Lexicon {
+    words: HashSet<String>,
+    /// sha256 of the file it was read from (provenance).
+    pub sha256: String,
+}
+
+impl Lexicon {
+    pub fn from_words<I: IntoIterator<Item = S>, S: AsRef<str>>(words: I) -> Self {
+        Lexicon {
+            words: words
+                .into_iter()
+                .map(|w| w.as_ref().to_lowercase())
+                .collect(),
+            sha256: String::new(),
+        }
+    }
+
+    /// A gzipped JSON object whose keys are the words (pyspellchecker's word-frequency
+    /// lists); `None` with the reason when it cannot be read.
+    pub fn load(path: &Path) -> std::result::Result<Self, String> {
+        let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
+        let mut json = String::new();
+        flate2::read::GzDecoder::new(&bytes[..])
+            .read_to_string(&mut json)
+            .map_err(|e| format!("not gzip: {e}"))?;
+        let counts: std::collections::HashMap<String, serde_json::Value> =
+            serde_json::from_str(&json).map_err(|e| format!("not a JSON word list: {e}"))?;
+        let mut lexicon = Lexicon::from_words(counts.keys());
+        lexicon.sha256 = crate::hash::sha256_hex(&bytes);
+        Ok(lexicon)
+    }
+
+    /// Is `word` (lower case) a word of the language, as written or as the plural,
+    /// feminine or participle of one the list holds ("comptages", "déverrouillé")?
+    pub fn knows(&self, word: &str) -> bool {
+        if self.words.contains(word) {
+            return true;
+        }
+        const ENDINGS: [(&str, &[&str]); 9] = [
+            ("s", &[""]),
+            ("x", &[""]),
+            ("ées", &["er", "é"]),
+            ("és", &["er", "é"]),
+            ("ée", &["er", "é"]),
+            ("é", &["er"]),
+            ("ed", &["", "e"]),
+            ("ing", &["", "e"]),
+            ("ies", &["y"]),
+        ];
+        ENDINGS.iter().any(|(end, stems)| {
+            word.strip_suffix(end).is_some_and(|stem| {
+                stem.chars().count() >= 3
+                    && stems
+                        .iter()
+                        .any(|s| self.words.contains(&format!("{stem}{s}")))
+            })
+        })
+    }
+}
+
+/// The word lists of French and English, where installed.
+#[derive(Default, Debug)]
+pub struct Lexicons {
+    pub fr: Option<Lexicon>,
+    pub en: Option<Lexicon>,
+}
+
+impl Lexicons {
+    pub fn of(&self, lang: Lang) -> Option<&Lexicon> {
+        match lang {
+            Lang::Fr => self.fr.as_ref(),
+            Lang::En => self.en.as_ref(),
+        }
+    }
+
+    pub fn slot(&mut self, lang: Lang) -> &mut Option<Lexicon> {
+        match lang {
+            Lang::Fr => &mut self.fr,
+            Lang::En => &mut self.en,
+        }
+    }
+}
+
+impl std::fmt::Debug for Lexicon {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Lexicon({} words)", self.words.len())
+    }
+}
+
+/// Recorded in provenance: which lists judged the run (sha256), `null` for one not installed.
+impl Serialize for Lexicons {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(2))?;
+        m.serialize_entry("fr", &self.fr.as_ref().map(|l| &l.sha256))?;
+        m.serialize_entry("en", &self.en.as_ref().map(|l| &l.sha256))?;
+        m.end()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inflected_forms_of_listed_words_are_known_and_made_up_words_are_not() {
+        let fr = Lexicon::from_words([
+            "vols",
+            "comptage",
+            "déverrouiller",
+            "accéder",
+            "photographié",
+        ]);
+        for w in [
+            "vols",
+            "comptages",
+            "déverrouillé",
+            "déverrouillées",
+            "accéder",
+        ] {
+            assert!(fr.knows(w), "{w}");
+        }
+        for w in ["volos", "acceder", "photographé", "prévis"] {
+            assert!(!fr.knows(w), "{w}");
+        }
+        let en = Lexicon::from_words(["indemnity", "close", "city"]);
+        for w in ["indemnity", "closed", "closing", "cities"] {
+            assert!(en.knows(w), "{w}");
+        }
+        assert!(!en.knows("indemnization"));
+    }
+
+    #[test]
+    fn loads_a_gzipped_json_word_list() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("fr.json.gz");
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        std::io::Write::write_all(&mut gz, br#"{"vols": 12, "retraite": 9790}"#).unwrap();
+        std::fs::write(&path, gz.finish().unwrap()).unwrap();
+        let l = Lexicon::load(&path).unwrap();
+        assert!(l.knows("retraite") && l.knows("vols") && !l.knows("volos"));
+        assert_eq!(l.sha256.len(), 64);
+        std::fs::write(&path, b"plain").unwrap();
+        assert!(Lexicon::load(&path).unwrap_err().starts_with("not gzip"));
+    }
+}
