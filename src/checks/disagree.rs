@@ -214,6 +214,37 @@ fn counted_word(text: &str, raw: &str, unit: Option<&str>) -> String {
     .map_or_else(|| next_word(text, raw), str::to_string)
 }
 
+/// `d`, found between statements in the other language, with its counts worded as
+/// `here` (statements in this language: source, text) word them: a source's own figure as
+/// its statement here writes it, else the number with what another version here counts
+/// ("312 trains" beside "260 trains": both count one thing), else the number alone.
+pub fn in_words_of(mut d: Disagreement, here: &[(&str, &str)], lang: Lang) -> Disagreement {
+    if d.kind != FactKind::Count {
+        return d;
+    }
+    let worded = |v: &Version| {
+        here.iter()
+            .filter(|(src, _)| v.sources.iter().any(|s| s == src))
+            .find_map(|(_, text)| {
+                let f = ground::facts(text).into_iter().find(|f| f.key == v.key)?;
+                Some(format!("{} {}", f.raw, counted_word(text, &f.raw, None)))
+            })
+    };
+    let own: Vec<Option<String>> = d.versions.iter().map(worded).collect();
+    let counted = own
+        .iter()
+        .flatten()
+        .find_map(|t| t.split_once(' ').map(|(_, w)| w.to_string()))
+        .unwrap_or_default();
+    for (v, own) in d.versions.iter_mut().zip(own) {
+        v.text = own
+            .unwrap_or_else(|| format!("{} {counted}", display(v.key, lang)))
+            .trim()
+            .to_string();
+    }
+    d
+}
+
 /// Words that attribute a figure to someone ("selon la police", "according to the
 /// organisers"): grammar, not a subject's vocabulary.
 const ATTRIBUTION: &[&str] = &[
@@ -932,6 +963,25 @@ mod tests {
             said("S2", "SNCF cancelled 260 buses on Thursday.", "260 buses"),
         ])
         .is_empty());
+    }
+
+    #[test]
+    fn a_count_found_in_the_other_language_is_worded_as_this_one_words_it() {
+        let a = "SNCF cancelled 312 trains during the strike.";
+        let b = "SNCF cancelled 260 trains during the strike.";
+        let found = rivals_of(&[said("S1", b, b), said("S3", a, a)]);
+        // S1's French summary gives its figure; S3's lost it.
+        let here = [
+            ("S1", "La SNCF a annulé 260 trains régionaux."),
+            ("S2", "Rien."),
+        ];
+        let d = in_words_of(found[0].clone(), &here, Lang::Fr);
+        let v: Vec<&str> = d.versions.iter().map(|v| v.text.as_str()).collect();
+        assert_eq!(v, ["260 trains", "312 trains"]);
+        // With neither figure here, the numbers alone.
+        let d = in_words_of(found[0].clone(), &[], Lang::Fr);
+        let v: Vec<&str> = d.versions.iter().map(|v| v.text.as_str()).collect();
+        assert_eq!(v, ["260", "312"]);
     }
 
     #[test]

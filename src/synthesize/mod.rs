@@ -219,7 +219,17 @@ impl Pipeline<'_> {
         sentences.extend(planned.own.iter().map(|&i| own(&all[i])));
         let concepts = self.concepts()?;
         let mut found = Self::disagreements(sources, &concepts);
-        for d in rivals(&all, &texts) {
+        // Rivals in the other language's statements too: a figure one summary here lost
+        // (its sentence failed a check) is still a disagreement between the sources.
+        let here: Vec<(&str, &str)> = all
+            .iter()
+            .map(|s| (s.source.as_str(), s.text.as_str()))
+            .collect();
+        let there = Self::statements(sources, &texts, lang.other());
+        let elsewhere = rivals(&there, &texts)
+            .into_iter()
+            .map(|d| disagree::in_words_of(d, &here, lang));
+        for d in rivals(&all, &texts).into_iter().chain(elsewhere) {
             // One the concepts found already (same values) is stated once, with its topic.
             let same = |e: &Disagreement| {
                 d.versions
