@@ -499,7 +499,7 @@ impl Pipeline<'_> {
 /// it rests on, lead-ins and sentences about the summary itself ("Voici le
 /// résumé :", "This summary keeps…"), and those with words left in another language
 /// (`check.foreign_words`). A summary whose every sentence fails stays whole, its
-/// checks under it.
+/// checks under it. French gets the elisions its spelling requires (`lang::elide`).
 fn supported(
     read: &Read,
     source_lang: Lang,
@@ -507,11 +507,16 @@ fn supported(
     (text, mut check): (String, OutputCheck),
 ) -> (String, OutputCheck) {
     let (kept, dropped) = triage(read, source_lang, lang, &text, &check);
-    if kept.is_empty() || dropped.is_empty() {
-        return (text, check);
+    let text = if kept.is_empty() || dropped.is_empty() {
+        text
+    } else {
+        check.dropped = dropped;
+        kept.join(" ")
+    };
+    match lang {
+        Lang::Fr => (crate::lang::elide(&text), check),
+        Lang::En => (text, check),
     }
-    check.dropped = dropped;
-    (kept.join(" "), check)
 }
 
 /// What the checks on a source's summaries read of it, worked out once per source.
