@@ -57,11 +57,7 @@ impl Generate for Scripted {
         Ok(text.split_whitespace().count())
     }
     fn prompt_tokens(&self, messages: &[Message]) -> Result<usize> {
-        Ok(messages
-            .iter()
-            .map(|m| m.content.split_whitespace().count() + 4)
-            .sum::<usize>()
-            + 2)
+        Ok(common::words_in(messages) + 2)
     }
     fn generate(
         &mut self,
@@ -642,10 +638,7 @@ impl Generate for MakesUpWords {
         Ok(text.split_whitespace().count())
     }
     fn prompt_tokens(&self, messages: &[Message]) -> Result<usize> {
-        Ok(messages
-            .iter()
-            .map(|m| m.content.split_whitespace().count() + 4)
-            .sum())
+        Ok(common::words_in(messages))
     }
     fn generate(
         &mut self,

@@ -26,10 +26,7 @@ impl Generate for FirstStatement {
         Ok(text.split_whitespace().count())
     }
     fn prompt_tokens(&self, messages: &[Message]) -> bisum::Result<usize> {
-        Ok(messages
-            .iter()
-            .map(|m| m.content.split_whitespace().count() + 4)
-            .sum())
+        Ok(common::words_in(messages))
     }
     fn generate(
         &mut self,

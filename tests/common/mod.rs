@@ -270,3 +270,11 @@ pub fn answer(
         stop,
     }
 }
+
+/// A test double's prompt length: one token per word, four per message.
+pub fn words_in(messages: &[bisum::model::Message]) -> usize {
+    messages
+        .iter()
+        .map(|m| m.content.split_whitespace().count() + 4)
+        .sum()
+}
