@@ -24,6 +24,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "gemma3-270m.toml",
         include_str!("../../models/gemma3-270m.toml"),
     ),
+    (
+        "qwen2.5-coder-0.5b.toml",
+        include_str!("../../models/qwen2.5-coder-0.5b.toml"),
+    ),
 ];
 
 pub const DEFAULT_MODEL: &str = "qwen2.5-coder-1.5b";
@@ -624,6 +628,12 @@ mod tests {
         );
         assert_eq!(g.pypi.as_ref().unwrap().parts.len(), 4);
         assert_eq!(DEFAULT_MODEL, q.name);
+        let small = r.get("qwen2.5-coder-0.5b").unwrap();
+        assert_eq!(small.pypi.as_ref().unwrap().parts.len(), 6);
+        assert_eq!(small.size, 491_400_064);
+        // The word lists' manifest parses too, one list per output language.
+        let langs: Vec<Lang> = WordLists::builtin().lists.iter().map(|l| l.lang).collect();
+        assert_eq!(langs, [Lang::Fr, Lang::En]);
     }
 
     #[test]
