@@ -620,13 +620,12 @@ fn with_no_disagreement_found_the_section_says_so_and_the_model_writes_none() {
     assert!(md.contains("## Divergences\n\n_Le programme"), "{md}");
 }
 
-/// Summarizes one English sentence as itself, and translates it into French with a word
-/// in no language ("volos") for as many attempts as `made_up_for`; records what each
-/// translation call was told to avoid.
+/// Summarizes one English sentence as itself, and translates it into French with the
+/// word `counted[i]` for the flights at attempt i (the last one from then on); records what
+/// each translation call was told to avoid.
 struct MakesUpWords {
     info: ModelInfo,
-    made_up_for: usize,
-    asked: usize,
+    counted: Vec<&'static str>,
     avoided: Vec<Vec<String>>,
 }
 
@@ -648,13 +647,9 @@ impl Generate for MakesUpWords {
     ) -> Result<Generation> {
         let user = &messages.last().expect("a question").content;
         let text = if user.contains("écrite en anglais") {
-            self.asked += 1;
+            let i = self.avoided.len().min(self.counted.len() - 1);
             self.avoided.push(p.avoid.clone());
-            let word = if self.asked <= self.made_up_for {
-                "volos"
-            } else {
-                "vols"
-            };
+            let word = self.counted[i];
             format!("La SNCF a annulé 312 trains et 38 {word} à Lyon pendant la grève.")
         } else {
             "The SNCF cancelled 312 trains and 38 flights in Lyon during the strike.".into()
@@ -679,8 +674,19 @@ fn a_made_up_word_in_a_translation_is_asked_again_barred_and_never_shipped() {
     )
     .unwrap();
     let words = ["annulé", "trains", "vols", "pendant", "grève"];
-    // Made up on the first attempt, then right; made up on all three.
-    for (made_up_for, shipped) in [(1, true), (3, false)] {
+    let none: &[&str] = &[];
+    // Made up once, then right; made up twice in two ways, then right (the third attempt
+    // names both words); made up on all three attempts: never shipped.
+    let cases: [(&[&str], bool, &[&[&str]]); 3] = [
+        (&["volos", "vols"], true, &[none, &["volos"]]),
+        (
+            &["volos", "vuelos", "vols"],
+            true,
+            &[none, &["volos"], &["volos", "vuelos"]],
+        ),
+        (&["volos"], false, &[none, &["volos"], &["volos"]]),
+    ];
+    for (counted, shipped, avoided) in cases {
         let out = tempfile::tempdir().unwrap();
         let mut cfg = config(&[src.as_path()], out.path());
         cfg.settings.words = Some(std::sync::Arc::new(Lexicons {
@@ -689,8 +695,7 @@ fn a_made_up_word_in_a_translation_is_asked_again_barred_and_never_shipped() {
         }));
         let mut model = MakesUpWords {
             info: common::double_info("makes-up-words", 4096),
-            made_up_for,
-            asked: 0,
+            counted: counted.to_vec(),
             avoided: Vec::new(),
         };
         let read = bisum::run::read_sources(&cfg);
@@ -706,9 +711,7 @@ fn a_made_up_word_in_a_translation_is_asked_again_barred_and_never_shipped() {
             .unwrap();
         assert!(!fr.text.contains("volos"), "{}", fr.text);
         assert_eq!(fr.text.contains("38 vols"), shipped, "{}", fr.text);
-        // Each retry names the word and bars it.
-        assert_eq!(model.avoided[0], Vec::<String>::new());
-        assert!(model.avoided[1..].iter().all(|a| a == &["volos"]));
-        assert_eq!(model.asked, made_up_for.min(2) + 1);
+        // Each retry names and bars every word written so far.
+        assert_eq!(model.avoided, avoided, "{counted:?}");
     }
 }

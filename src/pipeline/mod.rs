@@ -435,18 +435,23 @@ impl<'a> Pipeline<'a> {
     ) -> Result<(String, OutputCheck)> {
         let lang = call.lang;
         let first = expect.judge(&text, lang);
+        // Every foreign word of every answer so far (at most FOREIGN_NAMED).
+        let mut seen: Vec<String> = Vec::new();
+        let mut name = |check: &OutputCheck| {
+            for w in &check.foreign_words {
+                if seen.len() < FOREIGN_NAMED && !seen.contains(w) {
+                    seen.push(w.clone());
+                }
+            }
+            seen.clone()
+        };
+        let mut named = name(&first);
         let mut best = (text, first);
-        let mut named: Vec<String> = Vec::new();
         let retries = if expect.persist { 2 } else { 1 };
         for attempt in 2..=1 + retries {
             let Some(reminder) = reminder_for(&best.1) else {
                 break;
             };
-            for w in &best.1.foreign_words {
-                if named.len() < FOREIGN_NAMED && !named.contains(w) {
-                    named.push(w.clone());
-                }
-            }
             let extra = self
                 .prompts
                 .render(&reminder.file(lang), context! { words => named.join(", ") })?;
@@ -462,6 +467,8 @@ impl<'a> Pipeline<'a> {
             self.avoid.clear();
             let answer = answer?;
             let check = expect.judge(&answer, lang);
+            // A worse answer's words are named next time too.
+            named = name(&check);
             if rank(&check) >= rank(&best.1) {
                 best = (answer, check);
             }
