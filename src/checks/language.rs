@@ -128,11 +128,8 @@ pub fn foreign_words(
     }
     for raw in text.split(|c: char| c.is_whitespace() || ",;:()«»\"!?".contains(c)) {
         let w = raw.trim_matches(|c: char| !c.is_alphanumeric());
-        // Past a French elision: "d'Okafor's" is about "Okafor's".
-        let w = match w.split_once(['\'', '’']) {
-            Some((p, rest)) if p.chars().count() <= 2 && !rest.is_empty() => rest,
-            _ => w,
-        };
+        // "d'Okafor's" is about "Okafor's".
+        let w = past_elision(w);
         let possessive = expected == Lang::Fr
             && ["'s", "’s"].iter().any(|e| w.ends_with(e))
             && w.chars().count() > 3;
@@ -165,18 +162,21 @@ pub fn foreign_words(
     found
 }
 
+/// `w` past a French elision ("d'acceder" → "acceder"); a word with none as it is.
+fn past_elision(w: &str) -> &str {
+    match w.split_once(['\'', '’']) {
+        Some((p, rest)) if p.chars().count() <= 2 && !rest.is_empty() => rest,
+        _ => w,
+    }
+}
+
 /// Words of `text` (each part of a hyphenated one) that `lexicon` does not know and
 /// `in_source` does not hold: made up by the writer. Lower-case words of four letters or
 /// more only; names and short words are another check's.
 fn unknown(text: &str, lexicon: &Lexicon, in_source: &HashSet<String>) -> Vec<String> {
     let mut found = Vec::new();
     for raw in text.split(|c: char| !(c.is_alphanumeric() || "'’-".contains(c))) {
-        // Past a French elision ("d'acceder").
-        let w = match raw.split_once(['\'', '’']) {
-            Some((p, rest)) if p.chars().count() <= 2 => rest,
-            _ => raw,
-        };
-        for part in w.split('-') {
+        for part in past_elision(raw).split('-') {
             let plain = part.chars().count() >= 4 && part.chars().all(char::is_lowercase);
             if plain && !in_source.contains(part) && !lexicon.knows(part) {
                 found.push(part.to_string());

@@ -478,18 +478,7 @@ impl Registry {
             let size = copy_member(&wheel, &l.member, (&mut out, &partial), &mut hasher)?;
             drop(out);
             let actual = format!("{:x}", sha2::Digest::finalize(hasher));
-            if size != l.size || actual != l.sha256 {
-                let _ = std::fs::remove_file(&partial);
-                return Err(Error::Checksum {
-                    path: dest,
-                    expected: format!("{} ({} bytes)", l.sha256, l.size),
-                    actual: format!("{actual} ({size} bytes)"),
-                });
-            }
-            std::fs::rename(&partial, &dest).map_err(|e| Error::Write {
-                path: dest.clone(),
-                source: e,
-            })?;
+            install(&partial, &dest, (size, &actual), (l.size, &l.sha256))?;
             log(&format!("word lists: installed {}", dest.display()));
         }
         Ok(())
@@ -514,22 +503,33 @@ impl Registry {
         (found, missing)
     }
 
-    /// Moves a fully written, checked download into place in one rename.
+    /// Moves a fully written model download into place, checked against its manifest.
     fn install(&self, m: &Manifest, partial: &Path, size: u64, actual: &str) -> Result<()> {
-        if size != m.size || actual != m.sha256 {
-            let _ = std::fs::remove_file(partial);
-            return Err(Error::Checksum {
-                path: self.model_path(m),
-                expected: format!("{} ({} bytes)", m.sha256, m.size),
-                actual: format!("{actual} ({size} bytes)"),
-            });
-        }
         let dest = self.model_path(m);
-        std::fs::rename(partial, &dest).map_err(|e| Error::Write {
-            path: dest,
-            source: e,
-        })
+        install(partial, &dest, (size, actual), (m.size, &m.sha256))
     }
+}
+
+/// Moves the download `partial` to `dest` in one rename if its size and sha256 are the
+/// expected ones; else removes it and says what was expected and what came.
+fn install(
+    partial: &Path,
+    dest: &Path,
+    (size, actual): (u64, &str),
+    (expected_size, expected): (u64, &str),
+) -> Result<()> {
+    if size != expected_size || actual != expected {
+        let _ = std::fs::remove_file(partial);
+        return Err(Error::Checksum {
+            path: dest.to_path_buf(),
+            expected: format!("{expected} ({expected_size} bytes)"),
+            actual: format!("{actual} ({size} bytes)"),
+        });
+    }
+    std::fs::rename(partial, dest).map_err(|e| Error::Write {
+        path: dest.to_path_buf(),
+        source: e,
+    })
 }
 
 /// The Python that runs pip: `$BISUM_PYTHON`, else `python3`.
