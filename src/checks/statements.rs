@@ -139,6 +139,22 @@ impl Features {
     pub fn weight(&self) -> usize {
         3 * self.keys.len() + 2 * self.names.len() + self.words.len()
     }
+
+    /// The content words that are not one of the text's names: what it says about them.
+    fn said(&self) -> impl Iterator<Item = &String> {
+        self.words
+            .iter()
+            .filter(|w| !self.names.iter().any(|n| stem(n) == **w))
+    }
+
+    /// How many of the words that say something (`said`) two texts share. Two sentences
+    /// about the same people or company ("Mistral AI") say the same thing only when they
+    /// also share what they say of them.
+    pub fn shared_said(&self, other: &Features) -> usize {
+        self.said()
+            .filter(|w| other.said().any(|o| o == *w))
+            .count()
+    }
 }
 
 /// A stretch of a source's text: what a statement rests on.

@@ -37,7 +37,7 @@ pub struct Synthesis {
 }
 
 /// The ids of the sources whose statement shares enough with `sentence` to be what it
-/// says and whose text holds every fact and name of it; and what the others do not hold.
+/// says (names and what it says of them) and whose text holds every fact and name of it; and what the others do not hold.
 fn backing(
     sentence: &str,
     lang: Lang,
@@ -47,7 +47,8 @@ fn backing(
     let features = statements::Features::of(sentence);
     for (statement, s) in members {
         let g = ground::check(sentence, lang, &[(s.id, s.text, s.lang)]);
-        let alike = features.shared(&statement.features) >= statements::MIN_SHARED;
+        let alike = features.shared(&statement.features) >= statements::MIN_SHARED
+            && features.shared_said(&statement.features) >= plan::MIN_SAID;
         if g.unsupported.is_empty() && alike {
             ids.push(s.id.to_string());
         }

@@ -9,11 +9,15 @@ use std::collections::BTreeSet;
 const MIN_LINK: usize = 4;
 const LINK: f64 = 0.3;
 
-/// How alike two statements are: 0 below `MIN_LINK`, else what they share over what the
-/// smaller one holds.
+/// Least two statements must share of the words that say something (not their names'):
+/// statements that only name the same company are not the same statement.
+pub const MIN_SAID: usize = 2;
+
+/// How alike two statements are: 0 below `MIN_LINK` or `MIN_SAID`, else what they share
+/// over what the smaller one holds.
 pub fn similarity(a: &Features, b: &Features) -> f64 {
     let shared = a.shared(b);
-    if shared < MIN_LINK {
+    if shared < MIN_LINK || a.shared_said(b) < MIN_SAID {
         return 0.0;
     }
     shared as f64 / a.weight().min(b.weight()).max(1) as f64
@@ -156,6 +160,30 @@ mod tests {
         let p = plan(&s, 6, 2);
         assert_eq!(p.common, vec![vec![0, 2, 4]]);
         assert_eq!(p.own, vec![1, 3]);
+    }
+
+    #[test]
+    fn statements_that_only_name_the_same_company_are_not_grouped() {
+        let s = vec![
+            st(
+                "S1",
+                0,
+                "Mistral AI, a French start-up, was chosen for the project.",
+            ),
+            st(
+                "S2",
+                0,
+                "Mistral AI expects revenue above one billion euros.",
+            ),
+            st(
+                "S3",
+                0,
+                "The contract gives access to the models Mistral AI develops.",
+            ),
+        ];
+        let p = plan(&s, 6, 2);
+        assert!(p.common.is_empty(), "{:?}", p.common);
+        assert_eq!(p.own, vec![0, 1, 2]);
     }
 
     #[test]
