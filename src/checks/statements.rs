@@ -15,6 +15,11 @@ pub struct Features {
     pub keys: BTreeSet<Key>,
     pub names: BTreeSet<String>,
     pub words: BTreeSet<String>,
+    /// The words of its negated clauses (`negated`): "the fund will not cover the losses"
+    /// does not say what "the fund will cover the losses" says, whatever words they share,
+    /// while "will not withdraw the reform, which raises the age" still says what "the
+    /// reform raises the age" says.
+    pub denied: BTreeSet<String>,
 }
 
 /// Function words of both languages that are four letters or longer: shared by any two
@@ -102,6 +107,19 @@ const COMMON: &[&str] = &[
     "each",
 ];
 
+/// The content words of a text (four letters or more, not a number, not a function word),
+/// each cut to its stem.
+fn content_words(text: &str) -> impl Iterator<Item = String> + '_ {
+    let folded = ground::fold(text);
+    folded
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| w.chars().count() >= 4 && !w.chars().all(|c| c.is_ascii_digit()))
+        .filter(|w| !COMMON.contains(w))
+        .map(stem)
+        .collect::<Vec<_>>()
+        .into_iter()
+}
+
 /// A word cut to its first six letters: "approved" and "approve", "tramway" and
 /// "tramways", "métropole" and "métropolitain" meet, in either language, with no word list.
 fn stem(word: &str) -> String {
@@ -111,11 +129,11 @@ fn stem(word: &str) -> String {
 impl Features {
     pub fn of(text: &str) -> Features {
         let text = strip_citations(text);
-        let words = ground::fold(&text)
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|w| w.chars().count() >= 4 && !w.chars().all(|c| c.is_ascii_digit()))
-            .filter(|w| !COMMON.contains(w))
-            .map(stem)
+        let words = content_words(&text).collect();
+        let denied = text
+            .split([',', ';', ':'])
+            .filter(|clause| negated(clause))
+            .flat_map(content_words)
             .collect();
         let names = ground::folded_names(&text)
             .into_iter()
@@ -125,7 +143,22 @@ impl Features {
             keys: ground::facts(&text).into_iter().map(|f| f.key).collect(),
             names,
             words,
+            denied,
         }
+    }
+
+    /// Does one text deny what the other asserts: are most of the words they share
+    /// (besides names) in a negated clause of one and not of the other?
+    pub fn denies(&self, other: &Features) -> bool {
+        let (mut same, mut opposite) = (0, 0);
+        for w in self.said().filter(|w| other.said().any(|o| o == *w)) {
+            if self.denied.contains(w) == other.denied.contains(w) {
+                same += 1;
+            } else {
+                opposite += 1;
+            }
+        }
+        opposite > same
     }
 
     /// How much two texts share: a fact counts three, a name two, a word one.
@@ -155,6 +188,40 @@ impl Features {
             .filter(|w| other.said().any(|o| o == *w))
             .count()
     }
+}
+
+/// Is a sentence negated, in French or English ("ne … pas", "n'a jamais", "not", "never",
+/// "didn't")? Grammar words, not a subject's.
+pub fn negated(sentence: &str) -> bool {
+    let folded = ground::fold(sentence);
+    let words: Vec<&str> = folded
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    // "not only", "pas seulement", "non seulement": adding, not denying.
+    let only = |i: usize| {
+        words.get(i + 1).is_some_and(|w| {
+            [
+                "only",
+                "merely",
+                "just",
+                "simply",
+                "seulement",
+                "uniquement",
+            ]
+            .contains(w)
+        })
+    };
+    let french = words.iter().any(|w| *w == "ne" || *w == "n")
+        && words.iter().enumerate().any(|(i, w)| {
+            ["pas", "plus", "jamais", "aucun", "aucune", "rien", "guere"].contains(w) && !only(i)
+        });
+    let english = words
+        .iter()
+        .enumerate()
+        .any(|(i, w)| ["not", "never", "cannot"].contains(w) && !only(i))
+        || words.windows(2).any(|p| p[0].ends_with('n') && p[1] == "t"); // "didn't"
+    french || english
 }
 
 /// A stretch of a source's text: what a statement rests on.
@@ -360,6 +427,42 @@ pub fn statements(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_denial_is_told_from_a_negated_clause_beside_the_claim() {
+        let of = Features::of;
+        assert!(
+            of("The compensation fund will not cover the shopkeepers' losses.").denies(&of(
+                "The compensation fund will cover the shopkeepers' losses."
+            ))
+        );
+        assert!(!of(
+            "The government will not withdraw the reform, which raises the legal retirement age from 62 to 64."
+        )
+        .denies(&of("The reform raises the legal retirement age from 62 to 64.")));
+        assert!(
+            !of("Le fonds ne couvrira pas les pertes des commerçants.").denies(&of(
+                "Le fonds ne couvrira même pas les pertes des commerçants."
+            ))
+        );
+    }
+
+    #[test]
+    fn a_negation_is_found_in_either_language() {
+        assert!(negated(
+            "L'association ne conteste pas le principe du tramway."
+        ));
+        assert!(negated("Il n'a jamais été signé."));
+        assert!(negated("The association does not oppose the tramway."));
+        assert!(negated("The government didn't withdraw the reform."));
+        assert!(!negated("L'association conteste le principe du tramway."));
+        assert!(!negated("The association opposes the tramway."));
+        assert!(!negated("Va-t-on signer l'accord ? A-t-il voté ?"));
+        assert!(!negated(
+            "This is not merely a contract but a strategic decision."
+        ));
+        assert!(!negated("Ce n'est pas seulement un contrat."));
+    }
 
     const SOURCE: &str = "Le conseil municipal a voté lundi le budget du tramway. Le coût est estimé à 412 millions d'euros. Les travaux commenceront en mars 2027 à Lyon.";
 

@@ -585,7 +585,7 @@ fn triage(
             // on says the opposite ("conteste" for "ne conteste pas").
             let flipped = index
                 .anchored(&s.text, sentence)
-                .is_some_and(|src| negated(src) != negated(sentence));
+                .is_some_and(|src| statements::negated(src) != statements::negated(sentence));
             let again = kept.iter().any(|k| repeats(sentence, k));
             if foreign || misattributes || flipped || again || about_itself(sentence, lang) {
                 dropped.push(sentence.to_string());
@@ -625,40 +625,6 @@ const NOTE_SPAN: (usize, usize) = (3, 4);
 /// Note lines tried, best first, for a quarter of a long source that its translated summary
 /// lost: one failing its checks is not the end of that quarter.
 const STAND_INS: usize = 3;
-
-/// Is a sentence negated, in French or English ("ne … pas", "n'a jamais", "not", "never",
-/// "didn't")? Grammar words, not a subject's.
-fn negated(sentence: &str) -> bool {
-    let folded = ground::fold(sentence);
-    let words: Vec<&str> = folded
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .collect();
-    // "not only", "pas seulement", "non seulement": adding, not denying.
-    let only = |i: usize| {
-        words.get(i + 1).is_some_and(|w| {
-            [
-                "only",
-                "merely",
-                "just",
-                "simply",
-                "seulement",
-                "uniquement",
-            ]
-            .contains(w)
-        })
-    };
-    let french = words.iter().any(|w| *w == "ne" || *w == "n")
-        && words.iter().enumerate().any(|(i, w)| {
-            ["pas", "plus", "jamais", "aucun", "aucune", "rien", "guere"].contains(w) && !only(i)
-        });
-    let english = words
-        .iter()
-        .enumerate()
-        .any(|(i, w)| ["not", "never", "cannot"].contains(w) && !only(i))
-        || words.windows(2).any(|p| p[0].ends_with('n') && p[1] == "t"); // "didn't"
-    french || english
-}
 
 /// What a summary of `s` (in `source_lang`, found once per source) must satisfy.
 fn expect<'s>(s: &'s Source, source_lang: Lang, words: Option<&'s Lexicons>) -> Expect<'s> {
@@ -855,23 +821,6 @@ mod tests {
             Lang::Fr
         ));
         assert!(about_itself("Voici la traduction du texte.", Lang::Fr));
-    }
-
-    #[test]
-    fn a_negation_is_found_in_either_language() {
-        assert!(negated(
-            "L'association ne conteste pas le principe du tramway."
-        ));
-        assert!(negated("Il n'a jamais été signé."));
-        assert!(negated("The association does not oppose the tramway."));
-        assert!(negated("The government didn't withdraw the reform."));
-        assert!(!negated("L'association conteste le principe du tramway."));
-        assert!(!negated("The association opposes the tramway."));
-        assert!(!negated("Va-t-on signer l'accord ? A-t-il voté ?"));
-        assert!(!negated(
-            "This is not merely a contract but a strategic decision."
-        ));
-        assert!(!negated("Ce n'est pas seulement un contrat."));
     }
 
     #[test]

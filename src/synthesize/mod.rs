@@ -37,7 +37,8 @@ pub struct Synthesis {
 }
 
 /// The ids of the sources whose statement shares enough with `sentence` to be what it
-/// says (names and what it says of them) and whose text holds every fact and name of it; and what the others do not hold.
+/// says (names and what it says of them, neither denying what the other asserts) and
+/// whose text holds every fact and name of it; and what the others do not hold.
 fn backing(
     sentence: &str,
     lang: Lang,
@@ -48,7 +49,8 @@ fn backing(
     for (statement, s) in members {
         let g = ground::check(sentence, lang, &[(s.id, s.text, s.lang)]);
         let alike = features.shared(&statement.features) >= statements::MIN_SHARED
-            && features.shared_said(&statement.features) >= plan::MIN_SAID;
+            && features.shared_said(&statement.features) >= plan::MIN_SAID
+            && !features.denies(&statement.features);
         if g.unsupported.is_empty() && alike {
             ids.push(s.id.to_string());
         }

@@ -13,11 +13,11 @@ const LINK: f64 = 0.3;
 /// statements that only name the same company are not the same statement.
 pub const MIN_SAID: usize = 2;
 
-/// How alike two statements are: 0 below `MIN_LINK` or `MIN_SAID`, else what they share
-/// over what the smaller one holds.
+/// How alike two statements are: 0 below `MIN_LINK` or `MIN_SAID`, or when one denies
+/// what the other asserts, else what they share over what the smaller one holds.
 pub fn similarity(a: &Features, b: &Features) -> f64 {
     let shared = a.shared(b);
-    if shared < MIN_LINK || a.shared_said(b) < MIN_SAID {
+    if shared < MIN_LINK || a.shared_said(b) < MIN_SAID || a.denies(b) {
         return 0.0;
     }
     shared as f64 / a.weight().min(b.weight()).max(1) as f64
@@ -184,6 +184,23 @@ mod tests {
         let p = plan(&s, 6, 2);
         assert!(p.common.is_empty(), "{:?}", p.common);
         assert_eq!(p.own, vec![0, 1, 2]);
+    }
+
+    #[test]
+    fn a_statement_and_its_denial_are_not_grouped() {
+        let s = vec![
+            st(
+                "S1",
+                0,
+                "The compensation fund of 5 million euros will cover the shopkeepers' losses.",
+            ),
+            st(
+                "S2",
+                0,
+                "The compensation fund of 5 million euros will not cover the shopkeepers' losses.",
+            ),
+        ];
+        assert!(plan(&s, 6, 2).common.is_empty());
     }
 
     #[test]
