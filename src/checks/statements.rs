@@ -15,6 +15,8 @@ pub struct Features {
     pub keys: BTreeSet<Key>,
     pub names: BTreeSet<String>,
     pub words: BTreeSet<String>,
+    /// The words that are not one of its names: what it says about them.
+    pub said: BTreeSet<String>,
     /// The words of its negated clauses (`negated`): "the fund will not cover the losses"
     /// does not say what "the fund will cover the losses" says, whatever words they share,
     /// while "will not withdraw the reform, which raises the age" still says what "the
@@ -109,16 +111,18 @@ const COMMON: &[&str] = &[
 
 /// The content words of a text (four letters or more, not a number, not a function word),
 /// each cut to its stem.
-fn content_words(text: &str) -> impl Iterator<Item = String> + '_ {
-    let folded = ground::fold(text);
-    folded
+fn content_words(text: &str) -> Vec<String> {
+    ground::fold(text)
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| w.chars().count() >= 4 && !w.chars().all(|c| c.is_ascii_digit()))
         .filter(|w| !COMMON.contains(w))
         .map(stem)
-        .collect::<Vec<_>>()
-        .into_iter()
+        .collect()
 }
+
+/// Least two texts must share of the words that say something (not their names') to say
+/// the same thing.
+pub const MIN_SAID: usize = 2;
 
 /// A word cut to its first six letters: "approved" and "approve", "tramway" and
 /// "tramways", "métropole" and "métropolitain" meet, in either language, with no word list.
@@ -129,29 +133,39 @@ fn stem(word: &str) -> String {
 impl Features {
     pub fn of(text: &str) -> Features {
         let text = strip_citations(text);
-        let words = content_words(&text).collect();
+        let words: BTreeSet<String> = content_words(&text).into_iter().collect();
         let denied = text
             .split([',', ';', ':'])
             .filter(|clause| negated(clause))
             .flat_map(content_words)
             .collect();
-        let names = ground::folded_names(&text)
+        let names: BTreeSet<String> = ground::folded_names(&text)
             .into_iter()
             .map(|n| n.trim_end_matches("'s").trim_end_matches("’s").to_string())
             .collect();
+        let name_stems: BTreeSet<String> = names.iter().map(|n| stem(n)).collect();
+        let said = words.difference(&name_stems).cloned().collect();
         Features {
             keys: ground::facts(&text).into_iter().map(|f| f.key).collect(),
             names,
             words,
+            said,
             denied,
         }
     }
 
+    /// Does `other` say what this text says: at least `MIN_SAID` shared words besides
+    /// the names (two sentences about the same company are not the same statement), and
+    /// neither denying what the other asserts?
+    pub fn says_what(&self, other: &Features) -> bool {
+        self.said.intersection(&other.said).count() >= MIN_SAID && !self.denies(other)
+    }
+
     /// Does one text deny what the other asserts: are most of the words they share
     /// (besides names) in a negated clause of one and not of the other?
-    pub fn denies(&self, other: &Features) -> bool {
+    fn denies(&self, other: &Features) -> bool {
         let (mut same, mut opposite) = (0, 0);
-        for w in self.said().filter(|w| other.said().any(|o| o == *w)) {
+        for w in self.said.intersection(&other.said) {
             if self.denied.contains(w) == other.denied.contains(w) {
                 same += 1;
             } else {
@@ -171,22 +185,6 @@ impl Features {
     /// The same weights over this text alone.
     pub fn weight(&self) -> usize {
         3 * self.keys.len() + 2 * self.names.len() + self.words.len()
-    }
-
-    /// The content words that are not one of the text's names: what it says about them.
-    fn said(&self) -> impl Iterator<Item = &String> {
-        self.words
-            .iter()
-            .filter(|w| !self.names.iter().any(|n| stem(n) == **w))
-    }
-
-    /// How many of the words that say something (`said`) two texts share. Two sentences
-    /// about the same people or company ("Mistral AI") say the same thing only when they
-    /// also share what they say of them.
-    pub fn shared_said(&self, other: &Features) -> usize {
-        self.said()
-            .filter(|w| other.said().any(|o| o == *w))
-            .count()
     }
 }
 

@@ -49,8 +49,7 @@ fn backing(
     for (statement, s) in members {
         let g = ground::check(sentence, lang, &[(s.id, s.text, s.lang)]);
         let alike = features.shared(&statement.features) >= statements::MIN_SHARED
-            && features.shared_said(&statement.features) >= plan::MIN_SAID
-            && !features.denies(&statement.features);
+            && features.says_what(&statement.features);
         if g.unsupported.is_empty() && alike {
             ids.push(s.id.to_string());
         }

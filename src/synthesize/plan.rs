@@ -9,15 +9,12 @@ use std::collections::BTreeSet;
 const MIN_LINK: usize = 4;
 const LINK: f64 = 0.3;
 
-/// Least two statements must share of the words that say something (not their names'):
-/// statements that only name the same company are not the same statement.
-pub const MIN_SAID: usize = 2;
-
-/// How alike two statements are: 0 below `MIN_LINK` or `MIN_SAID`, or when one denies
-/// what the other asserts, else what they share over what the smaller one holds.
+/// How alike two statements are: 0 below `MIN_LINK` or when they do not say the same
+/// thing of what they name (`Features::says_what`), else what they share over what the
+/// smaller one holds.
 pub fn similarity(a: &Features, b: &Features) -> f64 {
     let shared = a.shared(b);
-    if shared < MIN_LINK || a.shared_said(b) < MIN_SAID || a.denies(b) {
+    if shared < MIN_LINK || !a.says_what(b) {
         return 0.0;
     }
     shared as f64 / a.weight().min(b.weight()).max(1) as f64
