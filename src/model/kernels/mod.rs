@@ -371,10 +371,10 @@ mod speed {
                 .collect();
             let t = Tensor::from_vec(f, (n, k), &Device::Cpu).unwrap();
             let w = Arc::new(QTensor::quantize(&t, dtype).unwrap());
-            for m in [1usize, 64, 512] {
+            for m in [1usize, 4, 64, 512] {
                 let x = Tensor::ones((m, k), candle_core::DType::F32, &Device::Cpu).unwrap();
                 let reps = match m {
-                    1 => 100,
+                    1 | 4 => 100,
                     64 => 10,
                     _ => 3,
                 };

@@ -35,7 +35,7 @@ const _: () = assert!(std::mem::size_of::<BlockQ4K>() == 144);
 pub struct BlockQ8K {
     pub(super) d: f32,
     pub(super) qs: [i8; QK_K],
-    sums: [i16; QK_K / 32],
+    pub(super) sums: [i16; QK_K / 32],
 }
 
 pub struct Q4K;
@@ -260,7 +260,7 @@ mod avx2 {
     /// # Safety
     /// The CPU must have AVX2 and FMA: this code is compiled only under `bisum_avx2`, which
     /// build.rs sets from the build's target features.
-    unsafe fn unpack_scales(s: &[u8; 12]) -> (__m256i, __m128i) {
+    pub(super) unsafe fn unpack_scales(s: &[u8; 12]) -> (__m256i, __m128i) {
         let mut u = [0u32; 4];
         std::ptr::copy_nonoverlapping(s.as_ptr(), u.as_mut_ptr() as *mut u8, 12);
         u[3] = ((u[2] >> 4) & KMASK2) | (((u[1] >> 6) & KMASK3) << 4);
@@ -295,6 +295,9 @@ mod avx2 {
         let mut out = [[0f32; C]; R];
         if R == 1 || C == 1 {
             for c in 0..C {
+                #[cfg(bisum_vnni)]
+                let col = super::avx512::column(&a, w[c]);
+                #[cfg(not(bisum_vnni))]
                 let col = column(&a, w[c]);
                 for r in 0..R {
                     out[r][c] = col[r];
@@ -360,11 +363,12 @@ mod avx2 {
 
     /// One weight column against R activation rows; ggml's single-row kernel when R = 1.
     #[inline(always)]
+    #[cfg_attr(bisum_vnni, allow(dead_code))]
     /// # Safety
     /// The CPU must have AVX2 and FMA: this code is compiled only under `bisum_avx2`, which
     /// build.rs sets from the build's target features.
     /// Every activation row holds as many super-blocks as `w`.
-    unsafe fn column<const R: usize>(a: &[&[BlockQ8K]; R], w: &[BlockQ4K]) -> [f32; R] {
+    pub(super) unsafe fn column<const R: usize>(a: &[&[BlockQ8K]; R], w: &[BlockQ4K]) -> [f32; R] {
         let m4 = _mm256_set1_epi8(0x0F);
         let mut acc = [_mm256_setzero_ps(); R];
         let mut accm = [_mm_setzero_ps(); R];
@@ -411,8 +415,75 @@ mod avx2 {
 
 #[cfg(bisum_vnni)]
 mod avx512 {
-    use super::{BlockQ8K, LaneQ4K, LANES};
+    use super::{BlockQ4K, BlockQ8K, LaneQ4K, LANES};
+    use crate::model::kernels::tiles::hsum;
     use std::arch::x86_64::*;
+
+    /// `avx2::column` on 512-bit registers, bit for bit: a sub-block pair's 64 values in one
+    /// register (low nibbles below, high nibbles above), one `vpmaddubsw` and one `vpdpwssd`
+    /// per pair and row where AVX2 takes two of each and two adds. Lane k of the low half
+    /// sums the same four products times the same scale as AVX2's lane k, and the halves are
+    /// added in i32 (exact) before the float steps, which are AVX2's: so a decoding step
+    /// gives the same logits on either build, and a row the same in any batch.
+    #[inline(always)]
+    /// # Safety
+    /// The CPU must have AVX-512 F/BW/VNNI: this code is compiled only under `bisum_vnni`.
+    /// Every activation row holds as many super-blocks as `w`.
+    pub unsafe fn column<const R: usize>(a: &[&[BlockQ8K]; R], w: &[BlockQ4K]) -> [f32; R] {
+        let m4 = _mm512_set1_epi8(0x0F);
+        // Shift the upper copy of the 32 weight bytes by 4: its high nibbles.
+        let shift = _mm512_inserti64x4(_mm512_setzero_si512(), _mm256_set1_epi16(4), 1);
+        // Sub-block 2j's scale in the low 16 i16 lanes, 2j + 1's in the high 16.
+        let pick: [__m512i; 4] = std::array::from_fn(|j| {
+            _mm512_inserti64x4(
+                _mm512_set1_epi16(2 * j as i16),
+                _mm256_set1_epi16(2 * j as i16 + 1),
+                1,
+            )
+        });
+        let mut acc = [_mm256_setzero_ps(); R];
+        let mut accm = [_mm_setzero_ps(); R];
+        for (b, x) in w.iter().enumerate() {
+            let (scales, mn) = super::avx2::unpack_scales(&x.scales);
+            let scales = _mm512_castsi256_si512(scales);
+            let xd = x.d.to_f32();
+            let dmin = x.dmin.to_f32();
+            let mut sumi = [_mm512_setzero_si512(); R];
+            for r in 0..R {
+                let y = a[r].get_unchecked(b);
+                let p = _mm_madd_epi16(mn, _mm_loadu_si128(y.sums.as_ptr() as *const __m128i));
+                accm[r] = _mm_fmadd_ps(_mm_set1_ps(-y.d * dmin), _mm_cvtepi32_ps(p), accm[r]);
+            }
+            for (j, pick) in pick.iter().enumerate() {
+                let bits = _mm512_broadcast_i64x4(_mm256_loadu_si256(
+                    x.qs.as_ptr().add(32 * j) as *const __m256i
+                ));
+                let q4 = _mm512_and_si512(_mm512_srlv_epi16(bits, shift), m4);
+                let sc = _mm512_permutexvar_epi16(*pick, scales);
+                for r in 0..R {
+                    let q = a[r].get_unchecked(b).qs.as_ptr().add(64 * j);
+                    let q8 = _mm512_loadu_si512(q as *const __m512i);
+                    sumi[r] = _mm512_dpwssd_epi32(sumi[r], _mm512_maddubs_epi16(q4, q8), sc);
+                }
+            }
+            for r in 0..R {
+                let s = _mm256_add_epi32(
+                    _mm512_castsi512_si256(sumi[r]),
+                    _mm512_extracti64x4_epi64(sumi[r], 1),
+                );
+                let d = _mm256_set1_ps(a[r].get_unchecked(b).d * xd);
+                acc[r] = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(s), acc[r]);
+            }
+        }
+        let mut out = [0f32; R];
+        for r in 0..R {
+            let m = accm[r];
+            let m = _mm_add_ps(m, _mm_movehl_ps(m, m));
+            let m = _mm_add_ss(m, _mm_movehdup_ps(m));
+            out[r] = hsum(acc[r]) + _mm_cvtss_f32(m);
+        }
+        out
+    }
 
     /// R activation rows against 16 lane-major columns. Per 8 values and row: two
     /// broadcasts of 4 activation bytes and two `vpdpbusd`, each 64 multiply-adds.
@@ -494,5 +565,26 @@ mod tests {
             (v[0][0] - s[0][0]).abs() <= 1e-5 * s[0][0].abs().max(1.0),
             "{v:?} vs {s:?}"
         );
+    }
+
+    /// The AVX-512 decoding kernel is AVX2's bit for bit, so both builds decode alike.
+    #[cfg(bisum_vnni)]
+    #[test]
+    fn the_avx512_column_is_the_avx2_column_bit_for_bit() {
+        let (w, x, _) = check::<Q4K>(GgmlDType::Q4K, 512, 0.05);
+        let zero = BlockQ8K {
+            d: 0.0,
+            qs: [0; QK_K],
+            sums: [0; 8],
+        };
+        let mut a = vec![zero; 8];
+        Q4K::quantize(&x[..4 * 512], &mut a);
+        let rows = [&a[0..2], &a[2..4], &a[4..6], &a[6..8]];
+        for c in 0..w.len() / 2 {
+            let col = &w[2 * c..2 * c + 2];
+            // SAFETY: built for these features; equal block counts.
+            let (v, s) = unsafe { (avx512::column(&rows, col), avx2::column(&rows, col)) };
+            assert_eq!(v.map(f32::to_bits), s.map(f32::to_bits), "column {c}");
+        }
     }
 }

@@ -43,7 +43,10 @@ impl TileKernel for Q6K {
     ) -> [[f32; C]; R] {
         let mut out = [[0f32; C]; R];
         for c in 0..C {
-            #[cfg(bisum_avx2)]
+            #[cfg(bisum_vnni)]
+            // SAFETY: compile-time target features; equal block counts (checked by the driver).
+            let col = unsafe { avx512::column(&a, w[c]) };
+            #[cfg(all(bisum_avx2, not(bisum_vnni)))]
             // SAFETY: compile-time target features; equal block counts (checked by the driver).
             let col = unsafe { avx2::column(&a, w[c]) };
             #[cfg(not(bisum_avx2))]
@@ -118,6 +121,7 @@ mod avx2 {
 
     /// One weight column against R activation rows.
     #[inline(always)]
+    #[cfg_attr(bisum_vnni, allow(dead_code))]
     /// # Safety
     /// The CPU must have AVX2 and FMA: this code is compiled only under `bisum_avx2`, which
     /// build.rs sets from the build's target features.
@@ -177,6 +181,82 @@ mod avx2 {
     }
 }
 
+#[cfg(bisum_vnni)]
+mod avx512 {
+    use super::{BlockQ6K, BlockQ8K};
+    use crate::model::kernels::tiles::hsum;
+    use std::arch::x86_64::*;
+
+    /// `avx2::column` on 512-bit registers, bit for bit: two 32-value chunks per register,
+    /// their products times their scales summed into i32 by one `vpdpwssd` (AVX2: one
+    /// `vpmaddwd` and one add per chunk), and the register's halves added in i32 (exact)
+    /// into AVX2's eight lanes before the same float steps.
+    #[inline(always)]
+    /// # Safety
+    /// The CPU must have AVX-512 F/BW/VNNI: this code is compiled only under `bisum_vnni`.
+    /// Every activation row holds as many super-blocks as `w`.
+    pub unsafe fn column<const R: usize>(a: &[&[BlockQ8K]; R], w: &[BlockQ6K]) -> [f32; R] {
+        let m4 = _mm512_set1_epi8(0x0F);
+        let m2 = _mm512_set1_epi8(3);
+        let m32 = _mm512_set1_epi8(32);
+        let halves =
+            |lo: i16, hi: i16| _mm512_inserti64x4(_mm512_set1_epi16(lo), _mm256_set1_epi16(hi), 1);
+        // The high bits of chunks 0 and 1 (2 and 3) of a half: qh shifted by 0 and 2 (4, 6).
+        let (shift01, shift23) = (halves(0, 2), halves(4, 6));
+        // Chunk pair n's scales: i16 lane e takes scale 4n + e / 8 (one per 16 values).
+        let pick: [__m512i; 4] = std::array::from_fn(|n| {
+            let idx: [i16; 32] = std::array::from_fn(|e| (4 * n + e / 8) as i16);
+            _mm512_loadu_si512(idx.as_ptr() as *const __m512i)
+        });
+        let mut acc = [_mm256_setzero_ps(); R];
+        for (b, x) in w.iter().enumerate() {
+            let scales = _mm512_castsi256_si512(_mm256_cvtepi8_epi16(_mm_loadu_si128(
+                x.scales.as_ptr() as *const __m128i,
+            )));
+            let mut sumi = [_mm512_setzero_si512(); R];
+            for j in 0..2 {
+                let l = _mm512_loadu_si512(x.ql.as_ptr().add(64 * j) as *const __m512i);
+                let h = _mm512_broadcast_i64x4(_mm256_loadu_si256(
+                    x.qh.as_ptr().add(32 * j) as *const __m256i
+                ));
+                let hi =
+                    |shift| _mm512_slli_epi16(_mm512_and_si512(_mm512_srlv_epi16(h, shift), m2), 4);
+                let q = [
+                    _mm512_or_si512(_mm512_and_si512(l, m4), hi(shift01)),
+                    _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(l, 4), m4), hi(shift23)),
+                ];
+                for (p, q) in q.iter().enumerate() {
+                    let sc = _mm512_permutexvar_epi16(pick[2 * j + p], scales);
+                    for r in 0..R {
+                        let y = a[r].get_unchecked(b).qs.as_ptr().add(128 * j + 64 * p);
+                        let q8 = _mm512_loadu_si512(y as *const __m512i);
+                        // (v - 32) · y as v · y - 32 · y: maddubs needs the unsigned side.
+                        let prod = _mm512_sub_epi16(
+                            _mm512_maddubs_epi16(*q, q8),
+                            _mm512_maddubs_epi16(m32, q8),
+                        );
+                        sumi[r] = _mm512_dpwssd_epi32(sumi[r], prod, sc);
+                    }
+                }
+            }
+            let xd = x.d.to_f32();
+            for r in 0..R {
+                let s = _mm256_add_epi32(
+                    _mm512_castsi512_si256(sumi[r]),
+                    _mm512_extracti64x4_epi64(sumi[r], 1),
+                );
+                let d = _mm256_set1_ps(a[r].get_unchecked(b).d * xd);
+                acc[r] = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(s), acc[r]);
+            }
+        }
+        let mut out = [0f32; R];
+        for r in 0..R {
+            out[r] = hsum(acc[r]);
+        }
+        out
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -191,6 +271,27 @@ mod tests {
         for i in 0..QK_K {
             let want = w[0].d.to_f32() * w[0].scales[i / 16] as f32 * (v[i] as i32 - 32) as f32;
             assert_eq!(want, deq[i], "value {i}");
+        }
+    }
+
+    /// The AVX-512 decoding kernel is AVX2's bit for bit, so both builds decode alike.
+    #[cfg(bisum_vnni)]
+    #[test]
+    fn the_avx512_column_is_the_avx2_column_bit_for_bit() {
+        let (w, x, _) = check::<Q6K>(GgmlDType::Q6K, 512, 0.05);
+        let zero = BlockQ8K {
+            d: 0.0,
+            qs: [0; QK_K],
+            sums: [0; 8],
+        };
+        let mut a = vec![zero; 8];
+        Q6K::quantize(&x[..4 * 512], &mut a);
+        let rows = [&a[0..2], &a[2..4], &a[4..6], &a[6..8]];
+        for c in 0..w.len() / 2 {
+            let col = &w[2 * c..2 * c + 2];
+            // SAFETY: built for these features; equal block counts.
+            let (v, s) = unsafe { (avx512::column(&rows, col), avx2::column(&rows, col)) };
+            assert_eq!(v.map(f32::to_bits), s.map(f32::to_bits), "column {c}");
         }
     }
 }
