@@ -175,27 +175,36 @@ impl CandleModel {
         .unwrap_or(trained);
         let quantization = gguf.quantization();
         let file_size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-        let sha256 = match opts.sha256 {
-            Some(s) => s,
-            None if !with_weights => String::new(),
-            None => crate::hash::sha256_file(path).map_err(|e| Error::Io {
-                path: path.to_path_buf(),
-                source: e,
-            })?,
-        };
-        let weights = if with_weights {
-            Some(Weights::load(
-                family,
-                runtime.engine,
-                gguf.content,
-                path,
-                &device,
-                context_length,
-                runtime.kernels,
-            )?)
-        } else {
-            None
-        };
+        // The file is hashed on another thread while the weights load (both read it; the
+        // load is mostly the kernel zeroing fresh pages, on one core): a 1 GB model's
+        // sha256 then costs no wall time.
+        let (sha256, weights) = std::thread::scope(|scope| {
+            let hash = (opts.sha256.is_none() && with_weights)
+                .then(|| scope.spawn(|| crate::hash::sha256_file(path)));
+            let weights = with_weights
+                .then(|| {
+                    Weights::load(
+                        family,
+                        runtime.engine,
+                        gguf.content,
+                        path,
+                        &device,
+                        context_length,
+                        runtime.kernels,
+                    )
+                })
+                .transpose();
+            let sha256 = match hash {
+                Some(h) => h.join().expect("the hashing thread does not panic"),
+                None => Ok(opts.sha256.unwrap_or_default()),
+            };
+            (sha256, weights)
+        });
+        let sha256 = sha256.map_err(|e| Error::Io {
+            path: path.to_path_buf(),
+            source: e,
+        })?;
+        let weights = weights?;
         let info = ModelInfo {
             name: opts.name.to_string(),
             path: path.display().to_string(),
