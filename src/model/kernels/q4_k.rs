@@ -224,7 +224,7 @@ fn scalar_tile<const R: usize, const C: usize>(
 #[cfg(bisum_avx2)]
 mod avx2 {
     use super::{BlockQ4K, BlockQ8K};
-    use crate::model::kernels::tiles::hsum;
+    use crate::model::kernels::tiles::{hsum, hsum4};
     use std::arch::x86_64::*;
 
     const KMASK1: u32 = 0x3f3f3f3f;
@@ -352,10 +352,7 @@ mod avx2 {
         }
         for r in 0..R {
             for c in 0..C {
-                let m = accm[r][c];
-                let m = _mm_add_ps(m, _mm_movehl_ps(m, m));
-                let m = _mm_add_ss(m, _mm_movehdup_ps(m));
-                out[r][c] = hsum(acc[r][c]) + _mm_cvtss_f32(m);
+                out[r][c] = hsum(acc[r][c]) + hsum4(accm[r][c]);
             }
         }
         out
@@ -404,10 +401,7 @@ mod avx2 {
         }
         let mut out = [0f32; R];
         for r in 0..R {
-            let m = accm[r];
-            let m = _mm_add_ps(m, _mm_movehl_ps(m, m));
-            let m = _mm_add_ss(m, _mm_movehdup_ps(m));
-            out[r] = hsum(acc[r]) + _mm_cvtss_f32(m);
+            out[r] = hsum(acc[r]) + hsum4(accm[r]);
         }
         out
     }
@@ -416,7 +410,7 @@ mod avx2 {
 #[cfg(bisum_vnni)]
 mod avx512 {
     use super::{BlockQ4K, BlockQ8K, LaneQ4K, LANES};
-    use crate::model::kernels::tiles::hsum;
+    use crate::model::kernels::tiles::{fold_block, hsum, hsum4};
     use std::arch::x86_64::*;
 
     /// `avx2::column` on 512-bit registers, bit for bit: a sub-block pair's 64 values in one
@@ -467,20 +461,12 @@ mod avx512 {
                 }
             }
             for r in 0..R {
-                let s = _mm256_add_epi32(
-                    _mm512_castsi512_si256(sumi[r]),
-                    _mm512_extracti64x4_epi64(sumi[r], 1),
-                );
-                let d = _mm256_set1_ps(a[r].get_unchecked(b).d * xd);
-                acc[r] = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(s), acc[r]);
+                acc[r] = fold_block(acc[r], sumi[r], a[r].get_unchecked(b).d * xd);
             }
         }
         let mut out = [0f32; R];
         for r in 0..R {
-            let m = accm[r];
-            let m = _mm_add_ps(m, _mm_movehl_ps(m, m));
-            let m = _mm_add_ss(m, _mm_movehdup_ps(m));
-            out[r] = hsum(acc[r]) + _mm_cvtss_f32(m);
+            out[r] = hsum(acc[r]) + hsum4(accm[r]);
         }
         out
     }
@@ -571,20 +557,9 @@ mod tests {
     #[cfg(bisum_vnni)]
     #[test]
     fn the_avx512_column_is_the_avx2_column_bit_for_bit() {
-        let (w, x, _) = check::<Q4K>(GgmlDType::Q4K, 512, 0.05);
-        let zero = BlockQ8K {
-            d: 0.0,
-            qs: [0; QK_K],
-            sums: [0; 8],
-        };
-        let mut a = vec![zero; 8];
-        Q4K::quantize(&x[..4 * 512], &mut a);
-        let rows = [&a[0..2], &a[2..4], &a[4..6], &a[6..8]];
-        for c in 0..w.len() / 2 {
-            let col = &w[2 * c..2 * c + 2];
-            // SAFETY: built for these features; equal block counts.
-            let (v, s) = unsafe { (avx512::column(&rows, col), avx2::column(&rows, col)) };
-            assert_eq!(v.map(f32::to_bits), s.map(f32::to_bits), "column {c}");
-        }
+        crate::model::kernels::tiles::testing::columns_agree::<Q4K>(
+            GgmlDType::Q4K,
+            [avx512::column::<4>, avx2::column::<4>],
+        );
     }
 }

@@ -184,7 +184,7 @@ mod avx2 {
 #[cfg(bisum_vnni)]
 mod avx512 {
     use super::{BlockQ6K, BlockQ8K};
-    use crate::model::kernels::tiles::hsum;
+    use crate::model::kernels::tiles::{fold_block, hsum};
     use std::arch::x86_64::*;
 
     /// `avx2::column` on 512-bit registers, bit for bit: two 32-value chunks per register,
@@ -241,12 +241,7 @@ mod avx512 {
             }
             let xd = x.d.to_f32();
             for r in 0..R {
-                let s = _mm256_add_epi32(
-                    _mm512_castsi512_si256(sumi[r]),
-                    _mm512_extracti64x4_epi64(sumi[r], 1),
-                );
-                let d = _mm256_set1_ps(a[r].get_unchecked(b).d * xd);
-                acc[r] = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(s), acc[r]);
+                acc[r] = fold_block(acc[r], sumi[r], a[r].get_unchecked(b).d * xd);
             }
         }
         let mut out = [0f32; R];
@@ -278,20 +273,9 @@ mod tests {
     #[cfg(bisum_vnni)]
     #[test]
     fn the_avx512_column_is_the_avx2_column_bit_for_bit() {
-        let (w, x, _) = check::<Q6K>(GgmlDType::Q6K, 512, 0.05);
-        let zero = BlockQ8K {
-            d: 0.0,
-            qs: [0; QK_K],
-            sums: [0; 8],
-        };
-        let mut a = vec![zero; 8];
-        Q6K::quantize(&x[..4 * 512], &mut a);
-        let rows = [&a[0..2], &a[2..4], &a[4..6], &a[6..8]];
-        for c in 0..w.len() / 2 {
-            let col = &w[2 * c..2 * c + 2];
-            // SAFETY: built for these features; equal block counts.
-            let (v, s) = unsafe { (avx512::column(&rows, col), avx2::column(&rows, col)) };
-            assert_eq!(v.map(f32::to_bits), s.map(f32::to_bits), "column {c}");
-        }
+        crate::model::kernels::tiles::testing::columns_agree::<Q6K>(
+            GgmlDType::Q6K,
+            [avx512::column::<4>, avx2::column::<4>],
+        );
     }
 }

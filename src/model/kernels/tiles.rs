@@ -323,10 +323,41 @@ fn quantize_rows<K: TileKernel>(lhs: &[f32], acts: &mut [K::A], m: usize, k: usi
 /// build.rs sets from the build's target features.
 pub unsafe fn hsum(x: std::arch::x86_64::__m256) -> f32 {
     use std::arch::x86_64::*;
-    let mut r = _mm_add_ps(_mm256_extractf128_ps(x, 1), _mm256_castps256_ps128(x));
-    r = _mm_add_ps(r, _mm_movehl_ps(r, r));
-    r = _mm_add_ss(r, _mm_movehdup_ps(r));
-    _mm_cvtss_f32(r)
+    hsum4(_mm_add_ps(
+        _mm256_extractf128_ps(x, 1),
+        _mm256_castps256_ps128(x),
+    ))
+}
+
+/// A super-block's i32 sums, two halves of eight lanes, added (exactly) into the eight lanes
+/// the AVX2 kernels hold, then scaled by `d` into a row's float accumulator as they do: the
+/// step that makes the AVX-512 decoding kernels give the AVX2 ones' bits.
+#[cfg(bisum_vnni)]
+#[inline(always)]
+/// # Safety
+/// The CPU must have AVX-512 F: this code is compiled only under `bisum_vnni`.
+pub unsafe fn fold_block(
+    acc: std::arch::x86_64::__m256,
+    sumi: std::arch::x86_64::__m512i,
+    d: f32,
+) -> std::arch::x86_64::__m256 {
+    use std::arch::x86_64::*;
+    let s = _mm256_add_epi32(
+        _mm512_castsi512_si256(sumi),
+        _mm512_extracti64x4_epi64(sumi, 1),
+    );
+    _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(s), acc)
+}
+
+/// Sum of the four lanes, in ggml's order (the second half of `hsum_float_8`).
+#[cfg(bisum_avx2)]
+#[inline(always)]
+/// # Safety
+/// As `hsum`.
+pub unsafe fn hsum4(x: std::arch::x86_64::__m128) -> f32 {
+    use std::arch::x86_64::*;
+    let r = _mm_add_ps(x, _mm_movehl_ps(x, x));
+    _mm_cvtss_f32(_mm_add_ss(r, _mm_movehdup_ps(r)))
 }
 
 /// The output buffer, written by several workers at disjoint elements.
@@ -355,6 +386,8 @@ impl Out<f32> {
 #[cfg(test)]
 pub(crate) mod testing {
     use super::{matmul, TileKernel};
+    #[cfg(bisum_vnni)]
+    use crate::model::kernels::q4_k::{BlockQ8K, QK_K};
     use candle_core::quantized::{GgmlDType, QTensor};
     use candle_core::{Device, Tensor};
 
@@ -433,5 +466,36 @@ pub(crate) mod testing {
             }
         }
         (w, x, deq)
+    }
+
+    /// A decoding column kernel, on four rows of Q8_K activations.
+    #[cfg(bisum_vnni)]
+    pub type Column<W> = unsafe fn(&[&[BlockQ8K]; 4], &[W]) -> [f32; 4];
+
+    /// Two column kernels for `K`'s blocks give the same results bit for bit on every
+    /// column of `check`'s matrix (512 values, two super-blocks, per row).
+    #[cfg(bisum_vnni)]
+    pub fn columns_agree<K: TileKernel<A = BlockQ8K>>(
+        dtype: GgmlDType,
+        kernels: [Column<K::W>; 2],
+    ) {
+        let (w, x, _) = check::<K>(dtype, 512, 0.05);
+        let zero = BlockQ8K {
+            d: 0.0,
+            qs: [0; QK_K],
+            sums: [0; QK_K / 32],
+        };
+        let mut a = vec![zero; 8];
+        K::quantize(&x[..4 * 512], &mut a);
+        let rows = [&a[0..2], &a[2..4], &a[4..6], &a[6..8]];
+        for (c, col) in w.chunks_exact(2).enumerate() {
+            // SAFETY: built for the kernels' features; equal block counts.
+            let [one, other] = kernels.map(|k| unsafe { k(&rows, col) });
+            assert_eq!(
+                one.map(f32::to_bits),
+                other.map(f32::to_bits),
+                "{dtype:?} column {c}"
+            );
+        }
     }
 }
