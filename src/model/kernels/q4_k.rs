@@ -278,6 +278,18 @@ mod avx2 {
         (_mm256_set_m128i(sc, sc), _mm256_extracti128_si256(ms, 1))
     }
 
+    /// A super-block's minimums term for one activation row, added to `accm`: the
+    /// minimums `mn` (8 i16) against the row's sub-block sums, times -d × dmin (ggml's
+    /// order; every Q4_K kernel but the lane ones takes it from here).
+    #[inline(always)]
+    /// # Safety
+    /// The CPU must have AVX2 and FMA: this code is compiled only under `bisum_avx2`, which
+    /// build.rs sets from the build's target features.
+    pub(super) unsafe fn add_mins(accm: __m128, mn: __m128i, y: &BlockQ8K, dmin: f32) -> __m128 {
+        let p = _mm_madd_epi16(mn, _mm_loadu_si128(y.sums.as_ptr() as *const __m128i));
+        _mm_fmadd_ps(_mm_set1_ps(-y.d * dmin), _mm_cvtepi32_ps(p), accm)
+    }
+
     /// Single rows (decoding): one column after another, ggml's kernel. Prompt tiles:
     /// every activation block load serves C columns, with the R × C integer sums of a
     /// super-block in registers and the float accumulators, touched once per super-block,
@@ -316,10 +328,7 @@ mod avx2 {
                 scales[c] = sc;
                 let dmin = x.dmin.to_f32();
                 for r in 0..R {
-                    let y = a[r].get_unchecked(b);
-                    let p = _mm_madd_epi16(mn, _mm_loadu_si128(y.sums.as_ptr() as *const __m128i));
-                    accm[r][c] =
-                        _mm_fmadd_ps(_mm_set1_ps(-y.d * dmin), _mm_cvtepi32_ps(p), accm[r][c]);
+                    accm[r][c] = add_mins(accm[r][c], mn, a[r].get_unchecked(b), dmin);
                 }
             }
             let mut sumi = [[_mm256_setzero_si256(); C]; R];
@@ -375,9 +384,7 @@ mod avx2 {
             let dmin = x.dmin.to_f32();
             let mut sumi = [_mm256_setzero_si256(); R];
             for r in 0..R {
-                let y = a[r].get_unchecked(b);
-                let p = _mm_madd_epi16(mn, _mm_loadu_si128(y.sums.as_ptr() as *const __m128i));
-                accm[r] = _mm_fmadd_ps(_mm_set1_ps(-y.d * dmin), _mm_cvtepi32_ps(p), accm[r]);
+                accm[r] = add_mins(accm[r], mn, a[r].get_unchecked(b), dmin);
             }
             for j in 0..4 {
                 let bits = _mm256_loadu_si256(x.qs.as_ptr().add(32 * j) as *const __m256i);
@@ -444,9 +451,7 @@ mod avx512 {
             let dmin = x.dmin.to_f32();
             let mut sumi = [_mm512_setzero_si512(); R];
             for r in 0..R {
-                let y = a[r].get_unchecked(b);
-                let p = _mm_madd_epi16(mn, _mm_loadu_si128(y.sums.as_ptr() as *const __m128i));
-                accm[r] = _mm_fmadd_ps(_mm_set1_ps(-y.d * dmin), _mm_cvtepi32_ps(p), accm[r]);
+                accm[r] = super::avx2::add_mins(accm[r], mn, a[r].get_unchecked(b), dmin);
             }
             for (j, pick) in pick.iter().enumerate() {
                 let bits = _mm512_broadcast_i64x4(_mm256_loadu_si256(
