@@ -18,6 +18,10 @@ pub struct Settings {
     /// Most bullets of one chunk's notes, and most note sentences a long source's summary
     /// is written from: eight fit the notes' token limit and a 120-word summary.
     pub max_items: usize,
+    /// Translations drawn at random for each sentence of a summary, besides the greedy one,
+    /// for code to choose among (0: the greedy one alone). Off by default: three of them
+    /// tripled the model time of `examples/` for one more faithful sentence in eleven.
+    pub candidates: usize,
     /// The output languages' word lists the checks tell made-up words by (recorded by
     /// sha256); `None`: not installed, no such check.
     #[serde(serialize_with = "word_lists")]
@@ -41,6 +45,7 @@ impl Default for Settings {
             overlap_tokens: 64,
             summary_words: 120,
             max_items: 8,
+            candidates: 0,
             words: None,
         }
     }

@@ -433,3 +433,33 @@ fn words_to_avoid_never_come_out() {
     }
     assert!(batch[1].is_ok());
 }
+
+/// An answer read in one pass gives each token the log-probability that reading it one
+/// token at a time gives, on both engines (candle's models read it a token at a time);
+/// and over every token the vocabulary has, one token's probabilities add up to one.
+#[test]
+fn an_answer_read_at_once_gets_the_log_probabilities_of_one_token_at_a_time() {
+    for engine in [Engine::Bisum, Engine::Candle] {
+        let mut m = load(engine);
+        let prompt = m.encode("Le conseil a voté le budget").unwrap();
+        let answer = m.encode(" du tramway en octobre.").unwrap();
+        let at_once = m.answer_logprobs(&prompt, &answer).unwrap();
+        assert_eq!(at_once.len(), answer.len());
+        for (j, &t) in answer.iter().enumerate() {
+            let mut before = prompt.clone();
+            before.extend_from_slice(&answer[..j]);
+            m.forget();
+            let alone = m.answer_logprobs(&before, &[t]).unwrap()[0];
+            assert!(
+                (alone - at_once[j]).abs() < 1e-3,
+                "{engine:?} token {j}: {alone} vs {}",
+                at_once[j]
+            );
+        }
+        let vocab = m.tokenizer().get_vocab_size(true) as u32;
+        let total: f64 = (0..vocab)
+            .map(|t| f64::from(m.answer_logprobs(&prompt, &[t]).unwrap()[0]).exp())
+            .sum();
+        assert!((total - 1.0).abs() < 1e-3, "{engine:?}: {total}");
+    }
+}

@@ -620,6 +620,24 @@ fn with_no_disagreement_found_the_section_says_so_and_the_model_writes_none() {
     assert!(md.contains("## Divergences\n\n_Le programme"), "{md}");
 }
 
+/// The whole run over `cfg`'s one English source with `model`: its outcome, and the French
+/// summary's text.
+fn run_for_french(cfg: &RunConfig, model: &mut dyn Generate) -> (bisum::run::RunOutcome, String) {
+    let read = bisum::run::read_sources(cfg);
+    let outdir = OutputDir::open(&cfg.out).unwrap();
+    let outcome =
+        bisum::run::summarize(cfg, &outdir, read, &mut [model], &mut Silent, &|_| {}).unwrap();
+    let fr = outcome
+        .report
+        .summaries
+        .iter()
+        .find(|s| s.lang == bisum::lang::Lang::Fr)
+        .unwrap()
+        .text
+        .clone();
+    (outcome, fr)
+}
+
 /// Summarizes one English sentence as itself, and translates it into French with the
 /// word `counted[i]` for the flights at attempt i (the last one from then on); records what
 /// each translation call was told to avoid.
@@ -630,15 +648,7 @@ struct MakesUpWords {
 }
 
 impl Generate for MakesUpWords {
-    fn info(&self) -> &ModelInfo {
-        &self.info
-    }
-    fn count_tokens(&self, text: &str) -> Result<usize> {
-        Ok(text.split_whitespace().count())
-    }
-    fn prompt_tokens(&self, messages: &[Message]) -> Result<usize> {
-        Ok(common::words_in(messages))
-    }
+    crate::counts_words!();
     fn generate(
         &mut self,
         messages: &[Message],
@@ -698,20 +708,112 @@ fn a_made_up_word_in_a_translation_is_asked_again_barred_and_never_shipped() {
             counted: counted.to_vec(),
             avoided: Vec::new(),
         };
-        let read = bisum::run::read_sources(&cfg);
-        let outdir = OutputDir::open(&cfg.out).unwrap();
-        let outcome =
-            bisum::run::summarize(&cfg, &outdir, read, &mut [&mut model], &mut Silent, &|_| {})
-                .unwrap();
-        let fr = outcome
-            .report
-            .summaries
-            .iter()
-            .find(|s| s.lang == bisum::lang::Lang::Fr)
-            .unwrap();
-        assert!(!fr.text.contains("volos"), "{}", fr.text);
-        assert_eq!(fr.text.contains("38 vols"), shipped, "{}", fr.text);
+        let (_, fr) = run_for_french(&cfg, &mut model);
+        assert!(!fr.contains("volos"), "{fr}");
+        assert_eq!(fr.contains("38 vols"), shipped, "{fr}");
         // Each retry names and bars every word written so far.
         assert_eq!(model.avoided, avoided, "{counted:?}");
+    }
+}
+
+/// Summarizes an English sentence as itself. Its French: word for word when greedy ("Le
+/// comité"), and when drawn, by seed: the faithful one, one without the figure, one with
+/// another figure. Reading a candidate back, it finds the original likelier from "La
+/// chambre" than from anything else; records the candidates it read back.
+struct DrawsTranslations {
+    info: ModelInfo,
+    scores: bool,
+    read_back: Vec<String>,
+}
+
+impl Generate for DrawsTranslations {
+    crate::counts_words!();
+    fn generate(
+        &mut self,
+        messages: &[Message],
+        p: &GenParams,
+        _: &mut dyn FnMut(usize),
+    ) -> Result<Generation> {
+        let user = &messages.last().expect("a question").content;
+        let drawn = p.seed.wrapping_sub(GenParams::default().seed);
+        let text = match (
+            user.contains("écrite en anglais"),
+            p.temperature > 0.0,
+            drawn,
+        ) {
+            (false, ..) => "The chamber asks for a reserve of 10 percent.",
+            (true, false, _) => "Le comité demande une réserve de 10 %.",
+            (true, true, 1) => "La chambre demande une réserve de 10 %.",
+            (true, true, 2) => "La chambre demande une réserve.",
+            (true, true, _) => "La chambre demande une réserve de 12 %.",
+        };
+        Ok(common::answer(
+            text.into(),
+            self.prompt_tokens(messages)?,
+            StopReason::Eos,
+        ))
+    }
+    fn can_score(&self) -> bool {
+        self.scores
+    }
+    fn score(&mut self, messages: &[Message]) -> Result<Option<Generation>> {
+        let asked = &messages[messages.len() - 2].content;
+        let candidate = asked.split("\n\n").nth(1).unwrap_or_default().to_string();
+        let score = if candidate.contains("La chambre") {
+            -0.5
+        } else {
+            -1.5
+        };
+        self.read_back.push(candidate);
+        let mut g = common::answer(String::new(), common::words_in(messages), StopReason::Eos);
+        g.score = Some(score);
+        Ok(Some(g))
+    }
+}
+
+/// With candidates, the translation that ships is the one the model reads its original back
+/// from best, among those that pass every check and keep every figure; without candidates,
+/// or with a model that cannot read answers back, the greedy one.
+#[test]
+fn the_translation_read_back_best_among_those_that_pass_ships() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("audit.txt");
+    std::fs::write(
+        &src,
+        "The chamber asks for a reserve of 10 percent. The bridge over the river costs more.",
+    )
+    .unwrap();
+    for (candidates, scores, shipped) in [
+        (3, true, "La chambre demande une réserve de 10 %."),
+        (0, true, "Le comité demande une réserve de 10 %."),
+        (3, false, "Le comité demande une réserve de 10 %."),
+    ] {
+        let out = tempfile::tempdir().unwrap();
+        let mut cfg = config(&[src.as_path()], out.path());
+        cfg.settings.candidates = candidates;
+        let mut model = DrawsTranslations {
+            info: common::double_info("draws", 4096),
+            scores,
+            read_back: Vec::new(),
+        };
+        let (outcome, fr) = run_for_french(&cfg, &mut model);
+        assert_eq!(fr, shipped, "{candidates} {scores}");
+        // Only candidates that may ship are read back, each once, and each reading is
+        // recorded as a check call with its figure.
+        let checks: Vec<_> = outcome
+            .report
+            .calls
+            .iter()
+            .filter(|c| c.kind == CallKind::Check)
+            .collect();
+        let expected = if candidates > 0 && scores { 2 } else { 0 };
+        assert_eq!(model.read_back.len(), expected, "{:?}", model.read_back);
+        assert_eq!(checks.len(), expected);
+        assert!(checks.iter().all(|c| c.score.is_some()));
+        assert!(
+            model.read_back.iter().all(|c| c.contains("10 %")),
+            "{:?}",
+            model.read_back
+        );
     }
 }

@@ -7,7 +7,7 @@ use crate::checks::ground::{self, Key};
 use crate::lang::Lang;
 use crate::text::sentences;
 use serde::Serialize;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 
 /// What two texts can share: facts (dates, amounts, counts), names and content words.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -220,6 +220,53 @@ pub fn negated(sentence: &str) -> bool {
         .any(|(i, w)| ["not", "never", "cannot"].contains(w) && !only(i))
         || words.windows(2).any(|p| p[0].ends_with('n') && p[1] == "t"); // "didn't"
     french || english
+}
+
+/// Which way a text stands on what follows "against"/"contre" or "for"/"pour": the stems
+/// (first five letters, folded) of the word each of them governs, past a determiner.
+/// Grammar words, not a subject's: "une grève contre la réforme" is against "refor",
+/// "organisée pour réformer" for it.
+fn stances(text: &str) -> (HashSet<String>, HashSet<String>) {
+    const AGAINST: &[&str] = &["contre", "against"];
+    const FOR: &[&str] = &["pour", "favour", "favor"];
+    const SKIP: &[&str] = &[
+        "la", "le", "les", "l", "un", "une", "des", "du", "de", "d", "of", "the", "a", "an",
+        "this", "cette", "ce", "cet", "ces", "sa", "son", "ses", "leur", "leurs", "its", "their",
+    ];
+    let folded = ground::fold(text);
+    let words: Vec<&str> = folded
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let (mut against, mut pro) = (HashSet::new(), HashSet::new());
+    for (i, w) in words.iter().enumerate() {
+        let side = if AGAINST.contains(w) {
+            &mut against
+        } else if FOR.contains(w) {
+            &mut pro
+        } else {
+            continue;
+        };
+        let governed = words[i + 1..].iter().find(|x| !SKIP.contains(x));
+        if let Some(g) = governed.filter(|g| g.chars().count() >= 5) {
+            side.insert(g.chars().take(5).collect());
+        }
+    }
+    (against, pro)
+}
+
+/// Does `sentence` stand for what `source` only ever stands against, or the other way
+/// round ("une grève organisée pour réformer les retraites" from "une mobilisation contre
+/// la réforme des retraites")? Like a dropped negation, it says the opposite.
+pub fn reverses_stance(sentence: &str, source: &str) -> bool {
+    let (s_against, s_for) = stances(sentence);
+    let (src_against, src_for) = stances(source);
+    s_for
+        .iter()
+        .any(|x| src_against.contains(x) && !src_for.contains(x))
+        || s_against
+            .iter()
+            .any(|x| src_for.contains(x) && !src_against.contains(x))
 }
 
 /// A stretch of a source's text: what a statement rests on.
@@ -504,5 +551,34 @@ mod tests {
             .text
             .starts_with("Le conseil municipal a voté"));
         assert!(s[1].support[0].text.starts_with("Le coût est estimé"));
+    }
+
+    #[test]
+    fn a_sentence_for_what_its_source_is_against_reverses_its_stance() {
+        let source =
+            "Grève du 12 mars : une mobilisation massive contre la réforme des retraites. \
+                      La journée a été l'une des plus suivies.";
+        assert!(reverses_stance(
+            "Le 12 mars, une grève a été organisée pour réformer les retraites.",
+            source
+        ));
+        assert!(reverses_stance(
+            "On March 12, unions marched in favour of the reform.",
+            source
+        ));
+        assert!(!reverses_stance(
+            "Le 12 mars, une grève contre la réforme des retraites a été très suivie.",
+            source
+        ));
+        assert!(!reverses_stance(
+            "La grève a été organisée pour la journée du 12 mars.",
+            source
+        ));
+        // A source that stands both ways on a thing lets a sentence take either side.
+        let both = "Les syndicats sont contre la réforme ; le patronat plaide pour la réforme.";
+        assert!(!reverses_stance(
+            "Le patronat plaide pour la réforme.",
+            both
+        ));
     }
 }

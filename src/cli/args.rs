@@ -205,6 +205,12 @@ pub struct RunArgs {
     /// Target length of each summary.
     #[arg(long, value_name = "N", default_value_t = 120, value_parser = clap::value_parser!(u32).range(10..=2000))]
     pub summary_words: u32,
+    /// Translations drawn at random for each summary sentence besides the greedy one: the
+    /// model reads each back into the original's language, and the one it finds the
+    /// original likeliest from ships, among those that pass every check. Slower (3 about
+    /// triples the model time); 0 keeps the greedy one alone.
+    #[arg(long, value_name = "N", default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=8))]
+    pub candidates: u32,
     /// Directory of prompt files overriding the built-in ones (same relative paths).
     #[arg(long, value_name = "DIR")]
     pub prompts: Option<PathBuf>,

@@ -98,6 +98,7 @@ pub fn run_config(sources: Vec<PathBuf>, out: PathBuf, a: &RunArgs) -> RunConfig
         settings: Settings {
             params,
             summary_words: a.summary_words as usize,
+            candidates: a.candidates as usize,
             ..Settings::default()
         },
         use_cache: !a.no_cache,

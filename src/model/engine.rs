@@ -689,6 +689,71 @@ impl CandleModel {
     }
 }
 
+impl CandleModel {
+    /// The log-probability of each of `answer`'s tokens read after `prompt`: the model is
+    /// given the answer rather than asked for one. The prompt reuses what the KV cache
+    /// holds; the answer's tokens go through in one pass where rows can be read at once
+    /// (bisum's attention), else one at a time.
+    pub fn answer_logprobs(&mut self, prompt: &[u32], answer: &[u32]) -> Result<Vec<f32>> {
+        let g = Error::forward;
+        let need = prompt.len() + answer.len();
+        if need > self.info.context_length {
+            return Err(Error::ContextOverflow {
+                what: "a call that reads an answer".into(),
+                needed: need,
+                available: self.info.context_length,
+                hint: "raise --ctx".into(),
+            });
+        }
+        let Some((_, feed)) = answer.split_last() else {
+            return Ok(Vec::new());
+        };
+        let slot = self.best_slot(prompt, need);
+        let first = self.prefill_in(slot, prompt)?;
+        let weights = self.weights.as_mut().ok_or(Error::NoWeights)?;
+        let mut rows = vec![first];
+        if !feed.is_empty() {
+            match weights.forward_rows(slot, feed, prompt.len()) {
+                Some(all) => {
+                    let all = all.map_err(g)?;
+                    for i in 0..feed.len() {
+                        rows.push(all.get(i).map_err(g)?);
+                    }
+                }
+                None => {
+                    for (j, &t) in feed.iter().enumerate() {
+                        let pos = prompt.len() + j;
+                        rows.push(
+                            weights
+                                .forward_in(slot, &[t], pos, &self.device)
+                                .map_err(g)?,
+                        );
+                    }
+                }
+            }
+            self.held[slot].extend_from_slice(feed);
+        }
+        rows.iter()
+            .zip(answer)
+            .map(|(row, &t)| {
+                let v: Vec<f32> = row
+                    .to_dtype(candle_core::DType::F32)
+                    .and_then(|l| l.to_vec1())
+                    .map_err(g)?;
+                Ok(log_softmax_at(&v, t as usize))
+            })
+            .collect()
+    }
+}
+
+/// `log(softmax(logits)[i])`, summed from the largest logit down for a stable result.
+fn log_softmax_at(logits: &[f32], i: usize) -> f32 {
+    let top = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let sum: f64 = logits.iter().map(|&x| f64::from(x - top).exp()).sum();
+    let at = logits.get(i).copied().unwrap_or(f32::NEG_INFINITY);
+    ((f64::from(at - top)) - sum.ln()) as f32
+}
+
 /// Most sequences `generate_batch` decodes together. On a CPU each row of a step costs
 /// about 40 % of a single step (the weights are read once, each row's products are
 /// computed): four rows take about twice a single step's time for four tokens, and more
@@ -931,6 +996,7 @@ impl Generate for CandleModel {
                             prompt_seconds: d.prompt_seconds,
                             generation_seconds: d.generation_seconds,
                             stop: d.stop,
+                            score: None,
                         }));
                     }
                 }
@@ -952,6 +1018,36 @@ impl Generate for CandleModel {
                 (None, Ok(_)) => unreachable!("every ready prompt ran"),
             })
             .collect()
+    }
+
+    fn can_score(&self) -> bool {
+        self.weights.is_some()
+    }
+
+    fn score(&mut self, messages: &[Message]) -> Result<Option<Generation>> {
+        let Some((answer, asked)) = messages.split_last() else {
+            return Err(Error::EmptyPrompt);
+        };
+        let prompt = self.prompt_ids(asked)?;
+        let ids = self.encode(answer.content.trim())?;
+        let novel = self.novel(&prompt);
+        let t0 = Instant::now();
+        let logprobs = self.answer_logprobs(&prompt, &ids)?;
+        let mean =
+            logprobs.iter().map(|&l| f64::from(l)).sum::<f64>() / logprobs.len().max(1) as f64;
+        Ok(Some(Generation {
+            text: String::new(),
+            prompt_tokens: prompt.len() + ids.len(),
+            reused_prompt_tokens: self.last_reused,
+            new_prompt_tokens: Some(novel),
+            generated_tokens: 0,
+            drafted_tokens: 0,
+            accepted_draft_tokens: 0,
+            prompt_seconds: t0.elapsed().as_secs_f64(),
+            generation_seconds: 0.0,
+            stop: StopReason::Eos,
+            score: Some(mean),
+        }))
     }
 
     fn generate(
@@ -976,6 +1072,7 @@ impl Generate for CandleModel {
             prompt_seconds,
             generation_seconds,
             stop,
+            score: None,
         })
     }
 }

@@ -401,6 +401,7 @@ impl Generate for Fleet {
             prompt_seconds,
             generation_seconds,
             stop,
+            score: None,
         })
     }
 }

@@ -193,6 +193,10 @@ pub struct Generation {
     pub prompt_seconds: f64,
     pub generation_seconds: f64,
     pub stop: StopReason,
+    /// For a call that reads a given answer instead of writing one (`Generate::score`):
+    /// the mean log-probability of the answer's tokens.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub score: Option<f64>,
 }
 
 /// What is known about the loaded model, for provenance.
@@ -315,6 +319,16 @@ pub trait Generate: Send {
             .iter()
             .map(|(m, p)| self.generate(m, p, &mut |_| {}))
             .collect()
+    }
+    /// Whether `score` can read answers (bisum's engine; a serving fleet's API cannot).
+    fn can_score(&self) -> bool {
+        false
+    }
+    /// Reads the conversation's last message, an assistant's answer, after the ones before
+    /// it, and says how likely the model finds it: the mean log-probability of its tokens
+    /// (`Generation::score`; no text is generated). `None` where `can_score` is false.
+    fn score(&mut self, _messages: &[Message]) -> Result<Option<Generation>> {
+        Ok(None)
     }
     /// Up to `n` more clients of the same model, to run independent calls at once; none
     /// where calls cannot overlap (an in-process model runs one at a time).

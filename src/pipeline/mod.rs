@@ -76,7 +76,14 @@ pub(crate) struct Call<'s> {
     pub part: Option<Part>,
     pub messages: Vec<Message>,
     pub max_new: usize,
+    /// Drawn at `SAMPLE_TEMPERATURE` with this seed, instead of decoded as the run's
+    /// settings say: one of several candidates code chooses among.
+    pub sample: Option<u64>,
 }
+
+/// How freely a candidate is drawn (`Call::sample`): enough to word a sentence otherwise,
+/// not so much that most draws go astray.
+pub(crate) const SAMPLE_TEMPERATURE: f64 = 0.8;
 
 impl Call<'_> {
     fn label(&self) -> String {
@@ -278,11 +285,15 @@ impl<'a> Pipeline<'a> {
                 hint: "raise --ctx or shorten the prompts".into(),
             });
         }
-        let params = GenParams {
+        let mut params = GenParams {
             max_new_tokens: call.max_new,
             avoid: self.avoid.clone(),
             ..self.settings.params.clone()
         };
+        if let Some(seed) = call.sample {
+            params.temperature = SAMPLE_TEMPERATURE;
+            params.seed = params.seed.wrapping_add(seed);
+        }
         let key = CallCache::key(&self.model.info().identity(), &call.messages, &params);
         Ok(Prepared {
             label,
@@ -326,6 +337,36 @@ impl<'a> Pipeline<'a> {
             .generate(&call.messages, &p.params, &mut |n| observer.token(n));
         match g {
             Ok(g) => self.finish(&call, &p, g, false),
+            Err(e) => {
+                self.observer.call_failed(&p.label);
+                Err(e)
+            }
+        }
+    }
+
+    /// How likely the model finds `answer` as its reply to `call` (`Generate::score`: the
+    /// mean log-probability of its tokens), or the cache's figure; the call is recorded.
+    /// `None` where the model cannot read answers.
+    pub(crate) fn score(&mut self, mut call: Call, answer: &str) -> Result<Option<f64>> {
+        if !self.model.can_score() {
+            return Ok(None);
+        }
+        call.messages.push(Message::assistant(answer));
+        call.max_new = 0;
+        let p = self.prepare(&call)?;
+        if let Some(g) = self.cached(&p).filter(|g| g.score.is_some()) {
+            let score = g.score;
+            self.finish(&call, &p, g, true)?;
+            return Ok(score);
+        }
+        self.observer.call_started(&p.label, p.prompt_tokens, 0);
+        match self.model.score(&call.messages) {
+            Ok(Some(g)) => {
+                let score = g.score;
+                self.finish(&call, &p, g, false)?;
+                Ok(score)
+            }
+            Ok(None) => Ok(None),
             Err(e) => {
                 self.observer.call_failed(&p.label);
                 Err(e)
@@ -599,6 +640,7 @@ fn record(call: &Call, g: &Generation, cached: bool, attempt: u8, key: String) -
         prompt_tokens_per_second: rate(processed, g.prompt_seconds),
         generation_tokens_per_second: rate(g.generated_tokens, g.generation_seconds),
         stop: g.stop,
+        score: g.score,
         cached,
         attempt,
         key,

@@ -17,6 +17,9 @@ pub enum CallKind {
     Summary,
     /// One common-ground sentence of the synthesis across sources.
     Synthesis,
+    /// A candidate translation read back: how likely the model finds the original sentence
+    /// as the translation of the candidate into the original's language.
+    Check,
 }
 
 impl fmt::Display for CallKind {
@@ -25,6 +28,7 @@ impl fmt::Display for CallKind {
             CallKind::Notes => "notes",
             CallKind::Summary => "summary",
             CallKind::Synthesis => "synthesis",
+            CallKind::Check => "check",
         })
     }
 }
@@ -76,6 +80,9 @@ pub struct CallRecord {
     pub prompt_tokens_per_second: f64,
     pub generation_tokens_per_second: f64,
     pub stop: StopReason,
+    /// A `check` call's figure: the mean log-probability of the answer it read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub score: Option<f64>,
     /// Served from the call cache (an earlier, interrupted or identical run).
     pub cached: bool,
     /// 2 when this call redoes the previous one after a failed check.

@@ -189,13 +189,13 @@ impl Pipeline<'_> {
             .into_iter()
             .filter(|x| !x.is_empty())
             .collect();
-        let (out, mut retried) = self.translate_each(s, to, &firsts, 0)?;
+        let words = self.settings.words.clone();
+        let read = Read::of(s, words.as_deref());
+        let (out, mut retried) = self.translate_each(&read, to, &firsts, 0)?;
         // A translated sentence ships only if it passes every check on its own and states
         // the figures, dates and names of its own original, not others of the source ("19
         // millions de m³" is not "1.9 million m³", even where the source gives 1,9 million
         // of something else). None passing leaves the summary empty, never unchecked.
-        let words = self.settings.words.clone();
-        let read = Read::of(s, words.as_deref());
         let ok: Vec<bool> = firsts
             .iter()
             .zip(&out)
@@ -258,7 +258,7 @@ impl Pipeline<'_> {
         let mut retried = false;
         if !tries.is_empty() {
             let texts: Vec<&str> = tries.iter().map(|l| l.text.as_str()).collect();
-            let (extra, again) = self.translate_each(s, from.other(), &texts, firsts.len())?;
+            let (extra, again) = self.translate_each(read, from.other(), &texts, firsts.len())?;
             retried = again;
             for q in lost {
                 let passing = tries
@@ -274,16 +274,39 @@ impl Pipeline<'_> {
         Ok((placed.into_iter().map(|(_, t)| t).collect(), retried))
     }
 
-    /// Each of `sentences` in `to`, one call each (numbered from `skip` + 1); and whether
-    /// any was asked for twice.
+    /// Each of `sentences` in `to`, one call each (numbered from `skip` + 1), the best of
+    /// its candidates (`choose`); and whether any was asked for twice.
     fn translate_each(
         &mut self,
-        s: &Source,
+        read: &Read,
         to: Lang,
         sentences: &[&str],
         skip: usize,
     ) -> Result<(Vec<String>, bool)> {
+        let s = read.source;
+        let calls = self.translation_calls(s, to, sentences, skip, None)?;
+        let expect = Expect {
+            one_sentence: true,
+            persist: true,
+            ..expect(s, to.other(), read.words)
+        };
         // The sentences do not depend on each other: their calls run together.
+        let answers = self.call_checked_all(calls, &expect)?;
+        let retried = answers.iter().any(|(_, c)| c.language.retried);
+        let greedy: Vec<String> = answers.iter().map(|(a, _)| cleaned(a, to)).collect();
+        Ok((self.choose(read, to, sentences, skip, greedy)?, retried))
+    }
+
+    /// One call per sentence of `sentences` into `to` (numbered from `skip` + 1), drawn
+    /// with seed `sample` where given (`Call::sample`).
+    fn translation_calls<'c>(
+        &self,
+        s: &'c Source,
+        to: Lang,
+        sentences: &[&str],
+        skip: usize,
+        sample: Option<u64>,
+    ) -> Result<Vec<Call<'c>>> {
         let mut calls = Vec::with_capacity(sentences.len());
         for (i, sentence) in sentences.iter().enumerate() {
             // Room for a language that takes more tokens to say the same (French runs
@@ -296,26 +319,67 @@ impl Pipeline<'_> {
                 part: Some(Part::Sentence(skip + i + 1)),
                 messages: self.translate_prompt(to, sentence, max_new)?,
                 max_new,
+                sample,
             });
         }
-        let words = self.settings.words.clone();
-        let expect = Expect {
-            one_sentence: true,
-            persist: true,
-            ..expect(s, to.other(), words.as_deref())
-        };
-        let answers = self.call_checked_all(calls, &expect)?;
-        let retried = answers.iter().any(|(_, c)| c.language.retried);
-        Ok((
-            answers
-                .iter()
-                .map(|(a, _)| match to {
-                    Lang::Fr => crate::lang::elide(&one_sentence(a)),
-                    Lang::En => one_sentence(a),
-                })
-                .collect(),
-            retried,
-        ))
+        Ok(calls)
+    }
+
+    /// For each of `sentences`, its translation `greedy` or one of `settings.candidates`
+    /// others drawn at random: among those that may ship (`shippable`) and keep every
+    /// figure of their original, the one the model, translating it back, finds its
+    /// original likeliest from. A small model's greedy translation is often word for word
+    /// ("revient à" as "returns to", "steel" as "fer forgé"); reading a candidate back asks
+    /// whether it still carries the original, and a translation into English is read back
+    /// from French, the direction this model reads better than it writes. Where no
+    /// candidate may ship, the greedy one stays (and is left out later); where the model
+    /// cannot read answers, the greedy ones are all there is.
+    fn choose(
+        &mut self,
+        read: &Read,
+        to: Lang,
+        sentences: &[&str],
+        skip: usize,
+        greedy: Vec<String>,
+    ) -> Result<Vec<String>> {
+        let n = self.settings.candidates;
+        if n == 0 || !self.model.can_score() {
+            return Ok(greedy);
+        }
+        let s = read.source;
+        let mut calls = Vec::with_capacity(sentences.len() * n);
+        for k in 0..n {
+            calls.extend(self.translation_calls(s, to, sentences, skip, Some(k as u64 + 1))?);
+        }
+        let drawn = self.call_all(calls)?;
+        let from = to.other();
+        let mut chosen = Vec::with_capacity(sentences.len());
+        for (i, (original, first)) in sentences.iter().zip(greedy).enumerate() {
+            let mut candidates = vec![first.clone()];
+            for d in drawn.iter().skip(i).step_by(sentences.len()) {
+                let c = cleaned(d, to);
+                if !candidates.contains(&c) {
+                    candidates.push(c);
+                }
+            }
+            candidates.retain(|c| shippable(read, from, original, c) && keeps_figures(original, c));
+            if candidates.len() < 2 {
+                chosen.push(candidates.pop().unwrap_or(first));
+                continue;
+            }
+            let mut best: Option<(f64, String)> = None;
+            for c in candidates {
+                let back = self.translation_calls(s, from, &[c.as_str()], skip + i, None)?;
+                let mut back = back.into_iter().next().expect("one call");
+                back.kind = CallKind::Check;
+                let score = self.score(back, original)?.unwrap_or(f64::NEG_INFINITY);
+                if best.as_ref().is_none_or(|(b, _)| score > *b) {
+                    best = Some((score, c));
+                }
+            }
+            chosen.push(best.expect("two candidates or more").1);
+        }
+        Ok(chosen)
     }
 
     /// A summary call in `lang` on source `s` (in `source_lang`), checked and retried once.
@@ -334,6 +398,7 @@ impl Pipeline<'_> {
             part,
             messages,
             max_new,
+            sample: None,
         };
         let words = self.settings.words.clone();
         self.call_checked(call, &expect(s, source_lang, words.as_deref()))
@@ -438,6 +503,7 @@ impl Pipeline<'_> {
                 part: Some(Part::Chunk(part)),
                 messages: self.notes_prompt(lang, &s.text[a..b], part, parts)?,
                 max_new: self.settings.notes_tokens,
+                sample: None,
             });
         }
         let notes = self.call_all(calls)?;
@@ -496,7 +562,8 @@ impl Pipeline<'_> {
 /// shipped: those stating a figure, date or name the source does not hold
 /// (`ground::keep_supported`) or one it gives as someone's as plain fact
 /// (`statements::misattributes`), or that drops or adds the negation of the source sentence
-/// it rests on, lead-ins and sentences about the summary itself ("Voici le
+/// it rests on or stands for what the source stands against (`statements::reverses_stance`),
+/// lead-ins and sentences about the summary itself ("Voici le
 /// résumé :", "This summary keeps…"), and those with words left in another language
 /// (`check.foreign_words`). A summary whose every sentence fails stays whole, its
 /// checks under it. French gets the elisions its spelling requires (`lang::elide`).
@@ -547,6 +614,24 @@ fn keeps_facts(original: &str, from: Lang, translation: &str) -> bool {
         .is_empty()
 }
 
+/// A translation call's answer as it may ship: its first sentence, with French elisions.
+fn cleaned(answer: &str, to: Lang) -> String {
+    match to {
+        Lang::Fr => crate::lang::elide(&one_sentence(answer)),
+        Lang::En => one_sentence(answer),
+    }
+}
+
+/// Does `translation` state every figure and date of `original`? One
+/// that leaves a figure out says less, and often something else ("raises the age to 64"
+/// for "from 62 to 64").
+fn keeps_figures(original: &str, translation: &str) -> bool {
+    let held = ground::holds(translation);
+    ground::facts(original)
+        .iter()
+        .all(|f| held.contains(&f.key))
+}
+
 /// May `translation` of `original` (a sentence of, or about, a source in `from`) ship as
 /// it is: it keeps its original's facts and passes every check on its own?
 fn shippable(read: &Read, from: Lang, original: &str, translation: &str) -> bool {
@@ -559,6 +644,11 @@ fn shippable(read: &Read, from: Lang, original: &str, translation: &str) -> bool
 }
 
 /// The sentences of `text` (judged by `check`) that may be shipped, and those that may not.
+/// In the source's own language, a sentence that states something wrong (a figure, date or
+/// name the source does not hold, an attributed figure as plain fact, a flipped negation or
+/// stance, a word of another language) is replaced by the source sentence it rests on,
+/// where that one is not said already: an extractive sentence beats an invented one, and
+/// the summary keeps the fact it meant to give.
 fn triage(
     read: &Read,
     source_lang: Lang,
@@ -567,34 +657,56 @@ fn triage(
     check: &OutputCheck,
 ) -> (Vec<String>, Vec<String>) {
     let s = read.source;
-    let (grounded, mut dropped) = ground::keep_supported(text, lang, (&s.id, &s.text, source_lang));
     let (attributed, index) = (&read.attributed, &read.index);
     let mut kept: Vec<String> = Vec::new();
-    for line in grounded.lines().filter(|l| !l.trim().is_empty()) {
+    let mut dropped: Vec<String> = Vec::new();
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
         if kept.is_empty() && line.trim_end().ends_with(':') {
             dropped.push(line.trim().to_string());
             continue;
         }
+        let line = line.trim_start_matches(['-', '*', ' ']);
         for sentence in crate::text::sentences(line)
             .into_iter()
             .filter(|x| !x.is_empty())
         {
+            let anchor = index.anchored(&s.text, sentence);
+            let unsupported =
+                !ground::keep_supported(sentence, lang, (&s.id, &s.text, source_lang))
+                    .1
+                    .is_empty();
             let foreign = check.foreign_words.iter().any(|w| holds_word(sentence, w));
             let misattributes = statements::misattributes(sentence, attributed);
             // A sentence that drops or adds the negation of the source sentence it rests
             // on says the opposite ("conteste" for "ne conteste pas").
-            let flipped = index
-                .anchored(&s.text, sentence)
-                .is_some_and(|src| statements::negated(src) != statements::negated(sentence));
+            let flipped =
+                anchor.is_some_and(|src| statements::negated(src) != statements::negated(sentence));
+            let reversed = statements::reverses_stance(sentence, &s.text);
             let again = kept.iter().any(|k| repeats(sentence, k));
-            if foreign || misattributes || flipped || again || about_itself(sentence, lang) {
-                dropped.push(sentence.to_string());
-            } else {
+            let wrong = unsupported || foreign || misattributes || flipped || reversed;
+            if !(wrong || again || about_itself(sentence, lang)) {
                 kept.push(sentence.to_string());
+                continue;
             }
+            dropped.push(sentence.to_string());
+            let stand_in = anchor
+                .map(|a| a.split_whitespace().collect::<Vec<_>>().join(" "))
+                .filter(|a| wrong && source_lang == lang && extractable(a))
+                .filter(|a| !kept.iter().any(|k| k == a || repeats(a, k)));
+            kept.extend(stand_in);
         }
     }
     (kept, dropped)
+}
+
+/// May a source sentence stand in for a summary sentence: a statement of a readable length
+/// (4 to 60 words) that ends as a sentence does, not a heading or a lead-in?
+fn extractable(sentence: &str) -> bool {
+    let words = sentence.split_whitespace().count();
+    let ends = sentence
+        .trim_end()
+        .ends_with(['.', '!', '?', '»', '"', '…', '”']);
+    (4..=60).contains(&words) && ends
 }
 
 /// Does `sentence` say again what `earlier` said: every figure of it in `earlier`, and at
@@ -828,5 +940,49 @@ mod tests {
         assert!(holds_word("La tannery ferma.", "tannery"));
         assert!(holds_word("Le rapport d'Okafor's fut publié.", "Okafor's"));
         assert!(!holds_word("Les tanneryes fermèrent.", "tannery"));
+    }
+
+    #[test]
+    fn a_wrong_sentence_in_the_sources_language_gives_way_to_the_source_sentence_it_rests_on() {
+        let text =
+            "Grève du 12 mars : une mobilisation massive contre la réforme des retraites\n\n\
+             Les chiffres de participation divergent fortement : 1,2 million de manifestants \
+             selon la CGT, 450 000 selon le ministère de l'Intérieur. Le gouvernement maintient \
+             son calendrier et présentera le texte au Sénat au printemps.";
+        let source = Source {
+            id: "S1".into(),
+            path: "greve.txt".into(),
+            stem: "greve".into(),
+            text: text.into(),
+            sha256: String::new(),
+            format: crate::inputs::formats::Format::Text,
+            encoding: "UTF-8",
+            injection: Vec::new(),
+            detected_language: None,
+        };
+        let read = Read::of(&source, None);
+        let summary = "Une grève a été organisée pour réformer les retraites. \
+                       Près de 1,2 million de manifestants ont défilé. \
+                       Le texte sera présenté au Sénat en mai.";
+        let check = OutputCheck::of(crate::checks::language::language(summary, Lang::Fr));
+        let (kept, dropped) = triage(&read, Lang::Fr, Lang::Fr, summary, &check);
+        assert_eq!(dropped.len(), 3, "{dropped:?}");
+        // The heading the first rests on is no sentence; the others' source sentences stand in.
+        assert_eq!(
+            kept,
+            [
+                "Les chiffres de participation divergent fortement : 1,2 million de manifestants selon la CGT, 450 000 selon le ministère de l'Intérieur.",
+                "Le gouvernement maintient son calendrier et présentera le texte au Sénat au printemps.",
+            ]
+        );
+        // In the other language, nothing stands in: the source's words are not a translation.
+        let (kept, _) = triage(
+            &read,
+            Lang::Fr,
+            Lang::En,
+            "A strike in favour of the reform was held.",
+            &check,
+        );
+        assert!(kept.is_empty(), "{kept:?}");
     }
 }

@@ -146,6 +146,7 @@ impl Pipeline<'_> {
                     part: Some(Part::Group(gi + 1)),
                     messages,
                     max_new: SENTENCE_TOKENS,
+                    sample: None,
                 });
             }
             self.attempt = attempt;

@@ -268,6 +268,7 @@ pub fn answer(
         prompt_seconds: 0.01,
         generation_seconds: 0.01,
         stop,
+        score: None,
     }
 }
 
@@ -277,4 +278,21 @@ pub fn words_in(messages: &[bisum::model::Message]) -> usize {
         .iter()
         .map(|m| m.content.split_whitespace().count() + 4)
         .sum()
+}
+
+/// The `Generate` methods a test double that counts one token per word writes the same
+/// way: its `info` field, words for text, `words_in` for a conversation.
+#[macro_export]
+macro_rules! counts_words {
+    () => {
+        fn info(&self) -> &bisum::model::ModelInfo {
+            &self.info
+        }
+        fn count_tokens(&self, text: &str) -> bisum::Result<usize> {
+            Ok(text.split_whitespace().count())
+        }
+        fn prompt_tokens(&self, messages: &[bisum::model::Message]) -> bisum::Result<usize> {
+            Ok($crate::common::words_in(messages))
+        }
+    };
 }
