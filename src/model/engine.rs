@@ -637,10 +637,7 @@ impl CandleModel {
         let weights = self.weights.as_mut().expect("prefill checked the weights");
         let (mut ids, mut margins) = (Vec::with_capacity(n), Vec::with_capacity(n));
         loop {
-            let v: Vec<f32> = logits
-                .to_dtype(candle_core::DType::F32)
-                .and_then(|l| l.to_vec1())
-                .map_err(g)?;
+            let v = floats(&logits)?;
             let (mut best, mut top, mut second) = (0usize, f32::NEG_INFINITY, f32::NEG_INFINITY);
             for (i, &x) in v.iter().enumerate() {
                 if x > top {
@@ -671,10 +668,7 @@ impl CandleModel {
         let weights = self.weights.as_mut().expect("prefill checked the weights");
         let mut gaps = Vec::with_capacity(tokens.len());
         for (j, &t) in tokens.iter().enumerate() {
-            let v: Vec<f32> = logits
-                .to_dtype(candle_core::DType::F32)
-                .and_then(|l| l.to_vec1())
-                .map_err(g)?;
+            let v = floats(&logits)?;
             let best = v.iter().copied().fold(f32::NEG_INFINITY, f32::max);
             gaps.push(best - v.get(t as usize).copied().unwrap_or(f32::NEG_INFINITY));
             if j + 1 == tokens.len() {
@@ -687,9 +681,7 @@ impl CandleModel {
         }
         Ok(gaps)
     }
-}
 
-impl CandleModel {
     /// The log-probability of each of `answer`'s tokens read after `prompt`: the model is
     /// given the answer rather than asked for one. The prompt reuses what the KV cache
     /// holds; the answer's tokens go through in one pass where rows can be read at once
@@ -735,15 +727,17 @@ impl CandleModel {
         }
         rows.iter()
             .zip(answer)
-            .map(|(row, &t)| {
-                let v: Vec<f32> = row
-                    .to_dtype(candle_core::DType::F32)
-                    .and_then(|l| l.to_vec1())
-                    .map_err(g)?;
-                Ok(log_softmax_at(&v, t as usize))
-            })
+            .map(|(row, &t)| Ok(log_softmax_at(&floats(row)?, t as usize)))
             .collect()
     }
+}
+
+/// One position's logits as `f32`s.
+fn floats(logits: &Tensor) -> Result<Vec<f32>> {
+    logits
+        .to_dtype(candle_core::DType::F32)
+        .and_then(|l| l.to_vec1())
+        .map_err(Error::forward)
 }
 
 /// `log(softmax(logits)[i])`, summed from the largest logit down for a stable result.

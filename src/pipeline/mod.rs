@@ -10,7 +10,7 @@ use crate::checks::lexicon::Lexicons;
 use crate::chunking::TokenCount;
 use crate::error::{Error, Result};
 use crate::lang::Lang;
-use crate::model::{GenParams, Generate, Generation, Message, StopReason};
+use crate::model::{GenParams, Generate, Generation, Message, Role, StopReason};
 use crate::prompt::Prompts;
 use crate::report::records::{CallKind, CallRecord, OutputCheck, Part};
 use crate::settings::Settings;
@@ -295,16 +295,26 @@ impl<'a> Pipeline<'a> {
             params.seed = params.seed.wrapping_add(seed);
         }
         let key = CallCache::key(&self.model.info().identity(), &call.messages, &params);
+        let reads_answer = call
+            .messages
+            .last()
+            .is_some_and(|m| m.role == Role::Assistant);
         Ok(Prepared {
             label,
             prompt_tokens,
             params,
             key,
+            reads_answer,
         })
     }
 
+    /// The cache's answer to a prepared call: a read answer's entry must hold its score,
+    /// a written answer's none.
     fn cached(&self, p: &Prepared) -> Option<Generation> {
-        self.cache.as_ref().and_then(|c| c.get(&p.key))
+        self.cache
+            .as_ref()
+            .and_then(|c| c.get(&p.key))
+            .filter(|g| g.score.is_some() == p.reads_answer)
     }
 
     /// Stores a fresh answer in the cache, and records the call.
@@ -325,23 +335,12 @@ impl<'a> Pipeline<'a> {
 
     /// Runs one call, or takes its answer from the cache, and records it.
     pub(crate) fn call(&mut self, call: Call) -> Result<String> {
-        let p = self.prepare(&call)?;
-        if let Some(g) = self.cached(&p) {
-            return self.finish(&call, &p, g, true);
-        }
-        self.observer
-            .call_started(&p.label, p.prompt_tokens, call.max_new);
-        let observer = &mut *self.observer;
-        let g = self
-            .model
-            .generate(&call.messages, &p.params, &mut |n| observer.token(n));
-        match g {
-            Ok(g) => self.finish(&call, &p, g, false),
-            Err(e) => {
-                self.observer.call_failed(&p.label);
-                Err(e)
-            }
-        }
+        let answered = self.answered(&call, |model, observer, params| {
+            model
+                .generate(&call.messages, params, &mut |n| observer.token(n))
+                .map(Some)
+        })?;
+        Ok(answered.expect("generate always answers").0)
     }
 
     /// How likely the model finds `answer` as its reply to `call` (`Generate::score`: the
@@ -353,25 +352,40 @@ impl<'a> Pipeline<'a> {
         }
         call.messages.push(Message::assistant(answer));
         call.max_new = 0;
-        let p = self.prepare(&call)?;
-        if let Some(g) = self.cached(&p).filter(|g| g.score.is_some()) {
-            let score = g.score;
-            self.finish(&call, &p, g, true)?;
-            return Ok(score);
-        }
-        self.observer.call_started(&p.label, p.prompt_tokens, 0);
-        match self.model.score(&call.messages) {
-            Ok(Some(g)) => {
-                let score = g.score;
-                self.finish(&call, &p, g, false)?;
-                Ok(score)
+        let answered = self.answered(&call, |model, _, _| model.score(&call.messages))?;
+        Ok(answered.and_then(|(_, score)| score))
+    }
+
+    /// `call`'s result, from the cache where it holds one, else from `fresh` (given the
+    /// model, the observer and the decoding settings; `None`: the model had none to give),
+    /// recorded either way: its text as `finish` leaves it, and its score.
+    fn answered(
+        &mut self,
+        call: &Call,
+        fresh: impl FnOnce(
+            &mut dyn Generate,
+            &mut dyn Observer,
+            &GenParams,
+        ) -> Result<Option<Generation>>,
+    ) -> Result<Option<(String, Option<f64>)>> {
+        let p = self.prepare(call)?;
+        let (g, cached) = match self.cached(&p) {
+            Some(g) => (g, true),
+            None => {
+                self.observer
+                    .call_started(&p.label, p.prompt_tokens, call.max_new);
+                match fresh(&mut *self.model, &mut *self.observer, &p.params) {
+                    Ok(Some(g)) => (g, false),
+                    Ok(None) => return Ok(None),
+                    Err(e) => {
+                        self.observer.call_failed(&p.label);
+                        return Err(e);
+                    }
+                }
             }
-            Ok(None) => Ok(None),
-            Err(e) => {
-                self.observer.call_failed(&p.label);
-                Err(e)
-            }
-        }
+        };
+        let score = g.score;
+        Ok(Some((self.finish(call, &p, g, cached)?, score)))
     }
 
     /// Calls that do not depend on each other (a source's chunk notes, the merges of one
@@ -569,6 +583,9 @@ struct Prepared {
     prompt_tokens: usize,
     params: GenParams,
     key: String,
+    /// The call reads a given answer (its last message, the assistant's) instead of
+    /// writing one: `Generate::score`.
+    reads_answer: bool,
 }
 
 impl Pipeline<'_> {

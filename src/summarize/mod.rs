@@ -671,10 +671,9 @@ fn triage(
             .filter(|x| !x.is_empty())
         {
             let anchor = index.anchored(&s.text, sentence);
-            let unsupported =
-                !ground::keep_supported(sentence, lang, (&s.id, &s.text, source_lang))
-                    .1
-                    .is_empty();
+            let unsupported = !ground::check(sentence, lang, &[(&s.id, &s.text, source_lang)])
+                .unsupported
+                .is_empty();
             let foreign = check.foreign_words.iter().any(|w| holds_word(sentence, w));
             let misattributes = statements::misattributes(sentence, attributed);
             // A sentence that drops or adds the negation of the source sentence it rests
