@@ -313,7 +313,8 @@ impl<'a> Run<'a> {
             let file = format!("{}.{}.md", s.stem, lang.code());
             let text = r.summaries[&lang].clone();
             let check = r.checks[&lang].clone();
-            let grounding = ground::check(&text, lang, &[(s.id.as_str(), s.text.as_str(), r.lang)]);
+            let source = (s.id.as_str(), s.text.as_str(), r.read_as(lang));
+            let grounding = ground::check(&text, lang, &[source]);
             let md = self.prompts.render(
                 &format!("output/summary.{}.md", lang.code()),
                 context! {
@@ -393,7 +394,7 @@ impl<'a> Run<'a> {
             .collect();
         let texts: Vec<(&str, &str, Lang)> = pairs
             .iter()
-            .map(|(s, r)| (s.id.as_str(), s.text.as_str(), r.lang))
+            .map(|(s, r)| (s.id.as_str(), s.text.as_str(), r.read_as(lang)))
             .collect();
         let grounding = ground::check(&text, lang, &texts);
         let precision = citations::precision(&text, lang, &texts);

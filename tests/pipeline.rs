@@ -285,6 +285,36 @@ fn each_source_is_read_once_then_summarized_in_both_languages() {
 /// A long source whose summary speaks only of its opening: each quarter it leaves out gets
 /// back the note line that says most about it, so the summary covers the whole source.
 #[test]
+fn a_source_in_a_third_language_is_summarized_in_english_first_and_nothing_of_it_stands_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let path = dir.path().join("puente.txt");
+    std::fs::write(
+        &path,
+        "El puente de Almaraz cerró el lunes por obras durante tres semanas. El Ayuntamiento \
+         habilitó un autobús gratuito entre las dos orillas del río, según la alcaldesa.",
+    )
+    .unwrap();
+    let cfg = config(&[path.as_path()], out.path());
+    let mut model = Scripted::new(4096);
+    let outcome = run(&cfg, &mut model);
+    let langs: Vec<bisum::lang::Lang> = outcome.report.calls.iter().map(|c| c.lang).collect();
+    assert_eq!(langs.first(), Some(&bisum::lang::Lang::En), "{langs:?}");
+    assert!(
+        !model.seen[0].0.contains("Tu es"),
+        "an English prompt first"
+    );
+    let source = &outcome.report.sources[0];
+    assert_eq!(source.detected_language.as_deref(), Some("es"));
+    assert_eq!(source.language, Some(bisum::lang::Lang::En));
+    // No summary holds a sentence of the Spanish source.
+    for lang in ["fr", "en"] {
+        let md = std::fs::read_to_string(out.path().join(format!("puente.{lang}.md"))).unwrap();
+        assert!(!md.contains("El puente"), "{md}");
+    }
+}
+
+#[test]
 fn a_long_sources_summary_says_something_of_every_quarter() {
     let dir = tempfile::tempdir().unwrap();
     let out = tempfile::tempdir().unwrap();

@@ -99,6 +99,7 @@ fn a_count_two_sources_give_differently_is_a_disagreement_and_attributed_figures
             SourceResult {
                 id: s.id.clone(),
                 lang,
+                native: Some(lang),
                 tokens: 0,
                 chunks: Vec::new(),
                 notes: None,

@@ -678,6 +678,14 @@ pub(crate) fn folded_names(sentence: &str) -> Vec<String> {
     names(sentence).iter().map(|n| fold(&n.raw)).collect()
 }
 
+/// The names a sentence uses, in lower case with their accents (as word lists spell them).
+pub(crate) fn lowercase_names(sentence: &str) -> Vec<String> {
+    names(sentence)
+        .iter()
+        .map(|n| n.raw.to_lowercase())
+        .collect()
+}
+
 fn names(sentence: &str) -> Vec<Name> {
     let body = sentence
         .trim_start()

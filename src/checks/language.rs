@@ -73,6 +73,22 @@ pub fn language(text: &str, expected: Lang) -> LanguageCheck {
     }
 }
 
+/// Is `sentence` written in another language than `expected`? A summary is judged sentence by
+/// sentence: one copied untranslated from a Spanish source ("El incendio declarado…")
+/// passes a check on the whole text when the sentences around it are French. Only a
+/// sentence of four words or more that reads as another language, with almost no
+/// likelihood of being in `expected` (lingua's confidence below 0.2; sentences in their
+/// language score 0.65 and more, names and figures included), counts.
+pub fn in_another_language(sentence: &str, expected: Lang) -> bool {
+    let words = sentence
+        .split_whitespace()
+        .filter(|w| w.chars().any(char::is_alphabetic))
+        .count();
+    words >= 4
+        && detect(sentence).is_some_and(|d| d != expected.code())
+        && detector().compute_language_confidence(sentence, lingua(expected)) < 0.2
+}
+
 fn words(text: &str) -> Vec<String> {
     text.split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
@@ -205,6 +221,26 @@ mod tests {
             Lang::Fr,
         );
         assert!(!en.ok && en.detected.as_deref() == Some("en"), "{en:?}");
+    }
+
+    #[test]
+    fn a_sentence_left_in_another_language_is_found_one_with_names_and_figures_is_not() {
+        let copied = [
+            "El puente de Almaraz cerró el lunes por obras durante tres semanas.",
+            "Les autorités evacuaron siete aldeas et le Gobierno declaró el estado de alerta.",
+            "Die Brücke wurde am Montag für drei Wochen gesperrt.",
+        ];
+        for s in copied {
+            assert!(in_another_language(s, Lang::Fr), "{s}");
+            assert!(in_another_language(s, Lang::En), "{s}");
+        }
+        let fr = "Le pont d'Almaraz, près de Cáceres, a fermé lundi pour trois semaines.";
+        let en = "The Almaraz bridge near Cáceres closed on Monday for three weeks.";
+        assert!(!in_another_language(fr, Lang::Fr));
+        assert!(!in_another_language(en, Lang::En));
+        assert!(in_another_language(en, Lang::Fr));
+        // Too short to tell: a name and a figure.
+        assert!(!in_another_language("Puerto Rico, 2026.", Lang::Fr));
     }
 
     #[test]

@@ -269,6 +269,134 @@ pub fn reverses_stance(sentence: &str, source: &str) -> bool {
             .any(|x| src_for.contains(x) && !src_against.contains(x))
 }
 
+/// The stems (first five letters, folded) of the verbs a text puts in the future or the
+/// conditional: the verb after "will", "would", "plans to", "va", "prévoit de"…, and a
+/// French verb in a future or conditional form ("présentera", "prendront"), and the word
+/// after a future auxiliary ("sera présenté"). Grammar, not a subject's words.
+fn future_verbs(text: &str) -> HashSet<String> {
+    const MARKERS: &[&str] = &[
+        "will",
+        "would",
+        "shall",
+        "ll",
+        "must",
+        "should",
+        "could",
+        "might",
+        "going",
+        "plans",
+        "planned",
+        "plan",
+        "intends",
+        "intend",
+        "expected",
+        "expects",
+        "set",
+        "va",
+        "vont",
+        "allait",
+        "allaient",
+        "doit",
+        "doivent",
+        "devait",
+        "devaient",
+        "prevoit",
+        "prevoient",
+        "prevoyait",
+        "entend",
+        "entendent",
+        "compte",
+        "comptent",
+    ];
+    const SKIP: &[&str] = &[
+        "to",
+        "be",
+        "been",
+        "have",
+        "not",
+        "also",
+        "still",
+        "soon",
+        "then",
+        "now",
+        "only",
+        "de",
+        "d",
+        "se",
+        "s",
+        "ne",
+        "n",
+        "pas",
+        "l",
+        "le",
+        "la",
+        "les",
+        "lui",
+        "leur",
+        "y",
+        "en",
+        "bientot",
+        "aussi",
+        "desormais",
+    ];
+    const IRREGULAR: &[&str] = &[
+        "sera", "seront", "serait", "seraient", "aura", "auront", "aurait", "auraient", "fera",
+        "feront", "ferait", "feraient", "ira", "iront", "irait", "iraient",
+    ];
+    let lower = text.to_lowercase();
+    let raw: Vec<&str> = lower
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let folded: Vec<String> = raw.iter().map(|w| ground::fold(w)).collect();
+    let stem = |w: &str| -> String { w.chars().take(5).collect() };
+    let next = |i: usize| folded[i + 1..].iter().find(|x| !SKIP.contains(&x.as_str()));
+    let mut out = HashSet::new();
+    for (i, w) in raw.iter().enumerate() {
+        let f = folded[i].as_str();
+        let auxiliary = IRREGULAR.contains(&f);
+        let french_form = auxiliary
+            || w.chars().count() >= 6
+                && ["ra", "ront", "rait", "raient"]
+                    .iter()
+                    .any(|e| w.ends_with(e))
+                && !w.ends_with("éra")
+                && !w.ends_with("trait")
+                && !w.ends_with("front");
+        if french_form {
+            out.insert(stem(f));
+        }
+        if auxiliary || MARKERS.contains(&f) {
+            if let Some(n) = next(i).filter(|n| n.chars().count() >= 3) {
+                out.insert(stem(n));
+            }
+        }
+    }
+    out
+}
+
+/// Does `sentence` state as done what `source` (the sentence it rests on) puts in the
+/// future or the conditional ("The government presented a plan" from "said it would
+/// present a plan"; "a présenté" from "présentera")? A verb of the source's future that
+/// the sentence uses, and not in the future itself, says something that has not happened.
+pub fn loses_future(sentence: &str, source: &str) -> bool {
+    let planned = future_verbs(source);
+    if planned.is_empty() {
+        return false;
+    }
+    let kept = future_verbs(sentence);
+    // A noun made from the verb is no verb ("retirement" is not "would retire").
+    const NOUNS: &[&str] = &["ment", "tion", "sion", "ance", "ence", "age", "eur", "ite"];
+    ground::fold(sentence)
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| {
+            let one = w.strip_suffix('s').unwrap_or(w);
+            w.chars().count() >= 3 && !NOUNS.iter().any(|e| one.ends_with(e))
+        })
+        .map(|w| w.chars().take(5).collect::<String>())
+        .any(|s| planned.contains(&s) && !kept.contains(&s))
+}
+
 /// A stretch of a source's text: what a statement rests on.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Span {
@@ -551,6 +679,42 @@ mod tests {
             .text
             .starts_with("Le conseil municipal a voté"));
         assert!(s[1].support[0].text.starts_with("Le coût est estimé"));
+    }
+
+    #[test]
+    fn a_plan_stated_as_done_loses_its_future() {
+        let en = "The council said it would publish the audit in June.";
+        assert!(loses_future("The council published the audit in June.", en));
+        assert!(!loses_future(
+            "The council will publish the audit in June.",
+            en
+        ));
+        assert!(!loses_future(
+            "The council plans to publish the audit in June.",
+            en
+        ));
+        assert!(!loses_future("The audit must be published in June.", en));
+        // What the sentence does not take from the source's future is no concern of it.
+        let both = "The union called a strike and said it would continue until June.";
+        assert!(!loses_future("The union called a strike.", both));
+        let fr = "Le conseil publiera l'audit en juin, a indiqué la mairie.";
+        assert!(loses_future("Le conseil a publié l'audit en juin.", fr));
+        assert!(!loses_future("L'audit sera publié en juin.", fr));
+        assert!(!loses_future("Le conseil va publier l'audit en juin.", fr));
+        // Not by a noun of the verb's stem.
+        let retire = "Le gouvernement ne retirerait pas la réforme des retraites.";
+        assert!(!loses_future(
+            "It will not withdraw the retirement reform.",
+            retire
+        ));
+        let deploy = "Les solutions seront déployées sur des serveurs de l'État.";
+        assert!(!loses_future(
+            "Les déploiements seront sur des serveurs de l'État.",
+            deploy
+        ));
+        // Words that only end like a future: a portrait, a camera, a front.
+        let nouns = "Le retrait du portrait filmé par la caméra sur le front.";
+        assert!(!loses_future("Le retrait du portrait a été filmé.", nouns));
     }
 
     #[test]

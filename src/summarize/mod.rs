@@ -2,7 +2,7 @@
 //! summary in the source's language and, sentence by sentence, the same in the other.
 
 use crate::checks::lexicon::Lexicons;
-use crate::checks::{ground, statements};
+use crate::checks::{ground, language, statements};
 use crate::chunking::{self, Chunk};
 use crate::error::{Error, Result};
 use crate::inputs::{self, Source};
@@ -23,13 +23,35 @@ const SPLITS: usize = 2;
 #[derive(Debug, Clone)]
 pub struct SourceResult {
     pub id: String,
+    /// The language of its first summary: the source's own, or English for a source in
+    /// neither French nor English.
     pub lang: Lang,
+    /// The source's language where it is French or English (`native`).
+    pub native: Option<Lang>,
     pub tokens: usize,
     pub chunks: Vec<Chunk>,
     /// The note lines its summary was written from, for a source too long for one chunk.
     pub notes: Option<String>,
     pub summaries: BTreeMap<Lang, String>,
     pub checks: BTreeMap<Lang, OutputCheck>,
+}
+
+impl SourceResult {
+    /// The language the checks on output in `output` take the source to be in: its own, or,
+    /// for a source in neither French nor English, the other one, so that none of its
+    /// words, names or sentences counts as already written in `output`.
+    pub fn read_as(&self, output: Lang) -> Lang {
+        self.native.unwrap_or(output.other())
+    }
+}
+
+/// The language `s` is written in, where it is French or English; `None` for a source found
+/// to be in another (Spanish, German…).
+pub fn native(s: &Source) -> Option<Lang> {
+    match s.detected_language.as_deref() {
+        Some(code) if code != Lang::Fr.code() && code != Lang::En.code() => None,
+        _ => Some(crate::lang::guess(&s.text)),
+    }
 }
 
 impl Pipeline<'_> {
@@ -117,8 +139,14 @@ impl Pipeline<'_> {
     /// One summary in the source's language, written from the text itself when it fits one
     /// chunk (else from chunk notes), then the other language from that summary: the model
     /// reads each source once.
+    ///
+    /// A source in neither language is summarized in English first (the language this
+    /// model reads others into best), then translated: asked for French straight from
+    /// Spanish, it copies Spanish sentences.
     pub fn summarize_source(&mut self, s: &Source) -> Result<SourceResult> {
-        let lang = crate::lang::guess(&s.text);
+        let words = self.settings.words.clone();
+        let read = Read::of(s, words.as_deref());
+        let lang = read.native.unwrap_or(Lang::En);
         let chunks = self.plan(s, lang)?;
         let tokens = self.model.count_tokens(&s.text)?;
         // One chunk: the summary reads the text itself; more: it reads the chunks' notes.
@@ -141,9 +169,8 @@ impl Pipeline<'_> {
             (self.summary_prompt(lang, &parts)?, Some((joined, lines)))
         };
         let max_new = self.settings.summary_tokens;
-        let answer = self.summary_call(s, (lang, lang), messages, None, max_new)?;
-        let words = self.settings.words.clone();
-        let mut first = supported(&Read::of(s, words.as_deref()), lang, lang, answer);
+        let answer = self.summary_call(s, (lang, read.read_as(lang)), messages, None, max_new)?;
+        let mut first = supported(&read, lang, answer);
         // A long source's summary says something of every quarter: a quarter it leaves out
         // gets its most informative note line back.
         if let Some((_, lines)) = &notes {
@@ -153,7 +180,7 @@ impl Pipeline<'_> {
         }
         let other = lang.other();
         let lines = notes.as_ref().map(|(_, lines)| lines.as_slice());
-        let second = self.translate(s, lang, &first.0, lines)?;
+        let second = self.translate(&read, lang, &first.0, lines)?;
         let mut summaries = BTreeMap::new();
         let mut checks = BTreeMap::new();
         for (l, (text, check)) in [(lang, first), (other, second)] {
@@ -163,6 +190,7 @@ impl Pipeline<'_> {
         Ok(SourceResult {
             id: s.id.clone(),
             lang,
+            native: read.native,
             tokens,
             chunks,
             notes: notes.map(|(joined, _)| joined),
@@ -179,7 +207,7 @@ impl Pipeline<'_> {
     /// out gets that quarter's best note sentence, translated, in their place (`lines`).
     fn translate(
         &mut self,
-        s: &Source,
+        read: &Read,
         from: Lang,
         first: &str,
         lines: Option<&[select::NoteLine]>,
@@ -189,9 +217,8 @@ impl Pipeline<'_> {
             .into_iter()
             .filter(|x| !x.is_empty())
             .collect();
-        let words = self.settings.words.clone();
-        let read = Read::of(s, words.as_deref());
-        let (out, mut retried) = self.translate_each(&read, to, &firsts, 0)?;
+        let s = read.source;
+        let (out, mut retried) = self.translate_each(read, to, &firsts, 0)?;
         // A translated sentence ships only if it passes every check on its own and states
         // the figures, dates and names of its own original, not others of the source ("19
         // millions de m³" is not "1.9 million m³", even where the source gives 1,9 million
@@ -199,7 +226,7 @@ impl Pipeline<'_> {
         let ok: Vec<bool> = firsts
             .iter()
             .zip(&out)
-            .map(|(f, t)| shippable(&read, from, f, t))
+            .map(|(f, t)| shippable(read, from, f, t))
             .collect();
         let dropped: Vec<String> = out
             .iter()
@@ -214,12 +241,12 @@ impl Pipeline<'_> {
             .map(|(t, _)| t.clone())
             .collect();
         if let Some(lines) = lines {
-            let stand_ins = self.stand_ins(&read, from, (&firsts, &out, &ok), lines)?;
+            let stand_ins = self.stand_ins(read, from, (&firsts, &out, &ok), lines)?;
             retried |= stand_ins.1;
             kept = stand_ins.0;
         }
         let text = kept.join(" ");
-        let mut check = expect(s, from, read.words).judge(&text, to);
+        let mut check = expect(s, read.read_as(to), read.words).judge(&text, to);
         check.language.retried = retried;
         check.dropped = dropped;
         Ok((text, check))
@@ -288,7 +315,7 @@ impl Pipeline<'_> {
         let expect = Expect {
             one_sentence: true,
             persist: true,
-            ..expect(s, to.other(), read.words)
+            ..expect(s, read.read_as(to), read.words)
         };
         // The sentences do not depend on each other: their calls run together.
         let answers = self.call_checked_all(calls, &expect)?;
@@ -558,25 +585,29 @@ impl Pipeline<'_> {
     }
 }
 
-/// The summary in `lang` of `s` (in `source_lang`) without the sentences that must not be
+/// The summary in `lang` of `read`'s source without the sentences that must not be
 /// shipped: those stating a figure, date or name the source does not hold
 /// (`ground::keep_supported`) or one it gives as someone's as plain fact
 /// (`statements::misattributes`), or that drops or adds the negation of the source sentence
 /// it rests on or stands for what the source stands against (`statements::reverses_stance`),
 /// lead-ins and sentences about the summary itself ("Voici le
 /// résumé :", "This summary keeps…"), and those with words left in another language
-/// (`check.foreign_words`). A summary whose every sentence fails stays whole, its
-/// checks under it. French gets the elisions its spelling requires (`lang::elide`).
+/// (`check.foreign_words`) or written in another language altogether. A summary whose
+/// every sentence fails is never shipped as it is: in the source's own language its
+/// opening sentences stand in (`lead`), else it is left empty, the sentences listed in
+/// report.json. French gets the elisions its spelling requires (`lang::elide`).
 fn supported(
     read: &Read,
-    source_lang: Lang,
     lang: Lang,
     (text, mut check): (String, OutputCheck),
 ) -> (String, OutputCheck) {
-    let (kept, dropped) = triage(read, source_lang, lang, &text, &check);
-    let text = if kept.is_empty() || dropped.is_empty() {
+    let (mut kept, dropped) = triage(read, lang, &text, &check);
+    let text = if dropped.is_empty() {
         text
     } else {
+        if kept.is_empty() && read.native == Some(lang) {
+            kept = lead(&read.source.text);
+        }
         check.dropped = dropped;
         kept.join(" ")
     };
@@ -594,6 +625,8 @@ struct Read<'s> {
     index: statements::Indexed,
     /// The output languages' word lists, where installed.
     words: Option<&'s Lexicons>,
+    /// Its language, where it is French or English (`native`).
+    native: Option<Lang>,
 }
 
 impl<'s> Read<'s> {
@@ -601,9 +634,16 @@ impl<'s> Read<'s> {
         Read {
             source,
             words,
+            native: native(source),
             attributed: statements::attributed(&source.text),
             index: statements::Indexed::of(&source.text),
         }
+    }
+
+    /// The language the checks on output in `output` take the source to be in (as
+    /// `SourceResult::read_as`).
+    fn read_as(&self, output: Lang) -> Lang {
+        self.native.unwrap_or(output.other())
     }
 }
 
@@ -632,30 +672,61 @@ fn keeps_figures(original: &str, translation: &str) -> bool {
         .all(|f| held.contains(&f.key))
 }
 
+/// Does `translation` keep the names of `original` that the word lists of neither language
+/// know (a person's, a brand's, a small place's: "Canadair", "Pedrógão") as they are
+/// written, or leave them out, rather than turn them into another word ("Canada sent two
+/// Canadian aircraft" for "deux avions Canadair", "Pedro Grande")? Those names are written
+/// alike in both languages, so a word that begins like one and is not it puts someone or
+/// something else in its place. Names a word list knows (countries, the common words of
+/// institutions' names) may rightly be translated. Without word lists nothing is asked.
+fn keeps_names(original: &str, translation: &str, words: Option<&Lexicons>) -> bool {
+    let Some(words) = words else {
+        return true;
+    };
+    let known = |w: &str| {
+        Lang::BOTH
+            .iter()
+            .any(|&l| words.of(l).is_some_and(|x| x.knows(w)))
+    };
+    let folded = ground::fold(translation);
+    let written: HashSet<&str> = folded
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| w.chars().count() >= 4)
+        .collect();
+    let head = |w: &str| w.chars().take(4).collect::<String>();
+    ground::lowercase_names(original)
+        .iter()
+        .flat_map(|n| {
+            n.split(|c: char| !c.is_alphanumeric())
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        })
+        .filter(|p| p.chars().count() >= 4 && p.chars().all(char::is_alphabetic) && !known(p))
+        .map(|p| ground::fold(&p))
+        .all(|p| written.contains(p.as_str()) || !written.iter().any(|w| head(w) == head(&p)))
+}
+
 /// May `translation` of `original` (a sentence of, or about, a source in `from`) ship as
-/// it is: it keeps its original's facts and passes every check on its own?
+/// it is: it keeps its original's facts and names and passes every check on its own?
 fn shippable(read: &Read, from: Lang, original: &str, translation: &str) -> bool {
-    if !keeps_facts(original, from, translation) {
+    if !keeps_facts(original, from, translation) || !keeps_names(original, translation, read.words)
+    {
         return false;
     }
-    let check = expect(read.source, from, read.words).judge(translation, from.other());
-    let (kept, dropped) = triage(read, from, from.other(), translation, &check);
+    let to = from.other();
+    let check = expect(read.source, read.read_as(to), read.words).judge(translation, to);
+    let (kept, dropped) = triage(read, to, translation, &check);
     dropped.is_empty() && !kept.is_empty()
 }
 
 /// The sentences of `text` (judged by `check`) that may be shipped, and those that may not.
 /// In the source's own language, a sentence that states something wrong (a figure, date or
 /// name the source does not hold, an attributed figure as plain fact, a flipped negation or
-/// stance, a word of another language) is replaced by the source sentence it rests on,
+/// stance, a word of another language or a whole sentence in one) is replaced by the
+/// source sentence it rests on,
 /// where that one is not said already: an extractive sentence beats an invented one, and
 /// the summary keeps the fact it meant to give.
-fn triage(
-    read: &Read,
-    source_lang: Lang,
-    lang: Lang,
-    text: &str,
-    check: &OutputCheck,
-) -> (Vec<String>, Vec<String>) {
+fn triage(read: &Read, lang: Lang, text: &str, check: &OutputCheck) -> (Vec<String>, Vec<String>) {
     let s = read.source;
     let (attributed, index) = (&read.attributed, &read.index);
     let mut kept: Vec<String> = Vec::new();
@@ -671,18 +742,24 @@ fn triage(
             .filter(|x| !x.is_empty())
         {
             let anchor = index.anchored(&s.text, sentence);
-            let unsupported = !ground::check(sentence, lang, &[(&s.id, &s.text, source_lang)])
+            let source = (s.id.as_str(), s.text.as_str(), read.read_as(lang));
+            let unsupported = !ground::check(sentence, lang, &[source])
                 .unsupported
                 .is_empty();
-            let foreign = check.foreign_words.iter().any(|w| holds_word(sentence, w));
+            let foreign = check.foreign_words.iter().any(|w| holds_word(sentence, w))
+                || language::in_another_language(sentence, lang);
             let misattributes = statements::misattributes(sentence, attributed);
             // A sentence that drops or adds the negation of the source sentence it rests
             // on says the opposite ("conteste" for "ne conteste pas").
             let flipped =
                 anchor.is_some_and(|src| statements::negated(src) != statements::negated(sentence));
             let reversed = statements::reverses_stance(sentence, &s.text);
+            // "Presented" from "would present": a plan stated as done. Within one language
+            // only: across two, verbs' stems meet by chance ("retire", "retirerait").
+            let done = read.native == Some(lang)
+                && anchor.is_some_and(|src| statements::loses_future(sentence, src));
             let again = kept.iter().any(|k| repeats(sentence, k));
-            let wrong = unsupported || foreign || misattributes || flipped || reversed;
+            let wrong = unsupported || foreign || misattributes || flipped || reversed || done;
             if !(wrong || again || about_itself(sentence, lang)) {
                 kept.push(sentence.to_string());
                 continue;
@@ -690,13 +767,27 @@ fn triage(
             dropped.push(sentence.to_string());
             let stand_in = anchor
                 .map(|a| a.split_whitespace().collect::<Vec<_>>().join(" "))
-                .filter(|a| wrong && source_lang == lang && extractable(a))
+                .filter(|a| wrong && read.native == Some(lang) && extractable(a))
                 .filter(|a| !kept.iter().any(|k| k == a || repeats(a, k)));
             kept.extend(stand_in);
         }
     }
     (kept, dropped)
 }
+
+/// Sentences a source opens with, for a summary none of whose sentences may ship: the first
+/// `LEAD` that may stand in for one (`extractable`; a heading may not).
+fn lead(text: &str) -> Vec<String> {
+    crate::text::sentences(text)
+        .into_iter()
+        .map(|x| x.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|x| extractable(x))
+        .take(LEAD)
+        .collect()
+}
+
+/// Source sentences a summary none of whose sentences may ship is made of.
+const LEAD: usize = 2;
 
 /// May a source sentence stand in for a summary sentence: a statement of a readable length
 /// (4 to 60 words) that ends as a sentence does, not a heading or a lead-in?
@@ -964,7 +1055,7 @@ mod tests {
                        Près de 1,2 million de manifestants ont défilé. \
                        Le texte sera présenté au Sénat en mai.";
         let check = OutputCheck::of(crate::checks::language::language(summary, Lang::Fr));
-        let (kept, dropped) = triage(&read, Lang::Fr, Lang::Fr, summary, &check);
+        let (kept, dropped) = triage(&read, Lang::Fr, summary, &check);
         assert_eq!(dropped.len(), 3, "{dropped:?}");
         // The heading the first rests on is no sentence; the others' source sentences stand in.
         assert_eq!(
@@ -977,11 +1068,88 @@ mod tests {
         // In the other language, nothing stands in: the source's words are not a translation.
         let (kept, _) = triage(
             &read,
-            Lang::Fr,
             Lang::En,
             "A strike in favour of the reform was held.",
             &check,
         );
         assert!(kept.is_empty(), "{kept:?}");
+    }
+
+    #[test]
+    fn a_summary_none_of_whose_sentences_passes_gives_way_to_the_sources_opening() {
+        let text = "Travaux sur la Sorne\n\nLe pont d'Almaraz a fermé lundi pour trois semaines. \
+                    La mairie a mis en place un bus gratuit entre les deux rives. \
+                    Les commerçants du quai redoutent une baisse de leur chiffre d'affaires.";
+        let source = Source {
+            id: "S1".into(),
+            path: "pont.txt".into(),
+            stem: "pont".into(),
+            text: text.into(),
+            sha256: String::new(),
+            format: crate::inputs::formats::Format::Text,
+            encoding: "UTF-8",
+            injection: Vec::new(),
+            detected_language: Some("fr".into()),
+        };
+        let read = Read::of(&source, None);
+        let summary = "Le tunnel de Brest fermera en 2031.";
+        let check = OutputCheck::of(crate::checks::language::language(summary, Lang::Fr));
+        let (text, check) = supported(&read, Lang::Fr, (summary.to_string(), check));
+        assert_eq!(
+            text,
+            "Le pont d'Almaraz a fermé lundi pour trois semaines. \
+             La mairie a mis en place un bus gratuit entre les deux rives."
+        );
+        assert_eq!(check.dropped, [summary]);
+        // In the other language nothing of the source may stand in: the summary is empty.
+        let summary = "The Brest tunnel will close in 2031.";
+        let check = OutputCheck::of(crate::checks::language::language(summary, Lang::En));
+        let (text, _) = supported(&read, Lang::En, (summary.to_string(), check));
+        assert_eq!(text, "");
+    }
+
+    #[test]
+    fn a_translation_keeps_the_names_no_word_list_knows_or_leaves_them_out() {
+        use crate::checks::lexicon::Lexicon;
+        let words = Lexicons {
+            fr: Some(Lexicon::from_words([
+                "espagne", "avions", "renfort", "sénat",
+            ])),
+            en: Some(Lexicon::from_words(["spain", "aircraft", "senate"])),
+        };
+        let original = "Selon le maire, l'Espagne a envoyé deux avions Canadair au Sénat.";
+        let faithful = "According to the mayor, Spain sent two Canadair aircraft to the Senate.";
+        let shorter = "According to the mayor, Spain sent two aircraft.";
+        let mangled = "According to the mayor, Canada sent two Canadian aircraft to Spain.";
+        assert!(keeps_names(original, faithful, Some(&words)));
+        assert!(keeps_names(original, shorter, Some(&words)));
+        assert!(!keeps_names(original, mangled, Some(&words)));
+        // Without word lists, nothing tells a name to keep from one to translate.
+        assert!(keeps_names(original, mangled, None));
+    }
+
+    #[test]
+    fn a_sentence_left_in_a_third_language_is_dropped_and_nothing_of_that_source_stands_in() {
+        let text = "El puente de Almaraz cerró el lunes por obras durante tres semanas. \
+                    El Ayuntamiento habilitó un autobús gratuito entre las dos orillas.";
+        let source = Source {
+            id: "S1".into(),
+            path: "puente.txt".into(),
+            stem: "puente".into(),
+            text: text.into(),
+            sha256: String::new(),
+            format: crate::inputs::formats::Format::Text,
+            encoding: "UTF-8",
+            injection: Vec::new(),
+            detected_language: crate::checks::language::detect(text),
+        };
+        let read = Read::of(&source, None);
+        assert_eq!(read.native, None);
+        let summary = "El puente de Almaraz cerró el lunes por obras durante tres semanas. \
+                       Un bus gratuit relie les deux rives.";
+        let check = OutputCheck::of(crate::checks::language::language(summary, Lang::Fr));
+        let (kept, dropped) = triage(&read, Lang::Fr, summary, &check);
+        assert_eq!(kept, ["Un bus gratuit relie les deux rives."]);
+        assert_eq!(dropped.len(), 1, "{dropped:?}");
     }
 }

@@ -208,14 +208,7 @@ impl Pipeline<'_> {
         sources: &[(&Source, &SourceResult)],
         lang: Lang,
     ) -> Result<Synthesis> {
-        let texts: Vec<SourceText> = sources
-            .iter()
-            .map(|(s, r)| SourceText {
-                id: &s.id,
-                text: &s.text,
-                lang: r.lang,
-            })
-            .collect();
+        let texts = source_texts(sources, lang);
         let all = Self::statements(sources, &texts, lang);
         let planned = plan::plan(&all, MAX_COMMON, OWN_PER_SOURCE);
         let mut sentences = self.common_ground(lang, &all, &planned.common, &texts)?;
@@ -228,7 +221,7 @@ impl Pipeline<'_> {
             .iter()
             .map(|s| (s.source.as_str(), s.text.as_str()))
             .collect();
-        let there = Self::statements(sources, &texts, lang.other());
+        let there = Self::statements(sources, &source_texts(sources, lang.other()), lang.other());
         let elsewhere = rivals(&there, &texts)
             .into_iter()
             .map(|d| disagree::in_words_of(d, &here, lang));
@@ -371,6 +364,18 @@ fn written_language(sentences: &[Sentence], lang: Lang) -> crate::checks::langua
 /// Source sentences that attribute two figures or more to different parties ("1,2 million
 /// selon la CGT, 450 000 selon le ministère"): each figure in `lang`'s form with who gives
 /// it, quoted as the source words it, then the source's citation; and the sentence.
+/// The sources as the checks on a synthesis in `lang` read them (`SourceResult::read_as`).
+fn source_texts<'a>(sources: &[(&'a Source, &SourceResult)], lang: Lang) -> Vec<SourceText<'a>> {
+    sources
+        .iter()
+        .map(|(s, r)| SourceText {
+            id: &s.id,
+            text: &s.text,
+            lang: r.read_as(lang),
+        })
+        .collect()
+}
+
 fn attributed(texts: &[SourceText], lang: Lang) -> Vec<(Vec<String>, Span)> {
     let (open, close) = match lang {
         Lang::Fr => ("« ", " »"),
