@@ -490,9 +490,11 @@ impl<'a> Run<'a> {
     }
 
     fn outcome(&self, report: Report) -> RunOutcome {
+        // An empty summary (none of its sentences passed) is in no wrong language.
         let wrong_language = report
             .summaries
             .iter()
+            .filter(|s| !s.text.trim().is_empty())
             .map(|s| &s.check)
             .chain(report.syntheses.iter().map(|s| &s.check))
             .filter(|c| !c.language.ok)

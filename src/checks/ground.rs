@@ -176,6 +176,58 @@ const MONTHS: &[(&str, u32)] = &[
     ("dec", 12),
 ];
 
+/// Months of the sources' other languages (German, Spanish, Italian, Portuguese, Dutch),
+/// written out: a date in a source is found whatever its language, so a summary that
+/// gives it in English or French is backed. Words that are also common words or names
+/// ("marco") are left out.
+const OTHER_MONTHS: &[(&str, u32)] = &[
+    ("januar", 1),
+    ("enero", 1),
+    ("gennaio", 1),
+    ("janeiro", 1),
+    ("januari", 1),
+    ("februar", 2),
+    ("febrero", 2),
+    ("febbraio", 2),
+    ("fevereiro", 2),
+    ("februari", 2),
+    ("märz", 3),
+    ("maerz", 3),
+    ("marzo", 3),
+    ("março", 3),
+    ("maart", 3),
+    ("abril", 4),
+    ("aprile", 4),
+    ("mayo", 5),
+    ("maggio", 5),
+    ("maio", 5),
+    ("mei", 5),
+    ("juni", 6),
+    ("junio", 6),
+    ("giugno", 6),
+    ("junho", 6),
+    ("juli", 7),
+    ("julio", 7),
+    ("luglio", 7),
+    ("julho", 7),
+    ("agosto", 8),
+    ("augustus", 8),
+    ("septiembre", 9),
+    ("setiembre", 9),
+    ("settembre", 9),
+    ("setembro", 9),
+    ("oktober", 10),
+    ("octubre", 10),
+    ("ottobre", 10),
+    ("outubro", 10),
+    ("noviembre", 11),
+    ("novembro", 11),
+    ("dezember", 12),
+    ("diciembre", 12),
+    ("dicembre", 12),
+    ("dezembro", 12),
+];
+
 /// The French months, January first: how bisum writes them.
 pub(crate) const FRENCH_MONTHS: [&str; 12] = [
     "janvier",
@@ -196,7 +248,11 @@ fn month(word: &str) -> Option<u32> {
     let w = word.trim_end_matches('.').to_lowercase();
     // "mi-octobre", "mid-October": the month all the same.
     let w = w.trim_start_matches("mid-").trim_start_matches("mi-");
-    MONTHS.iter().find(|(m, _)| *m == w).map(|(_, n)| *n)
+    MONTHS
+        .iter()
+        .chain(OTHER_MONTHS)
+        .find(|(m, _)| *m == w)
+        .map(|(_, n)| *n)
 }
 
 /// The month a word names on its own, where it cannot be another word: a French month in
@@ -212,13 +268,18 @@ fn month_alone(word: &str, before: &str) -> Option<u32> {
         return None; // "mar", "sept": abbreviations belong to dates
     }
     let introduced = [
-        "in", "of", "since", "by", "until", "early", "late", "mid", "from", "to",
+        "in", "of", "since", "by", "until", "early", "late", "mid", "from", "to", "im", "am", "en",
+        "el", "de", "del", "di", "em", "nel",
     ]
     .contains(&before.to_lowercase().as_str())
         || day(before).is_some();
+    let other = OTHER_MONTHS.iter().any(|(o, _)| *o == bare.to_lowercase());
     match bare.to_lowercase().as_str() {
         "may" | "march" => (!lower && introduced).then_some(m),
         _ if french => lower.then_some(m),
+        // Another language's month: lower case (Spanish, Italian) or after a day or a
+        // word that introduces a date ("12. Februar", "im Juli"), so a "Julio" is a name.
+        _ if other => (lower || introduced).then_some(m),
         _ => (!lower).then_some(m),
     }
 }
@@ -361,6 +422,21 @@ fn tokens(text: &str) -> Vec<String> {
     out
 }
 
+/// `t` without the "de" that Spanish and Portuguese put between a day, its month and its
+/// year ("12 de febrero de 2026"), so the date reads as "12 febrero 2026" does.
+fn without_date_links(t: Vec<String>) -> Vec<String> {
+    let link = |i: usize| {
+        let (before, after) = (&t[i - 1], &t[i + 1]);
+        ["de", "del"].contains(&t[i].as_str())
+            && (day(before).is_some() && month(after).is_some()
+                || month(before).is_some() && year(after).is_some())
+    };
+    (0..t.len())
+        .filter(|&i| i == 0 || i + 1 >= t.len() || !link(i))
+        .map(|i| t[i].clone())
+        .collect()
+}
+
 fn date(year: u32, month: u32, day: u32, raw: String) -> Fact {
     Fact {
         key: Key::Date { year, month, day },
@@ -370,7 +446,7 @@ fn date(year: u32, month: u32, day: u32, raw: String) -> Fact {
 
 /// The checkable facts of a text.
 pub fn facts(text: &str) -> Vec<Fact> {
-    let t = tokens(text);
+    let t = without_date_links(tokens(text));
     let mut out = Vec::new();
     let mut i = 0;
     while i < t.len() {
@@ -457,14 +533,21 @@ pub fn facts(text: &str) -> Vec<Fact> {
                 i = j + 1;
                 continue;
             }
-            if t.get(i + 1).is_some_and(|x| x == "%" || x == "percent")
-                || (next(1) == "pour" && next(2) == "cent")
+            let percent = ["%", "percent", "prozent", "procent"];
+            if t.get(i + 1)
+                .is_some_and(|x| percent.contains(&x.to_lowercase().as_str()))
+                || (["pour", "por", "per"].contains(&next(1))
+                    && ["cent", "ciento", "cento"].contains(&next(2)))
             {
                 out.push(Fact {
                     key: Key::Pct(Quantity::new(x)),
                     raw: format!("{w} %"),
                 });
-                i += if next(1) == "pour" { 3 } else { 2 };
+                i += if ["pour", "por", "per"].contains(&next(1)) {
+                    3
+                } else {
+                    2
+                };
                 continue;
             }
             let key = match year(w) {
@@ -971,6 +1054,14 @@ mod tests {
         assert_eq!(keys("12,5 %"), ["pct:12.5"]);
         assert_eq!(keys("10 percent"), ["pct:10"]);
         assert_eq!(keys("10 pour cent"), ["pct:10"]);
+        // Sources in other languages: their dates and percentages are found too.
+        assert_eq!(keys("am 4. Februar 2026"), ["date:2026-02-04"]);
+        assert_eq!(keys("el 12 de febrero de 2026"), ["date:2026-02-12"]);
+        assert_eq!(keys("il 3 marzo 2026"), ["date:2026-03-03"]);
+        assert_eq!(keys("4,8 Prozent"), ["pct:4.8"]);
+        assert_eq!(keys("40 por ciento"), ["pct:40"]);
+        assert_eq!(keys("hasta el 20 de julio"), ["num:20", "month:07"]);
+        assert_eq!(keys("dijo Julio Iglesias"), Vec::<String>::new());
     }
 
     #[test]
