@@ -149,10 +149,17 @@ pub fn foreign_words(
         let possessive = expected == Lang::Fr
             && ["'s", "’s"].iter().any(|e| w.ends_with(e))
             && w.chars().count() > 3;
+        // "juillet 20th": an English ordinal in French.
+        let ordinal = expected == Lang::Fr
+            && ["st", "nd", "rd", "th"].iter().any(|e| {
+                w.strip_suffix(e)
+                    .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
+            });
         let plain = w.chars().count() >= 4
             && w.chars().all(char::is_alphabetic)
             && w.starts_with(char::is_lowercase);
         let foreign = possessive
+            || ordinal
             || plain && {
                 let own = d.compute_language_confidence(w, lingua(expected));
                 let top = d.compute_language_confidence_values(w);
@@ -241,6 +248,14 @@ mod tests {
         assert!(in_another_language(en, Lang::Fr));
         // Too short to tell: a name and a figure.
         assert!(!in_another_language("Puerto Rico, 2026.", Lang::Fr));
+    }
+
+    #[test]
+    fn an_english_ordinal_in_french_is_foreign() {
+        let src = ("The state of emergency runs until July 20th.", Lang::En);
+        let fr = "L'état d'urgence court jusqu'à juillet 20th.";
+        assert_eq!(foreign_words(fr, Lang::Fr, src, None), ["20th"]);
+        assert!(foreign_words("jusqu'au 20 juillet, au 1er août", Lang::Fr, src, None).is_empty());
     }
 
     #[test]

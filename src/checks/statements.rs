@@ -397,6 +397,51 @@ pub fn loses_future(sentence: &str, source: &str) -> bool {
         .any(|s| planned.contains(&s) && !kept.contains(&s))
 }
 
+/// Does `sentence` give what was done a purpose its source never names: "pour discuter…",
+/// "afin de…", "in order to…", or "to" + verb after a place, a date or a figure ("in
+/// Toulouse to discuss", "in September to address the issue")? A small model adds such
+/// reasons of its own; a verb whose stem (first five letters, folded) is nowhere in
+/// `source` is one. Grammar words, not a subject's.
+pub fn invents_purpose(sentence: &str, source: &str) -> bool {
+    let stems: HashSet<String> = ground::fold(source)
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| w.chars().count() >= 5)
+        .map(|w| w.chars().take(5).collect())
+        .collect();
+    let raw: Vec<&str> = sentence
+        .split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '’'))
+        .filter(|w| !w.is_empty())
+        .collect();
+    let folded: Vec<String> = raw.iter().map(|w| ground::fold(w)).collect();
+    let unknown = |w: &str| {
+        w.chars().count() >= 5
+            && w.chars().all(char::is_alphabetic)
+            && !stems.contains(&w.chars().take(5).collect::<String>())
+    };
+    (0..folded.len()).any(|i| {
+        let w = folded[i].as_str();
+        let next = folded.get(i + 1).map(String::as_str).unwrap_or("");
+        let after = folded.get(i + 2).map(String::as_str).unwrap_or("");
+        let infinitive = |v: &str| ["er", "ir", "re"].iter().any(|e| v.ends_with(e));
+        let french = match w {
+            "pour" => infinitive(next) && unknown(next),
+            "afin" => ["de", "d"].contains(&next) && unknown(after),
+            _ => false,
+        };
+        let english = w == "to" && i > 0 && {
+            let before = raw[i - 1];
+            let placed = before.starts_with(char::is_uppercase)
+                || before.chars().all(|c| c.is_ascii_digit());
+            let ordered = i > 1 && ["order", "as"].contains(&folded[i - 1].as_str());
+            (placed || ordered)
+                && raw[i + 1..]
+                    .first()
+                    .is_some_and(|n| n.starts_with(char::is_lowercase) && unknown(next))
+        };
+        french || english
+    })
+}
+
 /// A stretch of a source's text: what a statement rests on.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Span {
@@ -679,6 +724,47 @@ mod tests {
             .text
             .starts_with("Le conseil municipal a voté"));
         assert!(s[1].support[0].text.starts_with("Le coût est estimé"));
+    }
+
+    #[test]
+    fn a_purpose_the_source_never_names_is_invented() {
+        let fr =
+            "Une réunion aura lieu en mars à Toulouse. Les autorités ont évacué sept villages.";
+        assert!(invents_purpose(
+            "Une réunion est prévue en mars à Toulouse pour discuter des calendriers.",
+            fr
+        ));
+        assert!(invents_purpose(
+            "Une réunion aura lieu afin de rassurer les élus.",
+            fr
+        ));
+        // A purpose made of the source's own verbs is not this check's to judge.
+        assert!(!invents_purpose(
+            "Les pompiers sont venus pour évacuer sept villages.",
+            fr
+        ));
+        assert!(!invents_purpose(
+            "Une réunion pour les élus aura lieu en mars.",
+            fr
+        ));
+        let en = "The government said it would present a forest plan in September. \
+                  The union agreed to talks.";
+        assert!(invents_purpose(
+            "The government will present a plan in September to address the issue.",
+            en
+        ));
+        assert!(!invents_purpose(
+            "According to the government, a plan is due.",
+            en
+        ));
+        assert!(!invents_purpose(
+            "The union agreed to negotiate in September.",
+            en
+        ));
+        assert!(!invents_purpose(
+            "The plan went to Parliament in September.",
+            en
+        ));
     }
 
     #[test]

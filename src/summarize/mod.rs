@@ -758,8 +758,12 @@ fn triage(read: &Read, lang: Lang, text: &str, check: &OutputCheck) -> (Vec<Stri
             // only: across two, verbs' stems meet by chance ("retire", "retirerait").
             let done = read.native == Some(lang)
                 && anchor.is_some_and(|src| statements::loses_future(sentence, src));
+            // "… à Toulouse pour discuter des calendriers": a reason the source never gives.
+            let purpose =
+                read.native == Some(lang) && statements::invents_purpose(sentence, &s.text);
             let again = kept.iter().any(|k| repeats(sentence, k));
-            let wrong = unsupported || foreign || misattributes || flipped || reversed || done;
+            let wrong =
+                unsupported || foreign || misattributes || flipped || reversed || done || purpose;
             if !(wrong || again || about_itself(sentence, lang)) {
                 kept.push(sentence.to_string());
                 continue;
@@ -926,6 +930,21 @@ fn label(s: &Source) -> String {
 mod tests {
     use super::*;
 
+    /// A source read from `text` as `bisum` would (its language found by lingua).
+    fn source(stem: &str, text: &str) -> Source {
+        Source {
+            id: "S1".into(),
+            path: format!("{stem}.txt").into(),
+            stem: stem.into(),
+            text: text.into(),
+            sha256: String::new(),
+            format: crate::inputs::formats::Format::Text,
+            encoding: "UTF-8",
+            injection: Vec::new(),
+            detected_language: crate::checks::language::detect(text),
+        }
+    }
+
     #[test]
     fn a_translation_keeps_the_facts_of_its_own_original() {
         let fr = "Un relevé de 2007 estima leur volume à 19 millions de mètres cubes.";
@@ -1039,17 +1058,7 @@ mod tests {
              Les chiffres de participation divergent fortement : 1,2 million de manifestants \
              selon la CGT, 450 000 selon le ministère de l'Intérieur. Le gouvernement maintient \
              son calendrier et présentera le texte au Sénat au printemps.";
-        let source = Source {
-            id: "S1".into(),
-            path: "greve.txt".into(),
-            stem: "greve".into(),
-            text: text.into(),
-            sha256: String::new(),
-            format: crate::inputs::formats::Format::Text,
-            encoding: "UTF-8",
-            injection: Vec::new(),
-            detected_language: None,
-        };
+        let source = source("greve", text);
         let read = Read::of(&source, None);
         let summary = "Une grève a été organisée pour réformer les retraites. \
                        Près de 1,2 million de manifestants ont défilé. \
@@ -1080,17 +1089,7 @@ mod tests {
         let text = "Travaux sur la Sorne\n\nLe pont d'Almaraz a fermé lundi pour trois semaines. \
                     La mairie a mis en place un bus gratuit entre les deux rives. \
                     Les commerçants du quai redoutent une baisse de leur chiffre d'affaires.";
-        let source = Source {
-            id: "S1".into(),
-            path: "pont.txt".into(),
-            stem: "pont".into(),
-            text: text.into(),
-            sha256: String::new(),
-            format: crate::inputs::formats::Format::Text,
-            encoding: "UTF-8",
-            injection: Vec::new(),
-            detected_language: Some("fr".into()),
-        };
+        let source = source("pont", text);
         let read = Read::of(&source, None);
         let summary = "Le tunnel de Brest fermera en 2031.";
         let check = OutputCheck::of(crate::checks::language::language(summary, Lang::Fr));
@@ -1132,17 +1131,7 @@ mod tests {
     fn a_sentence_left_in_a_third_language_is_dropped_and_nothing_of_that_source_stands_in() {
         let text = "El puente de Almaraz cerró el lunes por obras durante tres semanas. \
                     El Ayuntamiento habilitó un autobús gratuito entre las dos orillas.";
-        let source = Source {
-            id: "S1".into(),
-            path: "puente.txt".into(),
-            stem: "puente".into(),
-            text: text.into(),
-            sha256: String::new(),
-            format: crate::inputs::formats::Format::Text,
-            encoding: "UTF-8",
-            injection: Vec::new(),
-            detected_language: crate::checks::language::detect(text),
-        };
+        let source = source("puente", text);
         let read = Read::of(&source, None);
         assert_eq!(read.native, None);
         let summary = "El puente de Almaraz cerró el lunes por obras durante tres semanas. \
