@@ -442,6 +442,28 @@ pub fn invents_purpose(sentence: &str, source: &str) -> bool {
     })
 }
 
+/// Does `sentence` count something in words ("les deux gouvernements", "three
+/// ministers") with a number word `source` never uses? Figures written in digits are
+/// grounding's; these are the ones a model writes when it merges two statements into one
+/// and takes them for two of a thing. "Un"/"one" are articles as often as numbers, so
+/// counting starts at two.
+pub fn invents_count(sentence: &str, source: &str) -> bool {
+    const COUNTS: &[&str] = &[
+        "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "deux", "trois",
+        "quatre", "cinq", "sept", "huit", "neuf", "dix",
+    ];
+    let words = |t: &str| -> HashSet<String> {
+        ground::fold(t)
+            .split(|c: char| !c.is_alphanumeric())
+            .map(str::to_string)
+            .collect()
+    };
+    let known = words(source);
+    words(sentence)
+        .iter()
+        .any(|w| COUNTS.contains(&w.as_str()) && !known.contains(w))
+}
+
 /// A stretch of a source's text: what a statement rests on.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Span {
@@ -764,6 +786,24 @@ mod tests {
         assert!(!invents_purpose(
             "The plan went to Parliament in September.",
             en
+        ));
+    }
+
+    #[test]
+    fn a_count_in_words_the_source_never_gives_is_invented() {
+        let statements = "Le gouvernement portugais a déclaré l'état de calamité pour trois \
+                          districts. Le gouvernement a déclaré l'état de calamité.";
+        assert!(invents_count(
+            "Les deux gouvernements ont déclaré l'état de calamité dans trois districts.",
+            statements
+        ));
+        assert!(!invents_count(
+            "Le gouvernement a déclaré l'état de calamité pour trois districts.",
+            statements
+        ));
+        assert!(!invents_count(
+            "One minister and a union spoke.",
+            "A minister spoke."
         ));
     }
 

@@ -158,7 +158,7 @@ impl Pipeline<'_> {
                 let speaks =
                     language::language(&text, lang).ok && text.split_whitespace().count() >= 4;
                 meta[gi] = about_the_task(&text);
-                if ids.len() >= 2 && speaks && !meta[gi] {
+                if ids.len() >= 2 && speaks && !meta[gi] && !adds_to(&text, all, &groups[gi]) {
                     done[gi] = Some(Sentence {
                         section: Section::CommonGround,
                         support: support_of(all, &groups[gi], &ids),
@@ -364,6 +364,17 @@ fn written_language(sentences: &[Sentence], lang: Lang) -> crate::checks::langua
 /// Source sentences that attribute two figures or more to different parties ("1,2 million
 /// selon la CGT, 450 000 selon le ministère"): each figure in `lang`'s form with who gives
 /// it, quoted as the source words it, then the source's citation; and the sentence.
+/// Does a group's sentence say more than the group's statements, in ways grounding cannot
+/// see: a purpose none of them gives ("ont arrêté le train pour finir les services") or a
+/// count in words none of them makes ("les deux gouvernements", two statements taken for
+/// two of a thing)? Compared with the statements themselves, written in the sentence's
+/// language.
+fn adds_to(text: &str, all: &[Statement], group: &[usize]) -> bool {
+    let said: Vec<&str> = group.iter().map(|&i| all[i].text.as_str()).collect();
+    let said = said.join(" ");
+    statements::invents_purpose(text, &said) || statements::invents_count(text, &said)
+}
+
 /// The sources as the checks on a synthesis in `lang` read them (`SourceResult::read_as`).
 fn source_texts<'a>(sources: &[(&'a Source, &SourceResult)], lang: Lang) -> Vec<SourceText<'a>> {
     sources
