@@ -112,8 +112,7 @@ const COMMON: &[&str] = &[
 /// The content words of a text (four letters or more, not a number, not a function word),
 /// each cut to its stem.
 fn content_words(text: &str) -> Vec<String> {
-    ground::fold(text)
-        .split(|c: char| !c.is_alphanumeric())
+    words_of(&ground::fold(text))
         .filter(|w| w.chars().count() >= 4 && !w.chars().all(|c| c.is_ascii_digit()))
         .filter(|w| !COMMON.contains(w))
         .map(stem)
@@ -188,14 +187,25 @@ impl Features {
     }
 }
 
+/// The words of a folded text (`ground::fold`), in order.
+fn words_of(folded: &str) -> impl Iterator<Item = &str> {
+    folded
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+}
+
+/// A folded word's root, as the grammar-word checks compare verbs and what they govern:
+/// its first five letters, one fewer than `stem`, so "réformer" meets "reform" and
+/// "présentera" "presented".
+fn root(w: &str) -> String {
+    w.chars().take(5).collect()
+}
+
 /// Is a sentence negated, in French or English ("ne … pas", "n'a jamais", "not", "never",
 /// "didn't")? Grammar words, not a subject's.
 pub fn negated(sentence: &str) -> bool {
     let folded = ground::fold(sentence);
-    let words: Vec<&str> = folded
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .collect();
+    let words: Vec<&str> = words_of(&folded).collect();
     // "not only", "pas seulement", "non seulement": adding, not denying.
     let only = |i: usize| {
         words.get(i + 1).is_some_and(|w| {
@@ -222,8 +232,8 @@ pub fn negated(sentence: &str) -> bool {
     french || english
 }
 
-/// Which way a text stands on what follows "against"/"contre" or "for"/"pour": the stems
-/// (first five letters, folded) of the word each of them governs, past a determiner.
+/// Which way a text stands on what follows "against"/"contre" or "for"/"pour": the roots
+/// (`root`) of the word each of them governs, past a determiner.
 /// Grammar words, not a subject's: "une grève contre la réforme" is against "refor",
 /// "organisée pour réformer" for it.
 fn stances(text: &str) -> (HashSet<String>, HashSet<String>) {
@@ -234,10 +244,7 @@ fn stances(text: &str) -> (HashSet<String>, HashSet<String>) {
         "this", "cette", "ce", "cet", "ces", "sa", "son", "ses", "leur", "leurs", "its", "their",
     ];
     let folded = ground::fold(text);
-    let words: Vec<&str> = folded
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .collect();
+    let words: Vec<&str> = words_of(&folded).collect();
     let (mut against, mut pro) = (HashSet::new(), HashSet::new());
     for (i, w) in words.iter().enumerate() {
         let side = if AGAINST.contains(w) {
@@ -249,7 +256,7 @@ fn stances(text: &str) -> (HashSet<String>, HashSet<String>) {
         };
         let governed = words[i + 1..].iter().find(|x| !SKIP.contains(x));
         if let Some(g) = governed.filter(|g| g.chars().count() >= 5) {
-            side.insert(g.chars().take(5).collect());
+            side.insert(root(g));
         }
     }
     (against, pro)
@@ -269,7 +276,7 @@ pub fn reverses_stance(sentence: &str, source: &str) -> bool {
             .any(|x| src_for.contains(x) && !src_against.contains(x))
 }
 
-/// The stems (first five letters, folded) of the verbs a text puts in the future or the
+/// The roots (`root`) of the verbs a text puts in the future or the
 /// conditional: the verb after "will", "would", "plans to", "va", "prévoit de"…, and a
 /// French verb in a future or conditional form ("présentera", "prendront"), and the word
 /// after a future auxiliary ("sera présenté"). Grammar, not a subject's words.
@@ -349,7 +356,6 @@ fn future_verbs(text: &str) -> HashSet<String> {
         .filter(|w| !w.is_empty())
         .collect();
     let folded: Vec<String> = raw.iter().map(|w| ground::fold(w)).collect();
-    let stem = |w: &str| -> String { w.chars().take(5).collect() };
     let next = |i: usize| folded[i + 1..].iter().find(|x| !SKIP.contains(&x.as_str()));
     let mut out = HashSet::new();
     for (i, w) in raw.iter().enumerate() {
@@ -364,11 +370,11 @@ fn future_verbs(text: &str) -> HashSet<String> {
                 && !w.ends_with("trait")
                 && !w.ends_with("front");
         if french_form {
-            out.insert(stem(f));
+            out.insert(root(f));
         }
         if auxiliary || MARKERS.contains(&f) {
             if let Some(n) = next(i).filter(|n| n.chars().count() >= 3) {
-                out.insert(stem(n));
+                out.insert(root(n));
             }
         }
     }
@@ -387,26 +393,24 @@ pub fn loses_future(sentence: &str, source: &str) -> bool {
     let kept = future_verbs(sentence);
     // A noun made from the verb is no verb ("retirement" is not "would retire").
     const NOUNS: &[&str] = &["ment", "tion", "sion", "ance", "ence", "age", "eur", "ite"];
-    ground::fold(sentence)
-        .split(|c: char| !c.is_alphanumeric())
+    words_of(&ground::fold(sentence))
         .filter(|w| {
             let one = w.strip_suffix('s').unwrap_or(w);
             w.chars().count() >= 3 && !NOUNS.iter().any(|e| one.ends_with(e))
         })
-        .map(|w| w.chars().take(5).collect::<String>())
+        .map(root)
         .any(|s| planned.contains(&s) && !kept.contains(&s))
 }
 
 /// Does `sentence` give what was done a purpose its source never names: "pour discuter…",
 /// "afin de…", "in order to…", or "to" + verb after a place, a date or a figure ("in
 /// Toulouse to discuss", "in September to address the issue")? A small model adds such
-/// reasons of its own; a verb whose stem (first five letters, folded) is nowhere in
+/// reasons of its own; a verb whose root (`root`) is nowhere in
 /// `source` is one. Grammar words, not a subject's.
 pub fn invents_purpose(sentence: &str, source: &str) -> bool {
-    let stems: HashSet<String> = ground::fold(source)
-        .split(|c: char| !c.is_alphanumeric())
+    let stems: HashSet<String> = words_of(&ground::fold(source))
         .filter(|w| w.chars().count() >= 5)
-        .map(|w| w.chars().take(5).collect())
+        .map(root)
         .collect();
     let raw: Vec<&str> = sentence
         .split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '’'))
@@ -414,9 +418,7 @@ pub fn invents_purpose(sentence: &str, source: &str) -> bool {
         .collect();
     let folded: Vec<String> = raw.iter().map(|w| ground::fold(w)).collect();
     let unknown = |w: &str| {
-        w.chars().count() >= 5
-            && w.chars().all(char::is_alphabetic)
-            && !stems.contains(&w.chars().take(5).collect::<String>())
+        w.chars().count() >= 5 && w.chars().all(char::is_alphabetic) && !stems.contains(&root(w))
     };
     (0..folded.len()).any(|i| {
         let w = folded[i].as_str();
@@ -452,12 +454,8 @@ pub fn invents_count(sentence: &str, source: &str) -> bool {
         "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "deux", "trois",
         "quatre", "cinq", "sept", "huit", "neuf", "dix",
     ];
-    let words = |t: &str| -> HashSet<String> {
-        ground::fold(t)
-            .split(|c: char| !c.is_alphanumeric())
-            .map(str::to_string)
-            .collect()
-    };
+    let words =
+        |t: &str| -> HashSet<String> { words_of(&ground::fold(t)).map(str::to_string).collect() };
     let known = words(source);
     words(sentence)
         .iter()

@@ -37,12 +37,17 @@ pub struct SourceResult {
 }
 
 impl SourceResult {
-    /// The language the checks on output in `output` take the source to be in: its own, or,
-    /// for a source in neither French nor English, the other one, so that none of its
-    /// words, names or sentences counts as already written in `output`.
+    /// The language the checks on output in `output` take the source to be in (`read_as`).
     pub fn read_as(&self, output: Lang) -> Lang {
-        self.native.unwrap_or(output.other())
+        read_as(self.native, output)
     }
+}
+
+/// The language the checks on output in `output` take a source whose own is `native` to be
+/// in: its own, or, for a source in neither French nor English, the other one, so that none
+/// of its words, names or sentences counts as already written in `output`.
+fn read_as(native: Option<Lang>, output: Lang) -> Lang {
+    native.unwrap_or(output.other())
 }
 
 /// The language `s` is written in, where it is French or English; `None` for a source found
@@ -640,10 +645,9 @@ impl<'s> Read<'s> {
         }
     }
 
-    /// The language the checks on output in `output` take the source to be in (as
-    /// `SourceResult::read_as`).
+    /// The language the checks on output in `output` take the source to be in (`read_as`).
     fn read_as(&self, output: Lang) -> Lang {
-        self.native.unwrap_or(output.other())
+        read_as(self.native, output)
     }
 }
 
@@ -729,6 +733,8 @@ fn shippable(read: &Read, from: Lang, original: &str, translation: &str) -> bool
 fn triage(read: &Read, lang: Lang, text: &str, check: &OutputCheck) -> (Vec<String>, Vec<String>) {
     let s = read.source;
     let (attributed, index) = (&read.attributed, &read.index);
+    // Written in the source's own language: its sentences may stand in, its verbs compare.
+    let own = read.native == Some(lang);
     let mut kept: Vec<String> = Vec::new();
     let mut dropped: Vec<String> = Vec::new();
     for line in text.lines().filter(|l| !l.trim().is_empty()) {
@@ -756,11 +762,9 @@ fn triage(read: &Read, lang: Lang, text: &str, check: &OutputCheck) -> (Vec<Stri
             let reversed = statements::reverses_stance(sentence, &s.text);
             // "Presented" from "would present": a plan stated as done. Within one language
             // only: across two, verbs' stems meet by chance ("retire", "retirerait").
-            let done = read.native == Some(lang)
-                && anchor.is_some_and(|src| statements::loses_future(sentence, src));
+            let done = own && anchor.is_some_and(|src| statements::loses_future(sentence, src));
             // "… à Toulouse pour discuter des calendriers": a reason the source never gives.
-            let purpose =
-                read.native == Some(lang) && statements::invents_purpose(sentence, &s.text);
+            let purpose = own && statements::invents_purpose(sentence, &s.text);
             let again = kept.iter().any(|k| repeats(sentence, k));
             let wrong =
                 unsupported || foreign || misattributes || flipped || reversed || done || purpose;
@@ -770,8 +774,8 @@ fn triage(read: &Read, lang: Lang, text: &str, check: &OutputCheck) -> (Vec<Stri
             }
             dropped.push(sentence.to_string());
             let stand_in = anchor
-                .map(|a| a.split_whitespace().collect::<Vec<_>>().join(" "))
-                .filter(|a| wrong && read.native == Some(lang) && extractable(a))
+                .filter(|_| wrong && own)
+                .and_then(stand_in)
                 .filter(|a| !kept.iter().any(|k| k == a || repeats(a, k)));
             kept.extend(stand_in);
         }
@@ -784,14 +788,20 @@ fn triage(read: &Read, lang: Lang, text: &str, check: &OutputCheck) -> (Vec<Stri
 fn lead(text: &str) -> Vec<String> {
     crate::text::sentences(text)
         .into_iter()
-        .map(|x| x.split_whitespace().collect::<Vec<_>>().join(" "))
-        .filter(|x| extractable(x))
+        .filter_map(stand_in)
         .take(LEAD)
         .collect()
 }
 
 /// Source sentences a summary none of whose sentences may ship is made of.
 const LEAD: usize = 2;
+
+/// A source sentence as it stands in for a summary sentence (its spacing tidied), where it
+/// may (`extractable`).
+fn stand_in(sentence: &str) -> Option<String> {
+    let tidy = sentence.split_whitespace().collect::<Vec<_>>().join(" ");
+    extractable(&tidy).then_some(tidy)
+}
 
 /// May a source sentence stand in for a summary sentence: a statement of a readable length
 /// (4 to 60 words) that ends as a sentence does, not a heading or a lead-in?
