@@ -111,7 +111,7 @@ fn scalar_tile<const R: usize, const C: usize>(
 #[cfg(bisum_avx2)]
 mod avx2 {
     use super::{BlockQ4_1, BlockQ8_1};
-    use crate::model::kernels::tiles::hsum;
+    use crate::model::kernels::tiles::{hsum, prefetch};
     use std::arch::x86_64::*;
 
     #[inline(always)]
@@ -135,6 +135,7 @@ mod avx2 {
                 let mut acc = _mm256_setzero_ps();
                 let mut mins = 0f32;
                 for (x, y) in w[c].iter().zip(a[0]) {
+                    prefetch(x, std::mem::size_of::<BlockQ4_1>());
                     let t = _mm_loadu_si128(x.qs.as_ptr() as *const __m128i);
                     let q = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(t, 4), t), low);
                     let yq = _mm256_loadu_si256(y.qs.as_ptr() as *const __m256i);
@@ -158,6 +159,7 @@ mod avx2 {
             let mut wm = [0f32; C];
             for c in 0..C {
                 let x = w[c].get_unchecked(b);
+                prefetch(x, std::mem::size_of::<BlockQ4_1>());
                 let t = _mm_loadu_si128(x.qs.as_ptr() as *const __m128i);
                 // Values 0..16 in the low lane, 16..32 in the high lane.
                 wq[c] = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(t, 4), t), low);

@@ -224,7 +224,7 @@ fn scalar_tile<const R: usize, const C: usize>(
 #[cfg(bisum_avx2)]
 mod avx2 {
     use super::{BlockQ4K, BlockQ8K};
-    use crate::model::kernels::tiles::{hsum, hsum4};
+    use crate::model::kernels::tiles::{hsum, hsum4, prefetch};
     use std::arch::x86_64::*;
 
     const KMASK1: u32 = 0x3f3f3f3f;
@@ -379,6 +379,7 @@ mod avx2 {
         let mut acc = [_mm256_setzero_ps(); R];
         let mut accm = [_mm_setzero_ps(); R];
         for (b, x) in w.iter().enumerate() {
+            prefetch(x, std::mem::size_of::<BlockQ4K>());
             let (scales, mn) = unpack_scales(&x.scales);
             let xd = x.d.to_f32();
             let dmin = x.dmin.to_f32();
@@ -417,7 +418,7 @@ mod avx2 {
 #[cfg(bisum_vnni)]
 mod avx512 {
     use super::{BlockQ4K, BlockQ8K, LaneQ4K, LANES};
-    use crate::model::kernels::tiles::{fold_block, hsum, hsum4};
+    use crate::model::kernels::tiles::{fold_block, hsum, hsum4, prefetch};
     use std::arch::x86_64::*;
 
     /// `avx2::column` on 512-bit registers, bit for bit: a sub-block pair's 64 values in one
@@ -445,6 +446,7 @@ mod avx512 {
         let mut acc = [_mm256_setzero_ps(); R];
         let mut accm = [_mm_setzero_ps(); R];
         for (b, x) in w.iter().enumerate() {
+            prefetch(x, std::mem::size_of::<BlockQ4K>());
             let (scales, mn) = super::avx2::unpack_scales(&x.scales);
             let scales = _mm512_castsi256_si512(scales);
             let xd = x.d.to_f32();

@@ -101,7 +101,7 @@ fn scalar_column<const R: usize>(a: &[&[BlockQ8K]; R], w: &[BlockQ6K]) -> [f32; 
 #[cfg(bisum_avx2)]
 mod avx2 {
     use super::{BlockQ6K, BlockQ8K};
-    use crate::model::kernels::tiles::hsum;
+    use crate::model::kernels::tiles::{hsum, prefetch};
     use std::arch::x86_64::*;
 
     /// Shuffles that spread scale bytes 2i and 2i+1 over the two halves of 16 lanes.
@@ -132,6 +132,7 @@ mod avx2 {
         let m32 = _mm256_set1_epi8(32);
         let mut acc = [_mm256_setzero_ps(); R];
         for (b, x) in w.iter().enumerate() {
+            prefetch(x, std::mem::size_of::<BlockQ6K>());
             let scales = _mm_loadu_si128(x.scales.as_ptr() as *const __m128i);
             let mut sumi = [_mm256_setzero_si256(); R];
             for j in 0..2 {
@@ -184,7 +185,7 @@ mod avx2 {
 #[cfg(bisum_vnni)]
 mod avx512 {
     use super::{BlockQ6K, BlockQ8K};
-    use crate::model::kernels::tiles::{fold_block, hsum};
+    use crate::model::kernels::tiles::{fold_block, hsum, prefetch};
     use std::arch::x86_64::*;
 
     /// `avx2::column` on 512-bit registers, bit for bit: two 32-value chunks per register,
@@ -210,6 +211,7 @@ mod avx512 {
         });
         let mut acc = [_mm256_setzero_ps(); R];
         for (b, x) in w.iter().enumerate() {
+            prefetch(x, std::mem::size_of::<BlockQ6K>());
             let scales = _mm512_castsi256_si512(_mm256_cvtepi8_epi16(_mm_loadu_si128(
                 x.scales.as_ptr() as *const __m128i,
             )));

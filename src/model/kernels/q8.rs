@@ -286,7 +286,7 @@ fn scalar_tile<W: SignedBlock, const R: usize, const C: usize>(
 #[cfg(bisum_avx2)]
 mod avx2 {
     use super::{ActQ8_0, SignedBlock};
-    use crate::model::kernels::tiles::hsum;
+    use crate::model::kernels::tiles::{hsum, prefetch};
     use std::arch::x86_64::*;
 
     #[inline(always)]
@@ -308,6 +308,7 @@ mod avx2 {
             for c in 0..C {
                 let mut acc = _mm256_setzero_ps();
                 for (x, y) in w[c].iter().zip(y) {
+                    prefetch(x, std::mem::size_of::<W>());
                     let q = x.load();
                     let yq = _mm256_loadu_si256(y.qs.as_ptr() as *const __m256i);
                     let p = _mm256_maddubs_epi16(_mm256_sign_epi8(q, q), _mm256_sign_epi8(yq, q));
@@ -325,6 +326,7 @@ mod avx2 {
             let mut wd = [0f32; C];
             for c in 0..C {
                 let x = w[c].get_unchecked(b);
+                prefetch(x, std::mem::size_of::<W>());
                 wq[c] = x.load();
                 // maddubs multiplies unsigned by signed: |x| against y with x's sign.
                 wa[c] = _mm256_sign_epi8(wq[c], wq[c]);

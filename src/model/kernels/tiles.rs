@@ -315,6 +315,31 @@ fn quantize_rows<K: TileKernel>(lhs: &[f32], acts: &mut [K::A], m: usize, k: usi
     });
 }
 
+/// How far ahead of the block being read a kernel asks for weight bytes: 2 KB, a few
+/// blocks of any type. Measured on a 2-core Xeon (AVX-512): decoding ran 1.6 times as fast
+/// on all three registry models with it; 1 KB and 3 KB were within a few per cent, 8 KB
+/// slower.
+const PREFETCH_AHEAD: usize = 2048;
+
+/// Asks for the `bytes` weight bytes that start `PREFETCH_AHEAD` past `at`. Decoding reads
+/// each weight once, in file order, and with the hardware prefetcher alone the kernels
+/// waited on memory between blocks (the weight loads took a third of their time), so the
+/// lines a few blocks ahead are requested now. Past the end of a column come the next
+/// column's blocks (the same stream); past the matrix, a prefetch is only a hint and never
+/// faults. The arithmetic is untouched: results are the same bits.
+#[cfg(bisum_avx2)]
+#[inline(always)]
+pub fn prefetch<T>(at: *const T, bytes: usize) {
+    use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+    let p = (at as *const i8).wrapping_add(PREFETCH_AHEAD);
+    let mut off = 0;
+    while off < bytes {
+        // SAFETY: a prefetch never faults, whatever the address.
+        unsafe { _mm_prefetch::<_MM_HINT_T0>(p.wrapping_add(off)) };
+        off += 64;
+    }
+}
+
 /// Sum of the eight lanes, in ggml's order (`hsum_float_8`).
 #[cfg(bisum_avx2)]
 #[inline(always)]
