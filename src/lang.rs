@@ -1,5 +1,6 @@
 //! The two output languages, a cheap guess of a source's language from function words,
-//! and French elision, which a small model writing French often forgets.
+//! and what a small model writing one of them often gets wrong: French elision, and
+//! numbers left in the notation of the text it read.
 
 use serde::{Deserialize, Serialize};
 
@@ -116,9 +117,112 @@ pub fn elide(sentence: &str) -> String {
     out.join(" ")
 }
 
+/// `sentence` with its numbers in `lang`'s notation, where the one they came in reads
+/// otherwise there: "4.200 hectares" (Spanish, German) or "4 200" is "4,200" in English,
+/// "12,5 %" is "12.5 %"; "4,200" or "4.200" is "4 200" in French. A reader of English takes
+/// "4.200" for four point two, a reader of French "4,200". Each number keeps the value the
+/// grounding check reads in it (`ground`: three digits after a lone separator group
+/// thousands), so the checks see the same figures before and after. A number both
+/// languages read alike ("3.5" in French, a year, "1,000.5" in English) is left as written,
+/// and so is one mixing both separators the continental way ("1.000,5").
+pub fn write_numbers(sentence: &str, lang: Lang) -> String {
+    let chars: Vec<char> = sentence.chars().collect();
+    let sep = |c: char| matches!(c, '.' | ',' | '\u{a0}' | '\u{202f}');
+    let mut out = String::with_capacity(sentence.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let starts = chars[i].is_ascii_digit()
+            && (i == 0 || !(chars[i - 1].is_alphanumeric() || sep(chars[i - 1])));
+        if !starts {
+            out.push(chars[i]);
+            i += 1;
+            continue;
+        }
+        // The number: digits, and separators followed by a digit.
+        let mut j = i;
+        while j < chars.len()
+            && (chars[j].is_ascii_digit()
+                || (sep(chars[j]) && chars.get(j + 1).is_some_and(|c| c.is_ascii_digit())))
+        {
+            j += 1;
+        }
+        let token: String = chars[i..j].iter().collect();
+        let glued = chars.get(j).is_some_and(|c| c.is_alphanumeric());
+        match (glued, rewritten(&token, lang)) {
+            (false, Some(r)) => out.push_str(&r),
+            _ => out.push_str(&token),
+        }
+        i = j;
+    }
+    out
+}
+
+/// A number `token` (digits and separators) in `lang`'s notation, where that changes it.
+fn rewritten(token: &str, lang: Lang) -> Option<String> {
+    let groups: Vec<&str> = token.split(['.', ',', '\u{a0}', '\u{202f}']).collect();
+    let seps: Vec<char> = token.chars().filter(|c| !c.is_ascii_digit()).collect();
+    let first = seps.first().copied()?;
+    let spaced = |c: char| matches!(c, '\u{a0}' | '\u{202f}');
+    let all_alike = seps.iter().all(|&c| c == first || (spaced(c) && spaced(first)));
+    if !all_alike {
+        return None;
+    }
+    let threes = groups[0].len() <= 3 && groups[1..].iter().all(|g| g.len() == 3);
+    // Thousands grouped: a space, several separators, or one before three digits (as
+    // `ground` reads "4,200" and "4.200").
+    let thousands = threes && (spaced(first) || seps.len() > 1 || groups[0] != "0");
+    let digits = groups.concat();
+    match (lang, thousands) {
+        (Lang::En, true) if first != ',' => Some(group(&digits, ",")),
+        (Lang::Fr, true) => Some(group(&digits, "\u{a0}")),
+        // "12,5": a decimal comma, which English writes as a point.
+        (Lang::En, false) if first == ',' && seps.len() == 1 => Some(groups.join(".")),
+        _ => None,
+    }
+}
+
+/// `digits` in groups of three from the right, joined by `with`.
+fn group(digits: &str, with: &str) -> String {
+    let head = digits.len() % 3;
+    let mut parts: Vec<&str> = Vec::new();
+    if head > 0 {
+        parts.push(&digits[..head]);
+    }
+    parts.extend((head..digits.len()).step_by(3).map(|k| &digits[k..k + 3]));
+    parts.join(with)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_take_the_notation_of_the_language_they_are_written_in() {
+        let en = [
+            ("El fuego quemó 4.200 hectáreas.", "El fuego quemó 4,200 hectáreas."),
+            ("Turnout was 12,5% and 1.000.000 voted.", "Turnout was 12.5% and 1,000,000 voted."),
+            ("It cost 4\u{a0}200 euros.", "It cost 4,200 euros."),
+            // Read alike in English already, or not a number to regroup.
+            ("1,000.5 and 3.5 and 62,000 in 2026.", "1,000.5 and 3.5 and 62,000 in 2026."),
+            ("Version 2.0.1, 16.12.2025, S1.200, 1.000,5.", "Version 2.0.1, 16.12.2025, S1.200, 1.000,5."),
+        ];
+        for (written, right) in en {
+            assert_eq!(write_numbers(written, Lang::En), right);
+        }
+        let fr = [
+            ("Le feu a brûlé 4,200 hectares.", "Le feu a brûlé 4\u{a0}200 hectares."),
+            ("Soit 1.000.000 de votants.", "Soit 1\u{a0}000\u{a0}000 de votants."),
+            ("Un taux de 12,5 % et 3.5 points.", "Un taux de 12,5 % et 3.5 points."),
+        ];
+        for (written, right) in fr {
+            assert_eq!(write_numbers(written, Lang::Fr), right);
+        }
+        // The grounding check reads the same figures before and after.
+        for (written, _) in en {
+            let keys = |t: &str| crate::checks::ground::holds(t);
+            assert_eq!(keys(written), keys(&write_numbers(written, Lang::En)), "{written}");
+        }
+    }
 
     #[test]
     fn french_elides_before_a_vowel_and_not_before_h() {

@@ -616,6 +616,11 @@ fn supported(
         check.dropped = dropped;
         kept.join(" ")
     };
+    // Written from a source in another language: its numbers may keep that one's notation.
+    let text = match read.native == Some(lang) {
+        true => text,
+        false => crate::lang::write_numbers(&text, lang),
+    };
     match lang {
         Lang::Fr => (crate::lang::elide(&text), check),
         Lang::En => (text, check),
@@ -658,11 +663,13 @@ fn keeps_facts(original: &str, from: Lang, translation: &str) -> bool {
         .is_empty()
 }
 
-/// A translation call's answer as it may ship: its first sentence, with French elisions.
+/// A translation call's answer as it may ship: its first sentence, its numbers in `to`'s
+/// notation, with French elisions.
 fn cleaned(answer: &str, to: Lang) -> String {
+    let sentence = crate::lang::write_numbers(&one_sentence(answer), to);
     match to {
-        Lang::Fr => crate::lang::elide(&one_sentence(answer)),
-        Lang::En => one_sentence(answer),
+        Lang::Fr => crate::lang::elide(&sentence),
+        Lang::En => sentence,
     }
 }
 
@@ -842,11 +849,17 @@ const NOTE_SPAN: (usize, usize) = (3, 4);
 /// lost: one failing its checks is not the end of that quarter.
 const STAND_INS: usize = 3;
 
-/// What a summary of `s` (in `source_lang`, found once per source) must satisfy.
+/// What a summary of `s` (in `source_lang`, found once per source) must satisfy. A
+/// source in neither output language lends a summary no words: a lower-case word carried
+/// over from it ("an incendio forestal") is foreign, however its own text spells it.
 fn expect<'s>(s: &'s Source, source_lang: Lang, words: Option<&'s Lexicons>) -> Expect<'s> {
+    let lends = match native(s) {
+        Some(_) => s.text.as_str(),
+        None => "",
+    };
     Expect {
         own_words_of: Some(&s.text),
-        translated_from: Some((&s.text, source_lang)),
+        translated_from: Some((lends, source_lang)),
         words,
         one_sentence: false,
         persist: false,
@@ -1150,5 +1163,30 @@ mod tests {
         let (kept, dropped) = triage(&read, Lang::Fr, summary, &check);
         assert_eq!(kept, ["Un bus gratuit relie les deux rives."]);
         assert_eq!(dropped.len(), 1, "{dropped:?}");
+    }
+
+    #[test]
+    fn a_word_carried_over_from_a_source_in_a_third_language_is_foreign() {
+        let text = "El incendio forestal de la sierra quemó cuatro pueblos el martes.";
+        let spanish = source("incendio", text);
+        assert_eq!(native(&spanish), None);
+        let en = crate::checks::lexicon::Lexicon::from_words([
+            "the", "forest", "fire", "burned", "four", "villages", "tuesday", "near",
+        ]);
+        let words = Lexicons {
+            en: Some(en),
+            ..Lexicons::default()
+        };
+        let summary = "The incendio forestal burned four villages on Tuesday.";
+        let check = expect(&spanish, Lang::Fr, Some(&words)).judge(summary, Lang::En);
+        assert_eq!(check.foreign_words, ["incendio", "forestal"]);
+        // From a French source, the same words would be its own, copied (a name).
+        let french = source(
+            "incendie",
+            "L'incendio forestal a brûlé quatre villages mardi, dit le maire de la commune.",
+        );
+        assert_eq!(native(&french), Some(Lang::Fr));
+        let check = expect(&french, Lang::Fr, Some(&words)).judge(summary, Lang::En);
+        assert!(check.foreign_words.is_empty(), "{:?}", check.foreign_words);
     }
 }
