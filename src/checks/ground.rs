@@ -892,11 +892,63 @@ pub fn keep_supported(
     (kept_lines.join("\n").trim().to_string(), dropped)
 }
 
+/// Weekdays, Monday first: English, German and French in any case (a sentence may open
+/// with one), the other languages lower case only ("Santo Domingo" is a place).
+const WEEKDAYS: [(&[&str], &[&str]); 7] = [
+    (&["monday", "montag", "lundi"], &["lunes", "lunedì", "lunedi", "segunda-feira", "maandag"]),
+    (&["tuesday", "dienstag", "mardi"], &["martes", "martedì", "martedi", "terça-feira", "dinsdag"]),
+    (
+        &["wednesday", "mittwoch", "mercredi"],
+        &["miércoles", "mercoledì", "mercoledi", "quarta-feira", "woensdag"],
+    ),
+    (
+        &["thursday", "donnerstag", "jeudi"],
+        &["jueves", "giovedì", "giovedi", "quinta-feira", "donderdag"],
+    ),
+    (&["friday", "freitag", "vendredi"], &["viernes", "venerdì", "venerdi", "sexta-feira", "vrijdag"]),
+    (&["saturday", "samstag", "sonnabend", "samedi"], &["sábado", "sabato", "zaterdag"]),
+    (&["sunday", "sonntag", "dimanche"], &["domingo", "domenica", "zondag"]),
+];
+
+/// The weekday `word` names, 1 (Monday) to 7.
+fn weekday(word: &str) -> Option<u32> {
+    let w = word.trim_matches(|c: char| !c.is_alphabetic());
+    let lower = w.to_lowercase();
+    WEEKDAYS
+        .iter()
+        .position(|(any_case, lower_only)| {
+            any_case.contains(&lower.as_str()) || lower_only.contains(&w)
+        })
+        .map(|i| i as u32 + 1)
+}
+
+/// The weekdays `text` names, each with the word naming it.
+fn weekdays_named(text: &str) -> Vec<(u32, &str)> {
+    text.split(|c: char| c.is_whitespace() || ",;:()«»\"!?.[]".contains(c))
+        .filter_map(|w| Some((weekday(w)?, w)))
+        .collect()
+}
+
+/// The weekdays a source backs: those it names and those of its full dates ("le 16
+/// décembre 2025" backs "Tuesday").
+fn weekdays_backed(text: &str) -> BTreeSet<u32> {
+    let mut days: BTreeSet<u32> = weekdays_named(text).into_iter().map(|(d, _)| d).collect();
+    // 1970-01-01 was a Thursday.
+    days.extend(
+        facts(text)
+            .iter()
+            .filter_map(|f| f.key.days())
+            .map(|d| (d + 3).rem_euclid(7) as u32 + 1),
+    );
+    days
+}
+
 pub fn check(output: &str, lang: Lang, sources: &[(&str, &str, Lang)]) -> Grounding {
     let per_source: Vec<(&str, BTreeSet<Key>, BTreeSet<String>, Lang)> = sources
         .iter()
         .map(|(id, text, l)| (*id, support_keys(&facts(text)), words(text), *l))
         .collect();
+    let days: Vec<BTreeSet<u32>> = sources.iter().map(|(_, t, _)| weekdays_backed(t)).collect();
     let (mut n, mut ok, mut unsupported) = (0, 0, Vec::new());
     let mut names_checked = 0;
     for sentence in output
@@ -905,10 +957,22 @@ pub fn check(output: &str, lang: Lang, sources: &[(&str, &str, Lang)]) -> Ground
         .flat_map(|l| l.split(". "))
     {
         let cited = crate::checks::citations::citations(sentence);
-        let looked: Vec<&(&str, BTreeSet<Key>, BTreeSet<String>, Lang)> = per_source
-            .iter()
-            .filter(|(id, ..)| cited.is_empty() || cited.iter().any(|c| c == id))
-            .collect();
+        let cites = |id: &str| cited.is_empty() || cited.iter().any(|c| c == id);
+        let looked: Vec<&(&str, BTreeSet<Key>, BTreeSet<String>, Lang)> =
+            per_source.iter().filter(|(id, ..)| cites(id)).collect();
+        // A weekday is a fact too: "le vendredi" for "on Tuesday" contradicts its source.
+        for (day, raw) in weekdays_named(sentence) {
+            n += 1;
+            let backed = per_source
+                .iter()
+                .zip(&days)
+                .any(|((id, ..), d)| cites(id) && d.contains(&day));
+            if backed {
+                ok += 1;
+            } else if !unsupported.iter().any(|u| u == raw) {
+                unsupported.push(raw.to_string());
+            }
+        }
         let keys: BTreeSet<&Key> = looked.iter().flat_map(|(_, k, ..)| k.iter()).collect();
         let stripped = sentence.replace(['[', ']'], " ");
         let stripped: String = stripped
@@ -979,6 +1043,23 @@ mod tests {
 
     fn keys(text: &str) -> Vec<String> {
         facts(text).into_iter().map(|f| f.key.to_string()).collect()
+    }
+
+    #[test]
+    fn a_weekday_is_backed_by_the_same_day_or_a_date_that_falls_on_it() {
+        let src = [("S1", "El incendio se declaró el martes en la sierra.", Lang::Fr)];
+        assert!(check("The fire broke out on Tuesday.", Lang::En, &src).unsupported.is_empty());
+        assert_eq!(
+            check("Le feu a éclaté le vendredi.", Lang::Fr, &src).unsupported,
+            ["vendredi"]
+        );
+        // 16 December 2025 was a Tuesday.
+        let dated = [("S1", "L'accord a été signé le 16 décembre 2025.", Lang::Fr)];
+        let g = check("The deal was signed on Tuesday, December 16, 2025.", Lang::En, &dated);
+        assert!(g.unsupported.is_empty(), "{:?}", g.unsupported);
+        assert!(!check("Signed on Monday.", Lang::En, &dated).unsupported.is_empty());
+        // "Santo Domingo" is a place, not a Sunday.
+        assert!(check("Talks in Santo Domingo.", Lang::En, &src).unsupported.is_empty());
     }
 
     #[test]
@@ -1162,13 +1243,14 @@ mod tests {
             &sources,
         );
         assert_eq!((g.names, g.unsupported.len()), (4, 0), "{g:?}");
-        // Sentence starts, months and weekdays are not names.
+        // Sentence starts, months and weekdays are not names (a weekday is a fact, which
+        // this source does not give).
         let g = check(
             "Jeudi, le texte parle de Janvier. En bref, Mistral AI [S1].",
             Lang::Fr,
             &sources,
         );
-        assert_eq!(g.unsupported, Vec::<String>::new());
+        assert_eq!(g.unsupported, ["Jeudi"]);
     }
 
     #[test]
