@@ -364,6 +364,9 @@ fn currency(word: &str) -> Option<Currency> {
 /// cutting currency signs and "%" off numbers.
 fn tokens(text: &str) -> Vec<String> {
     let mut raw: Vec<String> = Vec::new();
+    // Tokens that ended a clause (a comma or full stop was cut off them): "1, 182" is two
+    // numbers, not one grouped in thousands.
+    let mut closed: Vec<bool> = Vec::new();
     for w in text.split(|c: char| c.is_whitespace() && c != '\u{a0}' && c != '\u{202f}') {
         let w = w.trim_matches(|c: char| {
             matches!(
@@ -371,7 +374,9 @@ fn tokens(text: &str) -> Vec<String> {
                 '(' | ')' | '«' | '»' | '"' | '“' | '”' | ';' | ':' | '!' | '?' | '[' | ']'
             )
         });
-        let w = w.trim_end_matches(['.', ',']);
+        let cut = w.trim_end_matches(['.', ',']);
+        let ends_clause = cut.len() < w.len();
+        let w = cut;
         if w.is_empty() {
             continue;
         }
@@ -394,6 +399,10 @@ fn tokens(text: &str) -> Vec<String> {
             raw.push(rest.to_string());
         }
         raw.extend(tail);
+        closed.resize(raw.len(), false);
+        if let Some(last) = closed.last_mut() {
+            *last = ends_clause;
+        }
     }
     // Join French digit groups: "19" "200" -> "19 200", "1" "000,5" -> "1 000,5".
     let group = |t: &str| {
@@ -410,14 +419,16 @@ fn tokens(text: &str) -> Vec<String> {
             && groups.all(|g| g.len() == 3 && g.bytes().all(|c| c.is_ascii_digit()))
     };
     let mut out: Vec<String> = Vec::new();
-    for t in raw {
+    let mut open = false;
+    for (t, ends) in raw.into_iter().zip(closed) {
         match out.last_mut() {
-            Some(prev) if group(&t) && prefix(prev) => {
+            Some(prev) if open && group(&t) && prefix(prev) => {
                 prev.push(' ');
                 prev.push_str(&t);
             }
             _ => out.push(t),
         }
+        open = !ends;
     }
     out
 }
@@ -1060,6 +1071,13 @@ mod tests {
         assert!(!check("Signed on Monday.", Lang::En, &dated).unsupported.is_empty());
         // "Santo Domingo" is a place, not a Sunday.
         assert!(check("Talks in Santo Domingo.", Lang::En, &src).unsupported.is_empty());
+    }
+
+    #[test]
+    fn digits_after_a_comma_are_another_number() {
+        assert_eq!(keys("long de 1 182 mètres"), ["num:1182"]);
+        assert_eq!(keys("1, 182 meters long"), ["num:1", "num:182"]);
+        assert_eq!(keys("Stage 1, 182 people left."), ["num:1", "num:182"]);
     }
 
     #[test]

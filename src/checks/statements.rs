@@ -534,6 +534,14 @@ impl Indexed {
     pub fn anchored<'t>(&self, text: &'t str, claim: &str) -> Option<&'t str> {
         self.best(claim).map(|(a, b)| &text[a..b])
     }
+
+    /// The first sentence of `text` (the one indexed) that states `key`.
+    pub fn stating<'t>(&self, text: &'t str, key: &Key) -> Option<&'t str> {
+        self.sentences
+            .iter()
+            .find(|(.., f)| f.keys.contains(key))
+            .map(|(a, b, _)| &text[*a..*b])
+    }
 }
 
 /// The sentences of a summary that state something: not headings, lead-ins or fragments.

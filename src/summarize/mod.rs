@@ -775,19 +775,54 @@ fn triage(read: &Read, lang: Lang, text: &str, check: &OutputCheck) -> (Vec<Stri
             let again = kept.iter().any(|k| repeats(sentence, k));
             let wrong =
                 unsupported || foreign || misattributes || flipped || reversed || done || purpose;
-            if !(wrong || again || about_itself(sentence, lang)) {
+            let meta = about_itself(sentence, lang);
+            if !(wrong || again || meta) {
                 kept.push(sentence.to_string());
                 continue;
             }
             dropped.push(sentence.to_string());
-            let stand_in = anchor
-                .filter(|_| wrong && own)
-                .and_then(stand_in)
-                .filter(|a| !kept.iter().any(|k| k == a || repeats(a, k)));
-            kept.extend(stand_in);
+            // A sentence about the article that carries a fact ("The article summarizes a
+            // deal signed in December 2025") gives way as a wrong one does.
+            let framed = meta && !ground::facts(sentence).is_empty();
+            if !((wrong || framed) && own) {
+                continue;
+            }
+            for a in anchor
+                .into_iter()
+                .chain(figures_of(sentence, &kept, index, &s.text))
+                .filter_map(stand_in)
+            {
+                if !kept.iter().any(|k| *k == a || repeats(&a, k)) {
+                    kept.push(a);
+                }
+            }
         }
     }
     (kept, dropped)
+}
+
+/// The source sentences that state the figures and dates of a left-out `sentence` that
+/// no `kept` sentence states: beside the sentence it rests on, a wrong sentence's figure
+/// often has a sentence of its own ("at least 38 dead, according to the prefecture",
+/// where the sentence it rests on is the one with the date), and it is not lost with it.
+fn figures_of<'t>(
+    sentence: &str,
+    kept: &[String],
+    index: &statements::Indexed,
+    text: &'t str,
+) -> Vec<&'t str> {
+    use ground::Key;
+    let held: std::collections::BTreeSet<Key> = kept.iter().flat_map(|k| ground::holds(k)).collect();
+    ground::facts(sentence)
+        .into_iter()
+        .filter(|f| {
+            matches!(
+                f.key,
+                Key::Date { .. } | Key::Money { .. } | Key::Pct(_) | Key::Num(_)
+            ) && !held.contains(&f.key)
+        })
+        .filter_map(|f| index.stating(text, &f.key))
+        .collect()
 }
 
 /// Sentences a source opens with, for a summary none of whose sentences may ship: the first
@@ -903,9 +938,11 @@ fn about_itself(sentence: &str, lang: Lang) -> bool {
         || presents_the_source(&words)
 }
 
-/// Does a sentence open by saying what the source is about, with no figure ("The document
-/// describes a historical event involving…", "Le texte traite de…")? It tells the reader
-/// nothing the rest does not. "The article says the cost rose to…" stays: it holds a fact.
+/// Does a sentence open by presenting the source ("The document describes a historical
+/// event involving…", "Le texte traite de…", "L'article résume un accord signé en décembre
+/// 2025")? A summary speaks of what happened, not of the article; a fact such a sentence
+/// carries survives in the source sentence it rests on (`triage`). "The article says the
+/// cost rose to…" stays: it reports, it does not present.
 fn presents_the_source(words: &[&str]) -> bool {
     const SOURCE: &[&str] = &["document", "article", "text", "texte", "source"];
     const PRESENTS: &[&str] = &[
@@ -923,10 +960,11 @@ fn presents_the_source(words: &[&str]) -> bool {
         "evoque",
         "aborde",
         "porte",
+        "resume",
+        "summarizes",
+        "summarises",
     ];
-    let opens =
-        matches!(words, [_, noun, verb, ..] if SOURCE.contains(noun) && PRESENTS.contains(verb));
-    opens && !words.iter().any(|w| w.chars().any(|c| c.is_ascii_digit()))
+    matches!(words, [_, noun, verb, ..] if SOURCE.contains(noun) && PRESENTS.contains(verb))
 }
 
 /// Where to cut `text[a..b]` in two: the line or sentence end nearest after its middle;
@@ -1012,13 +1050,14 @@ mod tests {
             "The document describes a historical event involving a tannery and its owners.",
             "Le texte traite de la rénovation d'un barrage.",
             "This article is about a town and its river.",
+            // With a fact, still about the document: the fact has its source sentence.
+            "The document describes the 2018 count of 1,412 salmon.",
         ] {
             let lang = crate::lang::guess(meta);
             assert!(about_itself(meta, lang), "{meta}");
         }
         for fact in [
             "The article says the cost rose to 465 million euros.",
-            "The document describes the 2018 count of 1,412 salmon.",
             "Le texte du projet de loi est présenté au Sénat.",
         ] {
             let lang = crate::lang::guess(fact);
@@ -1065,6 +1104,16 @@ mod tests {
             Lang::Fr
         ));
         assert!(about_itself("Voici la traduction du texte.", Lang::Fr));
+        // Presenting the article, with a fact or without.
+        assert!(about_itself(
+            "L'article résume l'essentiel d'un accord signé en décembre 2025.",
+            Lang::Fr
+        ));
+        assert!(about_itself("The document describes a strike.", Lang::En));
+        assert!(!about_itself(
+            "The article says the cost rose to €465 million.",
+            Lang::En
+        ));
     }
 
     #[test]
