@@ -619,6 +619,15 @@ pub fn attributed(text: &str) -> BTreeSet<Key> {
 /// Does `claim` state one of the `attributed` figures as plain fact, without saying whose
 /// it is? It then misreports its source.
 pub fn misattributes(claim: &str, attributed: &BTreeSet<Key>) -> bool {
+    // "According to the prefecture, at least 38 people were killed": a claim that opens by
+    // naming whose figures follow attributes them all.
+    let lower = claim.trim_start().to_lowercase();
+    if ["selon ", "d'après ", "d’après ", "according to "]
+        .iter()
+        .any(|m| lower.starts_with(m))
+    {
+        return false;
+    }
     let own: Vec<Key> = disagree::attributions(claim)
         .into_iter()
         .map(|(f, _)| f.key)
@@ -876,5 +885,18 @@ mod tests {
             "Le patronat plaide pour la réforme.",
             both
         ));
+    }
+
+    #[test]
+    fn an_attributed_figure_must_keep_its_attribution_before_or_after_it() {
+        let source = "Bilan : au moins 38 morts selon la préfecture. Le pont mesurait 1 182 mètres.";
+        let attributed = attributed(source);
+        assert!(misattributes("Le bilan est de 38 morts.", &attributed));
+        assert!(!misattributes("Le bilan est de 38 morts selon la préfecture.", &attributed));
+        assert!(!misattributes(
+            "According to the prefecture, at least 38 people were killed.",
+            &attributed
+        ));
+        assert!(!misattributes("The bridge was 1,182 metres long.", &attributed));
     }
 }
