@@ -163,7 +163,9 @@ fn rewritten(token: &str, lang: Lang) -> Option<String> {
     let seps: Vec<char> = token.chars().filter(|c| !c.is_ascii_digit()).collect();
     let first = seps.first().copied()?;
     let spaced = |c: char| matches!(c, '\u{a0}' | '\u{202f}');
-    let all_alike = seps.iter().all(|&c| c == first || (spaced(c) && spaced(first)));
+    let all_alike = seps
+        .iter()
+        .all(|&c| c == first || (spaced(c) && spaced(first)));
     if !all_alike {
         return None;
     }
@@ -199,20 +201,41 @@ mod tests {
     #[test]
     fn numbers_take_the_notation_of_the_language_they_are_written_in() {
         let en = [
-            ("El fuego quemó 4.200 hectáreas.", "El fuego quemó 4,200 hectáreas."),
-            ("Turnout was 12,5% and 1.000.000 voted.", "Turnout was 12.5% and 1,000,000 voted."),
+            (
+                "El fuego quemó 4.200 hectáreas.",
+                "El fuego quemó 4,200 hectáreas.",
+            ),
+            (
+                "Turnout was 12,5% and 1.000.000 voted.",
+                "Turnout was 12.5% and 1,000,000 voted.",
+            ),
             ("It cost 4\u{a0}200 euros.", "It cost 4,200 euros."),
             // Read alike in English already, or not a number to regroup.
-            ("1,000.5 and 3.5 and 62,000 in 2026.", "1,000.5 and 3.5 and 62,000 in 2026."),
-            ("Version 2.0.1, 16.12.2025, S1.200, 1.000,5.", "Version 2.0.1, 16.12.2025, S1.200, 1.000,5."),
+            (
+                "1,000.5 and 3.5 and 62,000 in 2026.",
+                "1,000.5 and 3.5 and 62,000 in 2026.",
+            ),
+            (
+                "Version 2.0.1, 16.12.2025, S1.200, 1.000,5.",
+                "Version 2.0.1, 16.12.2025, S1.200, 1.000,5.",
+            ),
         ];
         for (written, right) in en {
             assert_eq!(write_numbers(written, Lang::En), right);
         }
         let fr = [
-            ("Le feu a brûlé 4,200 hectares.", "Le feu a brûlé 4\u{a0}200 hectares."),
-            ("Soit 1.000.000 de votants.", "Soit 1\u{a0}000\u{a0}000 de votants."),
-            ("Un taux de 12,5 % et 3.5 points.", "Un taux de 12,5 % et 3.5 points."),
+            (
+                "Le feu a brûlé 4,200 hectares.",
+                "Le feu a brûlé 4\u{a0}200 hectares.",
+            ),
+            (
+                "Soit 1.000.000 de votants.",
+                "Soit 1\u{a0}000\u{a0}000 de votants.",
+            ),
+            (
+                "Un taux de 12,5 % et 3.5 points.",
+                "Un taux de 12,5 % et 3.5 points.",
+            ),
         ];
         for (written, right) in fr {
             assert_eq!(write_numbers(written, Lang::Fr), right);
@@ -220,7 +243,11 @@ mod tests {
         // The grounding check reads the same figures before and after.
         for (written, _) in en {
             let keys = |t: &str| crate::checks::ground::holds(t);
-            assert_eq!(keys(written), keys(&write_numbers(written, Lang::En)), "{written}");
+            assert_eq!(
+                keys(written),
+                keys(&write_numbers(written, Lang::En)),
+                "{written}"
+            );
         }
     }
 

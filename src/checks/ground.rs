@@ -906,19 +906,40 @@ pub fn keep_supported(
 /// Weekdays, Monday first: English, German and French in any case (a sentence may open
 /// with one), the other languages lower case only ("Santo Domingo" is a place).
 const WEEKDAYS: [(&[&str], &[&str]); 7] = [
-    (&["monday", "montag", "lundi"], &["lunes", "lunedì", "lunedi", "segunda-feira", "maandag"]),
-    (&["tuesday", "dienstag", "mardi"], &["martes", "martedì", "martedi", "terça-feira", "dinsdag"]),
+    (
+        &["monday", "montag", "lundi"],
+        &["lunes", "lunedì", "lunedi", "segunda-feira", "maandag"],
+    ),
+    (
+        &["tuesday", "dienstag", "mardi"],
+        &["martes", "martedì", "martedi", "terça-feira", "dinsdag"],
+    ),
     (
         &["wednesday", "mittwoch", "mercredi"],
-        &["miércoles", "mercoledì", "mercoledi", "quarta-feira", "woensdag"],
+        &[
+            "miércoles",
+            "mercoledì",
+            "mercoledi",
+            "quarta-feira",
+            "woensdag",
+        ],
     ),
     (
         &["thursday", "donnerstag", "jeudi"],
         &["jueves", "giovedì", "giovedi", "quinta-feira", "donderdag"],
     ),
-    (&["friday", "freitag", "vendredi"], &["viernes", "venerdì", "venerdi", "sexta-feira", "vrijdag"]),
-    (&["saturday", "samstag", "sonnabend", "samedi"], &["sábado", "sabato", "zaterdag"]),
-    (&["sunday", "sonntag", "dimanche"], &["domingo", "domenica", "zondag"]),
+    (
+        &["friday", "freitag", "vendredi"],
+        &["viernes", "venerdì", "venerdi", "sexta-feira", "vrijdag"],
+    ),
+    (
+        &["saturday", "samstag", "sonnabend", "samedi"],
+        &["sábado", "sabato", "zaterdag"],
+    ),
+    (
+        &["sunday", "sonntag", "dimanche"],
+        &["domingo", "domenica", "zondag"],
+    ),
 ];
 
 /// The weekday `word` names, 1 (Monday) to 7.
@@ -1058,19 +1079,33 @@ mod tests {
 
     #[test]
     fn a_weekday_is_backed_by_the_same_day_or_a_date_that_falls_on_it() {
-        let src = [("S1", "El incendio se declaró el martes en la sierra.", Lang::Fr)];
-        assert!(check("The fire broke out on Tuesday.", Lang::En, &src).unsupported.is_empty());
+        let src = [(
+            "S1",
+            "El incendio se declaró el martes en la sierra.",
+            Lang::Fr,
+        )];
+        assert!(check("The fire broke out on Tuesday.", Lang::En, &src)
+            .unsupported
+            .is_empty());
         assert_eq!(
             check("Le feu a éclaté le vendredi.", Lang::Fr, &src).unsupported,
             ["vendredi"]
         );
         // 16 December 2025 was a Tuesday.
         let dated = [("S1", "L'accord a été signé le 16 décembre 2025.", Lang::Fr)];
-        let g = check("The deal was signed on Tuesday, December 16, 2025.", Lang::En, &dated);
+        let g = check(
+            "The deal was signed on Tuesday, December 16, 2025.",
+            Lang::En,
+            &dated,
+        );
         assert!(g.unsupported.is_empty(), "{:?}", g.unsupported);
-        assert!(!check("Signed on Monday.", Lang::En, &dated).unsupported.is_empty());
+        assert!(!check("Signed on Monday.", Lang::En, &dated)
+            .unsupported
+            .is_empty());
         // "Santo Domingo" is a place, not a Sunday.
-        assert!(check("Talks in Santo Domingo.", Lang::En, &src).unsupported.is_empty());
+        assert!(check("Talks in Santo Domingo.", Lang::En, &src)
+            .unsupported
+            .is_empty());
     }
 
     #[test]

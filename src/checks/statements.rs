@@ -889,14 +889,21 @@ mod tests {
 
     #[test]
     fn an_attributed_figure_must_keep_its_attribution_before_or_after_it() {
-        let source = "Bilan : au moins 38 morts selon la préfecture. Le pont mesurait 1 182 mètres.";
+        let source =
+            "Bilan : au moins 38 morts selon la préfecture. Le pont mesurait 1 182 mètres.";
         let attributed = attributed(source);
         assert!(misattributes("Le bilan est de 38 morts.", &attributed));
-        assert!(!misattributes("Le bilan est de 38 morts selon la préfecture.", &attributed));
+        assert!(!misattributes(
+            "Le bilan est de 38 morts selon la préfecture.",
+            &attributed
+        ));
         assert!(!misattributes(
             "According to the prefecture, at least 38 people were killed.",
             &attributed
         ));
-        assert!(!misattributes("The bridge was 1,182 metres long.", &attributed));
+        assert!(!misattributes(
+            "The bridge was 1,182 metres long.",
+            &attributed
+        ));
     }
 }

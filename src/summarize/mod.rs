@@ -812,7 +812,8 @@ fn figures_of<'t>(
     text: &'t str,
 ) -> Vec<&'t str> {
     use ground::Key;
-    let held: std::collections::BTreeSet<Key> = kept.iter().flat_map(|k| ground::holds(k)).collect();
+    let held: std::collections::BTreeSet<Key> =
+        kept.iter().flat_map(|k| ground::holds(k)).collect();
     ground::facts(sentence)
         .into_iter()
         .filter(|f| {
