@@ -127,7 +127,7 @@ pub fn elide(sentence: &str) -> String {
 /// and so is one mixing both separators the continental way ("1.000,5").
 pub fn write_numbers(sentence: &str, lang: Lang) -> String {
     let chars: Vec<char> = sentence.chars().collect();
-    let sep = |c: char| matches!(c, '.' | ',' | '\u{a0}' | '\u{202f}');
+    let sep = |c: char| SEPARATORS.contains(&c);
     let mut out = String::with_capacity(sentence.len());
     let mut i = 0;
     while i < chars.len() {
@@ -157,9 +157,12 @@ pub fn write_numbers(sentence: &str, lang: Lang) -> String {
     out
 }
 
+/// What may stand between a number's digits: a point, a comma, a no-break space.
+const SEPARATORS: [char; 4] = ['.', ',', '\u{a0}', '\u{202f}'];
+
 /// A number `token` (digits and separators) in `lang`'s notation, where that changes it.
 fn rewritten(token: &str, lang: Lang) -> Option<String> {
-    let groups: Vec<&str> = token.split(['.', ',', '\u{a0}', '\u{202f}']).collect();
+    let groups: Vec<&str> = token.split(SEPARATORS).collect();
     let seps: Vec<char> = token.chars().filter(|c| !c.is_ascii_digit()).collect();
     let first = seps.first().copied()?;
     let spaced = |c: char| matches!(c, '\u{a0}' | '\u{202f}');

@@ -363,10 +363,9 @@ fn currency(word: &str) -> Option<Currency> {
 /// Splits text into word tokens, keeping digit groups such as "1 000,5" together and
 /// cutting currency signs and "%" off numbers.
 fn tokens(text: &str) -> Vec<String> {
-    let mut raw: Vec<String> = Vec::new();
-    // Tokens that ended a clause (a comma or full stop was cut off them): "1, 182" is two
-    // numbers, not one grouped in thousands.
-    let mut closed: Vec<bool> = Vec::new();
+    // Each token, and whether it ended a clause (a comma or full stop was cut off it):
+    // "1, 182" is two numbers, not one grouped in thousands.
+    let mut raw: Vec<(String, bool)> = Vec::new();
     for w in text.split(|c: char| c.is_whitespace() && c != '\u{a0}' && c != '\u{202f}') {
         let w = w.trim_matches(|c: char| {
             matches!(
@@ -384,24 +383,23 @@ fn tokens(text: &str) -> Vec<String> {
         let mut rest = w;
         for sign in ["€", "$", "£"] {
             if let Some(r) = rest.strip_prefix(sign) {
-                raw.push(sign.to_string());
+                raw.push((sign.to_string(), false));
                 rest = r;
             }
         }
         let mut tail = Vec::new();
         for sign in ["%", "€", "$", "£"] {
             if let Some(r) = rest.strip_suffix(sign) {
-                tail.push(sign.to_string());
+                tail.push((sign.to_string(), false));
                 rest = r;
             }
         }
         if !rest.is_empty() {
-            raw.push(rest.to_string());
+            raw.push((rest.to_string(), false));
         }
         raw.extend(tail);
-        closed.resize(raw.len(), false);
-        if let Some(last) = closed.last_mut() {
-            *last = ends_clause;
+        if let Some(last) = raw.last_mut() {
+            last.1 = ends_clause;
         }
     }
     // Join French digit groups: "19" "200" -> "19 200", "1" "000,5" -> "1 000,5".
@@ -420,7 +418,7 @@ fn tokens(text: &str) -> Vec<String> {
     };
     let mut out: Vec<String> = Vec::new();
     let mut open = false;
-    for (t, ends) in raw.into_iter().zip(closed) {
+    for (t, ends) in raw {
         match out.last_mut() {
             Some(prev) if open && group(&t) && prefix(prev) => {
                 prev.push(' ');
@@ -942,9 +940,8 @@ const WEEKDAYS: [(&[&str], &[&str]); 7] = [
     ),
 ];
 
-/// The weekday `word` names, 1 (Monday) to 7.
-fn weekday(word: &str) -> Option<u32> {
-    let w = word.trim_matches(|c: char| !c.is_alphabetic());
+/// The weekday `w` (a word without its punctuation) names, 1 (Monday) to 7.
+fn weekday(w: &str) -> Option<u32> {
     let lower = w.to_lowercase();
     WEEKDAYS
         .iter()
@@ -956,7 +953,8 @@ fn weekday(word: &str) -> Option<u32> {
 
 /// The weekdays `text` names, each with the word naming it.
 fn weekdays_named(text: &str) -> Vec<(u32, &str)> {
-    text.split(|c: char| c.is_whitespace() || ",;:()«»\"!?.[]".contains(c))
+    text.split_whitespace()
+        .map(|w| w.trim_matches(|c: char| !c.is_alphabetic()))
         .filter_map(|w| Some((weekday(w)?, w)))
         .collect()
 }
@@ -976,11 +974,21 @@ fn weekdays_backed(text: &str) -> BTreeSet<u32> {
 }
 
 pub fn check(output: &str, lang: Lang, sources: &[(&str, &str, Lang)]) -> Grounding {
-    let per_source: Vec<(&str, BTreeSet<Key>, BTreeSet<String>, Lang)> = sources
+    // Per source: its id, the facts and words it backs, the weekdays it backs, its language.
+    type Read<'a> = (
+        &'a str,
+        BTreeSet<Key>,
+        BTreeSet<String>,
+        BTreeSet<u32>,
+        Lang,
+    );
+    let per_source: Vec<Read> = sources
         .iter()
-        .map(|(id, text, l)| (*id, support_keys(&facts(text)), words(text), *l))
+        .map(|(id, text, l)| {
+            let keys = support_keys(&facts(text));
+            (*id, keys, words(text), weekdays_backed(text), *l)
+        })
         .collect();
-    let days: Vec<BTreeSet<u32>> = sources.iter().map(|(_, t, _)| weekdays_backed(t)).collect();
     let (mut n, mut ok, mut unsupported) = (0, 0, Vec::new());
     let mut names_checked = 0;
     for sentence in output
@@ -989,17 +997,14 @@ pub fn check(output: &str, lang: Lang, sources: &[(&str, &str, Lang)]) -> Ground
         .flat_map(|l| l.split(". "))
     {
         let cited = crate::checks::citations::citations(sentence);
-        let cites = |id: &str| cited.is_empty() || cited.iter().any(|c| c == id);
-        let looked: Vec<&(&str, BTreeSet<Key>, BTreeSet<String>, Lang)> =
-            per_source.iter().filter(|(id, ..)| cites(id)).collect();
+        let looked: Vec<&Read> = per_source
+            .iter()
+            .filter(|(id, ..)| cited.is_empty() || cited.iter().any(|c| c == id))
+            .collect();
         // A weekday is a fact too: "le vendredi" for "on Tuesday" contradicts its source.
         for (day, raw) in weekdays_named(sentence) {
             n += 1;
-            let backed = per_source
-                .iter()
-                .zip(&days)
-                .any(|((id, ..), d)| cites(id) && d.contains(&day));
-            if backed {
+            if looked.iter().any(|(.., days, _)| days.contains(&day)) {
                 ok += 1;
             } else if !unsupported.iter().any(|u| u == raw) {
                 unsupported.push(raw.to_string());
@@ -1032,7 +1037,7 @@ pub fn check(output: &str, lang: Lang, sources: &[(&str, &str, Lang)]) -> Ground
             let pool: Vec<(&BTreeSet<String>, Lang)> = looked
                 .iter()
                 .filter(|(.., l)| name.any_language || *l == lang)
-                .map(|(_, _, w, l)| (w, *l))
+                .map(|(_, _, w, _, l)| (w, *l))
                 .collect();
             if pool.is_empty() {
                 continue;

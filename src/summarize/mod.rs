@@ -610,14 +610,14 @@ fn supported(
     let text = if dropped.is_empty() {
         text
     } else {
-        if kept.is_empty() && read.native == Some(lang) {
+        if kept.is_empty() && read.own(lang) {
             kept = lead(&read.source.text);
         }
         check.dropped = dropped;
         kept.join(" ")
     };
     // Written from a source in another language: its numbers may keep that one's notation.
-    let text = match read.native == Some(lang) {
+    let text = match read.own(lang) {
         true => text,
         false => crate::lang::write_numbers(&text, lang),
     };
@@ -653,6 +653,11 @@ impl<'s> Read<'s> {
     /// The language the checks on output in `output` take the source to be in (`read_as`).
     fn read_as(&self, output: Lang) -> Lang {
         read_as(self.native, output)
+    }
+
+    /// Is output in `lang` written in the source's own language?
+    fn own(&self, lang: Lang) -> bool {
+        self.native == Some(lang)
     }
 }
 
@@ -741,7 +746,7 @@ fn triage(read: &Read, lang: Lang, text: &str, check: &OutputCheck) -> (Vec<Stri
     let s = read.source;
     let (attributed, index) = (&read.attributed, &read.index);
     // Written in the source's own language: its sentences may stand in, its verbs compare.
-    let own = read.native == Some(lang);
+    let own = read.own(lang);
     let mut kept: Vec<String> = Vec::new();
     let mut dropped: Vec<String> = Vec::new();
     for line in text.lines().filter(|l| !l.trim().is_empty()) {

@@ -361,9 +361,6 @@ fn written_language(sentences: &[Sentence], lang: Lang) -> crate::checks::langua
     language::language(&written.join(" "), lang)
 }
 
-/// Source sentences that attribute two figures or more to different parties ("1,2 million
-/// selon la CGT, 450 000 selon le ministère"): each figure in `lang`'s form with who gives
-/// it, quoted as the source words it, then the source's citation; and the sentence.
 /// Does a group's sentence say more than the group's statements, in ways grounding cannot
 /// see: a purpose none of them gives ("ont arrêté le train pour finir les services") or a
 /// count in words none of them makes ("les deux gouvernements", two statements taken for
@@ -387,6 +384,9 @@ fn source_texts<'a>(sources: &[(&'a Source, &SourceResult)], lang: Lang) -> Vec<
         .collect()
 }
 
+/// Source sentences that attribute two figures or more to different parties ("1,2 million
+/// selon la CGT, 450 000 selon le ministère"): each figure in `lang`'s form with who gives
+/// it, quoted as the source words it, then the source's citation; and the sentence.
 fn attributed(texts: &[SourceText], lang: Lang) -> Vec<(Vec<String>, Span)> {
     let (open, close) = match lang {
         Lang::Fr => ("« ", " »"),
