@@ -2,9 +2,10 @@
 //!
 //! candle 0.11.1 reaches llama.cpp's prompt speed on Q4_K only through a repacked copy of the
 //! weights kept beside the originals (1.3 bytes per weight more than the file's 0.56: +1 GB
-//! for Qwen2.5-1.5B). This kernel reads the compact blocks, and in prompt batches unpacks
-//! each weight block once for four activation rows (the tile driver in `tiles.rs`), which is
-//! what the repacked layout bought. The arithmetic is ggml's `ggml_vec_dot_q4_K_q8_K`: per
+//! for Qwen2.5-1.5B). This kernel reads the compact blocks; prompt batches repack a few
+//! panels of 16 columns at a time into a lane-major form in a per-worker buffer (the lane
+//! driver in `tiles.rs`), which is what the repacked layout bought, without keeping a second
+//! copy. The arithmetic of single rows is ggml's `ggml_vec_dot_q4_K_q8_K`: per
 //! 32-value sub-block, the integer dot product times the sub-block's 6-bit scale, summed in
 //! i32 over the super-block, then scaled by both blocks' scales; the sub-blocks' minimums
 //! against the activations' 16-value sums.
@@ -67,7 +68,7 @@ impl TileKernel for Q4K {
         scalar_tile(a, w)
     }
 
-    const LANE_BYTES: usize = if super::tiles::VNNI {
+    const LANE_BYTES: usize = if super::tiles::VECTOR {
         std::mem::size_of::<LaneQ4K>()
     } else {
         0
@@ -111,16 +112,21 @@ impl TileKernel for Q4K {
         unsafe {
             avx512::lanes(packed, a)
         }
-        #[cfg(not(bisum_vnni))]
+        #[cfg(all(bisum_avx2, not(bisum_vnni)))]
+        // SAFETY: as above, with AVX2 and FMA.
+        unsafe {
+            avx2::lanes(packed, a)
+        }
+        #[cfg(not(bisum_avx2))]
         {
             let _ = (packed, a);
-            unreachable!("lane kernels need AVX-512 VNNI")
+            unreachable!("lane kernels need AVX2")
         }
     }
 }
 
-/// One super-block of 16 weight columns, lane-major for AVX-512 VNNI: lane c of each
-/// 512-bit row is column c. Scales come pre-multiplied by the block's `d`, so each
+/// One super-block of 16 weight columns, lane-major: lane c of each 512-bit row is column
+/// c (AVX-512 VNNI reads a row at once, AVX2 its two halves in turn). Scales come pre-multiplied by the block's `d`, so each
 /// 32-value sub-block costs one conversion and one FMA per 16 columns.
 #[repr(C)]
 struct LaneQ4K {
@@ -223,7 +229,7 @@ fn scalar_tile<const R: usize, const C: usize>(
 
 #[cfg(bisum_avx2)]
 mod avx2 {
-    use super::{BlockQ4K, BlockQ8K};
+    use super::{BlockQ4K, BlockQ8K, LaneQ4K, LANES};
     use crate::model::kernels::tiles::{hsum, hsum4, prefetch};
     use std::arch::x86_64::*;
 
@@ -365,6 +371,100 @@ mod avx2 {
             }
         }
         out
+    }
+
+    /// `avx512::lanes` on 256-bit registers, bit for bit: the panel's two halves of eight
+    /// columns in turn, four rows at a time. Without VNNI, a sub-block's products are summed
+    /// in i16 (eight `vpmaddubsw` per 32 values and row; 16 products of a 4-bit weight and
+    /// an i8 stay below 2^15 in magnitude), then widened once by `vpmaddwd`: the same i32
+    /// sums as `vpdpbusd`'s, followed by the AVX-512 kernel's float steps. Half the
+    /// multiply instructions of the tile kernel per product, and a prompt gets the same
+    /// logits on either build.
+    #[inline(always)]
+    #[cfg_attr(bisum_vnni, allow(dead_code))]
+    /// # Safety
+    /// The CPU must have AVX2 and FMA: this code is compiled only under `bisum_avx2`, which
+    /// build.rs sets from the build's target features.
+    /// `packed` is a panel as `tiles::lane_panels` packed it, for as many super-blocks as each
+    /// activation row holds.
+    pub(super) unsafe fn lanes<const R: usize>(
+        packed: &[u8],
+        a: [&[BlockQ8K]; R],
+    ) -> [[f32; LANES]; R] {
+        let mut out = [[0f32; LANES]; R];
+        for h in 0..2 {
+            let mut put = |r: usize, v: __m256| {
+                _mm256_storeu_ps(out[r].as_mut_ptr().add(8 * h), v);
+            };
+            let mut r = 0;
+            while r + 4 <= R {
+                let v = half::<4>(packed, h, std::array::from_fn(|i| a[r + i]));
+                v.into_iter().enumerate().for_each(|(i, v)| put(r + i, v));
+                r += 4;
+            }
+            while r < R {
+                let [v] = half::<1>(packed, h, [a[r]]);
+                put(r, v);
+                r += 1;
+            }
+        }
+        out
+    }
+
+    /// Columns 8h..8h + 8 of a lane-major panel against Q activation rows (Q ≤ 4: the
+    /// rows' i16 and float sums stay in the sixteen registers).
+    #[inline(always)]
+    #[cfg_attr(bisum_vnni, allow(dead_code))]
+    /// # Safety
+    /// As `lanes`; h is 0 or 1.
+    unsafe fn half<const Q: usize>(packed: &[u8], h: usize, a: [&[BlockQ8K]; Q]) -> [__m256; Q] {
+        let m4 = _mm256_set1_epi8(0x0F);
+        let ones = _mm256_set1_epi16(1);
+        let mut acc = [_mm256_setzero_ps(); Q];
+        let blocks = packed.as_ptr() as *const LaneQ4K;
+        for b in 0..a[0].len() {
+            let l = &*blocks.add(b);
+            let mut blk = [_mm256_setzero_ps(); Q];
+            for j in 0..8 {
+                let mut isum = [_mm256_setzero_si256(); Q];
+                for g in 4 * j..4 * j + 4 {
+                    let w = _mm256_loadu_si256(l.qs[g].as_ptr().add(8 * h) as *const __m256i);
+                    let lo = _mm256_and_si256(w, m4);
+                    let hi = _mm256_and_si256(_mm256_srli_epi16(w, 4), m4);
+                    for r in 0..Q {
+                        let q = a[r].get_unchecked(b).qs.as_ptr().add(8 * g) as *const i32;
+                        let qlo = _mm256_set1_epi32(q.read_unaligned());
+                        let qhi = _mm256_set1_epi32(q.add(1).read_unaligned());
+                        let p = _mm256_add_epi16(
+                            _mm256_maddubs_epi16(lo, qlo),
+                            _mm256_maddubs_epi16(hi, qhi),
+                        );
+                        isum[r] = _mm256_add_epi16(isum[r], p);
+                    }
+                }
+                let s = _mm256_loadu_ps(l.scales[j].as_ptr().add(8 * h));
+                for r in 0..Q {
+                    let i = _mm256_madd_epi16(isum[r], ones);
+                    blk[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(i), s, blk[r]);
+                }
+            }
+            let mins: [__m256i; 4] = std::array::from_fn(|p| {
+                _mm256_loadu_si256(l.mins[p].as_ptr().add(8 * h) as *const __m256i)
+            });
+            let dmin = _mm256_loadu_ps(l.dmin.as_ptr().add(8 * h));
+            for r in 0..Q {
+                let y = a[r].get_unchecked(b);
+                let sums = y.sums.as_ptr() as *const i32;
+                let mut summ = _mm256_setzero_si256();
+                for (p, mn) in mins.iter().enumerate() {
+                    let s = _mm256_set1_epi32(sums.add(p).read_unaligned());
+                    summ = _mm256_add_epi32(summ, _mm256_madd_epi16(*mn, s));
+                }
+                let v = _mm256_fnmadd_ps(_mm256_cvtepi32_ps(summ), dmin, blk[r]);
+                acc[r] = _mm256_fmadd_ps(v, _mm256_set1_ps(y.d), acc[r]);
+            }
+        }
+        acc
     }
 
     /// One weight column against R activation rows; ggml's single-row kernel when R = 1.
@@ -558,6 +658,50 @@ mod tests {
             (v[0][0] - s[0][0]).abs() <= 1e-5 * s[0][0].abs().max(1.0),
             "{v:?} vs {s:?}"
         );
+    }
+
+    /// The AVX2 prompt kernel is the AVX-512 one bit for bit, so both builds read a prompt
+    /// alike.
+    #[cfg(bisum_vnni)]
+    #[test]
+    fn the_avx2_lanes_are_the_avx512_lanes_bit_for_bit() {
+        let (w, x, _) = check::<Q4K>(GgmlDType::Q4K, 512, 0.05);
+        let zero = BlockQ8K {
+            d: 0.0,
+            qs: [0; QK_K],
+            sums: [0; 8],
+        };
+        let mut a = vec![zero; 16];
+        Q4K::quantize(&x[..8 * 512], &mut a);
+        let rows: [&[BlockQ8K]; 8] = std::array::from_fn(|r| &a[2 * r..2 * r + 2]);
+        // A 64-byte-aligned panel of 16 columns, two super-blocks.
+        let mut buf = vec![0u64; 2 * Q4K::LANE_BYTES / 8 + 8];
+        let skip = (buf.as_ptr() as *const u8).align_offset(64);
+        // SAFETY: u64 storage viewed as bytes, within its length.
+        let bytes = unsafe {
+            std::slice::from_raw_parts_mut(
+                (buf.as_mut_ptr() as *mut u8).add(skip),
+                2 * Q4K::LANE_BYTES,
+            )
+        };
+        let cols: [&[BlockQ4K]; LANES] = std::array::from_fn(|c| &w[2 * c..2 * c + 2]);
+        for (b, blk) in bytes.chunks_exact_mut(Q4K::LANE_BYTES).enumerate() {
+            Q4K::pack(&cols, b, blk);
+        }
+        // SAFETY: built for both kernels' features; the panel holds the rows' block count.
+        let (one, other) = unsafe {
+            (
+                avx2::lanes::<8>(bytes, rows),
+                avx512::lanes::<8>(bytes, rows),
+            )
+        };
+        for r in 0..8 {
+            assert_eq!(
+                one[r].map(f32::to_bits),
+                other[r].map(f32::to_bits),
+                "row {r}"
+            );
+        }
     }
 
     /// The AVX-512 decoding kernel is AVX2's bit for bit, so both builds decode alike.

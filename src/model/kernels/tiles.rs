@@ -19,7 +19,7 @@ use std::cell::RefCell;
 /// it, candle's kernels are used instead, no slower than a scalar version of bisum's.
 pub const VECTOR: bool = cfg!(bisum_avx2);
 
-/// Whether this build has the AVX-512 VNNI lane kernels for prompt batches.
+/// Whether this build has the AVX-512 VNNI lane kernels (Q4_K's lane kernel needs only AVX2).
 pub const VNNI: bool = cfg!(bisum_vnni);
 
 /// Weight columns per work item in prompt batches.
@@ -125,7 +125,7 @@ pub fn matmul<K: TileKernel>(
             }
             return;
         }
-        if K::LANE_BYTES > 0 && VNNI && m >= LANE_MIN_ROWS {
+        if K::LANE_BYTES > 0 && m >= LANE_MIN_ROWS {
             return lane_panels::<K>(m, kb, n, rhs, &row, &out);
         }
         let panels = n.div_ceil(PANEL);
@@ -446,7 +446,7 @@ pub(crate) mod testing {
         let x: Vec<f32> = (0..m * k)
             .map(|i| (i * 104729 % 997) as f32 / 498.0 - 1.0)
             .collect();
-        let lanes = K::LANE_BYTES > 0 && super::VNNI;
+        let lanes = K::LANE_BYTES > 0;
         let mut batched = vec![0f32; m * n];
         matmul::<K>((m, k, n), &x, &w, &mut batched);
         // Batches of other sizes (other row tiles) give the same rows.
