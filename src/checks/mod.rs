@@ -1,6 +1,6 @@
 //! Checks on what the model wrote, all done by code: language, copying, citations,
-//! grounding of facts and names in the cited sources, disagreements between sources, and
-//! the source sentences each statement of a summary rests on.
+//! grounding of facts and names in the cited sources, disagreements between sources,
+//! titles tied to names, and the source sentences each statement of a summary rests on.
 
 pub mod citations;
 pub mod disagree;
@@ -8,4 +8,5 @@ pub mod ground;
 pub mod injection;
 pub mod language;
 pub mod lexicon;
+pub mod roles;
 pub mod statements;

@@ -2,7 +2,7 @@
 //! summary in the source's language and, sentence by sentence, the same in the other.
 
 use crate::checks::lexicon::Lexicons;
-use crate::checks::{ground, language, statements};
+use crate::checks::{ground, language, roles, statements};
 use crate::chunking::{self, Chunk};
 use crate::error::{Error, Result};
 use crate::inputs::{self, Source};
@@ -738,7 +738,8 @@ fn shippable(read: &Read, from: Lang, original: &str, translation: &str) -> bool
 /// The sentences of `text` (judged by `check`) that may be shipped, and those that may not.
 /// In the source's own language, a sentence that states something wrong (a figure, date or
 /// name the source does not hold, an attributed figure as plain fact, a flipped negation or
-/// stance, a word of another language or a whole sentence in one) is replaced by the
+/// stance, a title given to a name the source never gives it (`roles::misplaced`), a word
+/// of another language or a whole sentence in one) is replaced by the
 /// source sentence it rests on,
 /// where that one is not said already: an extractive sentence beats an invented one, and
 /// the summary keeps the fact it meant to give.
@@ -777,9 +778,18 @@ fn triage(read: &Read, lang: Lang, text: &str, check: &OutputCheck) -> (Vec<Stri
             let done = own && anchor.is_some_and(|src| statements::loses_future(sentence, src));
             // "… à Toulouse pour discuter des calendriers": a reason the source never gives.
             let purpose = own && statements::invents_purpose(sentence, &s.text);
+            // "l'AMIAD, directeur du ministère": a title the source gives someone else.
+            // Titles are read in French and English, so a source in neither has none.
+            let titled = read.native.is_some() && roles::misplaced(sentence, &s.text);
             let again = kept.iter().any(|k| repeats(sentence, k));
-            let wrong =
-                unsupported || foreign || misattributes || flipped || reversed || done || purpose;
+            let wrong = unsupported
+                || foreign
+                || misattributes
+                || flipped
+                || reversed
+                || done
+                || purpose
+                || titled;
             let meta = about_itself(sentence, lang);
             if !(wrong || again || meta) {
                 kept.push(sentence.to_string());
@@ -1160,6 +1170,30 @@ mod tests {
             &check,
         );
         assert!(kept.is_empty(), "{kept:?}");
+    }
+
+    #[test]
+    fn a_title_handed_to_another_name_gives_way_in_the_source_language_and_drops_in_the_other() {
+        let text = "Le conseil a adopté le tracé de la ligne 3 mardi. \
+                    Le projet est porté par la métropole de Valmont. \
+                    Sa présidente, Claire Dumoulin, salue un projet qui rapproche les quartiers.";
+        let source = source("conseil", text);
+        let read = Read::of(&source, None);
+        let summary =
+            "Claire Dumoulin, maire de Valmont, salue un projet qui rapproche les quartiers.";
+        let check = OutputCheck::of(crate::checks::language::language(summary, Lang::Fr));
+        let (kept, dropped) = triage(&read, Lang::Fr, summary, &check);
+        assert_eq!(dropped, [summary]);
+        assert_eq!(
+            kept,
+            ["Sa présidente, Claire Dumoulin, salue un projet qui rapproche les quartiers."]
+        );
+        let en = "Mayor Claire Dumoulin welcomes a project that brings the neighbourhoods closer.";
+        let (kept, _) = triage(&read, Lang::En, en, &check);
+        assert!(kept.is_empty(), "{kept:?}");
+        let en = "Its president, Claire Dumoulin, welcomes a project that brings the neighbourhoods closer.";
+        let (kept, _) = triage(&read, Lang::En, en, &check);
+        assert_eq!(kept, [en]);
     }
 
     #[test]

@@ -10,7 +10,7 @@ pub mod plan;
 use crate::checks::citations::{citations, uncited_sentences};
 use crate::checks::disagree::{self, Disagreement};
 use crate::checks::statements::{self, SourceText, Statement};
-use crate::checks::{ground, language};
+use crate::checks::{ground, language, roles};
 use crate::error::Result;
 use crate::inputs::Source;
 use crate::lang::Lang;
@@ -364,12 +364,14 @@ fn written_language(sentences: &[Sentence], lang: Lang) -> crate::checks::langua
 /// Does a group's sentence say more than the group's statements, in ways grounding cannot
 /// see: a purpose none of them gives ("ont arrêté le train pour finir les services") or a
 /// count in words none of them makes ("les deux gouvernements", two statements taken for
-/// two of a thing)? Compared with the statements themselves, written in the sentence's
-/// language.
+/// two of a thing), or a title none of them gives that name (`roles::misplaced`)? Compared
+/// with the statements themselves, written in the sentence's language.
 fn adds_to(text: &str, all: &[Statement], group: &[usize]) -> bool {
     let said: Vec<&str> = group.iter().map(|&i| all[i].text.as_str()).collect();
     let said = said.join(" ");
-    statements::invents_purpose(text, &said) || statements::invents_count(text, &said)
+    statements::invents_purpose(text, &said)
+        || statements::invents_count(text, &said)
+        || roles::misplaced(text, &said)
 }
 
 /// The sources as the checks on a synthesis in `lang` read them (`SourceResult::read_as`).
