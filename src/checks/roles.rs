@@ -107,20 +107,23 @@ enum Tok {
     Stop,
 }
 
-/// Words (elided articles cut off: "l'AMIAD" is "AMIAD"), commas, and every other mark as
-/// a stop.
+/// Words (an elided article a word of its own, in lower case: "l'AMIAD" is "l", "AMIAD"),
+/// commas, and every other mark as a stop.
 fn tokens(text: &str) -> Vec<Tok> {
     let mut out = Vec::new();
     let mut word = String::new();
     let flush = |word: &mut String, out: &mut Vec<Tok>| {
-        if !word.is_empty() {
-            let w = match word.split_once(['\'', '’']) {
-                Some((head, rest)) if head.chars().count() <= 2 && !rest.is_empty() => rest,
-                _ => word.as_str(),
-            };
-            out.push(Tok::Word(w.to_string()));
-            word.clear();
+        if word.is_empty() {
+            return;
         }
+        match word.split_once(['\'', '’']) {
+            Some((head, rest)) if head.chars().count() <= 2 && !rest.is_empty() => {
+                out.push(Tok::Word(head.to_lowercase()));
+                out.push(Tok::Word(rest.to_string()));
+            }
+            _ => out.push(Tok::Word(word.clone())),
+        }
+        word.clear();
     };
     for c in text.chars() {
         if c.is_alphanumeric() || ['-', '\'', '’'].contains(&c) {
@@ -192,6 +195,14 @@ fn ties(sentence: &str) -> Vec<(Vec<String>, usize)> {
                 out.push((name, row));
             }
         }
+        // [its] TITLE, NAME, … ("Son directeur, Bertrand Rondepierre, qualifie…")
+        if let (Tok::Word(w), Some(Tok::Comma)) = (&t[i], t.get(i + 1)) {
+            let name: Vec<String> = t[i + 2..].iter().map_while(capitalized).map(fold).collect();
+            let closed = t.get(i + 2 + name.len()) == Some(&Tok::Comma);
+            if let Some(row) = title(w).filter(|_| closed && !name.is_empty()) {
+                out.push((name, row));
+            }
+        }
         // TITLE NAME
         if let (Tok::Word(w), Some(next)) = (&t[i], t.get(i + 1)) {
             if let (Some(row), Some(_)) = (title(w), capitalized(next)) {
@@ -203,28 +214,93 @@ fn ties(sentence: &str) -> Vec<(Vec<String>, usize)> {
     out
 }
 
-/// Does `sentence` give a name a title that no sentence of `source` gives it: the name is
-/// in the source, the title too, never in one sentence together? A name the source never
-/// uses is grounding's to find.
+/// The (name words, title row) pairs where `sentence` makes the title someone else's
+/// relation to the name: "NAME's TITLE", "TITLE of NAME", "TITLE de NAME".
+fn relations(sentence: &str) -> Vec<(Vec<String>, usize)> {
+    let t = tokens(sentence);
+    let mut out = Vec::new();
+    for i in 0..t.len() {
+        let Tok::Word(w) = &t[i] else { continue };
+        // NAME's TITLE
+        let owner = w.strip_suffix("'s").or_else(|| w.strip_suffix("’s"));
+        if let (Some(owner), Some(Tok::Word(next))) = (owner, t.get(i + 1)) {
+            if let Some(row) = title(next).filter(|_| owner.starts_with(char::is_uppercase)) {
+                let mut name: Vec<String> = t[..i]
+                    .iter()
+                    .rev()
+                    .map_while(capitalized)
+                    .map(fold)
+                    .collect();
+                name.push(fold(owner));
+                out.push((name, row));
+            }
+        }
+        // TITLE of / de / du / d' NAME
+        let linked = t.get(i + 1).is_some_and(
+            |x| matches!(x, Tok::Word(l) if ["of", "de", "du", "d"].contains(&l.as_str())),
+        );
+        if let Some(row) = title(w).filter(|_| linked) {
+            let name: Vec<String> = t[i + 2..].iter().map_while(capitalized).map(fold).collect();
+            if !name.is_empty() {
+                out.push((name, row));
+            }
+        }
+    }
+    out
+}
+
+/// A source's sentences as folded words, with the titles each ties to names.
+struct Read {
+    sentences: Vec<(Vec<String>, Vec<(Vec<String>, usize)>)>,
+}
+
+impl Read {
+    fn of(source: &str) -> Read {
+        let sentences = crate::text::sentences(source)
+            .into_iter()
+            .map(|s| {
+                let words = tokens(s)
+                    .into_iter()
+                    .filter_map(|x| match x {
+                        Tok::Word(w) => Some(fold(&w)),
+                        _ => None,
+                    })
+                    .collect();
+                (words, ties(s))
+            })
+            .collect();
+        Read { sentences }
+    }
+
+    /// Is the name in the source, and never in one sentence with that title?
+    fn never_titled(&self, name: &[String], row: usize) -> bool {
+        let with = |w: &[String]| name.iter().any(|n| w.contains(n));
+        let titled = |w: &[String]| w.iter().any(|x| title(x) == Some(row));
+        self.sentences.iter().any(|(w, _)| with(w))
+            && !self.sentences.iter().any(|(w, _)| with(w) && titled(w))
+    }
+
+    /// Does the source tie that title to that name itself?
+    fn holds(&self, name: &[String], row: usize) -> bool {
+        let ties = self.sentences.iter().flat_map(|(_, t)| t);
+        ties.into_iter()
+            .any(|(n, r)| *r == row && n.iter().any(|x| name.contains(x)))
+    }
+}
+
+/// Does `sentence` give a name a title that no sentence of `source` gives it (the name is
+/// in the source, the title too, never in one sentence together), or make a name's own
+/// title someone else's relation to it ("Bertrand Rondepierre's director" where the source
+/// says "Son directeur, Bertrand Rondepierre")? A name the source never uses is
+/// grounding's to find.
 pub fn misplaced(sentence: &str, source: &str) -> bool {
-    let sentences: Vec<Vec<String>> = crate::text::sentences(source)
+    let read = Read::of(source);
+    ties(sentence)
         .into_iter()
-        .map(|s| {
-            tokens(s)
-                .into_iter()
-                .filter_map(|x| match x {
-                    Tok::Word(w) => Some(fold(&w)),
-                    _ => None,
-                })
-                .collect()
-        })
-        .collect();
-    let names = |s: &[String], name: &[String]| name.iter().any(|n| s.contains(n));
-    let titled = |s: &[String], row: usize| s.iter().any(|w| title(w) == Some(row));
-    ties(sentence).into_iter().any(|(name, row)| {
-        sentences.iter().any(|s| names(s, &name))
-            && !sentences.iter().any(|s| names(s, &name) && titled(s, row))
-    })
+        .any(|(name, row)| read.never_titled(&name, row))
+        || relations(sentence)
+            .into_iter()
+            .any(|(name, row)| read.holds(&name, row))
 }
 
 #[cfg(test)]
@@ -249,6 +325,12 @@ mod tests {
             "Director ARTEMIS called it a major step.",
             SOURCE
         ));
+        // Someone's own title made another's relation to them.
+        assert!(misplaced(
+            "Paul Verlaine's director called it a major step.",
+            SOURCE
+        ));
+        assert!(misplaced("Le directeur de Paul Verlaine a parlé.", SOURCE));
     }
 
     #[test]
@@ -262,6 +344,8 @@ mod tests {
             "En ARTEMIS, le directeur parle d'une étape majeure.",
             "Hier, le directeur Paul Verlaine a parlé.",
             "Pierre Dupont, directeur de l'agence, a parlé.",
+            "Le directeur de l'ARTEMIS, Paul Verlaine, a parlé.",
+            "ARTEMIS's director, Paul Verlaine, called it a major step.",
             "Le texte a été signé la semaine dernière à ARTEMIS, le ministre présent.",
         ] {
             assert!(!misplaced(ok, SOURCE), "{ok}");
