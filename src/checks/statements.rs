@@ -276,6 +276,85 @@ pub fn reverses_stance(sentence: &str, source: &str) -> bool {
             .any(|x| src_for.contains(x) && !src_against.contains(x))
 }
 
+/// Which way a word says something moves: up ("raises", "relève", "hausse"), down
+/// ("lowers", "abaisse", "baisse"), or neither. Prefixes of folded words, French and
+/// English: grammar of change, not a subject's words.
+fn direction(w: &str) -> Option<bool> {
+    const UP: &[&str] = &[
+        "raise",
+        "raisi",
+        "increas",
+        "rise",
+        "rising",
+        "risen",
+        "rose",
+        "boost",
+        "hike",
+        "grow",
+        "grew",
+        "augment",
+        "releve",
+        "relev",
+        "hausse",
+        "rehauss",
+        "accroi",
+        "croissance",
+    ];
+    const DOWN: &[&str] = &[
+        "lower", "reduc", "decreas", "declin", "drop", "fell", "fall", "shrink", "shrank", "slash",
+        "redui", "baiss", "abaiss", "diminu", "recul", "chute",
+    ];
+    if UP.iter().any(|p| w.starts_with(p)) {
+        Some(true)
+    } else if DOWN.iter().any(|p| w.starts_with(p)) {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+/// Each word of change in a text, with the roots of the words around it in its sentence
+/// (three on each side, grammar words aside): what it says moves, whichever side of the verb it stands
+/// ("raises the retirement age", "l'âge de départ est relevé").
+fn changes(text: &str) -> Vec<(bool, HashSet<String>)> {
+    const SKIP: &[&str] = &[
+        "the", "les", "des", "was", "has", "had", "est", "are", "its", "son", "ses", "que", "qui",
+        "and", "who", "for", "par", "sur", "aux", "une", "ete", "will", "with", "from", "that",
+        "this", "dans", "pour", "avec", "been", "have", "sera", "were", "ont", "elle", "they",
+        "their", "leur", "into", "plus", "more", "than",
+    ];
+    let mut out = Vec::new();
+    for sentence in sentences(text) {
+        let folded = ground::fold(sentence);
+        let words: Vec<&str> = words_of(&folded)
+            .filter(|w| w.chars().count() >= 3 && !SKIP.contains(w))
+            .collect();
+        for (i, w) in words.iter().enumerate() {
+            let Some(up) = direction(w) else { continue };
+            let around = words[i.saturating_sub(3)..(i + 4).min(words.len())]
+                .iter()
+                .filter(|w| direction(w).is_none() && !w.chars().all(|c| c.is_ascii_digit()))
+                .map(|w| root(w))
+                .collect();
+            out.push((up, around));
+        }
+    }
+    out
+}
+
+/// Does `sentence` say something moves the other way from `source`: a word of change one
+/// way beside words that the source puts only beside a change the other way ("lowers the
+/// retirement age" where the source only ever "relève l'âge de départ")? Like a dropped
+/// negation, it says the opposite.
+pub fn reverses_direction(sentence: &str, source: &str) -> bool {
+    let theirs = changes(source);
+    changes(sentence).into_iter().any(|(up, around)| {
+        let meets = |(u, a): &&(bool, HashSet<String>)| *u != up && !a.is_disjoint(&around);
+        let agrees = |(u, a): &&(bool, HashSet<String>)| *u == up && !a.is_disjoint(&around);
+        theirs.iter().any(|c| meets(&c)) && !theirs.iter().any(|c| agrees(&c))
+    })
+}
+
 /// The roots (`root`) of the verbs a text puts in the future or the
 /// conditional: the verb after "will", "would", "plans to", "va", "prévoit de"…, and a
 /// French verb in a future or conditional form ("présentera", "prendront"), and the word
@@ -856,6 +935,28 @@ mod tests {
         // Words that only end like a future: a portrait, a camera, a front.
         let nouns = "Le retrait du portrait filmé par la caméra sur le front.";
         assert!(!loses_future("Le retrait du portrait a été filmé.", nouns));
+    }
+
+    #[test]
+    fn a_change_said_the_other_way_reverses_its_direction() {
+        let source = "Le gouvernement relève l'âge légal de départ à la retraite de 62 à 64 ans. \
+                      Les prix de l'énergie ont baissé de 12 % en un an.";
+        for wrong in [
+            "The reform lowers the legal retirement age to 64.",
+            "L'âge légal de départ est abaissé à 64 ans.",
+            "Energy prices rose by 12% in a year.",
+        ] {
+            assert!(reverses_direction(wrong, source), "{wrong}");
+        }
+        for right in [
+            "The reform raises the legal retirement age from 62 to 64.",
+            "L'âge de départ est relevé à 64 ans.",
+            "Energy prices fell by 12% in a year.",
+            "Les prix de l'énergie ont reculé de 12 %.",
+            "The government presented its reform.",
+        ] {
+            assert!(!reverses_direction(right, source), "{right}");
+        }
     }
 
     #[test]

@@ -594,7 +594,8 @@ impl Pipeline<'_> {
 /// shipped: those stating a figure, date or name the source does not hold
 /// (`ground::keep_supported`) or one it gives as someone's as plain fact
 /// (`statements::misattributes`), or that drops or adds the negation of the source sentence
-/// it rests on or stands for what the source stands against (`statements::reverses_stance`),
+/// it rests on, stands for what the source stands against (`statements::reverses_stance`)
+/// or says something moves the other way (`statements::reverses_direction`),
 /// lead-ins and sentences about the summary itself ("Voici le
 /// résumé :", "This summary keeps…"), and those with words left in another language
 /// (`check.foreign_words`) or written in another language altogether. A summary whose
@@ -772,7 +773,9 @@ fn triage(read: &Read, lang: Lang, text: &str, check: &OutputCheck) -> (Vec<Stri
             // on says the opposite ("conteste" for "ne conteste pas").
             let flipped =
                 anchor.is_some_and(|src| statements::negated(src) != statements::negated(sentence));
-            let reversed = statements::reverses_stance(sentence, &s.text);
+            // "Lowers the retirement age" where the source raises it.
+            let reversed = statements::reverses_stance(sentence, &s.text)
+                || statements::reverses_direction(sentence, &s.text);
             // "Presented" from "would present": a plan stated as done. Within one language
             // only: across two, verbs' stems meet by chance ("retire", "retirerait").
             let done = own && anchor.is_some_and(|src| statements::loses_future(sentence, src));

@@ -364,7 +364,8 @@ fn written_language(sentences: &[Sentence], lang: Lang) -> crate::checks::langua
 /// Does a group's sentence say more than the group's statements, in ways grounding cannot
 /// see: a purpose none of them gives ("ont arrêté le train pour finir les services") or a
 /// count in words none of them makes ("les deux gouvernements", two statements taken for
-/// two of a thing), or a title none of them gives that name (`roles::misplaced`)? Compared
+/// two of a thing), a title none of them gives that name (`roles::misplaced`), or a change
+/// the other way from theirs (`statements::reverses_direction`)? Compared
 /// with the statements themselves, written in the sentence's language.
 fn adds_to(text: &str, all: &[Statement], group: &[usize]) -> bool {
     let said: Vec<&str> = group.iter().map(|&i| all[i].text.as_str()).collect();
@@ -372,6 +373,7 @@ fn adds_to(text: &str, all: &[Statement], group: &[usize]) -> bool {
     statements::invents_purpose(text, &said)
         || statements::invents_count(text, &said)
         || roles::misplaced(text, &said)
+        || statements::reverses_direction(text, &said)
 }
 
 /// The sources as the checks on a synthesis in `lang` read them (`SourceResult::read_as`).
