@@ -163,7 +163,10 @@ impl<W: SignedBlock> TileKernel for Signed<W> {
         scalar_tile(a, w)
     }
 
-    const LANE_BYTES: usize = if super::tiles::VNNI {
+    /// AVX-512 VNNI builds: both block types. AVX2 builds: Q5_0 only, whose values plus
+    /// `OFFSET` (0..31) keep `vpmaddubsw`'s i16 sums below 2^15; Q8_0's (0..255) would
+    /// saturate them.
+    const LANE_BYTES: usize = if super::tiles::VNNI || (super::tiles::VECTOR && W::OFFSET <= 16) {
         std::mem::size_of::<LaneSigned>()
     } else {
         0
@@ -194,16 +197,22 @@ impl<W: SignedBlock> TileKernel for Signed<W> {
         unsafe {
             avx512::lanes(packed, a, W::OFFSET)
         }
-        #[cfg(not(bisum_vnni))]
+        #[cfg(all(bisum_avx2, not(bisum_vnni)))]
+        // SAFETY: as above, with AVX2 and FMA; LANE_BYTES is 0 (no lanes) unless OFFSET <= 16.
+        unsafe {
+            avx2::lanes(packed, a, W::OFFSET)
+        }
+        #[cfg(not(bisum_avx2))]
         {
             let _ = (packed, a);
-            unreachable!("lane kernels need AVX-512 VNNI")
+            unreachable!("lane kernels need AVX2")
         }
     }
 }
 
-/// One 32-value block of 16 weight columns, lane-major for AVX-512 VNNI (lane c is column
-/// c): the values plus `OFFSET` as unsigned bytes, four consecutive values per lane.
+/// One 32-value block of 16 weight columns, lane-major (lane c of a 512-bit row is column
+/// c; AVX2 reads each row as two halves): the values plus `OFFSET` as unsigned bytes, four
+/// consecutive values per lane.
 #[repr(C)]
 struct LaneSigned {
     d: [f32; LANES],
@@ -285,9 +294,89 @@ fn scalar_tile<W: SignedBlock, const R: usize, const C: usize>(
 
 #[cfg(bisum_avx2)]
 mod avx2 {
-    use super::{ActQ8_0, SignedBlock};
+    use super::{ActQ8_0, LaneSigned, SignedBlock, LANES};
     use crate::model::kernels::tiles::{hsum, prefetch};
     use std::arch::x86_64::*;
+
+    /// `avx512::lanes` on 256-bit registers, bit for bit, for weights whose offset values
+    /// are 5-bit (Q5_0): the panel's two halves of eight columns in turn, four rows at a
+    /// time. Per block and row, two runs of four `vpmaddubsw` summed in i16 (eight products
+    /// of at most 31 × 128 each stay below 2^15), each widened once by `vpmaddwd`: the i32
+    /// sums of `vpdpbusd`, then the AVX-512 kernel's float steps.
+    #[inline(always)]
+    #[cfg_attr(bisum_vnni, allow(dead_code))]
+    /// # Safety
+    /// The CPU must have AVX2 and FMA: this code is compiled only under `bisum_avx2`, which
+    /// build.rs sets from the build's target features.
+    /// `packed` is a panel as `tiles::lane_panels` packed it, for as many blocks as each
+    /// activation row holds, of values plus `offset` below 32.
+    pub(super) unsafe fn lanes<const R: usize>(
+        packed: &[u8],
+        a: [&[ActQ8_0]; R],
+        offset: i32,
+    ) -> [[f32; LANES]; R] {
+        debug_assert!(offset <= 16, "i16 sums need 5-bit values");
+        let mut out = [[0f32; LANES]; R];
+        for h in 0..2 {
+            let mut put = |r: usize, v: __m256| {
+                _mm256_storeu_ps(out[r].as_mut_ptr().add(8 * h), v);
+            };
+            let mut r = 0;
+            while r + 4 <= R {
+                let v = half::<4>(packed, h, std::array::from_fn(|i| a[r + i]), offset);
+                v.into_iter().enumerate().for_each(|(i, v)| put(r + i, v));
+                r += 4;
+            }
+            while r < R {
+                let [v] = half::<1>(packed, h, [a[r]], offset);
+                put(r, v);
+                r += 1;
+            }
+        }
+        out
+    }
+
+    /// Columns 8h..8h + 8 of a lane-major panel against Q ≤ 4 activation rows.
+    #[inline(always)]
+    #[cfg_attr(bisum_vnni, allow(dead_code))]
+    /// # Safety
+    /// As `lanes`; h is 0 or 1.
+    unsafe fn half<const Q: usize>(
+        packed: &[u8],
+        h: usize,
+        a: [&[ActQ8_0]; Q],
+        offset: i32,
+    ) -> [__m256; Q] {
+        let ones = _mm256_set1_epi16(1);
+        let mut acc = [_mm256_setzero_ps(); Q];
+        let blocks = packed.as_ptr() as *const LaneSigned;
+        for b in 0..a[0].len() {
+            let l = &*blocks.add(b);
+            let mut isum = [_mm256_setzero_si256(); Q];
+            for k in 0..2 {
+                let mut s16 = [_mm256_setzero_si256(); Q];
+                for g in 4 * k..4 * k + 4 {
+                    let w = _mm256_loadu_si256(l.qs[g].as_ptr().add(8 * h) as *const __m256i);
+                    for r in 0..Q {
+                        let q = a[r].get_unchecked(b).qs.as_ptr().add(4 * g) as *const i32;
+                        let p = _mm256_maddubs_epi16(w, _mm256_set1_epi32(q.read_unaligned()));
+                        s16[r] = _mm256_add_epi16(s16[r], p);
+                    }
+                }
+                for r in 0..Q {
+                    isum[r] = _mm256_add_epi32(isum[r], _mm256_madd_epi16(s16[r], ones));
+                }
+            }
+            let d = _mm256_loadu_ps(l.d.as_ptr().add(8 * h));
+            for r in 0..Q {
+                let y = a[r].get_unchecked(b);
+                let v = _mm256_sub_epi32(isum[r], _mm256_set1_epi32(offset * y.s));
+                let s = _mm256_mul_ps(d, _mm256_set1_ps(y.d));
+                acc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(v), s, acc[r]);
+            }
+        }
+        acc
+    }
 
     #[inline(always)]
     /// # Safety
@@ -395,5 +484,46 @@ mod tests {
     #[test]
     fn q5_0_products_match_the_dequantized_weights() {
         check_signed::<BlockQ5_0>(GgmlDType::Q5_0);
+    }
+
+    /// The AVX2 prompt kernel is the AVX-512 one bit for bit on Q5_0.
+    #[cfg(bisum_vnni)]
+    #[test]
+    fn the_avx2_q5_0_lanes_are_the_avx512_lanes_bit_for_bit() {
+        let (w, x, _) = check::<Q5_0>(GgmlDType::Q5_0, 128, 0.02);
+        let zero = ActQ8_0 {
+            d: 0.0,
+            qs: [0; QK],
+            s: 0,
+        };
+        let mut a = vec![zero; 8 * 4];
+        Q5_0::quantize(&x[..8 * 128], &mut a);
+        let rows: [&[ActQ8_0]; 8] = std::array::from_fn(|r| &a[4 * r..4 * r + 4]);
+        let bytes_len = 4 * Q5_0::LANE_BYTES;
+        let mut buf = vec![0u64; bytes_len / 8 + 8];
+        let skip = (buf.as_ptr() as *const u8).align_offset(64);
+        // SAFETY: u64 storage viewed as bytes, within its length.
+        let bytes = unsafe {
+            std::slice::from_raw_parts_mut((buf.as_mut_ptr() as *mut u8).add(skip), bytes_len)
+        };
+        let cols: [&[BlockQ5_0]; LANES] = std::array::from_fn(|c| &w[4 * c..4 * c + 4]);
+        for (b, blk) in bytes.chunks_exact_mut(Q5_0::LANE_BYTES).enumerate() {
+            Q5_0::pack(&cols, b, blk);
+        }
+        let offset = BlockQ5_0::OFFSET;
+        // SAFETY: built for both kernels' features; the panel holds the rows' block count.
+        let (one, other) = unsafe {
+            (
+                avx2::lanes::<8>(bytes, rows, offset),
+                avx512::lanes::<8>(bytes, rows, offset),
+            )
+        };
+        for r in 0..8 {
+            assert_eq!(
+                one[r].map(f32::to_bits),
+                other[r].map(f32::to_bits),
+                "row {r}"
+            );
+        }
     }
 }
