@@ -212,7 +212,7 @@ impl Pipeline<'_> {
         let all = Self::statements(sources, &texts, lang);
         let planned = plan::plan(&all, MAX_COMMON, OWN_PER_SOURCE);
         let mut sentences = self.common_ground(lang, &all, &planned.common, &texts)?;
-        sentences.extend(planned.own.iter().map(|&i| own(&all[i])));
+        sentences.extend(planned.own.iter().map(|&i| own(&all[i], lang)));
         let concepts = self.concepts()?;
         let mut found = Self::disagreements(sources, &concepts);
         // Rivals in the other language's statements too: a figure one summary here lost
@@ -455,10 +455,10 @@ fn rivals(all: &[Statement], texts: &[SourceText]) -> Vec<Disagreement> {
 }
 
 /// A source's own statement, cited to it.
-fn own(s: &Statement) -> Sentence {
+fn own(s: &Statement, lang: Lang) -> Sentence {
     Sentence {
         section: Section::Contribution,
-        text: s.text.clone(),
+        text: standalone(&s.text, lang),
         sources: vec![s.source.clone()],
         origin: Origin::Extractive,
         support: s.support.clone(),
@@ -480,15 +480,35 @@ fn extractive(
         .max_by_key(|(i, ids)| (ids.len(), std::cmp::Reverse(*i)))
         .expect("a group has statements");
     if ids.len() < 2 {
-        return own(&all[best]);
+        return own(&all[best], lang);
     }
     Sentence {
         section: Section::CommonGround,
-        text: all[best].text.clone(),
+        text: standalone(&all[best].text, lang),
         support: support_of(all, group, &ids),
         sources: ids,
         origin: Origin::Extractive,
     }
+}
+
+/// A statement lifted out of its summary, where a leading possessive ("Son directeur",
+/// "His director") pointed back at a sentence the synthesis does not hold: the definite
+/// article instead ("Le directeur", "The director"), which says no less and points at
+/// nothing.
+fn standalone(text: &str, lang: Lang) -> String {
+    let Some((first, rest)) = text.split_once(' ') else {
+        return text.to_string();
+    };
+    let vowel = rest.starts_with(|c: char| "aeiouyhâàéèêîïôûAEIOUYHÉÈÊÎÔ".contains(c));
+    let article = match (lang, first) {
+        (Lang::En, "His" | "Her" | "Its" | "Their") => "The ",
+        (Lang::Fr, "Son" | "Sa") if vowel => "L'",
+        (Lang::Fr, "Son") => "Le ",
+        (Lang::Fr, "Sa") => "La ",
+        (Lang::Fr, "Ses" | "Leurs") => "Les ",
+        _ => return text.to_string(),
+    };
+    format!("{article}{rest}")
 }
 
 /// The disagreements section's lines, each with the source sentences that give its
@@ -543,6 +563,36 @@ fn found_sentences(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_lifted_statement_loses_the_possessive_that_pointed_back() {
+        for (text, lang, want) in [
+            (
+                "Son directeur, Paul Verlaine, salue l'accord.",
+                Lang::Fr,
+                "Le directeur, Paul Verlaine, salue l'accord.",
+            ),
+            (
+                "Son agence pilote le projet.",
+                Lang::Fr,
+                "L'agence pilote le projet.",
+            ),
+            ("Sa présidente a parlé.", Lang::Fr, "La présidente a parlé."),
+            (
+                "His director, Paul Verlaine, welcomed the deal.",
+                Lang::En,
+                "The director, Paul Verlaine, welcomed the deal.",
+            ),
+            (
+                "Son of the founder, he leads it.",
+                Lang::En,
+                "Son of the founder, he leads it.",
+            ),
+            ("Le ministère a signé.", Lang::Fr, "Le ministère a signé."),
+        ] {
+            assert_eq!(standalone(text, lang), want);
+        }
+    }
 
     #[test]
     fn a_sentence_about_the_statements_is_not_a_statement_of_fact() {
