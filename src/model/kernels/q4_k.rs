@@ -230,7 +230,7 @@ fn scalar_tile<const R: usize, const C: usize>(
 #[cfg(bisum_avx2)]
 mod avx2 {
     use super::{BlockQ4K, BlockQ8K, LaneQ4K, LANES};
-    use crate::model::kernels::tiles::{hsum, hsum4, prefetch};
+    use crate::model::kernels::tiles::{by_halves, hsum, hsum4, prefetch};
     use std::arch::x86_64::*;
 
     const KMASK1: u32 = 0x3f3f3f3f;
@@ -391,24 +391,12 @@ mod avx2 {
         packed: &[u8],
         a: [&[BlockQ8K]; R],
     ) -> [[f32; LANES]; R] {
-        let mut out = [[0f32; LANES]; R];
-        for h in 0..2 {
-            let mut put = |r: usize, v: __m256| {
-                _mm256_storeu_ps(out[r].as_mut_ptr().add(8 * h), v);
-            };
-            let mut r = 0;
-            while r + 4 <= R {
-                let v = half::<4>(packed, h, std::array::from_fn(|i| a[r + i]));
-                v.into_iter().enumerate().for_each(|(i, v)| put(r + i, v));
-                r += 4;
-            }
-            while r < R {
-                let [v] = half::<1>(packed, h, [a[r]]);
-                put(r, v);
-                r += 1;
-            }
-        }
-        out
+        // SAFETY (both closures): as this function's.
+        by_halves(
+            a,
+            |h, q| unsafe { half::<4>(packed, h, q) },
+            |h, q| unsafe { half::<1>(packed, h, q) },
+        )
     }
 
     /// Columns 8h..8h + 8 of a lane-major panel against Q activation rows (Q ≤ 4: the

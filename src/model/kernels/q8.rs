@@ -295,7 +295,7 @@ fn scalar_tile<W: SignedBlock, const R: usize, const C: usize>(
 #[cfg(bisum_avx2)]
 mod avx2 {
     use super::{ActQ8_0, LaneSigned, SignedBlock, LANES};
-    use crate::model::kernels::tiles::{hsum, prefetch};
+    use crate::model::kernels::tiles::{by_halves, hsum, prefetch};
     use std::arch::x86_64::*;
 
     /// `avx512::lanes` on 256-bit registers, bit for bit, for weights whose offset values
@@ -316,24 +316,12 @@ mod avx2 {
         offset: i32,
     ) -> [[f32; LANES]; R] {
         debug_assert!(offset <= 16, "i16 sums need 5-bit values");
-        let mut out = [[0f32; LANES]; R];
-        for h in 0..2 {
-            let mut put = |r: usize, v: __m256| {
-                _mm256_storeu_ps(out[r].as_mut_ptr().add(8 * h), v);
-            };
-            let mut r = 0;
-            while r + 4 <= R {
-                let v = half::<4>(packed, h, std::array::from_fn(|i| a[r + i]), offset);
-                v.into_iter().enumerate().for_each(|(i, v)| put(r + i, v));
-                r += 4;
-            }
-            while r < R {
-                let [v] = half::<1>(packed, h, [a[r]], offset);
-                put(r, v);
-                r += 1;
-            }
-        }
-        out
+        // SAFETY (both closures): as this function's.
+        by_halves(
+            a,
+            |h, q| unsafe { half::<4>(packed, h, q, offset) },
+            |h, q| unsafe { half::<1>(packed, h, q, offset) },
+        )
     }
 
     /// Columns 8h..8h + 8 of a lane-major panel against Q ≤ 4 activation rows.

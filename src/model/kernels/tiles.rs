@@ -340,6 +340,41 @@ pub fn prefetch<T>(at: *const T, bytes: usize) {
     }
 }
 
+/// An AVX2 lane kernel's 16 columns for R rows: each half of the panel (`half`'s first
+/// argument, 0 or 1: columns 8h..8h + 8) against the rows four at a time (`four`), the rows
+/// left over one at a time (`one`). Four rows keep their i16 and float sums in the sixteen
+/// 256-bit registers.
+#[cfg(bisum_avx2)]
+#[inline(always)]
+/// # Safety
+/// The CPU must have AVX2 and FMA: this code is compiled only under `bisum_avx2`, which
+/// build.rs sets from the build's target features.
+pub unsafe fn by_halves<A, const R: usize>(
+    a: [&[A]; R],
+    four: impl Fn(usize, [&[A]; 4]) -> [std::arch::x86_64::__m256; 4],
+    one: impl Fn(usize, [&[A]; 1]) -> [std::arch::x86_64::__m256; 1],
+) -> [[f32; LANES]; R] {
+    use std::arch::x86_64::*;
+    let mut out = [[0f32; LANES]; R];
+    for h in 0..2 {
+        let mut put = |r: usize, v: __m256| {
+            _mm256_storeu_ps(out[r].as_mut_ptr().add(8 * h), v);
+        };
+        let mut r = 0;
+        while r + 4 <= R {
+            let v = four(h, std::array::from_fn(|i| a[r + i]));
+            v.into_iter().enumerate().for_each(|(i, v)| put(r + i, v));
+            r += 4;
+        }
+        while r < R {
+            let [v] = one(h, [a[r]]);
+            put(r, v);
+            r += 1;
+        }
+    }
+    out
+}
+
 /// Sum of the eight lanes, in ggml's order (`hsum_float_8`).
 #[cfg(bisum_avx2)]
 #[inline(always)]
