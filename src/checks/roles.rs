@@ -157,66 +157,94 @@ fn capitalized(t: &Tok) -> Option<&str> {
     }
 }
 
-/// The (name words, title row) pairs that `sentence` ties together.
-fn ties(sentence: &str) -> Vec<(Vec<String>, usize)> {
-    let t = tokens(sentence);
-    let mut out = Vec::new();
-    for i in 0..t.len() {
-        // NAME , [the] TITLE
-        if t[i] == Tok::Comma && i > 0 && capitalized(&t[i - 1]).is_some() {
-            let start = (0..i)
-                .rev()
-                .take_while(|&j| capitalized(&t[j]).is_some())
-                .last()
-                .unwrap_or(i);
-            let name: Vec<String> = t[start..i]
-                .iter()
-                .filter_map(capitalized)
-                .map(fold)
-                .collect();
-            // A sentence's first word is capitalized whatever it is ("Hier, le directeur"),
-            // and a fronted complement ends at its comma ("En décembre, le ministre").
-            let opener = t[..start].iter().all(|x| matches!(x, Tok::Word(_)))
-                && t.first().is_some_and(
-                    |x| matches!(x, Tok::Word(w) if OPENERS.contains(&fold(w).as_str())),
-                );
-            let initial = start == 0 && name.len() == 1;
-            let placed = start > 0
-                && matches!(&t[start - 1], Tok::Word(w) if PLACE_TIME.contains(&fold(w).as_str()));
-            let after = t[i + 1..].iter().map_while(|x| match x {
-                Tok::Word(w) => Some(w),
-                _ => None,
-            });
-            let role = after
-                .take(3)
-                .find(|w| !BEFORE_TITLE.contains(&fold(w).as_str()))
-                .and_then(|w| title(w));
-            if let Some(row) = role.filter(|_| !(opener || initial || placed)) {
-                out.push((name, row));
-            }
-        }
-        // [its] TITLE, NAME, … ("Son directeur, Bertrand Rondepierre, qualifie…")
-        if let (Tok::Word(w), Some(Tok::Comma)) = (&t[i], t.get(i + 1)) {
-            let name: Vec<String> = t[i + 2..].iter().map_while(capitalized).map(fold).collect();
-            let closed = t.get(i + 2 + name.len()) == Some(&Tok::Comma);
-            if let Some(row) = title(w).filter(|_| closed && !name.is_empty()) {
-                out.push((name, row));
-            }
-        }
-        // TITLE NAME
-        if let (Tok::Word(w), Some(next)) = (&t[i], t.get(i + 1)) {
-            if let (Some(row), Some(_)) = (title(w), capitalized(next)) {
-                let name = t[i + 1..].iter().map_while(capitalized).map(fold).collect();
-                out.push((name, row));
-            }
-        }
-    }
-    out
+/// A name (its words, folded) tied to a title (its row of `TITLES`).
+#[derive(Debug, PartialEq)]
+struct Tie {
+    name: Vec<String>,
+    row: usize,
 }
 
-/// The (name words, title row) pairs where `sentence` makes the title someone else's
-/// relation to the name: "NAME's TITLE", "TITLE of NAME", "TITLE de NAME".
-fn relations(sentence: &str) -> Vec<(Vec<String>, usize)> {
+/// The name that opens `t`: its leading capitalized words, folded.
+fn name_at(t: &[Tok]) -> Vec<String> {
+    t.iter().map_while(capitalized).map(fold).collect()
+}
+
+/// The ties that `sentence` makes between names and titles.
+fn ties(sentence: &str) -> Vec<Tie> {
+    let t = tokens(sentence);
+    (0..t.len())
+        .flat_map(|i| {
+            [
+                apposed_title(&t, i),
+                apposed_name(&t, i),
+                title_before(&t, i),
+            ]
+        })
+        .flatten()
+        .collect()
+}
+
+/// "NAME, [the] TITLE…", where `t[i]` is the comma.
+fn apposed_title(t: &[Tok], i: usize) -> Option<Tie> {
+    if t[i] != Tok::Comma || i == 0 || capitalized(&t[i - 1]).is_none() {
+        return None;
+    }
+    let start = (0..i)
+        .rev()
+        .take_while(|&j| capitalized(&t[j]).is_some())
+        .last()
+        .unwrap_or(i);
+    let name = name_at(&t[start..i]);
+    // A sentence's first word is capitalized whatever it is ("Hier, le directeur"), and a
+    // fronted complement ends at its comma ("En décembre, le ministre").
+    let opener = t[..start].iter().all(|x| matches!(x, Tok::Word(_)))
+        && t.first()
+            .is_some_and(|x| matches!(x, Tok::Word(w) if OPENERS.contains(&fold(w).as_str())));
+    let initial = start == 0 && name.len() == 1;
+    let placed = start > 0
+        && matches!(&t[start - 1], Tok::Word(w) if PLACE_TIME.contains(&fold(w).as_str()));
+    if opener || initial || placed {
+        return None;
+    }
+    let after = t[i + 1..].iter().map_while(|x| match x {
+        Tok::Word(w) => Some(w),
+        _ => None,
+    });
+    let row = after
+        .take(3)
+        .find(|w| !BEFORE_TITLE.contains(&fold(w).as_str()))
+        .and_then(|w| title(w))?;
+    Some(Tie { name, row })
+}
+
+/// "[its] TITLE, NAME, …" ("Son directeur, Bertrand Rondepierre, qualifie…"), where `t[i]`
+/// is the title.
+fn apposed_name(t: &[Tok], i: usize) -> Option<Tie> {
+    let (Tok::Word(w), Some(Tok::Comma)) = (&t[i], t.get(i + 1)) else {
+        return None;
+    };
+    let name = name_at(&t[i + 2..]);
+    let closed = t.get(i + 2 + name.len()) == Some(&Tok::Comma);
+    let row = title(w).filter(|_| closed && !name.is_empty())?;
+    Some(Tie { name, row })
+}
+
+/// "TITLE NAME" ("Minister Jean Moulin"), where `t[i]` is the title.
+fn title_before(t: &[Tok], i: usize) -> Option<Tie> {
+    let (Tok::Word(w), Some(next)) = (&t[i], t.get(i + 1)) else {
+        return None;
+    };
+    capitalized(next)?;
+    let row = title(w)?;
+    Some(Tie {
+        name: name_at(&t[i + 1..]),
+        row,
+    })
+}
+
+/// The ties where `sentence` makes the title someone else's relation to the name:
+/// "NAME's TITLE", "TITLE of NAME", "TITLE de NAME".
+fn relations(sentence: &str) -> Vec<Tie> {
     let t = tokens(sentence);
     let mut out = Vec::new();
     for i in 0..t.len() {
@@ -232,7 +260,7 @@ fn relations(sentence: &str) -> Vec<(Vec<String>, usize)> {
                     .map(fold)
                     .collect();
                 name.push(fold(owner));
-                out.push((name, row));
+                out.push(Tie { name, row });
             }
         }
         // TITLE of / de / du / d' NAME
@@ -240,67 +268,80 @@ fn relations(sentence: &str) -> Vec<(Vec<String>, usize)> {
             |x| matches!(x, Tok::Word(l) if ["of", "de", "du", "d"].contains(&l.as_str())),
         );
         if let Some(row) = title(w).filter(|_| linked) {
-            let name: Vec<String> = t[i + 2..].iter().map_while(capitalized).map(fold).collect();
+            let name = name_at(&t[i + 2..]);
             if !name.is_empty() {
-                out.push((name, row));
+                out.push(Tie { name, row });
             }
         }
     }
     out
 }
 
-/// A source's sentences as folded words, with the titles each ties to names.
-struct Read {
-    sentences: Vec<(Vec<String>, Vec<(Vec<String>, usize)>)>,
+/// One sentence of a source, as the checks look it up.
+struct Said {
+    /// Its words, folded.
+    words: Vec<String>,
+    /// The rows of the titles it uses.
+    titles: Vec<usize>,
+    ties: Vec<Tie>,
 }
 
-impl Read {
-    fn of(source: &str) -> Read {
+/// A source's sentences, read once for every sentence checked against it.
+pub struct Titles {
+    sentences: Vec<Said>,
+}
+
+impl Titles {
+    pub fn of(source: &str) -> Titles {
         let sentences = crate::text::sentences(source)
             .into_iter()
             .map(|s| {
-                let words = tokens(s)
+                let words: Vec<String> = tokens(s)
                     .into_iter()
                     .filter_map(|x| match x {
                         Tok::Word(w) => Some(fold(&w)),
                         _ => None,
                     })
                     .collect();
-                (words, ties(s))
+                let titles = words.iter().filter_map(|w| title(w)).collect();
+                Said {
+                    titles,
+                    ties: ties(s),
+                    words,
+                }
             })
             .collect();
-        Read { sentences }
+        Titles { sentences }
+    }
+
+    /// Does `sentence` give a name a title that no sentence of the source gives it (the
+    /// name is in the source, the title too, never in one sentence together), or make a
+    /// name's own title someone else's relation to it ("Bertrand Rondepierre's director"
+    /// where the source says "Son directeur, Bertrand Rondepierre")? A name the source
+    /// never uses is grounding's to find.
+    pub fn misplaced(&self, sentence: &str) -> bool {
+        ties(sentence).iter().any(|t| self.never_titled(t))
+            || relations(sentence).iter().any(|t| self.holds(t))
     }
 
     /// Is the name in the source, and never in one sentence with that title?
-    fn never_titled(&self, name: &[String], row: usize) -> bool {
-        let with = |w: &[String]| name.iter().any(|n| w.contains(n));
-        let titled = |w: &[String]| w.iter().any(|x| title(x) == Some(row));
-        self.sentences.iter().any(|(w, _)| with(w))
-            && !self.sentences.iter().any(|(w, _)| with(w) && titled(w))
+    fn never_titled(&self, tie: &Tie) -> bool {
+        let with = |s: &&Said| tie.name.iter().any(|n| s.words.contains(n));
+        let mut named = self.sentences.iter().filter(with).peekable();
+        named.peek().is_some() && !named.any(|s| s.titles.contains(&tie.row))
     }
 
     /// Does the source tie that title to that name itself?
-    fn holds(&self, name: &[String], row: usize) -> bool {
-        let ties = self.sentences.iter().flat_map(|(_, t)| t);
+    fn holds(&self, tie: &Tie) -> bool {
+        let ties = self.sentences.iter().flat_map(|s| &s.ties);
         ties.into_iter()
-            .any(|(n, r)| *r == row && n.iter().any(|x| name.contains(x)))
+            .any(|t| t.row == tie.row && t.name.iter().any(|x| tie.name.contains(x)))
     }
 }
 
-/// Does `sentence` give a name a title that no sentence of `source` gives it (the name is
-/// in the source, the title too, never in one sentence together), or make a name's own
-/// title someone else's relation to it ("Bertrand Rondepierre's director" where the source
-/// says "Son directeur, Bertrand Rondepierre")? A name the source never uses is
-/// grounding's to find.
+/// `Titles::misplaced` against `source` read for this one sentence.
 pub fn misplaced(sentence: &str, source: &str) -> bool {
-    let read = Read::of(source);
-    ties(sentence)
-        .into_iter()
-        .any(|(name, row)| read.never_titled(&name, row))
-        || relations(sentence)
-            .into_iter()
-            .any(|(name, row)| read.holds(&name, row))
+    Titles::of(source).misplaced(sentence)
 }
 
 #[cfg(test)]

@@ -349,9 +349,13 @@ fn changes(text: &str) -> Vec<(bool, HashSet<String>)> {
 pub fn reverses_direction(sentence: &str, source: &str) -> bool {
     let theirs = changes(source);
     changes(sentence).into_iter().any(|(up, around)| {
-        let meets = |(u, a): &&(bool, HashSet<String>)| *u != up && !a.is_disjoint(&around);
-        let agrees = |(u, a): &&(bool, HashSet<String>)| *u == up && !a.is_disjoint(&around);
-        theirs.iter().any(|c| meets(&c)) && !theirs.iter().any(|c| agrees(&c))
+        // The ways the source says the same things move.
+        let ways: HashSet<bool> = theirs
+            .iter()
+            .filter(|(_, a)| !a.is_disjoint(&around))
+            .map(|(u, _)| *u)
+            .collect();
+        ways.contains(&!up) && !ways.contains(&up)
     })
 }
 

@@ -634,6 +634,8 @@ struct Read<'s> {
     /// The figures it attributes to someone.
     attributed: std::collections::BTreeSet<ground::Key>,
     index: statements::Indexed,
+    /// The titles it gives names.
+    titles: roles::Titles,
     /// The output languages' word lists, where installed.
     words: Option<&'s Lexicons>,
     /// Its language, where it is French or English (`native`).
@@ -648,6 +650,7 @@ impl<'s> Read<'s> {
             native: native(source),
             attributed: statements::attributed(&source.text),
             index: statements::Indexed::of(&source.text),
+            titles: roles::Titles::of(&source.text),
         }
     }
 
@@ -739,7 +742,7 @@ fn shippable(read: &Read, from: Lang, original: &str, translation: &str) -> bool
 /// The sentences of `text` (judged by `check`) that may be shipped, and those that may not.
 /// In the source's own language, a sentence that states something wrong (a figure, date or
 /// name the source does not hold, an attributed figure as plain fact, a flipped negation or
-/// stance, a title given to a name the source never gives it (`roles::misplaced`), a word
+/// stance, a title given to a name the source never gives it (`roles::Titles::misplaced`), a word
 /// of another language or a whole sentence in one) is replaced by the
 /// source sentence it rests on,
 /// where that one is not said already: an extractive sentence beats an invented one, and
@@ -783,7 +786,7 @@ fn triage(read: &Read, lang: Lang, text: &str, check: &OutputCheck) -> (Vec<Stri
             let purpose = own && statements::invents_purpose(sentence, &s.text);
             // "l'AMIAD, directeur du ministère": a title the source gives someone else.
             // Titles are read in French and English, so a source in neither has none.
-            let titled = read.native.is_some() && roles::misplaced(sentence, &s.text);
+            let titled = read.native.is_some() && read.titles.misplaced(sentence);
             let again = kept.iter().any(|k| repeats(sentence, k));
             let wrong = unsupported
                 || foreign
