@@ -59,6 +59,12 @@ impl TileKernel for Q4K {
         a: [&[BlockQ8K]; R],
         w: [&[BlockQ4K]; C],
     ) -> [[f32; C]; R] {
+        #[cfg(bisum_vnni)]
+        if R > 1 {
+            // SAFETY: compile-time target features; equal block counts (checked by the driver).
+            let cols: [[f32; R]; C] = std::array::from_fn(|c| unsafe { avx512::batch(&a, w[c]) });
+            return std::array::from_fn(|r| std::array::from_fn(|c| cols[c][r]));
+        }
         #[cfg(bisum_avx2)]
         // SAFETY: compile-time target features; equal block counts (checked by the driver).
         unsafe {
@@ -158,13 +164,17 @@ pub const FAST: bool = super::tiles::VECTOR;
 
 /// ggml's `quantize_row_q8_K_ref`: the value of largest magnitude maps to -128.
 fn quantize_block(x: &[f32], y: &mut BlockQ8K) {
-    let (mut amax, mut max) = (0f32, 0f32);
-    for &v in x {
-        if v.abs() > amax {
-            amax = v.abs();
-            max = v;
+    // ggml's scale comes from the first value of the largest magnitude. Its magnitude is
+    // found eight lanes at a time (the compiler vectorizes this form, not the branch that
+    // tracks the value as it goes), then the value itself: the same number either way.
+    let mut lanes = [0f32; 8];
+    for c in x.chunks_exact(8) {
+        for (m, v) in lanes.iter_mut().zip(c) {
+            *m = m.max(v.abs());
         }
     }
+    let amax = lanes.iter().fold(0f32, |m, &v| m.max(v));
+    let max = x.iter().copied().find(|v| v.abs() == amax).unwrap_or(0.0);
     if amax == 0.0 {
         y.d = 0.0;
         y.qs = [0; QK_K];
@@ -506,11 +516,53 @@ mod avx2 {
 #[cfg(bisum_vnni)]
 mod avx512 {
     use super::{BlockQ4K, BlockQ8K, LaneQ4K, LANES};
-    use crate::model::kernels::tiles::{fold_block, hsum, hsum4, prefetch};
+    use crate::model::kernels::tiles::{
+        dpwssd, fold_block, fold_pair, hsum, hsum4, pair_half, prefetch, quarter, RowBlock,
+    };
     use std::arch::x86_64::*;
 
-    /// `avx2::column` on 512-bit registers, bit for bit: a sub-block pair's 64 values in one
-    /// register (low nibbles below, high nibbles above), one `vpmaddubsw` and one `vpdpwssd`
+    /// Super-block `b` of each row against weight block `x` (its 6-bit scales unpacked as
+    /// `unpack_scales` gives them): per row, the scaled i32 products in AVX2's lane order,
+    /// one 512-bit register holding the sub-block pair's 64 values (low nibbles below, high
+    /// nibbles above).
+    #[inline(always)]
+    /// # Safety
+    /// The CPU must have AVX-512 F/BW/VNNI: this code is compiled only under `bisum_vnni`.
+    /// Every row holds super-block `b`.
+    unsafe fn products<const R: usize>(
+        a: &[&[BlockQ8K]; R],
+        b: usize,
+        x: &BlockQ4K,
+        scales: __m256i,
+    ) -> [__m512i; R] {
+        let m4 = _mm512_set1_epi8(0x0F);
+        // Shift the upper copy of the 32 weight bytes by 4: its high nibbles.
+        let shift = _mm512_inserti64x4(_mm512_setzero_si512(), _mm256_set1_epi16(4), 1);
+        let scales = _mm512_castsi256_si512(scales);
+        let mut sumi = [_mm512_setzero_si512(); R];
+        for j in 0..4 {
+            // Sub-block 2j's scale in the low 16 i16 lanes, 2j + 1's in the high 16.
+            let pick = _mm512_inserti64x4(
+                _mm512_set1_epi16(2 * j as i16),
+                _mm256_set1_epi16(2 * j as i16 + 1),
+                1,
+            );
+            let bits = _mm512_broadcast_i64x4(_mm256_loadu_si256(
+                x.qs.as_ptr().add(32 * j) as *const __m256i
+            ));
+            let q4 = _mm512_and_si512(_mm512_srlv_epi16(bits, shift), m4);
+            let sc = _mm512_permutexvar_epi16(pick, scales);
+            for r in 0..R {
+                let q = a[r].get_unchecked(b).qs.as_ptr().add(64 * j);
+                let q8 = _mm512_loadu_si512(q as *const __m512i);
+                sumi[r] = dpwssd(sumi[r], _mm512_maddubs_epi16(q4, q8), sc);
+            }
+        }
+        sumi
+    }
+
+    /// `avx2::column` on 512-bit registers, bit for bit (`products`): a sub-block pair's 64
+    /// values in one register, one `vpmaddubsw` and one `vpdpwssd`
     /// per pair and row where AVX2 takes two of each and two adds. Lane k of the low half
     /// sums the same four products times the same scale as AVX2's lane k, and the halves are
     /// added in i32 (exact) before the float steps, which are AVX2's: so a decoding step
@@ -520,41 +572,17 @@ mod avx512 {
     /// The CPU must have AVX-512 F/BW/VNNI: this code is compiled only under `bisum_vnni`.
     /// Every activation row holds as many super-blocks as `w`.
     pub unsafe fn column<const R: usize>(a: &[&[BlockQ8K]; R], w: &[BlockQ4K]) -> [f32; R] {
-        let m4 = _mm512_set1_epi8(0x0F);
-        // Shift the upper copy of the 32 weight bytes by 4: its high nibbles.
-        let shift = _mm512_inserti64x4(_mm512_setzero_si512(), _mm256_set1_epi16(4), 1);
-        // Sub-block 2j's scale in the low 16 i16 lanes, 2j + 1's in the high 16.
-        let pick: [__m512i; 4] = std::array::from_fn(|j| {
-            _mm512_inserti64x4(
-                _mm512_set1_epi16(2 * j as i16),
-                _mm256_set1_epi16(2 * j as i16 + 1),
-                1,
-            )
-        });
         let mut acc = [_mm256_setzero_ps(); R];
         let mut accm = [_mm_setzero_ps(); R];
         for (b, x) in w.iter().enumerate() {
             prefetch(x, std::mem::size_of::<BlockQ4K>());
             let (scales, mn) = super::avx2::unpack_scales(&x.scales);
-            let scales = _mm512_castsi256_si512(scales);
             let xd = x.d.to_f32();
             let dmin = x.dmin.to_f32();
-            let mut sumi = [_mm512_setzero_si512(); R];
             for r in 0..R {
                 accm[r] = super::avx2::add_mins(accm[r], mn, a[r].get_unchecked(b), dmin);
             }
-            for (j, pick) in pick.iter().enumerate() {
-                let bits = _mm512_broadcast_i64x4(_mm256_loadu_si256(
-                    x.qs.as_ptr().add(32 * j) as *const __m256i
-                ));
-                let q4 = _mm512_and_si512(_mm512_srlv_epi16(bits, shift), m4);
-                let sc = _mm512_permutexvar_epi16(*pick, scales);
-                for r in 0..R {
-                    let q = a[r].get_unchecked(b).qs.as_ptr().add(64 * j);
-                    let q8 = _mm512_loadu_si512(q as *const __m512i);
-                    sumi[r] = _mm512_dpwssd_epi32(sumi[r], _mm512_maddubs_epi16(q4, q8), sc);
-                }
-            }
+            let sumi = products(a, b, x, scales);
             for r in 0..R {
                 acc[r] = fold_block(acc[r], sumi[r], a[r].get_unchecked(b).d * xd);
             }
@@ -564,6 +592,46 @@ mod avx512 {
             out[r] = hsum(acc[r]) + hsum4(accm[r]);
         }
         out
+    }
+
+    /// `column` over a batch of decoding rows (2 ≤ R ≤ 8), bit for bit: the rows' block
+    /// scales are laid out once per super-block (`RowBlock`), two rows share each float
+    /// step of the fold (`fold_pair`) and four rows each step of the minimums, lane for
+    /// lane the arithmetic `column` does row by row.
+    #[inline(always)]
+    /// # Safety
+    /// The CPU must have AVX-512 F/BW/VNNI: this code is compiled only under `bisum_vnni`.
+    /// Every activation row holds as many super-blocks as `w`.
+    pub unsafe fn batch<const R: usize>(a: &[&[BlockQ8K]; R], w: &[BlockQ4K]) -> [f32; R] {
+        let row = |r: usize| a[r.min(R - 1)];
+        let mut acc = [_mm512_setzero_ps(); 4];
+        let mut accm = [_mm512_setzero_ps(); 2];
+        for (b, x) in w.iter().enumerate() {
+            prefetch(x, std::mem::size_of::<BlockQ4K>());
+            let rows = RowBlock::of::<R>(|r| a[r].get_unchecked(b).d);
+            let (scales, mn) = super::avx2::unpack_scales(&x.scales);
+            // -d × dmin as `add_mins` rounds it: d × (-dmin) is the same number.
+            let dmin = _mm512_set1_ps(-x.dmin.to_f32());
+            let mn = _mm512_broadcast_i32x4(mn);
+            for (q, accm) in accm.iter_mut().enumerate().take(R.div_ceil(4)) {
+                // The sub-block sums of rows 4q..4q + 4, one row per 128-bit lane.
+                let at = |i: usize| {
+                    _mm_loadu_si128(row(4 * q + i).get_unchecked(b).sums.as_ptr() as *const __m128i)
+                };
+                let sums = _mm512_inserti32x4::<1>(_mm512_castsi128_si512(at(0)), at(1));
+                let sums = _mm512_inserti32x4::<3>(_mm512_inserti32x4::<2>(sums, at(2)), at(3));
+                let p = _mm512_madd_epi16(mn, sums);
+                let m = _mm512_mul_ps(rows.quads[q], dmin);
+                *accm = _mm512_fmadd_ps(m, _mm512_cvtepi32_ps(p), *accm);
+            }
+            let sumi = products(a, b, x, scales);
+            let xd = _mm512_set1_ps(x.d.to_f32());
+            for (p, acc) in acc.iter_mut().enumerate().take(R.div_ceil(2)) {
+                let pair = (sumi[2 * p], sumi[(2 * p + 1).min(R - 1)]);
+                *acc = fold_pair(*acc, pair, _mm512_mul_ps(rows.pairs[p], xd));
+            }
+        }
+        std::array::from_fn(|r| hsum(pair_half(acc[r / 2], r)) + hsum4(quarter(accm[r / 4], r)))
     }
 
     /// R activation rows against 16 lane-major columns. Per 8 values and row: two

@@ -185,7 +185,7 @@ mod avx2 {
 #[cfg(bisum_vnni)]
 mod avx512 {
     use super::{BlockQ6K, BlockQ8K};
-    use crate::model::kernels::tiles::{fold_block, hsum, prefetch};
+    use crate::model::kernels::tiles::{dpwssd, fold_block, hsum, prefetch};
     use std::arch::x86_64::*;
 
     /// `avx2::column` on 512-bit registers, bit for bit: two 32-value chunks per register,
@@ -237,7 +237,7 @@ mod avx512 {
                             _mm512_maddubs_epi16(*q, q8),
                             _mm512_maddubs_epi16(m32, q8),
                         );
-                        sumi[r] = _mm512_dpwssd_epi32(sumi[r], prod, sc);
+                        sumi[r] = dpwssd(sumi[r], prod, sc);
                     }
                 }
             }

@@ -409,6 +409,132 @@ pub unsafe fn fold_block(
     _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(s), acc)
 }
 
+/// `acc + Σ a·b` over i16 pairs into i32 lanes (`vpdpwssd`), kept as one instruction: the
+/// compiler otherwise splits it into `vpmaddwd` and `vpaddd`, one more 512-bit operation per
+/// product on the two ports that run them, which is what a batch of decoding rows waits on.
+#[cfg(bisum_vnni)]
+#[inline(always)]
+/// # Safety
+/// The CPU must have AVX-512 VNNI: this code is compiled only under `bisum_vnni`.
+pub unsafe fn dpwssd(
+    acc: std::arch::x86_64::__m512i,
+    a: std::arch::x86_64::__m512i,
+    b: std::arch::x86_64::__m512i,
+) -> std::arch::x86_64::__m512i {
+    let mut acc = acc;
+    std::arch::asm!(
+        "vpdpwssd {acc}, {a}, {b}",
+        acc = inout(zmm_reg) acc,
+        a = in(zmm_reg) a,
+        b = in(zmm_reg) b,
+        options(pure, nomem, nostack),
+    );
+    acc
+}
+
+/// Up to 8 decoding rows' per-block numbers, laid out for `fold_pairs` and the Q4_K
+/// minimums: built once per super-block and shared by every column of a multi-column call,
+/// where a single column rebuilds each row's broadcast for itself.
+#[cfg(bisum_vnni)]
+pub struct RowBlock {
+    /// `d` of rows 2p and 2p + 1, eight lanes each (an odd last row twice).
+    pub pairs: [std::arch::x86_64::__m512; 4],
+    /// `d` of rows 4q..4q + 4, four lanes each (the last row repeated).
+    pub quads: [std::arch::x86_64::__m512; 2],
+}
+
+#[cfg(bisum_vnni)]
+impl RowBlock {
+    /// Block `b` of rows `d(r)` (r < R ≤ 8).
+    #[inline(always)]
+    /// # Safety
+    /// The CPU must have AVX-512 F: this code is compiled only under `bisum_vnni`.
+    pub unsafe fn of<const R: usize>(d: impl Fn(usize) -> f32) -> Self {
+        use std::arch::x86_64::*;
+        let at = |r: usize| d(r.min(R - 1));
+        let v = _mm512_setr_ps(
+            at(0),
+            at(1),
+            at(2),
+            at(3),
+            at(4),
+            at(5),
+            at(6),
+            at(7),
+            0.0,
+            0.0,
+            0.0,
+            0.0,
+            0.0,
+            0.0,
+            0.0,
+            0.0,
+        );
+        let spread = |first: usize, run: usize| {
+            let idx: [i32; 16] = std::array::from_fn(|e| (first + e / run) as i32);
+            _mm512_permutexvar_ps(_mm512_loadu_si512(idx.as_ptr() as *const __m512i), v)
+        };
+        let mut pairs = [_mm512_setzero_ps(); 4];
+        for (p, pair) in pairs.iter_mut().enumerate().take(R.div_ceil(2)) {
+            *pair = spread(2 * p, 8);
+        }
+        let mut quads = [_mm512_setzero_ps(); 2];
+        for (q, quad) in quads.iter_mut().enumerate().take(R.div_ceil(4)) {
+            *quad = spread(4 * q, 4);
+        }
+        RowBlock { pairs, quads }
+    }
+}
+
+/// `fold_block` for rows 2p and 2p + 1 at once, their accumulators side by side in `acc`
+/// (row 2p's eight lanes below): the same i32 additions, conversions and FMAs lane for
+/// lane, so the same bits as two `fold_block`s, in half the 512-bit steps.
+#[cfg(bisum_vnni)]
+#[inline(always)]
+/// # Safety
+/// The CPU must have AVX-512 F: this code is compiled only under `bisum_vnni`.
+pub unsafe fn fold_pair(
+    acc: std::arch::x86_64::__m512,
+    (lo, hi): (std::arch::x86_64::__m512i, std::arch::x86_64::__m512i),
+    d: std::arch::x86_64::__m512,
+) -> std::arch::x86_64::__m512 {
+    use std::arch::x86_64::*;
+    // Both rows' lower halves, then both rows' upper halves.
+    let s = _mm512_add_epi32(
+        _mm512_shuffle_i64x2::<0x44>(lo, hi),
+        _mm512_shuffle_i64x2::<0xEE>(lo, hi),
+    );
+    _mm512_fmadd_ps(d, _mm512_cvtepi32_ps(s), acc)
+}
+
+/// Row `r`'s eight lanes of a pair accumulator (`fold_pair`), as `fold_block` keeps them.
+#[cfg(bisum_vnni)]
+#[inline(always)]
+/// # Safety
+/// The CPU must have AVX-512 F: this code is compiled only under `bisum_vnni`.
+pub unsafe fn pair_half(acc: std::arch::x86_64::__m512, r: usize) -> std::arch::x86_64::__m256 {
+    use std::arch::x86_64::*;
+    match r % 2 {
+        0 => _mm512_castps512_ps256(acc),
+        _ => _mm256_castsi256_ps(_mm512_extracti64x4_epi64::<1>(_mm512_castps_si512(acc))),
+    }
+}
+
+/// Row `r`'s four lanes of a four-row accumulator (one row per 128-bit lane).
+#[cfg(bisum_vnni)]
+#[inline(always)]
+/// # Safety
+/// The CPU must have AVX-512 F: this code is compiled only under `bisum_vnni`.
+pub unsafe fn quarter(acc: std::arch::x86_64::__m512, r: usize) -> std::arch::x86_64::__m128 {
+    use std::arch::x86_64::*;
+    match r % 4 {
+        0 => _mm512_extractf32x4_ps::<0>(acc),
+        1 => _mm512_extractf32x4_ps::<1>(acc),
+        2 => _mm512_extractf32x4_ps::<2>(acc),
+        _ => _mm512_extractf32x4_ps::<3>(acc),
+    }
+}
+
 /// Sum of the four lanes, in ggml's order (the second half of `hsum_float_8`).
 #[cfg(bisum_avx2)]
 #[inline(always)]
