@@ -188,9 +188,22 @@ fn unit(text: &str, raw: &str) -> Vec<String> {
         // words are mostly joiners ("and", "les").
         .filter(|(i, w)| w.chars().count() >= if *i == 0 { 3 } else { 4 })
         .take(3)
-        .map(|(_, w)| w.chars().take(6).collect())
+        .map(|(_, w)| {
+            let stem: String = w.chars().take(6).collect();
+            match PEOPLE.contains(&stem.as_str()) {
+                true => PEOPLE[0].to_string(),
+                false => stem,
+            }
+        })
         .collect()
 }
+
+/// Words that count people as such, cut to six letters: "1 200 habitants" and "1 450
+/// personnes" (or "1,500 people", "residents") count the same thing, where "1,200 homes"
+/// and "1,450 people" do not. Grammar of counting, not a subject's vocabulary.
+const PEOPLE: &[&str] = &[
+    "person", "people", "habita", "inhabi", "reside", "indivi", "gens",
+];
 
 /// What two counts both count, if they count the same thing: the word one names first
 /// that is among the other's ("260 regional and national trains", "312 trains": "trains").
@@ -223,24 +236,31 @@ pub fn in_words_of(mut d: Disagreement, here: &[(&str, &str)], lang: Lang) -> Di
         return d;
     }
     let worded = |v: &Version| {
+        // What the version counts: its word after the number, as `unit` reads it.
+        let (raw, _) = v.text.split_once(' ').unwrap_or((&v.text, ""));
+        let counts = unit(&v.text, raw);
         here.iter()
             .filter(|(src, _)| v.sources.iter().any(|s| s == src))
             .find_map(|(_, text)| {
                 let f = ground::facts(text).into_iter().find(|f| f.key == v.key)?;
-                Some(format!("{} {}", f.raw, counted_word(text, &f.raw, None)))
+                // The same number counting something else ("1 500 mètres cubes par
+                // seconde" for "1,500 people") is not this version's wording.
+                let here_counts = unit(text, &f.raw);
+                let same = counts.first().is_none_or(|u| here_counts.contains(u));
+                same.then(|| (f.raw.clone(), counted_word(text, &f.raw, None)))
             })
     };
-    let own: Vec<Option<String>> = d.versions.iter().map(worded).collect();
+    let own: Vec<Option<(String, String)>> = d.versions.iter().map(worded).collect();
+    // The counted word apart from the number, which may hold spaces ("1 200").
     let counted = own
         .iter()
         .flatten()
-        .find_map(|t| t.split_once(' ').map(|(_, w)| w.to_string()))
+        .map(|(_, w)| w.clone())
+        .find(|w| !w.is_empty())
         .unwrap_or_default();
     for (v, own) in d.versions.iter_mut().zip(own) {
-        v.text = own
-            .unwrap_or_else(|| format!("{} {counted}", display(v.key, lang)))
-            .trim()
-            .to_string();
+        let (number, word) = own.unwrap_or_else(|| (display(v.key, lang), counted.clone()));
+        v.text = format!("{number} {word}").trim().to_string();
     }
     d
 }
@@ -257,6 +277,13 @@ const ATTRIBUTION: &[&str] = &[
     "said",
     "says",
 ];
+
+/// Is the text after "per" someone ("per the ministry", "per Reuters") rather than the
+/// rest of a rate ("1,500 cubic metres per second", "3 per cent", "per capita")?
+fn names_someone(after: &str) -> bool {
+    let next = after.split_whitespace().next().unwrap_or_default();
+    next == "the" || next.starts_with(|c: char| c.is_uppercase())
+}
 
 /// The amounts and counts of a sentence that it attributes to someone, each with the words
 /// naming who ("selon les syndicats"): a marker of `ATTRIBUTION` within seven words after
@@ -288,6 +315,7 @@ pub fn attributions(sentence: &str) -> Vec<(Fact, String)> {
                 lower
                     .find(&format!("{m} "))
                     .filter(|&i| i == 0 || lower.as_bytes()[i - 1] == b' ')
+                    .filter(|&i| *m != "per" || names_someone(&near[i + m.len() + 1..]))
             })
             .min()
         else {
@@ -963,6 +991,16 @@ mod tests {
             said("S2", "SNCF cancelled 260 buses on Thursday.", "260 buses"),
         ])
         .is_empty());
+        // People counted under other words are one count; homes are another.
+        let (x, y) = (
+            "La préfecture a évacué 1 200 habitants de trois communes.",
+            "D'après la préfecture, 1 450 personnes ont quitté leur domicile.",
+        );
+        let found = rivals_of(&[said("S1", x, x), said("S2", y, y)]);
+        let v: Vec<&str> = found[0].versions.iter().map(|v| v.text.as_str()).collect();
+        assert_eq!(v, ["1 200 habitants", "1 450 personnes"]);
+        let homes = "La préfecture a évacué 1 450 logements.";
+        assert!(rivals_of(&[said("S1", x, x), said("S2", homes, homes)]).is_empty());
     }
 
     #[test]
@@ -982,6 +1020,20 @@ mod tests {
         let d = in_words_of(found[0].clone(), &[], Lang::Fr);
         let v: Vec<&str> = d.versions.iter().map(|v| v.text.as_str()).collect();
         assert_eq!(v, ["260", "312"]);
+        // The same number counting something else here is not the version's wording, and
+        // a number written with a space keeps it whole.
+        let (x, y) = (
+            "1,200 residents were evacuated.",
+            "About 1,500 people were evacuated.",
+        );
+        let found = rivals_of(&[said("S1", x, x), said("S3", y, y)]);
+        let here = [
+            ("S1", "La préfecture a évacué 1 200 habitants."),
+            ("S3", "L'eau sortait à 1 500 mètres cubes par seconde."),
+        ];
+        let d = in_words_of(found[0].clone(), &here, Lang::Fr);
+        let v: Vec<&str> = d.versions.iter().map(|v| v.text.as_str()).collect();
+        assert_eq!(v, ["1 200 habitants", "1 500 habitants"]);
     }
 
     #[test]
@@ -1025,5 +1077,10 @@ mod tests {
         let got: Vec<String> = attributions(en).into_iter().map(|(_, who)| who).collect();
         assert_eq!(got, ["according to the unions", "according to the police"]);
         assert!(attributions("SNCF cancelled 312 trains.").is_empty());
+        // "per" before a unit is a rate, not a party.
+        assert!(attributions("Water was released at 1,500 cubic metres per second.").is_empty());
+        assert!(attributions("Prices rose 3 per cent in May.").is_empty());
+        let per = attributions("Some 4,000 homes were flooded, per the prefecture.");
+        assert_eq!(per.len(), 1, "{per:?}");
     }
 }

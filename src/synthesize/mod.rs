@@ -225,15 +225,25 @@ impl Pipeline<'_> {
         let elsewhere = rivals(&there, &texts)
             .into_iter()
             .map(|d| disagree::in_words_of(d, &here, lang));
-        for d in rivals(&all, &texts).into_iter().chain(elsewhere) {
-            // One the concepts found already (same values) is stated once, with its topic.
-            let same = |e: &Disagreement| {
-                d.versions
+        for mut d in rivals(&all, &texts).into_iter().chain(elsewhere) {
+            // One found already (same values) is stated once, with its topic; one that
+            // holds fewer of the same values gives way to this one.
+            let within = |x: &Disagreement, y: &Disagreement| {
+                x.versions
                     .iter()
-                    .all(|v| e.versions.iter().any(|w| w.key == v.key))
+                    .all(|v| y.versions.iter().any(|w| w.key == v.key))
             };
-            if !found.iter().any(same) {
-                found.push(d);
+            if found.iter().any(|e| within(&d, e)) {
+                continue;
+            }
+            match found.iter().position(|e| e.kind == d.kind && within(e, &d)) {
+                Some(k) => {
+                    if d.topics.is_empty() {
+                        d.topics = std::mem::take(&mut found[k].topics);
+                    }
+                    found[k] = d;
+                }
+                None => found.push(d),
             }
         }
         let attributed = attributed(&texts, lang);
