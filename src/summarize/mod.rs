@@ -640,6 +640,8 @@ struct Read<'s> {
     words: Option<&'s Lexicons>,
     /// Its language, where it is French or English (`native`).
     native: Option<Lang>,
+    /// Its headline, where it opens with one (`headline`).
+    headline: Option<&'s str>,
 }
 
 impl<'s> Read<'s> {
@@ -651,6 +653,7 @@ impl<'s> Read<'s> {
             attributed: statements::attributed(&source.text),
             index: statements::Indexed::of(&source.text),
             titles: roles::Titles::of(&source.text),
+            headline: headline(&source.text),
         }
     }
 
@@ -739,6 +742,17 @@ fn shippable(read: &Read, from: Lang, original: &str, translation: &str) -> bool
     dropped.is_empty() && !kept.is_empty()
 }
 
+/// A source's headline: its first line, where that is a sentence of its own with no
+/// closing punctuation and more text follows (a title, not an opening question or a lead).
+fn headline(text: &str) -> Option<&str> {
+    let first = crate::text::sentences(text).into_iter().next()?;
+    let line = text.trim_start().lines().next()?.trim();
+    let titled = first.trim() == line
+        && !line.ends_with(['.', '!', '?', '…', ':', ';'])
+        && text.trim().len() > line.len();
+    titled.then_some(first)
+}
+
 /// The sentences of `text` (judged by `check`) that may be shipped, and those that may not.
 /// In the source's own language, a sentence that states something wrong (a figure, date or
 /// name the source does not hold, an attributed figure as plain fact, a flipped negation or
@@ -787,7 +801,11 @@ fn triage(read: &Read, lang: Lang, text: &str, check: &OutputCheck) -> (Vec<Stri
             // "l'AMIAD, directeur du ministère": a title the source gives someone else.
             // Titles are read in French and English, so a source in neither has none.
             let titled = read.native.is_some() && read.titles.misplaced(sentence);
-            let again = kept.iter().any(|k| repeats(sentence, k));
+            // The headline says in a few words what the body says in full: a small model
+            // misreads its shorthand ("se prépare au pic de crue" as "the peak of
+            // drought"), and the body's sentences carry its facts.
+            let again = kept.iter().any(|k| repeats(sentence, k))
+                || (anchor.is_some() && anchor == read.headline);
             let wrong = unsupported
                 || foreign
                 || misattributes
@@ -850,8 +868,10 @@ fn figures_of<'t>(
 /// Sentences a source opens with, for a summary none of whose sentences may ship: the first
 /// `LEAD` that may stand in for one (`extractable`; a heading may not).
 fn lead(text: &str) -> Vec<String> {
+    let title = headline(text);
     crate::text::sentences(text)
         .into_iter()
+        .filter(|s| Some(*s) != title)
         .filter_map(stand_in)
         .take(LEAD)
         .collect()
@@ -1176,6 +1196,35 @@ mod tests {
             &check,
         );
         assert!(kept.is_empty(), "{kept:?}");
+    }
+
+    #[test]
+    fn a_sentence_resting_on_the_headline_is_left_out_and_nothing_stands_in() {
+        let text = "Roanne : la ville se prépare au pic de crue\n\n\
+                    La préfecture a évacué 1 450 personnes mercredi. \
+                    Le fleuve devrait atteindre son pic jeudi, selon le service de prévision des crues.";
+        let source = source("crue", text);
+        let read = Read::of(&source, None);
+        assert_eq!(
+            read.headline,
+            Some("Roanne : la ville se prépare au pic de crue")
+        );
+        let summary = "Roanne, une ville prépare au pic de crue. \
+                       La préfecture a évacué 1 450 personnes mercredi.";
+        let check = OutputCheck::of(crate::checks::language::language(summary, Lang::Fr));
+        let (kept, dropped) = triage(&read, Lang::Fr, summary, &check);
+        assert_eq!(dropped, ["Roanne, une ville prépare au pic de crue."]);
+        assert_eq!(kept, ["La préfecture a évacué 1 450 personnes mercredi."]);
+        // An opening question or lead is no headline; neither is a text of one line.
+        assert_eq!(
+            headline("Peut-on parler de tournant ? Le ministère a signé."),
+            None
+        );
+        assert_eq!(
+            headline("Le ministère a signé un accord\n\nLe 8 janvier."),
+            Some("Le ministère a signé un accord")
+        );
+        assert_eq!(headline("Une seule ligne sans point"), None);
     }
 
     #[test]
