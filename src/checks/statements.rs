@@ -608,6 +608,23 @@ impl Indexed {
         (best >= MIN_SHARED).then_some(at)
     }
 
+    /// Every sentence of `text` (the one indexed) that shares the most with `claim`, where
+    /// that is `MIN_SHARED` or more: the one it rests on, or the ones it may rest on.
+    pub fn all_anchored<'t>(&self, text: &'t str, claim: &str) -> Vec<&'t str> {
+        let f = Features::of(claim);
+        let shared: Vec<usize> = self.sentences.iter().map(|(.., g)| f.shared(g)).collect();
+        let top = shared.iter().copied().max().unwrap_or(0);
+        if top < MIN_SHARED {
+            return Vec::new();
+        }
+        self.sentences
+            .iter()
+            .zip(&shared)
+            .filter(|(_, &n)| n == top)
+            .map(|((a, b, _), _)| &text[*a..*b])
+            .collect()
+    }
+
     /// Where the sentence that `claim` rests on starts (`best`).
     pub fn anchor(&self, claim: &str) -> Option<usize> {
         self.best(claim).map(|(a, _)| a)

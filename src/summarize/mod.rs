@@ -787,9 +787,14 @@ fn triage(read: &Read, lang: Lang, text: &str, check: &OutputCheck) -> (Vec<Stri
                 || language::in_another_language(sentence, lang);
             let misattributes = statements::misattributes(sentence, attributed);
             // A sentence that drops or adds the negation of the source sentence it rests
-            // on says the opposite ("conteste" for "ne conteste pas").
-            let flipped =
-                anchor.is_some_and(|src| statements::negated(src) != statements::negated(sentence));
+            // on says the opposite ("conteste" for "ne conteste pas"). Where several source
+            // sentences share as much with it (one name, across languages), the one it
+            // rests on is unknown: it is flipped only against all of them.
+            let rests_on = index.all_anchored(&s.text, sentence);
+            let flipped = !rests_on.is_empty()
+                && rests_on
+                    .iter()
+                    .all(|src| statements::negated(src) != statements::negated(sentence));
             // "Lowers the retirement age" where the source raises it.
             let reversed = statements::reverses_stance(sentence, &s.text)
                 || statements::reverses_direction(sentence, &s.text);
@@ -1196,6 +1201,19 @@ mod tests {
             &check,
         );
         assert!(kept.is_empty(), "{kept:?}");
+    }
+
+    #[test]
+    fn a_negation_is_compared_only_with_a_sentence_known_to_be_the_one_rested_on() {
+        let text = "« Nous n'avions pas d'autre choix », a expliqué le directeur à Roanne. \
+                    Le maire de Roanne a demandé à l'État de reconnaître la catastrophe naturelle.";
+        let source = source("crue", text);
+        let read = Read::of(&source, None);
+        // Across languages it shares one name with both: it may rest on either.
+        let en = "The mayor of Roanne asked the state to recognize the natural disaster.";
+        let check = OutputCheck::of(crate::checks::language::language(en, Lang::En));
+        let (kept, dropped) = triage(&read, Lang::En, en, &check);
+        assert_eq!(kept, [en], "{dropped:?}");
     }
 
     #[test]
