@@ -236,9 +236,13 @@ pub fn in_words_of(mut d: Disagreement, here: &[(&str, &str)], lang: Lang) -> Di
         return d;
     }
     let worded = |v: &Version| {
-        // What the version counts: its word after the number, as `unit` reads it.
-        let (raw, _) = v.text.split_once(' ').unwrap_or((&v.text, ""));
-        let counts = unit(&v.text, raw);
+        // What the version counts: its word after the number ("1 200", spaces and all),
+        // as `unit` reads it.
+        let counts = ground::facts(&v.text)
+            .into_iter()
+            .find(|f| f.key == v.key)
+            .map(|f| unit(&v.text, &f.raw))
+            .unwrap_or_default();
         here.iter()
             .filter(|(src, _)| v.sources.iter().any(|s| s == src))
             .find_map(|(_, text)| {
@@ -1034,6 +1038,19 @@ mod tests {
         let d = in_words_of(found[0].clone(), &here, Lang::Fr);
         let v: Vec<&str> = d.versions.iter().map(|v| v.text.as_str()).collect();
         assert_eq!(v, ["1 200 habitants", "1 500 habitants"]);
+        // The same from versions found in French, their numbers written with a space.
+        let (x, y) = (
+            "1 200 habitants ont été évacués.",
+            "Quelque 1 500 personnes ont été évacuées.",
+        );
+        let found = rivals_of(&[said("S1", x, x), said("S3", y, y)]);
+        let here = [
+            ("S1", "The prefecture evacuated 1,200 residents."),
+            ("S3", "Water flowed at 1,500 cubic metres per second."),
+        ];
+        let d = in_words_of(found[0].clone(), &here, Lang::En);
+        let v: Vec<&str> = d.versions.iter().map(|v| v.text.as_str()).collect();
+        assert_eq!(v, ["1,200 residents", "1,500 residents"]);
     }
 
     #[test]

@@ -599,29 +599,33 @@ impl Indexed {
     /// The range of the sentence that `claim` shares the most with (the first of equals);
     /// `None` when none shares `MIN_SHARED`.
     fn best(&self, claim: &str) -> Option<(usize, usize)> {
-        let f = Features::of(claim);
-        let (best, at) = self
-            .sentences
-            .iter()
-            .map(|(a, b, g)| (f.shared(g), (*a, *b)))
-            .fold((0, (0, 0)), |acc, x| if x.0 > acc.0 { x } else { acc });
-        (best >= MIN_SHARED).then_some(at)
+        self.top(claim).first().copied()
     }
 
-    /// Every sentence of `text` (the one indexed) that shares the most with `claim`, where
-    /// that is `MIN_SHARED` or more: the one it rests on, or the ones it may rest on.
-    pub fn all_anchored<'t>(&self, text: &'t str, claim: &str) -> Vec<&'t str> {
+    /// The ranges of every sentence that shares the most with `claim`, in order; none
+    /// when the most is under `MIN_SHARED`.
+    fn top(&self, claim: &str) -> Vec<(usize, usize)> {
         let f = Features::of(claim);
         let shared: Vec<usize> = self.sentences.iter().map(|(.., g)| f.shared(g)).collect();
-        let top = shared.iter().copied().max().unwrap_or(0);
-        if top < MIN_SHARED {
+        let most = shared.iter().copied().max().unwrap_or(0);
+        if most < MIN_SHARED {
             return Vec::new();
         }
         self.sentences
             .iter()
             .zip(&shared)
-            .filter(|(_, &n)| n == top)
-            .map(|((a, b, _), _)| &text[*a..*b])
+            .filter(|(_, &n)| n == most)
+            .map(|((a, b, _), _)| (*a, *b))
+            .collect()
+    }
+
+    /// Every sentence of `text` (the one indexed) that shares the most with `claim`, where
+    /// that is `MIN_SHARED` or more: the one it rests on, or the ones it may rest on.
+    /// The first of them is `anchored`'s.
+    pub fn all_anchored<'t>(&self, text: &'t str, claim: &str) -> Vec<&'t str> {
+        self.top(claim)
+            .into_iter()
+            .map(|(a, b)| &text[a..b])
             .collect()
     }
 

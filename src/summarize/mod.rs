@@ -612,7 +612,7 @@ fn supported(
         text
     } else {
         if kept.is_empty() && read.own(lang) {
-            kept = lead(&read.source.text);
+            kept = lead(read);
         }
         check.dropped = dropped;
         kept.join(" ")
@@ -778,7 +778,9 @@ fn triage(read: &Read, lang: Lang, text: &str, check: &OutputCheck) -> (Vec<Stri
             .into_iter()
             .filter(|x| !x.is_empty())
         {
-            let anchor = index.anchored(&s.text, sentence);
+            // The source sentences it may rest on; the first is the one it is taken to.
+            let rests_on = index.all_anchored(&s.text, sentence);
+            let anchor = rests_on.first().copied();
             let source = (s.id.as_str(), s.text.as_str(), read.read_as(lang));
             let unsupported = !ground::check(sentence, lang, &[source])
                 .unsupported
@@ -790,7 +792,6 @@ fn triage(read: &Read, lang: Lang, text: &str, check: &OutputCheck) -> (Vec<Stri
             // on says the opposite ("conteste" for "ne conteste pas"). Where several source
             // sentences share as much with it (one name, across languages), the one it
             // rests on is unknown: it is flipped only against all of them.
-            let rests_on = index.all_anchored(&s.text, sentence);
             let flipped = !rests_on.is_empty()
                 && rests_on
                     .iter()
@@ -872,11 +873,10 @@ fn figures_of<'t>(
 
 /// Sentences a source opens with, for a summary none of whose sentences may ship: the first
 /// `LEAD` that may stand in for one (`extractable`; a heading may not).
-fn lead(text: &str) -> Vec<String> {
-    let title = headline(text);
-    crate::text::sentences(text)
+fn lead(read: &Read) -> Vec<String> {
+    crate::text::sentences(&read.source.text)
         .into_iter()
-        .filter(|s| Some(*s) != title)
+        .filter(|s| Some(*s) != read.headline)
         .filter_map(stand_in)
         .take(LEAD)
         .collect()

@@ -432,9 +432,9 @@ pub unsafe fn dpwssd(
     acc
 }
 
-/// Up to 8 decoding rows' per-block numbers, laid out for `fold_pairs` and the Q4_K
-/// minimums: built once per super-block and shared by every column of a multi-column call,
-/// where a single column rebuilds each row's broadcast for itself.
+/// Up to 8 decoding rows' activation scales for one super-block, laid out for `fold_pair`
+/// and the Q4_K minimums: one vector per two (or four) rows, where the single-row column
+/// broadcasts each row's scale on its own.
 #[cfg(bisum_vnni)]
 pub struct RowBlock {
     /// `d` of rows 2p and 2p + 1, eight lanes each (an odd last row twice).
