@@ -338,11 +338,15 @@ fn batched_decoding_gives_each_sequence_its_own_tokens() {
                 ..GenParams::default()
             })
             .collect();
+        // Alone and without guesses: plain decoding. Batches guess ahead (prompt lookup),
+        // which must change no token either.
         let mut alone = Vec::new();
         for (p, q) in prompts.iter().zip(&params) {
             m.forget();
-            alone.push(m.generate_ids(p, q, &mut |_| {}).unwrap().0);
+            let plain = &mut bisum::model::speculate::NoDraft;
+            alone.push(m.generate_with(p, q, plain, &mut |_| {}).unwrap().0);
         }
+        let mut kept = 0;
         for n in [2, 3, 4] {
             m.forget();
             let requests: Vec<(&[u32], &GenParams)> = prompts[..n]
@@ -358,10 +362,13 @@ fn batched_decoding_gives_each_sequence_its_own_tokens() {
                     "{} sequence {i} of a batch of {n}",
                     path.display()
                 );
+                kept += d.draft.accepted;
             }
-        } // Instructions a batch shares stay cached for the next batch like it: after a
-          // single unrelated call (which takes slot 0), and when the next batch needs longer
-          // slots than the last one had.
+        }
+        assert!(kept > 0, "{}: no guess was kept in a batch", path.display());
+        // Instructions a batch shares stay cached for the next batch like it: after a
+        // single unrelated call (which takes slot 0), and when the next batch needs longer
+        // slots than the last one had.
         m.forget();
         let head = &ids[..40];
         let prompt = |k: usize, len: usize| [head, &ids[60 + k * 30..60 + k * 30 + len]].concat();

@@ -347,12 +347,20 @@ impl CandleModel {
     ) -> Result<(Vec<u32>, StopReason, f64, f64)> {
         // Guesses are checked against greedy choices only (sampling draws at random), and
         // only where a pass's rows are exact single steps.
-        let speculate = params.temperature <= 0.0
-            && self.speculation == Speculation::Lookup
-            && self.weights.as_ref().is_some_and(Weights::exact_rows);
         let mut lookup = PromptLookup::default();
-        let draft: &mut dyn Draft = if speculate { &mut lookup } else { &mut NoDraft };
+        let draft: &mut dyn Draft = match self.speculates(params) {
+            true => &mut lookup,
+            false => &mut NoDraft,
+        };
         self.generate_with(prompt, params, draft, progress)
+    }
+
+    /// Whether a call guesses tokens ahead: guesses are checked against greedy choices
+    /// only (sampling draws at random), and only where a pass's rows are exact single steps.
+    fn speculates(&self, params: &GenParams) -> bool {
+        params.temperature <= 0.0
+            && self.speculation == Speculation::Lookup
+            && self.weights.as_ref().is_some_and(Weights::exact_rows)
     }
 
     /// `generate_ids` with the given source of guessed tokens (tests give their own: the
@@ -442,28 +450,84 @@ impl CandleModel {
             cached.truncate(pos);
             cached.extend_from_slice(&feed);
             stats.proposed += guesses.len();
-            // Row j holds the logits after feed[..=j]: a guess is kept when it is the
-            // token those logits choose.
-            let mut kept = 0;
-            logits = rows.get(0).map_err(g)?;
-            while kept < guesses.len() {
-                let u = choose(sampler, &logits, &out, params)?;
-                if u != guesses[kept] {
-                    break;
-                }
-                stats.accepted += 1;
-                kept += 1;
-                if let Some(stop) = take(&self.stop_ids, &mut out, u, params, progress) {
-                    cached.truncate(pos + kept);
-                    return Ok((out, stop, stats));
-                }
-                seq.push(u);
-                logits = rows.get(kept).map_err(g)?;
-            }
+            let checked = keep_guesses(
+                &rows,
+                0,
+                &guesses,
+                &mut Pick {
+                    sampler,
+                    out: &mut out,
+                    seq: &mut seq,
+                    params,
+                    stop_ids: &self.stop_ids,
+                },
+                progress,
+            )?;
+            stats.accepted += checked.kept;
             // Keys and values past the kept guesses are stale: later steps overwrite them.
-            cached.truncate(pos + kept + 1);
+            if let Some(stop) = checked.stop {
+                cached.truncate(pos + checked.kept);
+                return Ok((out, stop, stats));
+            }
+            cached.truncate(pos + checked.kept + 1);
+            logits = checked.logits;
         }
     }
+}
+
+/// What choosing a sequence's tokens needs: its sampler, output so far, context (prompt and
+/// output, where guesses are looked up) and the call's settings.
+struct Pick<'a> {
+    sampler: &'a mut LogitsProcessor,
+    out: &'a mut Vec<u32>,
+    seq: &'a mut Vec<u32>,
+    params: &'a GenParams,
+    stop_ids: &'a [u32],
+}
+
+/// The guesses a checked pass kept for one sequence.
+struct Checked {
+    kept: usize,
+    /// Why the call ended, when a kept guess ended it.
+    stop: Option<StopReason>,
+    /// The logits after the last kept token: the next token is chosen from them.
+    logits: Tensor,
+}
+
+/// Walks one sequence's rows of a checked pass: row `first + j` holds the logits after its
+/// chosen token and its first `j` guesses. A guess is kept while it is the token those
+/// logits choose, so the output is plain decoding's whatever the guesses.
+fn keep_guesses(
+    rows: &Tensor,
+    first: usize,
+    guesses: &[u32],
+    pick: &mut Pick,
+    progress: &mut dyn FnMut(usize),
+) -> Result<Checked> {
+    let g = Error::forward;
+    let mut logits = rows.get(first).map_err(g)?;
+    let mut kept = 0;
+    while kept < guesses.len() {
+        let u = choose(pick.sampler, &logits, pick.out, pick.params)?;
+        if u != guesses[kept] {
+            break;
+        }
+        kept += 1;
+        if let Some(stop) = take(pick.stop_ids, pick.out, u, pick.params, progress) {
+            return Ok(Checked {
+                kept,
+                stop: Some(stop),
+                logits,
+            });
+        }
+        pick.seq.push(u);
+        logits = rows.get(first + kept).map_err(g)?;
+    }
+    Ok(Checked {
+        kept,
+        stop: None,
+        logits,
+    })
 }
 
 /// How many tokens `a` and `b` share from the start.
@@ -766,11 +830,18 @@ pub struct Decoded {
     pub generation_seconds: f64,
     /// Prompt tokens taken from the slot's cache.
     pub reused: usize,
+    /// Tokens guessed and kept (speculative decoding).
+    pub draft: DraftStats,
 }
 
 /// One sequence of a batch being decoded.
 struct Lane {
     out: Vec<u32>,
+    /// The prompt and `out`: where guesses are looked up.
+    seq: Vec<u32>,
+    /// Guesses of the next tokens; `None` where the lane samples.
+    lookup: Option<PromptLookup>,
+    draft: DraftStats,
     logits: Tensor,
     sampler: LogitsProcessor,
     stop: Option<StopReason>,
@@ -799,9 +870,10 @@ impl CandleModel {
 
     /// Greedy (or sampled) continuations of up to `EXACT_ROWS` prompts (each with its
     /// own KV cache: mind their memory, see `batch_for`), decoded together: each step
-    /// feeds every unfinished sequence's token in one forward pass, so the weights are
-    /// read once for all. Each output is what `generate_ids` gives for its prompt alone,
-    /// bit for bit (rows are single steps: `Transformer::step_rows`); no speculation.
+    /// feeds every unfinished sequence's token (and, with speculation, guesses of the
+    /// tokens after it: `batch_feeds`) in one forward pass, so the weights are read once
+    /// for all. Each output is what `generate_ids` gives for its prompt alone, bit for bit
+    /// (rows are single steps: `Transformer::step_rows`).
     pub fn generate_batch_ids(
         &mut self,
         requests: &[(&[u32], &GenParams)],
@@ -824,6 +896,7 @@ impl CandleModel {
                         prompt_seconds,
                         generation_seconds,
                         reused: self.last_reused,
+                        draft: self.last_draft,
                     })
                 })
                 .collect();
@@ -858,6 +931,9 @@ impl CandleModel {
             let logits = self.prefill_in(slot, prompt)?;
             lanes.push(Lane {
                 out: Vec::with_capacity(params.max_new_tokens),
+                seq: prompt.to_vec(),
+                lookup: self.speculates(params).then(PromptLookup::default),
+                draft: DraftStats::default(),
                 logits,
                 sampler: sampler_for(params),
                 stop: (params.max_new_tokens == 0).then_some(StopReason::Length),
@@ -868,30 +944,52 @@ impl CandleModel {
         }
         loop {
             let t = Instant::now();
-            let (mut ids, mut at, mut of) = (Vec::new(), Vec::new(), Vec::new());
-            for (i, lane) in lanes.iter_mut().enumerate() {
-                if lane.stop.is_some() {
-                    continue;
-                }
-                let params = requests[i].1;
-                let next = choose(&mut lane.sampler, &lane.logits, &lane.out, params)?;
-                lane.stop = take(&self.stop_ids, &mut lane.out, next, params, &mut |_| {});
-                if lane.stop.is_none() {
-                    ids.push(next);
-                    at.push((slots[i], requests[i].0.len() + lane.out.len() - 1));
-                    of.push(i);
-                }
-            }
-            if ids.is_empty() {
+            let feeds = self.batch_feeds(&mut lanes, requests)?;
+            if feeds.is_empty() {
                 break;
+            }
+            let (mut ids, mut at) = (Vec::new(), Vec::new());
+            for f in &feeds {
+                let (slot, pos) = (slots[f.lane], lanes[f.lane].seq.len() - 1);
+                ids.push(f.next);
+                at.push((slot, pos));
+                for (j, &u) in f.guesses.iter().enumerate() {
+                    ids.push(u);
+                    at.push((slot, pos + 1 + j));
+                }
             }
             let weights = self.weights.as_mut().ok_or(Error::NoWeights)?;
             let rows = weights.step_rows(&ids, &at).map_err(g)?;
             let share = t.elapsed().as_secs_f64() / ids.len() as f64;
-            for (j, &i) in of.iter().enumerate() {
-                lanes[i].logits = rows.get(j).map_err(g)?;
-                lanes[i].generation_secs += share;
-                self.held[slots[i]].push(ids[j]);
+            let mut first = 0;
+            for f in feeds {
+                let (lane, slot) = (&mut lanes[f.lane], slots[f.lane]);
+                let pos = lane.seq.len() - 1;
+                let held = &mut self.held[slot];
+                held.truncate(pos);
+                held.push(f.next);
+                held.extend_from_slice(&f.guesses);
+                lane.generation_secs += share * (1 + f.guesses.len()) as f64;
+                lane.draft.proposed += f.guesses.len();
+                let checked = keep_guesses(
+                    &rows,
+                    first,
+                    &f.guesses,
+                    &mut Pick {
+                        sampler: &mut lane.sampler,
+                        out: &mut lane.out,
+                        seq: &mut lane.seq,
+                        params: requests[f.lane].1,
+                        stop_ids: &self.stop_ids,
+                    },
+                    &mut |_| {},
+                )?;
+                lane.draft.accepted += checked.kept;
+                // Keys and values past the kept guesses are stale: later steps overwrite them.
+                held.truncate(pos + checked.kept + usize::from(checked.stop.is_none()));
+                lane.stop = checked.stop;
+                lane.logits = checked.logits;
+                first += 1 + f.guesses.len();
             }
         }
         Ok(lanes
@@ -902,8 +1000,66 @@ impl CandleModel {
                 prompt_seconds: l.prompt_secs,
                 generation_seconds: l.generation_secs,
                 reused: l.reused,
+                draft: l.draft,
             })
             .collect())
+    }
+}
+
+/// One lane's rows in a batched step: its chosen token, then the guesses after it.
+struct Feed {
+    lane: usize,
+    next: u32,
+    guesses: Vec<u32>,
+}
+
+impl CandleModel {
+    /// The next batched step's rows: every unfinished lane's chosen token, then its guesses
+    /// of the tokens after it while the pass stays within `EXACT_ROWS` rows (its rows are
+    /// then single steps, bit for bit). The spare rows go out one guess per lane at a time,
+    /// so one lane's guesses do not crowd out another's.
+    fn batch_feeds(
+        &self,
+        lanes: &mut [Lane],
+        requests: &[(&[u32], &GenParams)],
+    ) -> Result<Vec<Feed>> {
+        let mut feeds = Vec::new();
+        for (i, lane) in lanes.iter_mut().enumerate() {
+            if lane.stop.is_some() {
+                continue;
+            }
+            let params = requests[i].1;
+            let next = choose(&mut lane.sampler, &lane.logits, &lane.out, params)?;
+            lane.stop = take(&self.stop_ids, &mut lane.out, next, params, &mut |_| {});
+            if lane.stop.is_some() {
+                continue;
+            }
+            lane.seq.push(next);
+            let room = (params.max_new_tokens - lane.out.len()).min(EXACT_ROWS - 1);
+            let guesses = match &mut lane.lookup {
+                Some(d) => d.propose(&lane.seq, room),
+                None => Vec::new(),
+            };
+            feeds.push(Feed {
+                lane: i,
+                next,
+                guesses,
+            });
+        }
+        let mut allowed = vec![0; feeds.len()];
+        let mut spare = EXACT_ROWS.saturating_sub(feeds.len());
+        for round in 0..EXACT_ROWS {
+            for (f, a) in feeds.iter().zip(&mut allowed) {
+                if spare > 0 && f.guesses.len() > round {
+                    *a += 1;
+                    spare -= 1;
+                }
+            }
+        }
+        for (f, a) in feeds.iter_mut().zip(allowed) {
+            f.guesses.truncate(a);
+        }
+        Ok(feeds)
     }
 }
 
@@ -985,8 +1141,8 @@ impl Generate for CandleModel {
                             reused_prompt_tokens: d.reused,
                             new_prompt_tokens: Some(novel[j]),
                             generated_tokens: d.ids.len(),
-                            drafted_tokens: 0,
-                            accepted_draft_tokens: 0,
+                            drafted_tokens: d.draft.proposed,
+                            accepted_draft_tokens: d.draft.accepted,
                             prompt_seconds: d.prompt_seconds,
                             generation_seconds: d.generation_seconds,
                             stop: d.stop,
