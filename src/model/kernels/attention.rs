@@ -65,8 +65,8 @@ pub fn decode(
 }
 
 /// Attention for a run of query heads over one KV head's rows: `q` and `out` hold the
-/// run's heads one after the other (`hd` floats each), `scores` has room for as many rows
-/// of scores, one per cache row.
+/// run's heads one after the other (`hd` floats each), and `scores` has room for one score
+/// per head and cache row.
 fn run(
     q: &[f32],
     keys: &[f32],
