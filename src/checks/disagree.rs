@@ -1009,6 +1009,11 @@ mod tests {
 
     #[test]
     fn a_count_found_in_the_other_language_is_worded_as_this_one_words_it() {
+        // The versions' wording once the first disagreement found is worded from `here`.
+        let worded = |found: &[Disagreement], here: &[(&str, &str)], lang| -> Vec<String> {
+            let d = in_words_of(found[0].clone(), here, lang);
+            d.versions.into_iter().map(|v| v.text).collect()
+        };
         let a = "SNCF cancelled 312 trains during the strike.";
         let b = "SNCF cancelled 260 trains during the strike.";
         let found = rivals_of(&[said("S1", b, b), said("S3", a, a)]);
@@ -1017,13 +1022,12 @@ mod tests {
             ("S1", "La SNCF a annulé 260 trains régionaux."),
             ("S2", "Rien."),
         ];
-        let d = in_words_of(found[0].clone(), &here, Lang::Fr);
-        let v: Vec<&str> = d.versions.iter().map(|v| v.text.as_str()).collect();
-        assert_eq!(v, ["260 trains", "312 trains"]);
+        assert_eq!(
+            worded(&found, &here, Lang::Fr),
+            ["260 trains", "312 trains"]
+        );
         // With neither figure here, the numbers alone.
-        let d = in_words_of(found[0].clone(), &[], Lang::Fr);
-        let v: Vec<&str> = d.versions.iter().map(|v| v.text.as_str()).collect();
-        assert_eq!(v, ["260", "312"]);
+        assert_eq!(worded(&found, &[], Lang::Fr), ["260", "312"]);
         // The same number counting something else here is not the version's wording, and
         // a number written with a space keeps it whole.
         let (x, y) = (
@@ -1035,9 +1039,10 @@ mod tests {
             ("S1", "La préfecture a évacué 1 200 habitants."),
             ("S3", "L'eau sortait à 1 500 mètres cubes par seconde."),
         ];
-        let d = in_words_of(found[0].clone(), &here, Lang::Fr);
-        let v: Vec<&str> = d.versions.iter().map(|v| v.text.as_str()).collect();
-        assert_eq!(v, ["1 200 habitants", "1 500 habitants"]);
+        assert_eq!(
+            worded(&found, &here, Lang::Fr),
+            ["1 200 habitants", "1 500 habitants"]
+        );
         // The same from versions found in French, their numbers written with a space.
         let (x, y) = (
             "1 200 habitants ont été évacués.",
@@ -1048,9 +1053,10 @@ mod tests {
             ("S1", "The prefecture evacuated 1,200 residents."),
             ("S3", "Water flowed at 1,500 cubic metres per second."),
         ];
-        let d = in_words_of(found[0].clone(), &here, Lang::En);
-        let v: Vec<&str> = d.versions.iter().map(|v| v.text.as_str()).collect();
-        assert_eq!(v, ["1,200 residents", "1,500 residents"]);
+        assert_eq!(
+            worded(&found, &here, Lang::En),
+            ["1,200 residents", "1,500 residents"]
+        );
     }
 
     #[test]

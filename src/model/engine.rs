@@ -345,8 +345,6 @@ impl CandleModel {
         params: &GenParams,
         progress: &mut dyn FnMut(usize),
     ) -> Result<(Vec<u32>, StopReason, f64, f64)> {
-        // Guesses are checked against greedy choices only (sampling draws at random), and
-        // only where a pass's rows are exact single steps.
         let mut lookup = PromptLookup::default();
         let draft: &mut dyn Draft = match self.speculates(params) {
             true => &mut lookup,

@@ -80,7 +80,7 @@ fn run(
     #[cfg(bisum_avx2)]
     if hd % 32 == 0 && len > 0 {
         // SAFETY: compile-time target features; slice lengths checked by `decode`.
-        unsafe { avx2::run(q, keys, values, scale, len, scores, out) };
+        unsafe { avx2::run(q, keys, values, scale, hd, scores, out) };
         return;
     }
     for ((qh, s), o) in q
@@ -127,19 +127,20 @@ mod avx2 {
     /// `super::run` with AVX2: the heads go through in passes of up to `RUN`.
     /// # Safety
     /// The CPU must have AVX2 and FMA: this code is compiled only under `bisum_avx2`, which
-    /// build.rs sets from the build's target features. `scores` holds `len` floats per
-    /// head, `q` and `out` a multiple of 32 per head, `keys` and `values` `len` rows.
+    /// build.rs sets from the build's target features. `q` and `out` hold `hd` floats per
+    /// head, a multiple of 32; `scores` holds `len` floats per head, and `keys` and `values`
+    /// `len` rows.
     pub unsafe fn run(
         q: &[f32],
         keys: &[f32],
         values: &[f32],
         scale: f32,
-        len: usize,
+        hd: usize,
         scores: &mut [f32],
         out: &mut [f32],
     ) {
-        let heads = scores.len() / len;
-        let hd = q.len() / heads;
+        let heads = q.len() / hd;
+        let len = scores.len() / heads;
         let mut h = 0;
         while h < heads {
             let n = (heads - h).min(RUN);
