@@ -191,7 +191,9 @@ pub fn summarize(
 }
 
 /// Summarizes each source, writing its files as soon as it and those before it are done;
-/// a failing source is reported and the others go on.
+/// a failing source is reported and the others go on. One model takes the sources in
+/// groups as large as the batches it decodes (their summaries decode together: see
+/// `Pipeline::summarize_sources`); several take one source each.
 fn summarize_each<'s>(
     run: &mut Run,
     models: &mut [&mut dyn Generate],
@@ -202,26 +204,34 @@ fn summarize_each<'s>(
     let mut done = Vec::new();
     run.write_report(&run.report(false))?;
     let mut last_report = Instant::now();
-    let work = |pipe: &mut Pipeline, s: &Source| {
-        say(&format!(
-            "[{}] {} ({} chars)",
-            s.id,
-            inputs::label(&s.path).display(),
-            s.text.chars().count()
-        ));
-        pipe.summarize_source(s)
+    let per = match models {
+        [model] => model.batch_size().max(1),
+        _ => 1,
     };
-    workers::run_all(models, shared, sources, work, |i, result, calls| {
-        let s = &sources[i];
+    let groups: Vec<&[Source]> = sources.chunks(per).collect();
+    let work = |pipe: &mut Pipeline, group: &&[Source]| {
+        for s in group.iter() {
+            say(&format!(
+                "[{}] {} ({} chars)",
+                s.id,
+                inputs::label(&s.path).display(),
+                s.text.chars().count()
+            ));
+        }
+        pipe.summarize_sources(&group.iter().collect::<Vec<_>>())
+    };
+    workers::run_all(models, shared, &groups, work, |g, results, calls| {
         run.calls.extend(calls);
-        match result {
-            Ok(r) => {
-                run.write_source(s, &r)?;
-                done.push((s, r));
-            }
-            Err(e) => {
-                say(&format!("bisum: {}: {e}", inputs::label(&s.path).display()));
-                run.source_failed(s, &e);
+        for (s, result) in groups[g].iter().zip(results) {
+            match result {
+                Ok(r) => {
+                    run.write_source(s, &r)?;
+                    done.push((s, r));
+                }
+                Err(e) => {
+                    say(&format!("bisum: {}: {e}", inputs::label(&s.path).display()));
+                    run.source_failed(s, &e);
+                }
             }
         }
         // Keep report.json current, so an interrupted run still says what it finished

@@ -35,6 +35,12 @@ const END_OF_TURN: &[&str] = &[
 /// scores of a long prompt (heads × batch × context floats) stay small.
 pub const PROMPT_BATCH: usize = 512;
 
+/// A reused prompt prefix is a multiple of this many tokens (`reusable`). The prompt
+/// kernels take rows in tiles of up to 32 (`tiles::lane_panels`, candle's repacked tiles),
+/// and a row's sums depend on the tile it lands in, by a rounding: past a prefix of whole
+/// tiles, and in pieces that end where a fresh pass's do, each row lands where it would.
+pub const REUSE_ALIGN: usize = 32;
+
 pub struct CandleModel {
     info: ModelInfo,
     family: Family,
@@ -52,6 +58,9 @@ pub struct CandleModel {
     /// retry with a reminder appended, a second call on the same source) skips them
     /// (bisum's engine only, whose cache rows stay valid between calls).
     held: Vec<Vec<u32>>,
+    /// Per slot, how many of `held`'s first tokens a prompt pass computed (the others were
+    /// decoded): only those are reused (`reusable`).
+    prefilled: Vec<usize>,
     /// Prompt tokens the last call took from `held` instead of processing them.
     last_reused: usize,
     /// Whether greedy calls check guessed tokens in batches (speculative decoding).
@@ -240,6 +249,7 @@ impl CandleModel {
             device,
             prompt_batch: PROMPT_BATCH,
             held: vec![Vec::new()],
+            prefilled: vec![0],
             last_reused: 0,
             speculation: runtime.speculation,
             batch: runtime.batch.clamp(1, MAX_BATCH),
@@ -267,6 +277,7 @@ impl CandleModel {
     /// time prompt processing this way).
     pub fn forget(&mut self) {
         self.held.iter_mut().for_each(Vec::clear);
+        self.prefilled.iter_mut().for_each(|p| *p = 0);
     }
 
     /// Prompt tokens the last call reused from the previous one's KV cache.
@@ -604,14 +615,20 @@ fn take(
 }
 
 impl CandleModel {
-    /// The longest prefix of `prompt` whose keys and values the cache holds, leaving at
-    /// least the last prompt token to process (its logits start the answer).
+    /// The longest prefix of `prompt` whose keys and values the cache holds from a prompt
+    /// pass, leaving at least the last prompt token to process (its logits start the
+    /// answer), cut to a multiple of `REUSE_ALIGN`: the rest of the prompt then goes
+    /// through the kernels in the row tiles a fresh pass puts it in, so every prompt gives
+    /// the same logits whatever was reused (a batch, a retry, another call's instructions)
+    /// and a call's answer does not depend on the calls before it.
     fn reusable(&self, slot: usize, prompt: &[u32]) -> usize {
         let keeps = self.weights.as_ref().is_some_and(Weights::keeps_prefix);
         if !keeps {
             return 0;
         }
-        common_prefix(&self.held[slot], prompt).min(prompt.len().saturating_sub(1))
+        let held = &self.held[slot][..self.prefilled[slot].min(self.held[slot].len())];
+        let n = common_prefix(held, prompt).min(prompt.len().saturating_sub(1));
+        n / REUSE_ALIGN * REUSE_ALIGN
     }
 
     /// Runs the prompt through the model, in batches of `prompt_batch`, from the end of
@@ -630,15 +647,22 @@ impl CandleModel {
         }
         let held = &mut self.held[slot];
         held.truncate(reused);
+        self.prefilled[slot] = reused;
         let mut logits = None;
-        for (i, piece) in prompt[reused..].chunks(self.prompt_batch).enumerate() {
-            let pos = reused + i * self.prompt_batch;
+        // Pieces end where a fresh prompt's would (at multiples of `prompt_batch`): past a
+        // reused prefix, every later piece holds the rows it holds in a fresh run.
+        let mut pos = reused;
+        while pos < prompt.len() {
+            let end = ((pos / self.prompt_batch + 1) * self.prompt_batch).min(prompt.len());
+            let piece = &prompt[pos..end];
             logits = Some(
                 weights
                     .forward_in(slot, piece, pos, &self.device)
                     .map_err(g)?,
             );
             held.extend_from_slice(piece);
+            self.prefilled[slot] = end;
+            pos = end;
         }
         self.last_reused = reused;
         logits.ok_or(Error::EmptyPrompt)
@@ -816,8 +840,11 @@ fn log_softmax_at(logits: &[f32], i: usize) -> f32 {
 /// rows gain little while their KV caches take memory.
 pub const MAX_BATCH: usize = 4;
 
-/// Extra KV-cache memory batch slots may take; a batch of long prompts gets fewer slots.
-const BATCH_KV_BYTES: usize = 128 << 20;
+/// Extra KV-cache memory batch slots may take (beyond the main sequence's); a batch of long
+/// prompts gets fewer slots. 256 MiB holds a second sequence of 4,096 positions for the
+/// default model (56 KiB a position), or three more of 1,500: the summaries of several
+/// article-length sources decode together.
+const BATCH_KV_BYTES: usize = 256 << 20;
 
 /// One sequence's result from `generate_batch_ids`.
 pub struct Decoded {
@@ -907,8 +934,10 @@ impl CandleModel {
         let weights = self.weights.as_mut().ok_or(Error::NoWeights)?;
         let fresh = weights.reserve(n, longest.unwrap_or(0)).map_err(g)?;
         self.held.resize(self.held.len().max(n), Vec::new());
+        self.prefilled.resize(self.held.len(), 0);
         for s in fresh {
             self.held[s].clear();
+            self.prefilled[s] = 0;
         }
         // The prefix all the prompts share (their instructions) is processed once, in the
         // slot that already holds most of it, and copied to the slots that do not hold it.
@@ -925,6 +954,7 @@ impl CandleModel {
                 let weights = self.weights.as_mut().ok_or(Error::NoWeights)?;
                 weights.copy_prefix(slots[0], slot, shared).map_err(g)?;
                 self.held[slot] = prompt[..shared].to_vec();
+                self.prefilled[slot] = shared;
             }
             let logits = self.prefill_in(slot, prompt)?;
             lanes.push(Lane {
@@ -1116,10 +1146,16 @@ impl Generate for CandleModel {
             .collect();
         let mut answers: Vec<Option<Result<Generation>>> =
             (0..requests.len()).map(|_| None).collect();
-        // Prompts that render go in batches, in order; the others fail alone.
-        let ready: Vec<usize> = (0..requests.len())
+        // Prompts that render go in batches, shortest first, so that prompts of like length
+        // share a batch (its slots are sized for its longest: `batch_for`); the others fail
+        // alone. Each answer is what the call gives alone, in whatever batch it runs.
+        let mut ready: Vec<usize> = (0..requests.len())
             .filter(|&i| prompts[i].is_ok())
             .collect();
+        ready.sort_by_key(|&i| {
+            let len = prompts[i].as_ref().map_or(0, Vec::len);
+            len + params[i].max_new_tokens
+        });
         let mut start = 0;
         while start < ready.len() {
             let batch: Vec<(&[u32], &GenParams)> = ready[start..]

@@ -426,7 +426,7 @@ impl<'a> Pipeline<'a> {
         let mut fresh = if forks.len() >= calls.len() {
             generate_at_once(&calls, &prepared, &run, &mut forks)
         } else {
-            self.generate_batched(&calls, &prepared, &run, batch)
+            self.generate_batched(&calls, &prepared, &run)
         };
         let mut answers: Vec<Option<Generation>> = vec![None; calls.len()];
         let mut texts = Vec::with_capacity(calls.len());
@@ -459,23 +459,26 @@ impl<'a> Pipeline<'a> {
         call: Call,
         expect: &Expect,
     ) -> Result<(String, OutputCheck)> {
-        let mut answers = self.call_checked_all(vec![call], expect)?;
+        let mut answers = self.call_checked_all(vec![call], &[expect])?;
         Ok(answers.pop().expect("one answer"))
     }
 
-    /// `call_checked` on calls that do not depend on each other: their first attempts run
-    /// together (`call_all`), the retries one by one.
+    /// `call_checked` on calls that do not depend on each other, each with what its answer
+    /// must meet (`expects`, one per call): their first attempts run together (`call_all`),
+    /// the retries one by one.
     pub(crate) fn call_checked_all(
         &mut self,
         calls: Vec<Call>,
-        expect: &Expect,
+        expects: &[&Expect],
     ) -> Result<Vec<(String, OutputCheck)>> {
+        debug_assert_eq!(calls.len(), expects.len());
         let again = calls.clone();
         let texts = self.call_all(calls)?;
         again
             .into_iter()
             .zip(texts)
-            .map(|(call, text)| self.retry_unless_met(call, text, expect))
+            .zip(expects)
+            .map(|((call, text), expect)| self.retry_unless_met(call, text, expect))
             .collect()
     }
 
@@ -589,25 +592,22 @@ struct Prepared {
 }
 
 impl Pipeline<'_> {
-    /// Runs the calls marked to `run` through the model in batches of `batch` (one
-    /// forward pass per step for the whole batch).
+    /// Runs the calls marked to `run` through the model together: it decodes them in
+    /// batches (one forward pass per step for each), grouped as its memory allows.
     fn generate_batched(
         &mut self,
         calls: &[Call],
         prepared: &[Prepared],
         run: &[bool],
-        batch: usize,
     ) -> Vec<Option<Result<Generation>>> {
         let todo: Vec<usize> = (0..calls.len()).filter(|&i| run[i]).collect();
         let mut fresh: Vec<Option<Result<Generation>>> = (0..calls.len()).map(|_| None).collect();
-        for group in todo.chunks(batch) {
-            let requests: Vec<(&[Message], &GenParams)> = group
-                .iter()
-                .map(|&i| (calls[i].messages.as_slice(), &prepared[i].params))
-                .collect();
-            for (&i, g) in group.iter().zip(self.model.generate_batch(&requests)) {
-                fresh[i] = Some(g);
-            }
+        let requests: Vec<(&[Message], &GenParams)> = todo
+            .iter()
+            .map(|&i| (calls[i].messages.as_slice(), &prepared[i].params))
+            .collect();
+        for (&i, g) in todo.iter().zip(self.model.generate_batch(&requests)) {
+            fresh[i] = Some(g);
         }
         fresh
     }

@@ -149,12 +149,37 @@ impl Pipeline<'_> {
     /// model reads others into best), then translated: asked for French straight from
     /// Spanish, it copies Spanish sentences.
     pub fn summarize_source(&mut self, s: &Source) -> Result<SourceResult> {
+        let mut results = self.summarize_sources(&[s]);
+        results.pop().expect("one result per source")
+    }
+
+    /// `summarize_source` on each of `sources`, their first summaries' calls run together
+    /// (an engine that batches decodes them in one pass per step: the weights are read
+    /// once for several sources). A source that fails is that source's error only.
+    pub fn summarize_sources(&mut self, sources: &[&Source]) -> Vec<Result<SourceResult>> {
         let words = self.settings.words.clone();
-        let read = Read::of(s, words.as_deref());
+        let words = words.as_deref();
+        let pending: Vec<Result<Pending>> =
+            sources.iter().map(|s| self.pending(s, words)).collect();
+        let ready: Vec<&Pending> = pending.iter().filter_map(|p| p.as_ref().ok()).collect();
+        let mut answers = self.first_summaries(&ready, words).into_iter();
+        pending
+            .into_iter()
+            .map(|p| {
+                let p = p?;
+                let answer = answers.next().expect("an answer per ready source")?;
+                self.finish_source(p, answer)
+            })
+            .collect()
+    }
+
+    /// What `s`'s summary in its own language is written from: the text itself when it
+    /// fits one chunk, else the notes on its chunks (their calls made here).
+    fn pending<'s>(&mut self, s: &'s Source, words: Option<&'s Lexicons>) -> Result<Pending<'s>> {
+        let read = Read::of(s, words);
         let lang = read.native.unwrap_or(Lang::En);
         let chunks = self.plan(s, lang)?;
         let tokens = self.model.count_tokens(&s.text)?;
-        // One chunk: the summary reads the text itself; more: it reads the chunks' notes.
         let (messages, notes) = if chunks.len() == 1 {
             let m = self.task_prompt(
                 "summary_direct",
@@ -173,13 +198,69 @@ impl Pipeline<'_> {
                 .join("\n");
             (self.summary_prompt(lang, &parts)?, Some((joined, lines)))
         };
-        let max_new = self.settings.summary_tokens;
-        let answer = self.summary_call(s, (lang, read.read_as(lang)), messages, None, max_new)?;
+        Ok(Pending {
+            read,
+            lang,
+            chunks,
+            tokens,
+            messages,
+            notes,
+        })
+    }
+
+    /// The summaries of `ready` in their sources' languages, each checked and retried once
+    /// (`call_checked_all`). Where a call fails, each source's is made alone, so that the
+    /// failure is only its own.
+    fn first_summaries(
+        &mut self,
+        ready: &[&Pending],
+        words: Option<&Lexicons>,
+    ) -> Vec<Result<(String, OutputCheck)>> {
+        let calls: Vec<Call> = ready
+            .iter()
+            .map(|p| Call {
+                kind: CallKind::Summary,
+                source: Some(&p.read.source.id),
+                lang: p.lang,
+                part: None,
+                messages: p.messages.clone(),
+                max_new: self.settings.summary_tokens,
+                sample: None,
+            })
+            .collect();
+        let expects: Vec<Expect> = ready
+            .iter()
+            .map(|p| expect(p.read.source, p.read.read_as(p.lang), words))
+            .collect();
+        let expected: Vec<&Expect> = expects.iter().collect();
+        match self.call_checked_all(calls.clone(), &expected) {
+            Ok(answers) => answers.into_iter().map(Ok).collect(),
+            Err(e) if calls.len() < 2 => vec![Err(e)],
+            Err(_) => calls
+                .into_iter()
+                .zip(expected)
+                .map(|(c, e)| self.call_checked(c, e))
+                .collect(),
+        }
+    }
+
+    /// `p`'s source summarized, from `answer`, its summary in its own language: the
+    /// sentences that may ship, a sentence for each quarter of a long source it leaves
+    /// out, and the other language's summary (`translate`).
+    fn finish_source(&mut self, p: Pending, answer: (String, OutputCheck)) -> Result<SourceResult> {
+        let Pending {
+            read,
+            lang,
+            chunks,
+            tokens,
+            notes,
+            ..
+        } = p;
         let mut first = supported(&read, lang, answer);
         // A long source's summary says something of every quarter: a quarter it leaves out
         // gets its most informative note line back.
         if let Some((_, lines)) = &notes {
-            let (text, added) = select::complete(&first.0, &s.text, lines);
+            let (text, added) = select::complete(&first.0, &read.source.text, lines);
             first.0 = text;
             first.1.added = added;
         }
@@ -193,7 +274,7 @@ impl Pipeline<'_> {
             checks.insert(l, check);
         }
         Ok(SourceResult {
-            id: s.id.clone(),
+            id: read.source.id.clone(),
             lang,
             native: read.native,
             tokens,
@@ -323,7 +404,7 @@ impl Pipeline<'_> {
             ..expect(s, read.read_as(to), read.words)
         };
         // The sentences do not depend on each other: their calls run together.
-        let answers = self.call_checked_all(calls, &expect)?;
+        let answers = self.call_checked_all(calls, &vec![&expect; sentences.len()])?;
         let retried = answers.iter().any(|(_, c)| c.language.retried);
         let greedy: Vec<String> = answers.iter().map(|(a, _)| cleaned(a, to)).collect();
         Ok((self.choose(read, to, sentences, skip, greedy)?, retried))
@@ -412,28 +493,6 @@ impl Pipeline<'_> {
             chosen.push(best.expect("two candidates or more").1);
         }
         Ok(chosen)
-    }
-
-    /// A summary call in `lang` on source `s` (in `source_lang`), checked and retried once.
-    fn summary_call(
-        &mut self,
-        s: &Source,
-        (lang, source_lang): (Lang, Lang),
-        messages: Vec<Message>,
-        part: Option<Part>,
-        max_new: usize,
-    ) -> Result<(String, OutputCheck)> {
-        let call = Call {
-            kind: CallKind::Summary,
-            source: Some(&s.id),
-            lang,
-            part,
-            messages,
-            max_new,
-            sample: None,
-        };
-        let words = self.settings.words.clone();
-        self.call_checked(call, &expect(s, source_lang, words.as_deref()))
     }
 
     /// Notes on each chunk, in order, each with the stretch `(start, end)` of the source it
@@ -626,6 +685,20 @@ fn supported(
         Lang::Fr => (crate::lang::elide(&text), check),
         Lang::En => (text, check),
     }
+}
+
+/// A source read and ready for its first summary's call.
+struct Pending<'s> {
+    read: Read<'s>,
+    /// The language of its first summary (the source's, or English).
+    lang: Lang,
+    chunks: Vec<Chunk>,
+    tokens: usize,
+    /// The summary call's messages.
+    messages: Vec<Message>,
+    /// For a source of several chunks: the note lines its summary was written from, and
+    /// those the prompt held, joined.
+    notes: Option<(String, Vec<select::NoteLine>)>,
 }
 
 /// What the checks on a source's summaries read of it, worked out once per source.
