@@ -443,6 +443,7 @@ fn rivals(all: &[Statement], texts: &[SourceText]) -> Vec<Disagreement> {
             source: texts[k].id,
             text: &all[i].text,
             context: all[i].support.first().map_or("", |s| s.text.as_str()),
+            source_text: texts[k].text,
             holds: &holds[k],
         })
     };
