@@ -527,6 +527,66 @@ pub fn invents_purpose(sentence: &str, source: &str) -> bool {
     })
 }
 
+/// Does `sentence` make a count the object of a verb that no clause of `source` holding
+/// that count has? "Le barrage a relâché 1 200 habitants", where the source's clauses with
+/// "1 200 habitants" say they were evacuated and the dam released water: a small model
+/// merges two clauses of a sentence (often a headline's) into one. The verb is the word
+/// right before the count where it is a past participle (French "-é", "-ée(s)", "-és";
+/// English "-ed"); a clause has it where it holds a word of the same root (`root`:
+/// "évacuation" for "évacués"). Within one language: across two, roots rarely meet.
+/// Grammar, not a subject's words.
+pub fn misjoins_count(sentence: &str, source: &str) -> bool {
+    let clauses = clauses(source);
+    ground::facts(sentence)
+        .into_iter()
+        .filter(|f| matches!(f.key, Key::Num(_)))
+        .any(|f| {
+            let Some(at) = sentence.find(&f.raw) else {
+                return false;
+            };
+            let Some(verb) = sentence[..at]
+                .split(|c: char| !c.is_alphabetic())
+                .rev()
+                .find(|w| !w.is_empty())
+            else {
+                return false;
+            };
+            let participle = ["é", "ée", "ées", "és", "ed"].iter().any(|e| verb.ends_with(e));
+            if !participle || verb.chars().count() < 5 {
+                return false;
+            }
+            let verb_root = root(&ground::fold(verb));
+            let holding: Vec<&str> = clauses
+                .iter()
+                .copied()
+                .filter(|c| ground::facts(c).iter().any(|g| g.key == f.key))
+                .collect();
+            !holding.is_empty()
+                && !holding.iter().any(|c| {
+                    words_of(&ground::fold(c)).any(|w| w.chars().count() >= 5 && root(w) == verb_root)
+                })
+        })
+}
+
+/// `text` cut at punctuation that ends a clause, not at a figure's own ("1,200", "5,20").
+fn clauses(text: &str) -> Vec<&str> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut start = 0;
+    for (i, c) in text.char_indices() {
+        let inside_figure = matches!(c, '.' | ',')
+            && i > 0
+            && bytes[i - 1].is_ascii_digit()
+            && bytes.get(i + 1).is_some_and(u8::is_ascii_digit);
+        if matches!(c, '.' | ',' | ';' | ':' | '!' | '?' | '\n' | '(' | ')') && !inside_figure {
+            out.push(&text[start..i]);
+            start = i + c.len_utf8();
+        }
+    }
+    out.push(&text[start..]);
+    out
+}
+
 /// Does `sentence` count something in words ("les deux gouvernements", "three
 /// ministers") with a number word `source` never uses? Figures written in digits are
 /// grounding's; these are the ones a model writes when it merges two statements into one
@@ -785,6 +845,32 @@ pub fn statements(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_count_given_to_a_verb_of_another_clause_is_told_from_one_the_source_gives() {
+        let source = "Crue : le barrage relâche de l'eau, 1 200 habitants évacués\n\n\
+                      La préfecture a ordonné l'évacuation de 1 200 habitants. Le barrage a \
+                      relâché 1 500 mètres cubes par seconde.";
+        let english = "Dam releases water, 1,200 residents evacuated\n\nAuthorities \
+                       evacuated 1,200 residents. The dam released 1,500 cubic metres a second.";
+        for (wrong, source) in [
+            ("Le barrage a relâché 1 200 habitants des communes en aval.", source),
+            ("The dam released 1,200 residents downstream.", english),
+        ] {
+            assert!(super::misjoins_count(wrong, source), "{wrong}");
+        }
+        assert!(!super::misjoins_count("Authorities evacuated 1,200 residents.", english));
+        for right in [
+            "La préfecture a évacué 1 200 habitants.",
+            "Le barrage a relâché 1 500 mètres cubes par seconde.",
+            // No participle before the count: nothing to compare.
+            "Au total, 1 200 habitants ont quitté leur domicile.",
+            // A count the source does not give is grounding's to judge.
+            "Le barrage a relâché 900 habitants.",
+        ] {
+            assert!(!super::misjoins_count(right, source), "{right}");
+        }
+    }
+
     use super::*;
 
     #[test]
