@@ -568,6 +568,42 @@ pub fn misjoins_count(sentence: &str, source: &str) -> bool {
         })
 }
 
+/// Does `sentence` hand its subject a second predicate ("… et a demandé …", "… and has
+/// asked …") taken from a source sentence about someone else? "Le préfet a salué les
+/// secours et a demandé la reconnaissance de catastrophe naturelle", where the source says
+/// the government is to examine that request: a small model joins two sentences and keeps
+/// the first one's subject. The predicate after "et"/"and" and an auxiliary must rest on
+/// (`Indexed::all_anchored`) a source sentence that holds a word of the sentence's opening
+/// (its first two words of four letters or more, by `root`), or on the one the opening
+/// rests on. Grammar words, not a subject's.
+pub fn borrows_predicate(sentence: &str, index: &Indexed, source: &str) -> bool {
+    const AUXILIARIES: &[&str] = &[
+        "a", "ont", "est", "sont", "avait", "avaient", "sera", "seront", "has", "have", "had",
+        "was", "were", "is", "are", "will",
+    ];
+    let words: Vec<&str> = sentence.split_whitespace().collect();
+    let folded: Vec<String> = words.iter().map(|w| ground::fold(w)).collect();
+    (1..words.len().saturating_sub(1)).any(|i| {
+        if !matches!(folded[i].as_str(), "et" | "and")
+            || !AUXILIARIES.contains(&folded[i + 1].as_str())
+        {
+            return false;
+        }
+        let (first, second) = (words[..i].join(" "), words[i + 1..].join(" "));
+        let rests = index.all_anchored(source, &second);
+        let opening: Vec<String> = words_of(&ground::fold(&first))
+            .filter(|w| w.chars().count() >= 4 && w.chars().all(char::is_alphabetic))
+            .take(2)
+            .map(root)
+            .collect();
+        let own = index.anchored(source, &first);
+        let about = |src: &&str| {
+            Some(*src) == own || words_of(&ground::fold(src)).any(|w| opening.contains(&root(w)))
+        };
+        !rests.is_empty() && !opening.is_empty() && !rests.iter().any(about)
+    })
+}
+
 /// `text` cut at punctuation that ends a clause, not at a figure's own ("1,200", "5,20").
 fn clauses(text: &str) -> Vec<&str> {
     let bytes = text.as_bytes();
@@ -845,6 +881,26 @@ pub fn statements(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_predicate_taken_from_a_sentence_about_someone_else_is_told_from_a_shared_one() {
+        let source = "Le préfet s'est rendu sur place mercredi et a salué la réactivité des \
+                      secours. Le gouvernement doit examiner la demande de reconnaissance de \
+                      catastrophe naturelle lors du conseil des ministres du 25 mars. Le maire \
+                      a demandé la reconnaissance de catastrophe naturelle dès lundi.";
+        let index = super::Indexed::of(source);
+        let wrong = "Le préfet a salué la réactivité des secours et a demandé une \
+                     reconnaissance de catastrophe naturelle lors du conseil des ministres.";
+        assert!(super::borrows_predicate(wrong, &index, source));
+        for right in [
+            // Both predicates from one source sentence.
+            "Le préfet s'est rendu sur place mercredi et a salué la réactivité des secours.",
+            // Two subjects: no predicate handed over.
+            "Le préfet a salué les secours et le gouvernement examinera la demande le 25 mars.",
+        ] {
+            assert!(!super::borrows_predicate(right, &index, source), "{right}");
+        }
+    }
+
     #[test]
     fn a_count_given_to_a_verb_of_another_clause_is_told_from_one_the_source_gives() {
         let source = "Crue : le barrage relâche de l'eau, 1 200 habitants évacués\n\n\

@@ -877,8 +877,11 @@ fn triage(read: &Read, lang: Lang, text: &str, check: &OutputCheck) -> (Vec<Stri
             let done = own && anchor.is_some_and(|src| statements::loses_future(sentence, src));
             // "… à Toulouse pour discuter des calendriers": a reason the source never gives.
             let purpose = own && statements::invents_purpose(sentence, &s.text);
-            // "Le barrage a relâché 1 200 habitants": a count handed to another clause's verb.
-            let misjoined = own && statements::misjoins_count(sentence, &s.text);
+            // "Le barrage a relâché 1 200 habitants": a count handed to another clause's
+            // verb; "… et a demandé …", a predicate handed to another sentence's subject.
+            let misjoined = own
+                && (statements::misjoins_count(sentence, &s.text)
+                    || statements::borrows_predicate(sentence, index, &s.text));
             // "l'AMIAD, directeur du ministère": a title the source gives someone else.
             // Titles are read in French and English, so a source in neither has none.
             let titled = read.native.is_some() && read.titles.misplaced(sentence);
