@@ -993,7 +993,11 @@ mod tests {
         let s2 = "Authorities evacuated 1,500 people from the valley.";
         let found = rivals_of(&[
             said("S1", "Le préfet a évacué 1 200 habitants de la vallée.", s1),
-            said("S2", "Les autorités ont évacué 1 500 personnes de la vallée.", s2),
+            said(
+                "S2",
+                "Les autorités ont évacué 1 500 personnes de la vallée.",
+                s2,
+            ),
         ]);
         assert_eq!(found.len(), 1, "{found:?}");
         let texts: Vec<&str> = found[0].versions.iter().map(|v| v.text.as_str()).collect();
@@ -1002,8 +1006,16 @@ mod tests {
         // its own contrast (two moments, two places), not a disagreement between sources.
         let both = "L'évacuation de 1 200 habitants, puis de 1 500 personnes au total.";
         let none = rivals_of(&[
-            said("S1", "Le préfet a évacué 1 200 habitants de la vallée.", both),
-            said("S2", "Les autorités ont évacué 1 500 personnes de la vallée.", s2),
+            said(
+                "S1",
+                "Le préfet a évacué 1 200 habitants de la vallée.",
+                both,
+            ),
+            said(
+                "S2",
+                "Les autorités ont évacué 1 500 personnes de la vallée.",
+                s2,
+            ),
         ]);
         assert!(none.is_empty(), "{none:?}");
     }

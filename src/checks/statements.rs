@@ -536,36 +536,41 @@ pub fn invents_purpose(sentence: &str, source: &str) -> bool {
 /// "évacuation" for "évacués"). Within one language: across two, roots rarely meet.
 /// Grammar, not a subject's words.
 pub fn misjoins_count(sentence: &str, source: &str) -> bool {
-    let clauses = clauses(source);
-    ground::facts(sentence)
+    // Each count right after a past participle, with the participle's root.
+    let objects: Vec<(Key, String)> = ground::facts(sentence)
         .into_iter()
         .filter(|f| matches!(f.key, Key::Num(_)))
-        .any(|f| {
-            let Some(at) = sentence.find(&f.raw) else {
-                return false;
-            };
-            let Some(verb) = sentence[..at]
+        .filter_map(|f| {
+            let at = sentence.find(&f.raw)?;
+            let verb = sentence[..at]
                 .split(|c: char| !c.is_alphabetic())
                 .rev()
-                .find(|w| !w.is_empty())
-            else {
-                return false;
-            };
-            let participle = ["é", "ée", "ées", "és", "ed"].iter().any(|e| verb.ends_with(e));
-            if !participle || verb.chars().count() < 5 {
-                return false;
-            }
-            let verb_root = root(&ground::fold(verb));
-            let holding: Vec<&str> = clauses
+                .find(|w| !w.is_empty())?;
+            let participle = ["é", "ée", "ées", "és", "ed"]
                 .iter()
-                .copied()
-                .filter(|c| ground::facts(c).iter().any(|g| g.key == f.key))
-                .collect();
-            !holding.is_empty()
-                && !holding.iter().any(|c| {
-                    words_of(&ground::fold(c)).any(|w| w.chars().count() >= 5 && root(w) == verb_root)
-                })
+                .any(|e| verb.ends_with(e));
+            (participle && verb.chars().count() >= 5).then(|| (f.key, root(&ground::fold(verb))))
         })
+        .collect();
+    if objects.is_empty() {
+        return false;
+    }
+    // The source's clauses and the facts each holds, read once for all those counts.
+    let clauses: Vec<(Vec<Key>, &str)> = clauses(source)
+        .into_iter()
+        .map(|c| (ground::facts(c).into_iter().map(|g| g.key).collect(), c))
+        .collect();
+    objects.iter().any(|(key, verb_root)| {
+        let holding: Vec<&str> = clauses
+            .iter()
+            .filter(|(keys, _)| keys.contains(key))
+            .map(|(_, c)| *c)
+            .collect();
+        !holding.is_empty()
+            && !holding.iter().any(|c| {
+                words_of(&ground::fold(c)).any(|w| w.chars().count() >= 5 && root(w) == *verb_root)
+            })
+    })
 }
 
 /// Does `sentence` hand its subject a second predicate ("… et a demandé …", "… and has
@@ -909,12 +914,18 @@ mod tests {
         let english = "Dam releases water, 1,200 residents evacuated\n\nAuthorities \
                        evacuated 1,200 residents. The dam released 1,500 cubic metres a second.";
         for (wrong, source) in [
-            ("Le barrage a relâché 1 200 habitants des communes en aval.", source),
+            (
+                "Le barrage a relâché 1 200 habitants des communes en aval.",
+                source,
+            ),
             ("The dam released 1,200 residents downstream.", english),
         ] {
             assert!(super::misjoins_count(wrong, source), "{wrong}");
         }
-        assert!(!super::misjoins_count("Authorities evacuated 1,200 residents.", english));
+        assert!(!super::misjoins_count(
+            "Authorities evacuated 1,200 residents.",
+            english
+        ));
         for right in [
             "La préfecture a évacué 1 200 habitants.",
             "Le barrage a relâché 1 500 mètres cubes par seconde.",
