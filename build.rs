@@ -2,14 +2,14 @@
 //! features each family of kernels needs as one cfg.
 fn main() {
     // One name per kernel family instead of the same multi-part cfg at each use:
-    // `bisum_avx2`: x86-64 with AVX2 and FMA (the vector kernels in src/model/kernels);
+    // `bisum_avx2`: x86-64 with AVX2, FMA and F16C (the vector kernels in src/model/kernels);
     // `bisum_vnni`: x86-64 with AVX-512 F/BW/VNNI and FMA (the lane kernels).
     println!("cargo::rustc-check-cfg=cfg(bisum_avx2)");
     println!("cargo::rustc-check-cfg=cfg(bisum_vnni)");
     let features = std::env::var("CARGO_CFG_TARGET_FEATURE").unwrap_or_default();
     let has = |f: &str| features.split(',').any(|x| x == f);
     let x86 = std::env::var("CARGO_CFG_TARGET_ARCH").as_deref() == Ok("x86_64");
-    if x86 && ["avx2", "fma"].iter().all(|f| has(f)) {
+    if x86 && ["avx2", "fma", "f16c"].iter().all(|f| has(f)) {
         println!("cargo:rustc-cfg=bisum_avx2");
     }
     if x86

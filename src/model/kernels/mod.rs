@@ -9,6 +9,8 @@
 //! so nothing is copied or expanded. Where candle has no vector kernel for a block type
 //! (Q4_1: SmolLM2; Q5_0: Gemma 3), or has one only through a repacked copy of the weights
 //! (Q4_K), bisum's own run instead (`tiles.rs` drives them, one file per block family).
+//! Q4_K matrices are rearranged once, at load, into bisum's lane form, kept in place of
+//! the file's blocks (`q4_k.rs` says why).
 //! `MatMul::Candle` (`--matmul candle`) selects candle's `QMatMul` for everything, for
 //! comparison (benchmarks and the token-equality tests).
 
@@ -85,7 +87,10 @@ pub const EXACT_ROWS: usize = tiles::LANE_MIN_ROWS - 1;
 
 /// A quantized linear layer without bias: `y = x · Wᵀ`.
 pub struct QLinear {
-    w: Arc<QTensor>,
+    w: Weights,
+    /// Output and input widths.
+    n: usize,
+    k: usize,
     /// candle's product, for what the compact kernels do not serve: a dtype without block
     /// kernels, a GPU device, prompt batches in hybrid mode, everything in candle mode.
     fallback: Option<QMatMul>,
@@ -99,15 +104,25 @@ pub struct QLinear {
     own_small: bool,
 }
 
+/// A layer's weights as its kernels read them.
+enum Weights {
+    /// The GGUF file's blocks.
+    Blocks(Arc<QTensor>),
+    /// Q4_K with bisum's kernels on AVX2: the lane-major form, built from the blocks when
+    /// the model loads and kept instead of them (`tiles::Packed`).
+    Q4KLanes(tiles::Packed),
+}
+
 impl QLinear {
     pub fn new(w: Arc<QTensor>, mode: MatMul) -> Result<Self> {
+        let (n, k) = w.shape().dims2()?;
         let usable = matches!(w.device(), Device::Cpu) && supported(w.dtype());
         let own = usable && mode != MatMul::Candle && has_own(w.dtype());
         let own_small = usable
             && mode != MatMul::Candle
             && w.dtype() == GgmlDType::Q6K
             && tiles::VECTOR
-            && w.shape().dims2()?.1 % q4_k::QK_K == 0;
+            && k % q4_k::QK_K == 0;
         let own = own || (own_small && mode == MatMul::Compact);
         let compact_rows = match mode {
             _ if !usable => 0,
@@ -122,8 +137,28 @@ impl QLinear {
         } else {
             Some(QMatMul::from_arc(w.clone())?)
         };
+        // A tensor another part of the model also reads (tied embeddings) keeps its blocks:
+        // packing it would hold two copies.
+        let packs = own
+            && w.dtype() == GgmlDType::Q4K
+            && <q4_k::Q4K as tiles::TileKernel>::PACKED
+            && n % tiles::LANES == 0
+            && k % q4_k::QK_K == 0
+            && Arc::strong_count(&w) == 1;
+        let w = if packs {
+            let data = w.data()?;
+            Weights::Q4KLanes(tiles::Packed::new::<q4_k::Q4K>(
+                blocks(&data)?,
+                n,
+                k / q4_k::QK_K,
+            ))
+        } else {
+            Weights::Blocks(w)
+        };
         Ok(Self {
             w,
+            n,
+            k,
             fallback,
             compact_rows,
             own,
@@ -132,7 +167,7 @@ impl QLinear {
     }
 
     pub fn forward(&self, x: &Tensor) -> Result<Tensor> {
-        let (n, k) = self.w.shape().dims2()?;
+        let (n, k) = (self.n, self.k);
         let rows = x.elem_count() / k.max(1);
         if let Some(f) = &self.fallback {
             if rows > self.compact_rows {
@@ -150,11 +185,16 @@ impl QLinear {
             .to_dtype(candle_core::DType::F32)?
             .to_vec1::<f32>()?;
         let mut dst = vec![0f32; m * n];
-        let data = self.w.data()?;
-        if self.own || (rows <= EXACT_ROWS && self.own_small) {
-            own_matmul(self.w.dtype(), (m, k, n), &lhs, &data, &mut dst)?;
-        } else {
-            matmul(self.w.dtype(), (m, k, n), &lhs, &data, &mut dst)?;
+        match &self.w {
+            Weights::Q4KLanes(p) => tiles::matmul_packed::<q4_k::Q4K>(m, k, &lhs, p, &mut dst),
+            Weights::Blocks(w) => {
+                let data = w.data()?;
+                if self.own || (rows <= EXACT_ROWS && self.own_small) {
+                    own_matmul(w.dtype(), (m, k, n), &lhs, &data, &mut dst)?;
+                } else {
+                    matmul(w.dtype(), (m, k, n), &lhs, &data, &mut dst)?;
+                }
+            }
         }
         let mut out_dims = dims.to_vec();
         *out_dims.last_mut().expect("non-empty dims") = n;

@@ -1,14 +1,20 @@
-//! Q4_K weights against Q8_K activations on AVX2, on the GGUF file's own blocks.
+//! Q4_K weights against Q8_K activations on AVX2: the GGUF file's blocks, or the same
+//! numbers in a lane-major form that every product reads.
 //!
 //! candle 0.11.1 reaches llama.cpp's prompt speed on Q4_K only through a repacked copy of the
 //! weights kept beside the originals (1.3 bytes per weight more than the file's 0.56: +1 GB
-//! for Qwen2.5-1.5B). This kernel reads the compact blocks; prompt batches repack a few
-//! panels of 16 columns at a time into a lane-major form in a per-worker buffer (the lane
-//! driver in `tiles.rs`), which is what the repacked layout bought, without keeping a second
-//! copy. The arithmetic of single rows is ggml's `ggml_vec_dot_q4_K_q8_K`: per
-//! 32-value sub-block, the integer dot product times the sub-block's 6-bit scale, summed in
-//! i32 over the super-block, then scaled by both blocks' scales; the sub-blocks' minimums
-//! against the activations' 16-value sums.
+//! for Qwen2.5-1.5B). bisum instead packs each Q4_K matrix once, when the model loads, into
+//! panels of 16 columns (`LaneQ4K`, 2.8% larger than the file's blocks) and keeps them in
+//! place of the blocks (`tiles::Packed`). One kernel (`lanes`) then serves a decoding step,
+//! a batch of sequences and a prompt alike: a column's values sit in one 32-bit lane, a
+//! `vpdpbusd` multiplies four of its weights by four broadcast activations, and rows share
+//! each weight register, so a batch of four decoding rows costs little more than one row
+//! (it read the weights once but did twice the arithmetic on the file's blocks). The
+//! per-block kernels (`column`, `tile`: ggml's `ggml_vec_dot_q4_K_q8_K`, per 32-value
+//! sub-block the integer dot product times the 6-bit scale, summed in i32 over the
+//! super-block, then scaled by both blocks' scales; the minimums against the activations'
+//! sums) remain for matrices that cannot be packed (widths not a whole number of panels,
+//! an embedding the output head shares).
 
 use super::tiles::{TileKernel, LANES};
 use half::f16;
@@ -80,24 +86,27 @@ impl TileKernel for Q4K {
         0
     };
 
+    const PACKED: bool = super::tiles::VECTOR;
+
     fn pack(w: &[&[BlockQ4K]; LANES], b: usize, out: &mut [u8]) {
         assert_eq!(out.len(), std::mem::size_of::<LaneQ4K>());
         let mut l = LaneQ4K {
-            scales: [[0.0; LANES]; 8],
-            dmin: [0.0; LANES],
+            d: [f16::ZERO; LANES],
+            dmin: [f16::ZERO; LANES],
+            scales: [[0; LANES]; 8],
             mins: [[[0; 2]; LANES]; 4],
             qs: [[[0; 4]; LANES]; QK_K / 8],
         };
         for (c, col) in w.iter().enumerate() {
             let x = &col[b];
             let (sc, mn) = scales_mins(&x.scales);
-            let d = x.d.to_f32();
+            l.d[c] = x.d;
+            l.dmin[c] = x.dmin;
             for j in 0..8 {
-                l.scales[j][c] = d * sc[j] as f32;
+                l.scales[j][c] = sc[j];
             }
-            l.dmin[c] = x.dmin.to_f32();
             for p in 0..4 {
-                l.mins[p][c] = [mn[2 * p] as i16, mn[2 * p + 1] as i16];
+                l.mins[p][c] = [mn[2 * p], mn[2 * p + 1]];
             }
             let v = values(x);
             for g in 0..QK_K / 8 {
@@ -132,20 +141,25 @@ impl TileKernel for Q4K {
 }
 
 /// One super-block of 16 weight columns, lane-major: lane c of each 512-bit row is column
-/// c (AVX-512 VNNI reads a row at once, AVX2 its two halves in turn). Scales come pre-multiplied by the block's `d`, so each
-/// 32-value sub-block costs one conversion and one FMA per 16 columns.
+/// c (AVX-512 VNNI reads a row at once, AVX2 its two halves in turn). It holds what the
+/// file's 16 blocks hold, in 2,368 bytes instead of 2,304 (the 6-bit scales and minimums
+/// widened to bytes), so decoding streams as many bytes from memory as on the file's blocks.
 #[repr(C)]
 struct LaneQ4K {
-    /// d × the 6-bit scale, per sub-block and column.
-    scales: [[f32; LANES]; 8],
-    dmin: [f32; LANES],
-    /// The 6-bit minimums of sub-blocks 2p and 2p + 1, as the i16 pair `vpdpwssd` takes.
-    mins: [[[i16; 2]; LANES]; 4],
+    /// Per column: the block's scale and minimums' scale.
+    d: [f16; LANES],
+    dmin: [f16; LANES],
+    /// The 6-bit scale of each sub-block, per column.
+    scales: [[u8; LANES]; 8],
+    /// The 6-bit minimums of sub-blocks 2p and 2p + 1, the byte pair that widens to the i16
+    /// pair `vpdpwssd` takes.
+    mins: [[[u8; 2]; LANES]; 4],
     /// Per 8 values g: value 8g + i in the low nibble of byte i, 8g + i + 4 in its high
     /// nibble (i < 4), so one mask and one shift give four values per lane each.
     qs: [[[u8; 4]; LANES]; QK_K / 8],
 }
 const _: () = assert!(std::mem::size_of::<LaneQ4K>() % 64 == 0);
+const _: () = assert!(std::mem::offset_of!(LaneQ4K, qs) % 64 == 0);
 
 /// The 256 values 0..16 of a block, in order.
 fn values(x: &BlockQ4K) -> [u8; QK_K] {
@@ -161,6 +175,22 @@ fn values(x: &BlockQ4K) -> [u8; QK_K] {
 }
 
 pub const FAST: bool = super::tiles::VECTOR;
+
+/// Asks for cache lines `lines` (64 bytes each) from `at`, one lane block further on.
+/// The lane kernels read a block's 37 lines over its whole computation, so they ask for
+/// the next block's a line or a few at a time as they go: a burst of 37 requests at a
+/// block's start stalled them (the line-fill buffers were full), which cost more than the
+/// prefetch saved. Past the end, a prefetch is only a hint and never faults.
+#[cfg(bisum_avx2)]
+#[inline(always)]
+fn ahead<T>(at: *const T, lines: std::ops::Range<usize>) {
+    use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+    let p = (at as *const i8).wrapping_add(std::mem::size_of::<LaneQ4K>());
+    for i in lines {
+        // SAFETY: a prefetch never faults, whatever the address.
+        unsafe { _mm_prefetch::<_MM_HINT_T0>(p.wrapping_add(64 * i)) };
+    }
+}
 
 /// ggml's `quantize_row_q8_K_ref`: the value of largest magnitude maps to -128.
 fn quantize_block(x: &[f32], y: &mut BlockQ8K) {
@@ -239,7 +269,7 @@ fn scalar_tile<const R: usize, const C: usize>(
 
 #[cfg(bisum_avx2)]
 mod avx2 {
-    use super::{BlockQ4K, BlockQ8K, LaneQ4K, LANES};
+    use super::{ahead, BlockQ4K, BlockQ8K, LaneQ4K, LANES};
     use crate::model::kernels::tiles::{by_halves, hsum, hsum4, prefetch};
     use std::arch::x86_64::*;
 
@@ -422,10 +452,15 @@ mod avx2 {
         let blocks = packed.as_ptr() as *const LaneQ4K;
         for b in 0..a[0].len() {
             let l = &*blocks.add(b);
+            ahead(l.d.as_ptr(), 0..5);
+            let d = _mm256_cvtph_ps(_mm_loadu_si128(l.d.as_ptr().add(8 * h) as *const __m128i));
             let mut blk = [_mm256_setzero_ps(); Q];
             for j in 0..8 {
                 let mut isum = [_mm256_setzero_si256(); Q];
                 for g in 4 * j..4 * j + 4 {
+                    if h == 0 {
+                        ahead(l.qs[g].as_ptr(), 0..1);
+                    }
                     let w = _mm256_loadu_si256(l.qs[g].as_ptr().add(8 * h) as *const __m256i);
                     let lo = _mm256_and_si256(w, m4);
                     let hi = _mm256_and_si256(_mm256_srli_epi16(w, 4), m4);
@@ -440,16 +475,22 @@ mod avx2 {
                         isum[r] = _mm256_add_epi16(isum[r], p);
                     }
                 }
-                let s = _mm256_loadu_ps(l.scales[j].as_ptr().add(8 * h));
+                let sc = _mm256_cvtepu8_epi32(_mm_loadl_epi64(
+                    l.scales[j].as_ptr().add(8 * h) as *const __m128i
+                ));
+                let s = _mm256_mul_ps(d, _mm256_cvtepi32_ps(sc));
                 for r in 0..Q {
                     let i = _mm256_madd_epi16(isum[r], ones);
                     blk[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(i), s, blk[r]);
                 }
             }
             let mins: [__m256i; 4] = std::array::from_fn(|p| {
-                _mm256_loadu_si256(l.mins[p].as_ptr().add(8 * h) as *const __m256i)
+                _mm256_cvtepu8_epi16(_mm_loadu_si128(
+                    l.mins[p].as_ptr().add(8 * h) as *const __m128i
+                ))
             });
-            let dmin = _mm256_loadu_ps(l.dmin.as_ptr().add(8 * h));
+            let dmin =
+                _mm256_cvtph_ps(_mm_loadu_si128(l.dmin.as_ptr().add(8 * h) as *const __m128i));
             for r in 0..Q {
                 let y = a[r].get_unchecked(b);
                 let sums = y.sums.as_ptr() as *const i32;
@@ -515,7 +556,7 @@ mod avx2 {
 
 #[cfg(bisum_vnni)]
 mod avx512 {
-    use super::{BlockQ4K, BlockQ8K, LaneQ4K, LANES};
+    use super::{ahead, BlockQ4K, BlockQ8K, LaneQ4K, LANES};
     use crate::model::kernels::tiles::{
         dpwssd, fold_block, fold_pair, hsum, hsum4, pair_half, prefetch, quarter, RowBlock,
     };
@@ -647,10 +688,13 @@ mod avx512 {
         let blocks = packed.as_ptr() as *const LaneQ4K;
         for b in 0..a[0].len() {
             let l = &*blocks.add(b);
+            ahead(l.d.as_ptr(), 0..5);
+            let d = _mm512_cvtph_ps(_mm256_loadu_si256(l.d.as_ptr() as *const __m256i));
             let mut blk = [_mm512_setzero_ps(); R];
             for j in 0..8 {
                 let mut isum = [_mm512_setzero_si512(); R];
                 for g in 4 * j..4 * j + 4 {
+                    ahead(l.qs[g].as_ptr(), 0..1);
                     let w = _mm512_load_si512(l.qs[g].as_ptr() as *const __m512i);
                     let lo = _mm512_and_si512(w, m4);
                     let hi = _mm512_and_si512(_mm512_srli_epi16(w, 4), m4);
@@ -662,14 +706,18 @@ mod avx512 {
                         isum[r] = _mm512_dpbusd_epi32(isum[r], hi, qhi);
                     }
                 }
-                let s = _mm512_load_ps(l.scales[j].as_ptr());
+                // d × the sub-block's scale, the product the lanes' float steps start from.
+                let sc =
+                    _mm512_cvtepu8_epi32(_mm_loadu_si128(l.scales[j].as_ptr() as *const __m128i));
+                let s = _mm512_mul_ps(d, _mm512_cvtepi32_ps(sc));
                 for r in 0..R {
                     blk[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum[r]), s, blk[r]);
                 }
             }
-            let mins: [__m512i; 4] =
-                std::array::from_fn(|p| _mm512_load_si512(l.mins[p].as_ptr() as *const __m512i));
-            let dmin = _mm512_load_ps(l.dmin.as_ptr());
+            let mins: [__m512i; 4] = std::array::from_fn(|p| {
+                _mm512_cvtepu8_epi16(_mm256_loadu_si256(l.mins[p].as_ptr() as *const __m256i))
+            });
+            let dmin = _mm512_cvtph_ps(_mm256_loadu_si256(l.dmin.as_ptr() as *const __m256i));
             for r in 0..R {
                 let y = a[r].get_unchecked(b);
                 let sums = y.sums.as_ptr() as *const i32;
@@ -714,6 +762,37 @@ mod tests {
             (v[0][0] - s[0][0]).abs() <= 1e-5 * s[0][0].abs().max(1.0),
             "{v:?} vs {s:?}"
         );
+    }
+
+    /// On the packed matrix every row gets the same bits in a batch of any size (a decoding
+    /// step, a batch of sequences, a prompt), the bits the per-call lane path gives a prompt
+    /// batch, and within tolerance of the dequantized weights' product.
+    #[cfg(bisum_avx2)]
+    #[test]
+    fn packed_rows_do_not_depend_on_the_batch() {
+        use crate::model::kernels::tiles::{matmul, matmul_packed, Packed};
+        let (w, x, deq) = check::<Q4K>(GgmlDType::Q4K, 512, 0.05);
+        // `check`'s matrix has 21 columns; the packed form takes whole panels of 16.
+        let (k, n, m) = (512, 16, 13);
+        let w = &w[..n * 2];
+        let packed = Packed::new::<Q4K>(w, n, 2);
+        let mut all = vec![0f32; m * n];
+        matmul_packed::<Q4K>(m, k, &x[..m * k], &packed, &mut all);
+        let mut lanes = vec![0f32; m * n];
+        matmul::<Q4K>((m, k, n), &x[..m * k], w, &mut lanes);
+        assert_eq!(all, lanes, "packed vs per-call lanes");
+        for rows in 1..m {
+            let mut part = vec![0f32; rows * n];
+            matmul_packed::<Q4K>(rows, k, &x[..rows * k], &packed, &mut part);
+            assert_eq!(part, all[..rows * n], "batch of {rows}");
+        }
+        for r in 0..m {
+            for c in 0..n {
+                let exact: f32 = (0..k).map(|i| x[r * k + i] * deq[c * k + i]).sum();
+                let got = all[r * n + c];
+                assert!((got - exact).abs() < 0.05, "({r},{c}): {got} vs {exact}");
+            }
+        }
     }
 
     /// The AVX2 prompt kernel is the AVX-512 one bit for bit, so both builds read a prompt

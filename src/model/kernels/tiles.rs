@@ -8,6 +8,10 @@
 //! past them four at a time, so each weight block is unpacked once per four rows instead
 //! of once per row, and read from memory once per batch instead of once per row tile.
 //!
+//! Kernels whose lane form is no larger than the file's blocks (Q4_K) keep their matrices
+//! packed from load on (`Packed`, `matmul_packed`): every product, one row or many, runs
+//! the lane kernel on them.
+//!
 //! Every output element is computed by the same sequence of operations whatever the tile
 //! shape, so a prompt processed in one batch, in small batches or token by token gives
 //! bit-identical logits.
@@ -64,6 +68,10 @@ pub trait TileKernel {
     fn pack(_w: &[&[Self::W]; LANES], _b: usize, _out: &mut [u8]) {
         unreachable!("no lane form")
     }
+
+    /// Whether matrices of this kernel are kept lane-packed (`Packed`) for every product:
+    /// where the lane form is no larger than the file's blocks.
+    const PACKED: bool = false;
 
     /// `out[r][c]` = the dot product of row `a[r]` with lane-major column `c` of `packed`
     /// (`a[r].len()` blocks of `LANE_BYTES`).
@@ -279,6 +287,125 @@ fn lane_panels<'a, K: TileKernel>(
             }
         })
     });
+}
+
+/// A weight matrix kept in its kernel's lane-major form (`TileKernel::PACKED`), built once
+/// when the model loads in place of the file's blocks: panels of `LANES` columns, each
+/// panel's super-blocks in order. Every product, a decoding step of one sequence as much as
+/// a batch or a prompt, runs the lane kernel on it, so a row's result does not depend on
+/// the batch it comes in, and a batch of decoding rows reads each weight byte once for all
+/// of them with the lane kernels' cheaper arithmetic (one `vpdpbusd` per 64 products).
+pub struct Packed {
+    /// u64 storage so the panels can start on a cache line (`skip` bytes in).
+    buf: Vec<u64>,
+    skip: usize,
+    pub n: usize,
+    kb: usize,
+    panel_bytes: usize,
+}
+
+impl Packed {
+    /// Packs `n` columns of `kb` blocks each; `n` must be a whole number of panels.
+    pub fn new<K: TileKernel>(rhs: &[K::W], n: usize, kb: usize) -> Self {
+        assert!(
+            K::LANE_BYTES > 0 && n % LANES == 0,
+            "not a lane-packable matrix"
+        );
+        assert_eq!(rhs.len(), n * kb, "rhs length");
+        let panel_bytes = kb * K::LANE_BYTES;
+        let len = n / LANES * panel_bytes;
+        let mut buf = vec![0u64; len.div_ceil(8) + 8];
+        let skip = (buf.as_ptr() as *const u8).align_offset(64);
+        let base = Out((buf.as_mut_ptr() as *mut u8).wrapping_add(skip));
+        barrier_pool().execute_chunked(n / LANES, |range| {
+            for p in range {
+                let cols: [&[K::W]; LANES] = std::array::from_fn(|j| {
+                    let c = p * LANES + j;
+                    &rhs[c * kb..(c + 1) * kb]
+                });
+                // SAFETY: each panel's bytes are written by exactly one worker, within `len`.
+                let dst = unsafe {
+                    std::slice::from_raw_parts_mut(base.at(p * panel_bytes), panel_bytes)
+                };
+                for (b, blk) in dst.chunks_exact_mut(K::LANE_BYTES).enumerate() {
+                    K::pack(&cols, b, blk);
+                }
+            }
+        });
+        Self {
+            buf,
+            skip,
+            n,
+            kb,
+            panel_bytes,
+        }
+    }
+
+    fn panel(&self, p: usize) -> &[u8] {
+        // SAFETY: u64 storage viewed as bytes, within its length (`new` sized it).
+        unsafe {
+            std::slice::from_raw_parts(
+                (self.buf.as_ptr() as *const u8).add(self.skip + p * self.panel_bytes),
+                self.panel_bytes,
+            )
+        }
+    }
+
+    /// Bytes held.
+    pub fn bytes(&self) -> usize {
+        self.buf.len() * 8
+    }
+}
+
+/// `dst[m × k…] = lhs[m × k] · Wᵀ` on a packed matrix: work items of `LANE_PANELS` panels,
+/// every row going past each item's panels (eight, four, two or one rows at a time, each
+/// row's arithmetic the same whichever).
+pub fn matmul_packed<K: TileKernel>(m: usize, k: usize, lhs: &[f32], w: &Packed, dst: &mut [f32]) {
+    let (n, kb) = (w.n, w.kb);
+    assert_eq!(k, kb * K::BLOCK, "k = {k} does not match the packed matrix");
+    assert_eq!(lhs.len(), m * k, "lhs length");
+    assert!(dst.len() >= m * n, "dst length");
+    SCRATCH.with(|cell| {
+        let mut scratch = cell.borrow_mut();
+        let words = (m * kb * std::mem::size_of::<K::A>()).div_ceil(8);
+        if scratch.len() < words {
+            scratch.resize(words, 0);
+        }
+        assert!(std::mem::align_of::<K::A>() <= 8);
+        // SAFETY: as in `matmul`.
+        let acts: &mut [K::A] =
+            unsafe { std::slice::from_raw_parts_mut(scratch.as_mut_ptr() as *mut K::A, m * kb) };
+        quantize_rows::<K>(lhs, acts, m, k, kb);
+        let acts: &[K::A] = acts;
+        let row = |r: usize| &acts[r * kb..(r + 1) * kb];
+        let out = Out(dst.as_mut_ptr());
+        let panels = n / LANES;
+        barrier_pool().execute_chunked(panels.div_ceil(LANE_PANELS), |range| {
+            for item in range {
+                let ps = item * LANE_PANELS..((item + 1) * LANE_PANELS).min(panels);
+                let mut r = 0;
+                while r < m {
+                    let rows = match m - r {
+                        left if left >= 8 => 8,
+                        left if left >= 4 => 4,
+                        left if left >= 2 => 2,
+                        _ => 1,
+                    };
+                    for p in ps.clone() {
+                        let panel = w.panel(p);
+                        let c = p * LANES;
+                        match rows {
+                            8 => lanes_put::<K, 8>(panel, r, &row, c, LANES, n, &out),
+                            4 => lanes_put::<K, 4>(panel, r, &row, c, LANES, n, &out),
+                            2 => lanes_put::<K, 2>(panel, r, &row, c, LANES, n, &out),
+                            _ => lanes_put::<K, 1>(panel, r, &row, c, LANES, n, &out),
+                        }
+                    }
+                    r += rows;
+                }
+            }
+        });
+    })
 }
 
 #[inline(always)]
