@@ -9,8 +9,8 @@
 //! so nothing is copied or expanded. Where candle has no vector kernel for a block type
 //! (Q4_1: SmolLM2; Q5_0: Gemma 3), or has one only through a repacked copy of the weights
 //! (Q4_K), bisum's own run instead (`tiles.rs` drives them, one file per block family).
-//! Q4_K matrices are rearranged once, at load, into bisum's lane form, kept in place of
-//! the file's blocks (`q4_k.rs` says why).
+//! Q4_K and Q6_K matrices are rearranged once, at load, into bisum's lane form, kept in
+//! place of the file's blocks (`q4_k.rs` says why).
 //! `MatMul::Candle` (`--matmul candle`) selects candle's `QMatMul` for everything, for
 //! comparison (benchmarks and the token-equality tests).
 
@@ -69,9 +69,10 @@ pub enum Attention {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum MatMul {
-    /// bisum's kernels where it has them; otherwise compact blocks for small batches
-    /// and candle's repacked tiles for prompt batches (default): the fastest on x86 AVX2,
-    /// at the price of the repacked copy for the types candle repacks (Q4_K, Q6_K).
+    /// bisum's kernels where it has them (Q4_K and Q6_K in their lane form, kept in place
+    /// of the file's blocks); otherwise compact blocks for small batches and candle's
+    /// repacked tiles for prompt batches (default): the fastest on x86 AVX2, at the price
+    /// of candle's repacked copy for the other types candle repacks.
     Hybrid,
     /// bisum's kernels where it has them, compact blocks otherwise: no second copy of the
     /// weights (peak memory about the model file plus the KV cache).
@@ -108,9 +109,19 @@ pub struct QLinear {
 enum Weights {
     /// The GGUF file's blocks.
     Blocks(Arc<QTensor>),
-    /// Q4_K with bisum's kernels on AVX2: the lane-major form, built from the blocks when
-    /// the model loads and kept instead of them (`tiles::Packed`).
+    /// Q4_K and Q6_K with bisum's kernels on AVX2: the lane-major form, built from the
+    /// blocks when the model loads and kept instead of them (`tiles::Packed`).
     Q4KLanes(tiles::Packed),
+    Q6KLanes(tiles::Packed),
+}
+
+/// Block types whose matrices bisum keeps in lane form (`tiles::Packed`) in this build.
+fn packable(d: GgmlDType) -> bool {
+    match d {
+        GgmlDType::Q4K => <q4_k::Q4K as tiles::TileKernel>::PACKED,
+        GgmlDType::Q6K => <q6_k::Q6K as tiles::TileKernel>::PACKED,
+        _ => false,
+    }
 }
 
 impl QLinear {
@@ -124,9 +135,16 @@ impl QLinear {
             && tiles::VECTOR
             && k % q4_k::QK_K == 0;
         let own = own || (own_small && mode == MatMul::Compact);
+        // A tensor another part of the model also reads (tied embeddings) keeps its blocks:
+        // packing it would hold two copies.
+        let packs = (own || own_small)
+            && packable(w.dtype())
+            && n % tiles::LANES == 0
+            && k % q4_k::QK_K == 0
+            && Arc::strong_count(&w) == 1;
         let compact_rows = match mode {
             _ if !usable => 0,
-            _ if own => usize::MAX,
+            _ if own || packs => usize::MAX,
             MatMul::Candle => 0,
             MatMul::Hybrid => EXACT_ROWS,
             MatMul::Compact => usize::MAX,
@@ -137,21 +155,15 @@ impl QLinear {
         } else {
             Some(QMatMul::from_arc(w.clone())?)
         };
-        // A tensor another part of the model also reads (tied embeddings) keeps its blocks:
-        // packing it would hold two copies.
-        let packs = own
-            && w.dtype() == GgmlDType::Q4K
-            && <q4_k::Q4K as tiles::TileKernel>::PACKED
-            && n % tiles::LANES == 0
-            && k % q4_k::QK_K == 0
-            && Arc::strong_count(&w) == 1;
         let w = if packs {
             let data = w.data()?;
-            Weights::Q4KLanes(tiles::Packed::new::<q4_k::Q4K>(
-                blocks(&data)?,
-                n,
-                k / q4_k::QK_K,
-            ))
+            let kb = k / q4_k::QK_K;
+            match w.dtype() {
+                GgmlDType::Q4K => {
+                    Weights::Q4KLanes(tiles::Packed::new::<q4_k::Q4K>(blocks(&data)?, n, kb))
+                }
+                _ => Weights::Q6KLanes(tiles::Packed::new::<q6_k::Q6K>(blocks(&data)?, n, kb)),
+            }
         } else {
             Weights::Blocks(w)
         };
@@ -187,6 +199,7 @@ impl QLinear {
         let mut dst = vec![0f32; m * n];
         match &self.w {
             Weights::Q4KLanes(p) => tiles::matmul_packed::<q4_k::Q4K>(m, k, &lhs, p, &mut dst),
+            Weights::Q6KLanes(p) => tiles::matmul_packed::<q6_k::Q6K>(m, k, &lhs, p, &mut dst),
             Weights::Blocks(w) => {
                 let data = w.data()?;
                 if self.own || (rows <= EXACT_ROWS && self.own_small) {

@@ -43,6 +43,18 @@ pub struct BlockQ8K {
     pub(super) d: f32,
     pub(super) qs: [i8; QK_K],
     pub(super) sums: [i16; QK_K / 32],
+    /// 32 × the sum of each 16-value sub-block: what Q6_K's offset of 32 takes out of its
+    /// lane kernel's unsigned products.
+    pub(super) offsets: [i32; QK_K / 16],
+}
+
+impl BlockQ8K {
+    pub const ZERO: Self = Self {
+        d: 0.0,
+        qs: [0; QK_K],
+        sums: [0; QK_K / 32],
+        offsets: [0; QK_K / 16],
+    };
 }
 
 pub struct Q4K;
@@ -206,9 +218,7 @@ fn quantize_block(x: &[f32], y: &mut BlockQ8K) {
     let amax = lanes.iter().fold(0f32, |m, &v| m.max(v));
     let max = x.iter().copied().find(|v| v.abs() == amax).unwrap_or(0.0);
     if amax == 0.0 {
-        y.d = 0.0;
-        y.qs = [0; QK_K];
-        y.sums = [0; QK_K / 32];
+        *y = BlockQ8K::ZERO;
         return;
     }
     let iscale = -128.0 / max;
@@ -217,6 +227,9 @@ fn quantize_block(x: &[f32], y: &mut BlockQ8K) {
     }
     for (s, q) in y.sums.iter_mut().zip(y.qs.chunks_exact(32)) {
         *s = q.iter().map(|&v| v as i16).sum();
+    }
+    for (s, q) in y.offsets.iter_mut().zip(y.qs.chunks_exact(16)) {
+        *s = 32 * q.iter().map(|&v| v as i32).sum::<i32>();
     }
     y.d = 1.0 / iscale;
 }
@@ -747,14 +760,7 @@ mod tests {
     #[test]
     fn products_match_the_dequantized_weights_and_do_not_depend_on_the_batch() {
         let (w, x, _) = check::<Q4K>(GgmlDType::Q4K, 512, 0.05);
-        let mut a = vec![
-            BlockQ8K {
-                d: 0.0,
-                qs: [0; QK_K],
-                sums: [0; 8]
-            };
-            2
-        ];
+        let mut a = vec![BlockQ8K::ZERO; 2];
         Q4K::quantize(&x[..512], &mut a);
         let v = Q4K::tile::<1, 1>([&a], [&w[..2]]);
         let s = scalar_tile::<1, 1>([&a], [&w[..2]]);
@@ -764,35 +770,10 @@ mod tests {
         );
     }
 
-    /// On the packed matrix every row gets the same bits in a batch of any size (a decoding
-    /// step, a batch of sequences, a prompt), the bits the per-call lane path gives a prompt
-    /// batch, and within tolerance of the dequantized weights' product.
     #[cfg(bisum_avx2)]
     #[test]
     fn packed_rows_do_not_depend_on_the_batch() {
-        use crate::model::kernels::tiles::{matmul, matmul_packed, Packed};
-        let (w, x, deq) = check::<Q4K>(GgmlDType::Q4K, 512, 0.05);
-        // `check`'s matrix has 21 columns; the packed form takes whole panels of 16.
-        let (k, n, m) = (512, 16, 13);
-        let w = &w[..n * 2];
-        let packed = Packed::new::<Q4K>(w, n, 2);
-        let mut all = vec![0f32; m * n];
-        matmul_packed::<Q4K>(m, k, &x[..m * k], &packed, &mut all);
-        let mut lanes = vec![0f32; m * n];
-        matmul::<Q4K>((m, k, n), &x[..m * k], w, &mut lanes);
-        assert_eq!(all, lanes, "packed vs per-call lanes");
-        for rows in 1..m {
-            let mut part = vec![0f32; rows * n];
-            matmul_packed::<Q4K>(rows, k, &x[..rows * k], &packed, &mut part);
-            assert_eq!(part, all[..rows * n], "batch of {rows}");
-        }
-        for r in 0..m {
-            for c in 0..n {
-                let exact: f32 = (0..k).map(|i| x[r * k + i] * deq[c * k + i]).sum();
-                let got = all[r * n + c];
-                assert!((got - exact).abs() < 0.05, "({r},{c}): {got} vs {exact}");
-            }
-        }
+        crate::model::kernels::tiles::testing::packed_agrees::<Q4K>(GgmlDType::Q4K, true);
     }
 
     /// The AVX2 prompt kernel is the AVX-512 one bit for bit, so both builds read a prompt
@@ -801,12 +782,7 @@ mod tests {
     #[test]
     fn the_avx2_lanes_are_the_avx512_lanes_bit_for_bit() {
         let (w, x, _) = check::<Q4K>(GgmlDType::Q4K, 512, 0.05);
-        let zero = BlockQ8K {
-            d: 0.0,
-            qs: [0; QK_K],
-            sums: [0; 8],
-        };
-        let mut a = vec![zero; 16];
+        let mut a = vec![BlockQ8K::ZERO; 16];
         Q4K::quantize(&x[..8 * 512], &mut a);
         let rows: [&[BlockQ8K]; 8] = std::array::from_fn(|r| &a[2 * r..2 * r + 2]);
         // A 64-byte-aligned panel of 16 columns, two super-blocks.

@@ -1,15 +1,18 @@
-//! Q6_K weights against Q8_K activations on AVX2, on the GGUF file's own blocks: decoding
-//! steps, where each weight row is one sequential stream (Qwen2.5's 151936-row output head
-//! and half its down projections are Q6_K). Prompt batches keep candle's repacked Q6_K
-//! tiles in the default mode; `BISUM_MATMUL=compact` runs them here too.
+//! Q6_K weights against Q8_K activations on AVX2 (Qwen2.5's 151936-row output head and half
+//! its down projections are Q6_K).
 //!
-//! The arithmetic is ggml's `ggml_vec_dot_q6_K_q8_K`: 6-bit values (4 low bits in `ql`, 2
-//! high bits in `qh`) offset by 32, one signed 8-bit scale per 16 values, the offset taken
-//! out through 32 × the activations, summed in i32 over the super-block, then scaled by
-//! both blocks' scales.
+//! Matrices whose width is a whole number of 16-column panels are packed once, at load, into
+//! a lane form as large as the file's blocks (`LaneQ6K`, kept in their place: no repacked
+//! copy beside them) that one kernel (`lanes`) reads for a decoding step, a batch and a
+//! prompt alike: per 16-value sub-block, four `vpdpbusd` of the unsigned 6-bit values by
+//! broadcast activations, the offset of 32 taken out through the activations' sums, then
+//! d × the signed scale in float. The per-block kernel (`column`) serves the rest, with
+//! ggml's `ggml_vec_dot_q6_K_q8_K` arithmetic: 6-bit values (4 low bits in `ql`, 2 high bits
+//! in `qh`) offset by 32, one signed 8-bit scale per 16 values, summed in i32 over the
+//! super-block, then scaled by both blocks' scales.
 
 use super::q4_k::{BlockQ8K, Q4K, QK_K};
-use super::tiles::TileKernel;
+use super::tiles::{TileKernel, LANES};
 use half::f16;
 
 /// ggml's `block_q6_K`, as stored in the GGUF file.
@@ -57,6 +60,96 @@ impl TileKernel for Q6K {
         }
         out
     }
+
+    const LANE_BYTES: usize = if super::tiles::VECTOR {
+        std::mem::size_of::<LaneQ6K>()
+    } else {
+        0
+    };
+
+    const PACKED: bool = super::tiles::VECTOR;
+
+    fn pack(w: &[&[BlockQ6K]; LANES], b: usize, out: &mut [u8]) {
+        assert_eq!(out.len(), std::mem::size_of::<LaneQ6K>());
+        let mut l = LaneQ6K {
+            ql: [[[0; 4]; LANES]; QK_K / 8],
+            qh: [[[0; 4]; LANES]; QK_K / 16],
+            scales: [[0; LANES]; QK_K / 16],
+            d: [f16::ZERO; LANES],
+            _pad: [0; 32],
+        };
+        for (c, col) in w.iter().enumerate() {
+            let x = &col[b];
+            let v = values(x);
+            l.d[c] = x.d;
+            for s in 0..QK_K / 16 {
+                l.scales[s][c] = x.scales[s];
+                for i in 0..4 {
+                    let high = |at: usize| v[16 * s + at + i] >> 4;
+                    l.qh[s][c][i] = high(0) | (high(4) << 2) | (high(8) << 4) | (high(12) << 6);
+                }
+            }
+            for g in 0..QK_K / 8 {
+                for i in 0..4 {
+                    l.ql[g][c][i] = (v[8 * g + i] & 0x0F) | ((v[8 * g + i + 4] & 0x0F) << 4);
+                }
+            }
+        }
+        // SAFETY: `out` holds exactly one `LaneQ6K` (asserted); plain numbers.
+        unsafe { std::ptr::write_unaligned(out.as_mut_ptr() as *mut LaneQ6K, l) }
+    }
+
+    #[inline(always)]
+    fn lanes<const R: usize>(packed: &[u8], a: [&[BlockQ8K]; R]) -> [[f32; LANES]; R] {
+        #[cfg(bisum_vnni)]
+        // SAFETY: compile-time target features; `packed` holds the rows' block count of
+        // 64-byte-aligned `LaneQ6K` (a `tiles::Packed` panel).
+        unsafe {
+            avx512::lanes(packed, a)
+        }
+        #[cfg(all(bisum_avx2, not(bisum_vnni)))]
+        // SAFETY: as above, with AVX2 and FMA.
+        unsafe {
+            avx2::lanes(packed, a)
+        }
+        #[cfg(not(bisum_avx2))]
+        {
+            let _ = (packed, a);
+            unreachable!("lane kernels need AVX2")
+        }
+    }
+}
+
+/// One super-block of 16 weight columns, lane-major (lane c of a 512-bit row is column c),
+/// as `tiles::Packed` keeps Q6_K matrices: the file's 16 blocks' bytes and 32 of padding,
+/// so every row starts on a cache line. A value's low four bits sit in `ql` as Q4_K's
+/// lane form holds its values; its two high bits in `qh`, four values to a byte.
+#[repr(C)]
+struct LaneQ6K {
+    /// Per 8 values g: the low 4 bits of value 8g + i in the low nibble of byte i, those of
+    /// 8g + i + 4 in its high nibble (i < 4).
+    ql: [[[u8; 4]; LANES]; QK_K / 8],
+    /// Per 16-value sub-block s: byte i holds the high 2 bits of values 16s + i, + 4 + i,
+    /// + 8 + i and + 12 + i, from its low bits up.
+    qh: [[[u8; 4]; LANES]; QK_K / 16],
+    /// The signed scale of each sub-block, per column.
+    scales: [[i8; LANES]; QK_K / 16],
+    d: [f16; LANES],
+    _pad: [u8; 32],
+}
+const _: () = assert!(std::mem::size_of::<LaneQ6K>() % 64 == 0);
+const _: () = assert!(std::mem::offset_of!(LaneQ6K, qh) % 64 == 0);
+
+/// Asks for cache lines `lines` from `at`, one lane block further on (as `q4_k::ahead`).
+#[cfg(bisum_avx2)]
+#[inline(always)]
+fn ahead<T>(at: *const T, lines: std::ops::Range<usize>) {
+    use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+    let p = (at as *const i8).wrapping_add(std::mem::size_of::<LaneQ6K>());
+    for i in lines {
+        // SAFETY: a prefetch never faults, whatever the address.
+        unsafe { _mm_prefetch::<_MM_HINT_T0>(p.wrapping_add(64 * i)) };
+    }
 }
 
 pub const FAST: bool = super::q4_k::FAST;
@@ -100,9 +193,102 @@ fn scalar_column<const R: usize>(a: &[&[BlockQ8K]; R], w: &[BlockQ6K]) -> [f32; 
 
 #[cfg(bisum_avx2)]
 mod avx2 {
-    use super::{BlockQ6K, BlockQ8K};
-    use crate::model::kernels::tiles::{hsum, prefetch};
+    use super::{ahead, BlockQ6K, BlockQ8K, LaneQ6K, LANES};
+    use crate::model::kernels::tiles::{by_halves, hsum, prefetch};
     use std::arch::x86_64::*;
+
+    /// `avx512::lanes` on 256-bit registers, bit for bit: the panel's two halves of eight
+    /// columns in turn. `vpmaddubsw` sums two products of a 6-bit weight and an i8 in i16
+    /// (below 2^15 in magnitude, and so is the sum of two such pairs), `vpmaddwd` widens
+    /// them: the i32 sums of `vpdpbusd`, followed by the same float steps.
+    #[inline(always)]
+    #[cfg_attr(bisum_vnni, allow(dead_code))]
+    /// # Safety
+    /// The CPU must have AVX2 and FMA: this code is compiled only under `bisum_avx2`.
+    /// `packed` is a `tiles::Packed` panel for as many super-blocks as each row holds.
+    pub(super) unsafe fn lanes<const R: usize>(
+        packed: &[u8],
+        a: [&[BlockQ8K]; R],
+    ) -> [[f32; LANES]; R] {
+        // SAFETY (both closures): as this function's.
+        by_halves(
+            a,
+            |h, q| unsafe { half::<4>(packed, h, q) },
+            |h, q| unsafe { half::<1>(packed, h, q) },
+        )
+    }
+
+    /// Columns 8h..8h + 8 of a lane-major panel against Q activation rows (Q ≤ 4).
+    #[inline(always)]
+    #[cfg_attr(bisum_vnni, allow(dead_code))]
+    /// # Safety
+    /// As `lanes`; h is 0 or 1.
+    unsafe fn half<const Q: usize>(packed: &[u8], h: usize, a: [&[BlockQ8K]; Q]) -> [__m256; Q] {
+        let m4 = _mm256_set1_epi8(0x0F);
+        let m30 = _mm256_set1_epi8(0x30);
+        let ones = _mm256_set1_epi16(1);
+        let mut acc = [_mm256_setzero_ps(); Q];
+        let blocks = packed.as_ptr() as *const LaneQ6K;
+        for b in 0..a[0].len() {
+            let l = &*blocks.add(b);
+            if h == 0 {
+                ahead(l.scales.as_ptr(), 0..5);
+            }
+            let d = _mm256_cvtph_ps(_mm_loadu_si128(l.d.as_ptr().add(8 * h) as *const __m128i));
+            let mut blk = [_mm256_setzero_ps(); Q];
+            for s in 0..16 {
+                if h == 0 {
+                    ahead(l.ql[2 * s].as_ptr(), 0..2);
+                    ahead(l.qh[s].as_ptr(), 0..1);
+                }
+                let hb = _mm256_loadu_si256(l.qh[s].as_ptr().add(8 * h) as *const __m256i);
+                let hs = [
+                    _mm256_and_si256(_mm256_slli_epi16(hb, 4), m30),
+                    _mm256_and_si256(_mm256_slli_epi16(hb, 2), m30),
+                    _mm256_and_si256(hb, m30),
+                    _mm256_and_si256(_mm256_srli_epi16(hb, 2), m30),
+                ];
+                let w: [__m256i; 2] = std::array::from_fn(|k| {
+                    _mm256_loadu_si256(l.ql[2 * s + k].as_ptr().add(8 * h) as *const __m256i)
+                });
+                let q = [
+                    _mm256_or_si256(_mm256_and_si256(w[0], m4), hs[0]),
+                    _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(w[0], 4), m4), hs[1]),
+                    _mm256_or_si256(_mm256_and_si256(w[1], m4), hs[2]),
+                    _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(w[1], 4), m4), hs[3]),
+                ];
+                let sc = _mm256_cvtepi8_epi32(_mm_loadl_epi64(
+                    l.scales[s].as_ptr().add(8 * h) as *const __m128i
+                ));
+                let sc = _mm256_mul_ps(d, _mm256_cvtepi32_ps(sc));
+                for r in 0..Q {
+                    let y = a[r].get_unchecked(b);
+                    let x = y.qs.as_ptr().add(16 * s) as *const i32;
+                    let mut isum = _mm256_setzero_si256();
+                    for k in 0..2 {
+                        let p = _mm256_add_epi16(
+                            _mm256_maddubs_epi16(
+                                q[2 * k],
+                                _mm256_set1_epi32(x.add(2 * k).read_unaligned()),
+                            ),
+                            _mm256_maddubs_epi16(
+                                q[2 * k + 1],
+                                _mm256_set1_epi32(x.add(2 * k + 1).read_unaligned()),
+                            ),
+                        );
+                        isum = _mm256_add_epi32(isum, _mm256_madd_epi16(p, ones));
+                    }
+                    let v = _mm256_sub_epi32(isum, _mm256_set1_epi32(y.offsets[s]));
+                    blk[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(v), sc, blk[r]);
+                }
+            }
+            for r in 0..Q {
+                let y = a[r].get_unchecked(b);
+                acc[r] = _mm256_fmadd_ps(blk[r], _mm256_set1_ps(y.d), acc[r]);
+            }
+        }
+        acc
+    }
 
     /// Shuffles that spread scale bytes 2i and 2i+1 over the two halves of 16 lanes.
     const SCALE_SHUFFLE: [[u8; 16]; 8] = {
@@ -184,9 +370,76 @@ mod avx2 {
 
 #[cfg(bisum_vnni)]
 mod avx512 {
-    use super::{BlockQ6K, BlockQ8K};
+    use super::{ahead, BlockQ6K, BlockQ8K, LaneQ6K, LANES};
     use crate::model::kernels::tiles::{dpwssd, fold_block, hsum, prefetch};
     use std::arch::x86_64::*;
+
+    /// R activation rows against 16 lane-major columns. Per 16-value sub-block and row:
+    /// four broadcasts of 4 activation bytes and four `vpdpbusd` (64 products each) on the
+    /// unsigned 6-bit values, the offset taken out through the row's `offsets`, then one
+    /// conversion and one FMA by d × the sub-block's scale.
+    #[inline(always)]
+    /// # Safety
+    /// The CPU must have AVX-512 F/BW/VNNI: this code is compiled only under `bisum_vnni`.
+    /// `packed` is a `tiles::Packed` panel for as many super-blocks as each row holds.
+    pub unsafe fn lanes<const R: usize>(packed: &[u8], a: [&[BlockQ8K]; R]) -> [[f32; LANES]; R] {
+        let m4 = _mm512_set1_epi8(0x0F);
+        let m30 = _mm512_set1_epi8(0x30);
+        let mut acc = [_mm512_setzero_ps(); R];
+        let blocks = packed.as_ptr() as *const LaneQ6K;
+        for b in 0..a[0].len() {
+            let l = &*blocks.add(b);
+            ahead(l.scales.as_ptr(), 0..5);
+            let d = _mm512_cvtph_ps(_mm256_loadu_si256(l.d.as_ptr() as *const __m256i));
+            let mut blk = [_mm512_setzero_ps(); R];
+            for s in 0..16 {
+                ahead(l.ql[2 * s].as_ptr(), 0..2);
+                ahead(l.qh[s].as_ptr(), 0..1);
+                let hb = _mm512_load_si512(l.qh[s].as_ptr() as *const __m512i);
+                let hs = [
+                    _mm512_and_si512(_mm512_slli_epi16(hb, 4), m30),
+                    _mm512_and_si512(_mm512_slli_epi16(hb, 2), m30),
+                    _mm512_and_si512(hb, m30),
+                    _mm512_and_si512(_mm512_srli_epi16(hb, 2), m30),
+                ];
+                let w: [__m512i; 2] = std::array::from_fn(|k| {
+                    _mm512_load_si512(l.ql[2 * s + k].as_ptr() as *const __m512i)
+                });
+                let q = [
+                    _mm512_or_si512(_mm512_and_si512(w[0], m4), hs[0]),
+                    _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(w[0], 4), m4), hs[1]),
+                    _mm512_or_si512(_mm512_and_si512(w[1], m4), hs[2]),
+                    _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(w[1], 4), m4), hs[3]),
+                ];
+                let sc =
+                    _mm512_cvtepi8_epi32(_mm_loadu_si128(l.scales[s].as_ptr() as *const __m128i));
+                let sc = _mm512_mul_ps(d, _mm512_cvtepi32_ps(sc));
+                for r in 0..R {
+                    let y = a[r].get_unchecked(b);
+                    let x = y.qs.as_ptr().add(16 * s) as *const i32;
+                    let mut isum = _mm512_setzero_si512();
+                    for (k, q) in q.iter().enumerate() {
+                        isum = _mm512_dpbusd_epi32(
+                            isum,
+                            *q,
+                            _mm512_set1_epi32(x.add(k).read_unaligned()),
+                        );
+                    }
+                    let v = _mm512_sub_epi32(isum, _mm512_set1_epi32(y.offsets[s]));
+                    blk[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(v), sc, blk[r]);
+                }
+            }
+            for r in 0..R {
+                let y = a[r].get_unchecked(b);
+                acc[r] = _mm512_fmadd_ps(blk[r], _mm512_set1_ps(y.d), acc[r]);
+            }
+        }
+        let mut out = [[0f32; LANES]; R];
+        for r in 0..R {
+            _mm512_storeu_ps(out[r].as_mut_ptr(), acc[r]);
+        }
+        out
+    }
 
     /// `avx2::column` on 512-bit registers, bit for bit: two 32-value chunks per register,
     /// their products times their scales summed into i32 by one `vpdpwssd` (AVX2: one
@@ -268,6 +521,38 @@ mod tests {
         for i in 0..QK_K {
             let want = w[0].d.to_f32() * w[0].scales[i / 16] as f32 * (v[i] as i32 - 32) as f32;
             assert_eq!(want, deq[i], "value {i}");
+        }
+    }
+
+    #[cfg(bisum_avx2)]
+    #[test]
+    fn packed_rows_do_not_depend_on_the_batch() {
+        crate::model::kernels::tiles::testing::packed_agrees::<Q6K>(GgmlDType::Q6K, false);
+    }
+
+    /// The AVX2 lane kernel is the AVX-512 one bit for bit, so both builds read alike.
+    #[cfg(bisum_vnni)]
+    #[test]
+    fn the_avx2_lanes_are_the_avx512_lanes_bit_for_bit() {
+        let (w, x, _) = check::<Q6K>(GgmlDType::Q6K, 512, 0.05);
+        let mut a = vec![BlockQ8K::ZERO; 16];
+        Q6K::quantize(&x[..8 * 512], &mut a);
+        let rows: [&[BlockQ8K]; 8] = std::array::from_fn(|r| &a[2 * r..2 * r + 2]);
+        let packed = crate::model::kernels::tiles::Packed::new::<Q6K>(&w[..32], 16, 2);
+        let panel = packed.panel(0);
+        // SAFETY: built for both kernels' features; the panel holds the rows' block count.
+        let (one, other) = unsafe {
+            (
+                avx2::lanes::<8>(panel, rows),
+                avx512::lanes::<8>(panel, rows),
+            )
+        };
+        for r in 0..8 {
+            assert_eq!(
+                one[r].map(f32::to_bits),
+                other[r].map(f32::to_bits),
+                "row {r}"
+            );
         }
     }
 

@@ -341,7 +341,7 @@ impl Packed {
         }
     }
 
-    fn panel(&self, p: usize) -> &[u8] {
+    pub(crate) fn panel(&self, p: usize) -> &[u8] {
         // SAFETY: u64 storage viewed as bytes, within its length (`new` sized it).
         unsafe {
             std::slice::from_raw_parts(
@@ -700,7 +700,7 @@ impl Out<f32> {
 pub(crate) mod testing {
     use super::{matmul, TileKernel};
     #[cfg(bisum_vnni)]
-    use crate::model::kernels::q4_k::{BlockQ8K, QK_K};
+    use crate::model::kernels::q4_k::BlockQ8K;
     use candle_core::quantized::{GgmlDType, QTensor};
     use candle_core::{Device, Tensor};
 
@@ -781,6 +781,41 @@ pub(crate) mod testing {
         (w, x, deq)
     }
 
+    /// On `K`'s packed form of `check`'s matrix (its first 16 columns, a whole panel), every
+    /// row gets the same bits in a batch of any size (a decoding step, a batch of
+    /// sequences, a prompt), within tolerance of the dequantized weights' product; with
+    /// `same_as_lanes`, the bits the per-call lane path gives a prompt batch.
+    #[cfg(bisum_avx2)]
+    pub fn packed_agrees<K: TileKernel>(dtype: GgmlDType, same_as_lanes: bool) {
+        use super::{matmul_packed, Packed};
+        let (w, x, deq) = check::<K>(dtype, 512, 0.05);
+        let (k, n, m) = (512, 16, 13);
+        let w = &w[..n * 2];
+        let packed = Packed::new::<K>(w, n, 2);
+        let mut all = vec![0f32; m * n];
+        matmul_packed::<K>(m, k, &x[..m * k], &packed, &mut all);
+        if same_as_lanes {
+            let mut lanes = vec![0f32; m * n];
+            matmul::<K>((m, k, n), &x[..m * k], w, &mut lanes);
+            assert_eq!(all, lanes, "{dtype:?} packed vs per-call lanes");
+        }
+        for rows in 1..m {
+            let mut part = vec![0f32; rows * n];
+            matmul_packed::<K>(rows, k, &x[..rows * k], &packed, &mut part);
+            assert_eq!(part, all[..rows * n], "{dtype:?} batch of {rows}");
+        }
+        for r in 0..m {
+            for c in 0..n {
+                let exact: f32 = (0..k).map(|i| x[r * k + i] * deq[c * k + i]).sum();
+                let got = all[r * n + c];
+                assert!(
+                    (got - exact).abs() < 0.05,
+                    "{dtype:?} ({r},{c}): {got} vs {exact}"
+                );
+            }
+        }
+    }
+
     /// A decoding column kernel, on four rows of Q8_K activations.
     #[cfg(bisum_vnni)]
     pub type Column<W> = unsafe fn(&[&[BlockQ8K]; 4], &[W]) -> [f32; 4];
@@ -793,12 +828,7 @@ pub(crate) mod testing {
         kernels: [Column<K::W>; 2],
     ) {
         let (w, x, _) = check::<K>(dtype, 512, 0.05);
-        let zero = BlockQ8K {
-            d: 0.0,
-            qs: [0; QK_K],
-            sums: [0; QK_K / 32],
-        };
-        let mut a = vec![zero; 8];
+        let mut a = vec![BlockQ8K::ZERO; 8];
         K::quantize(&x[..4 * 512], &mut a);
         let rows = [&a[0..2], &a[2..4], &a[4..6], &a[6..8]];
         for (c, col) in w.chunks_exact(2).enumerate() {
