@@ -432,7 +432,10 @@ mod speed {
                     _ => 3,
                 };
                 for mode in [MatMul::Hybrid, MatMul::Compact, MatMul::Candle] {
-                    let l = QLinear::new(w.clone(), mode).unwrap();
+                    // A tensor of its own, as a model's layer holds it: a shared one
+                    // (like a tied embedding) is never packed.
+                    let own = Arc::new(QTensor::quantize(&t, dtype).unwrap());
+                    let l = QLinear::new(own, mode).unwrap();
                     time(&format!("{dtype:?} m={m} {mode:?}"), reps, || {
                         l.forward(&x).unwrap();
                     });
