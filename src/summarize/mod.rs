@@ -741,11 +741,15 @@ impl<'s> Read<'s> {
     }
 }
 
-/// Does `translation` state only figures, dates and names that `original` (in `from`) holds?
+/// Does `translation` state only figures, dates and names that `original` (in `from`) holds,
+/// the counts it spells out included ("in nine hours" for "en 96 heures")?
 fn keeps_facts(original: &str, from: Lang, translation: &str) -> bool {
     ground::check(translation, from.other(), &[("", original, from)])
         .unsupported
         .is_empty()
+        && ground::spelled_counts(translation)
+            .into_iter()
+            .all(|n| ground::gives_number(original, n))
 }
 
 /// A translation call's answer as it may ship: its first sentence, its numbers in `to`'s
@@ -1160,6 +1164,25 @@ mod tests {
                 Lang::En,
                 "Le ministère a signé l'accord le 8 juin 2026.",
                 false,
+            ),
+            // Counts spelled out are figures too.
+            (
+                "Il est tombé 180 millimètres de pluie en 96 heures, deux mois de pluie.",
+                Lang::Fr,
+                "It rained 180 millimetres in nine hours, two months of rain.",
+                false,
+            ),
+            (
+                "Il est tombé 180 millimètres de pluie en 96 heures, deux mois de pluie.",
+                Lang::Fr,
+                "It rained 180 millimetres in 96 hours, two months of rain.",
+                true,
+            ),
+            (
+                "Les 3 communes et les vingt-deux villages ont voté.",
+                Lang::Fr,
+                "The three towns and twenty-two villages voted.",
+                true,
             ),
         ] {
             assert_eq!(
