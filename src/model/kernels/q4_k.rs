@@ -188,22 +188,6 @@ fn values(x: &BlockQ4K) -> [u8; QK_K] {
 
 pub const FAST: bool = super::tiles::VECTOR;
 
-/// Asks for cache lines `lines` (64 bytes each) from `at`, one lane block further on.
-/// The lane kernels read a block's 37 lines over its whole computation, so they ask for
-/// the next block's a line or a few at a time as they go: a burst of 37 requests at a
-/// block's start stalled them (the line-fill buffers were full), which cost more than the
-/// prefetch saved. Past the end, a prefetch is only a hint and never faults.
-#[cfg(bisum_avx2)]
-#[inline(always)]
-fn ahead<T>(at: *const T, lines: std::ops::Range<usize>) {
-    use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-    let p = (at as *const i8).wrapping_add(std::mem::size_of::<LaneQ4K>());
-    for i in lines {
-        // SAFETY: a prefetch never faults, whatever the address.
-        unsafe { _mm_prefetch::<_MM_HINT_T0>(p.wrapping_add(64 * i)) };
-    }
-}
-
 /// ggml's `quantize_row_q8_K_ref`: the value of largest magnitude maps to -128.
 fn quantize_block(x: &[f32], y: &mut BlockQ8K) {
     // ggml's scale comes from the first value of the largest magnitude. Its magnitude is
@@ -282,9 +266,10 @@ fn scalar_tile<const R: usize, const C: usize>(
 
 #[cfg(bisum_avx2)]
 mod avx2 {
-    use super::{ahead, BlockQ4K, BlockQ8K, LaneQ4K, LANES};
-    use crate::model::kernels::tiles::{by_halves, hsum, hsum4, prefetch, LANE_MIN_ROWS};
+    use super::{BlockQ4K, BlockQ8K, LaneQ4K, LANES};
+    use crate::model::kernels::tiles::{ahead, by_halves, hsum, hsum4, prefetch};
     use std::arch::x86_64::*;
+    use std::mem::size_of;
 
     const KMASK1: u32 = 0x3f3f3f3f;
     const KMASK2: u32 = 0x0f0f0f0f;
@@ -444,14 +429,11 @@ mod avx2 {
         packed: &[u8],
         a: [&[BlockQ8K]; R],
     ) -> [[f32; LANES]; R] {
-        // The first half's pass asks for the next blocks' lines (`ahead`); the second finds
-        // them in cache. So do prompt batches past their first four rows: asking again for
-        // lines already there cost about 8 % of the AVX2 prompt time.
         // SAFETY (both closures): as this function's.
         by_halves(
             a,
-            |h, q| unsafe { half::<4>(packed, h, q, h == 0 && R < LANE_MIN_ROWS) },
-            |h, q| unsafe { half::<1>(packed, h, q, h == 0 && R < LANE_MIN_ROWS) },
+            |h, q, fetch| unsafe { half::<4>(packed, h, q, fetch) },
+            |h, q, fetch| unsafe { half::<1>(packed, h, q, fetch) },
         )
     }
 
@@ -474,7 +456,7 @@ mod avx2 {
         for b in 0..a[0].len() {
             let l = &*blocks.add(b);
             if fetch {
-                ahead(l.d.as_ptr(), 0..5);
+                ahead(l.d.as_ptr(), size_of::<LaneQ4K>(), 0..5);
             }
             let d = _mm256_cvtph_ps(_mm_loadu_si128(l.d.as_ptr().add(8 * h) as *const __m128i));
             let mut blk = [_mm256_setzero_ps(); Q];
@@ -482,7 +464,7 @@ mod avx2 {
                 let mut isum = [_mm256_setzero_si256(); Q];
                 for g in 4 * j..4 * j + 4 {
                     if fetch {
-                        ahead(l.qs[g].as_ptr(), 0..1);
+                        ahead(l.qs[g].as_ptr(), size_of::<LaneQ4K>(), 0..1);
                     }
                     let w = _mm256_loadu_si256(l.qs[g].as_ptr().add(8 * h) as *const __m256i);
                     let lo = _mm256_and_si256(w, m4);
@@ -579,11 +561,12 @@ mod avx2 {
 
 #[cfg(bisum_vnni)]
 mod avx512 {
-    use super::{ahead, BlockQ4K, BlockQ8K, LaneQ4K, LANES};
+    use super::{BlockQ4K, BlockQ8K, LaneQ4K, LANES};
     use crate::model::kernels::tiles::{
-        dpwssd, fold_block, fold_pair, hsum, hsum4, pair_half, prefetch, quarter, RowBlock,
+        ahead, dpwssd, fold_block, fold_pair, hsum, hsum4, pair_half, prefetch, quarter, RowBlock,
     };
     use std::arch::x86_64::*;
+    use std::mem::size_of;
 
     /// Super-block `b` of each row against weight block `x` (its 6-bit scales unpacked as
     /// `unpack_scales` gives them): per row, the scaled i32 products in AVX2's lane order,
@@ -711,13 +694,13 @@ mod avx512 {
         let blocks = packed.as_ptr() as *const LaneQ4K;
         for b in 0..a[0].len() {
             let l = &*blocks.add(b);
-            ahead(l.d.as_ptr(), 0..5);
+            ahead(l.d.as_ptr(), size_of::<LaneQ4K>(), 0..5);
             let d = _mm512_cvtph_ps(_mm256_loadu_si256(l.d.as_ptr() as *const __m256i));
             let mut blk = [_mm512_setzero_ps(); R];
             for j in 0..8 {
                 let mut isum = [_mm512_setzero_si512(); R];
                 for g in 4 * j..4 * j + 4 {
-                    ahead(l.qs[g].as_ptr(), 0..1);
+                    ahead(l.qs[g].as_ptr(), size_of::<LaneQ4K>(), 0..1);
                     let w = _mm512_load_si512(l.qs[g].as_ptr() as *const __m512i);
                     let lo = _mm512_and_si512(w, m4);
                     let hi = _mm512_and_si512(_mm512_srli_epi16(w, 4), m4);

@@ -140,18 +140,6 @@ struct LaneQ6K {
 const _: () = assert!(std::mem::size_of::<LaneQ6K>() % 64 == 0);
 const _: () = assert!(std::mem::offset_of!(LaneQ6K, qh) % 64 == 0);
 
-/// Asks for cache lines `lines` from `at`, one lane block further on (as `q4_k::ahead`).
-#[cfg(bisum_avx2)]
-#[inline(always)]
-fn ahead<T>(at: *const T, lines: std::ops::Range<usize>) {
-    use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-    let p = (at as *const i8).wrapping_add(std::mem::size_of::<LaneQ6K>());
-    for i in lines {
-        // SAFETY: a prefetch never faults, whatever the address.
-        unsafe { _mm_prefetch::<_MM_HINT_T0>(p.wrapping_add(64 * i)) };
-    }
-}
-
 pub const FAST: bool = super::q4_k::FAST;
 
 /// The 256 values of a block, 0..64 (the offset of 32 not yet taken out).
@@ -193,9 +181,10 @@ fn scalar_column<const R: usize>(a: &[&[BlockQ8K]; R], w: &[BlockQ6K]) -> [f32; 
 
 #[cfg(bisum_avx2)]
 mod avx2 {
-    use super::{ahead, BlockQ6K, BlockQ8K, LaneQ6K, LANES};
-    use crate::model::kernels::tiles::{by_halves, hsum, prefetch, LANE_MIN_ROWS};
+    use super::{BlockQ6K, BlockQ8K, LaneQ6K, LANES};
+    use crate::model::kernels::tiles::{ahead, by_halves, hsum, prefetch};
     use std::arch::x86_64::*;
+    use std::mem::size_of;
 
     /// `avx512::lanes` on 256-bit registers, bit for bit: the panel's two halves of eight
     /// columns in turn. `vpmaddubsw` sums two products of a 6-bit weight and an i8 in i16
@@ -210,14 +199,11 @@ mod avx2 {
         packed: &[u8],
         a: [&[BlockQ8K]; R],
     ) -> [[f32; LANES]; R] {
-        // The first half's pass asks for the next blocks' lines (`ahead`); the second finds
-        // them in cache. So do prompt batches past their first four rows: asking again for
-        // lines already there cost about 8 % of the AVX2 prompt time.
         // SAFETY (both closures): as this function's.
         by_halves(
             a,
-            |h, q| unsafe { half::<4>(packed, h, q, h == 0 && R < LANE_MIN_ROWS) },
-            |h, q| unsafe { half::<1>(packed, h, q, h == 0 && R < LANE_MIN_ROWS) },
+            |h, q, fetch| unsafe { half::<4>(packed, h, q, fetch) },
+            |h, q, fetch| unsafe { half::<1>(packed, h, q, fetch) },
         )
     }
 
@@ -240,14 +226,14 @@ mod avx2 {
         for b in 0..a[0].len() {
             let l = &*blocks.add(b);
             if fetch {
-                ahead(l.scales.as_ptr(), 0..5);
+                ahead(l.scales.as_ptr(), size_of::<LaneQ6K>(), 0..5);
             }
             let d = _mm256_cvtph_ps(_mm_loadu_si128(l.d.as_ptr().add(8 * h) as *const __m128i));
             let mut blk = [_mm256_setzero_ps(); Q];
             for s in 0..16 {
                 if fetch {
-                    ahead(l.ql[2 * s].as_ptr(), 0..2);
-                    ahead(l.qh[s].as_ptr(), 0..1);
+                    ahead(l.ql[2 * s].as_ptr(), size_of::<LaneQ6K>(), 0..2);
+                    ahead(l.qh[s].as_ptr(), size_of::<LaneQ6K>(), 0..1);
                 }
                 let hb = _mm256_loadu_si256(l.qh[s].as_ptr().add(8 * h) as *const __m256i);
                 let hs = [
@@ -378,9 +364,10 @@ mod avx2 {
 
 #[cfg(bisum_vnni)]
 mod avx512 {
-    use super::{ahead, BlockQ6K, BlockQ8K, LaneQ6K, LANES};
-    use crate::model::kernels::tiles::{dpwssd, fold_block, hsum, prefetch};
+    use super::{BlockQ6K, BlockQ8K, LaneQ6K, LANES};
+    use crate::model::kernels::tiles::{ahead, dpwssd, fold_block, hsum, prefetch};
     use std::arch::x86_64::*;
+    use std::mem::size_of;
 
     /// R activation rows against 16 lane-major columns. Per 16-value sub-block and row:
     /// four broadcasts of 4 activation bytes and four `vpdpbusd` (64 products each) on the
@@ -397,12 +384,12 @@ mod avx512 {
         let blocks = packed.as_ptr() as *const LaneQ6K;
         for b in 0..a[0].len() {
             let l = &*blocks.add(b);
-            ahead(l.scales.as_ptr(), 0..5);
+            ahead(l.scales.as_ptr(), size_of::<LaneQ6K>(), 0..5);
             let d = _mm512_cvtph_ps(_mm256_loadu_si256(l.d.as_ptr() as *const __m256i));
             let mut blk = [_mm512_setzero_ps(); R];
             for s in 0..16 {
-                ahead(l.ql[2 * s].as_ptr(), 0..2);
-                ahead(l.qh[s].as_ptr(), 0..1);
+                ahead(l.ql[2 * s].as_ptr(), size_of::<LaneQ6K>(), 0..2);
+                ahead(l.qh[s].as_ptr(), size_of::<LaneQ6K>(), 0..1);
                 let hb = _mm512_load_si512(l.qh[s].as_ptr() as *const __m512i);
                 let hs = [
                     _mm512_and_si512(_mm512_slli_epi16(hb, 4), m30),

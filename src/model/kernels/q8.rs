@@ -319,8 +319,8 @@ mod avx2 {
         // SAFETY (both closures): as this function's.
         by_halves(
             a,
-            |h, q| unsafe { half::<4>(packed, h, q, offset) },
-            |h, q| unsafe { half::<1>(packed, h, q, offset) },
+            |h, q, _| unsafe { half::<4>(packed, h, q, offset) },
+            |h, q, _| unsafe { half::<1>(packed, h, q, offset) },
         )
     }
 

@@ -100,19 +100,7 @@ pub fn matmul<K: TileKernel>(
     assert_eq!(lhs.len(), m * k, "lhs length");
     assert_eq!(rhs.len(), n * kb, "rhs length");
     assert!(dst.len() >= m * n, "dst length");
-    SCRATCH.with(|cell| {
-        let mut scratch = cell.borrow_mut();
-        let words = (m * kb * std::mem::size_of::<K::A>()).div_ceil(8);
-        if scratch.len() < words {
-            scratch.resize(words, 0);
-        }
-        assert!(std::mem::align_of::<K::A>() <= 8);
-        // SAFETY: the buffer is 8-byte aligned, large enough, and every block is written by
-        // `quantize` before it is read; activation blocks are plain numbers.
-        let acts: &mut [K::A] =
-            unsafe { std::slice::from_raw_parts_mut(scratch.as_mut_ptr() as *mut K::A, m * kb) };
-        quantize_rows::<K>(lhs, acts, m, k, kb);
-        let acts: &[K::A] = acts;
+    with_activations::<K, _>(m, k, lhs, |acts| {
         let row = |r: usize| &acts[r * kb..(r + 1) * kb];
         let col = |c: usize| &rhs[c * kb..(c + 1) * kb];
         let out = Out(dst.as_mut_ptr());
@@ -143,6 +131,31 @@ pub fn matmul<K: TileKernel>(
             (4, 2) => panels_of::<K, 4, 2>(m, n, panels, &row, &col, &out),
             _ => panels_of::<K, 4, 1>(m, n, panels, &row, &col, &out),
         }
+    })
+}
+
+/// Runs `f` on the `m` rows of `lhs` (`k` values each) quantized to `K`'s activation blocks,
+/// in this thread's reused buffer.
+fn with_activations<K: TileKernel, R>(
+    m: usize,
+    k: usize,
+    lhs: &[f32],
+    f: impl FnOnce(&[K::A]) -> R,
+) -> R {
+    let kb = k / K::BLOCK;
+    SCRATCH.with(|cell| {
+        let mut scratch = cell.borrow_mut();
+        let words = (m * kb * std::mem::size_of::<K::A>()).div_ceil(8);
+        if scratch.len() < words {
+            scratch.resize(words, 0);
+        }
+        assert!(std::mem::align_of::<K::A>() <= 8);
+        // SAFETY: the buffer is 8-byte aligned, large enough, and every block is written by
+        // `quantize` before it is read; activation blocks are plain numbers.
+        let acts: &mut [K::A] =
+            unsafe { std::slice::from_raw_parts_mut(scratch.as_mut_ptr() as *mut K::A, m * kb) };
+        quantize_rows::<K>(lhs, acts, m, k, kb);
+        f(acts)
     })
 }
 
@@ -365,18 +378,7 @@ pub fn matmul_packed<K: TileKernel>(m: usize, k: usize, lhs: &[f32], w: &Packed,
     assert_eq!(k, kb * K::BLOCK, "k = {k} does not match the packed matrix");
     assert_eq!(lhs.len(), m * k, "lhs length");
     assert!(dst.len() >= m * n, "dst length");
-    SCRATCH.with(|cell| {
-        let mut scratch = cell.borrow_mut();
-        let words = (m * kb * std::mem::size_of::<K::A>()).div_ceil(8);
-        if scratch.len() < words {
-            scratch.resize(words, 0);
-        }
-        assert!(std::mem::align_of::<K::A>() <= 8);
-        // SAFETY: as in `matmul`.
-        let acts: &mut [K::A] =
-            unsafe { std::slice::from_raw_parts_mut(scratch.as_mut_ptr() as *mut K::A, m * kb) };
-        quantize_rows::<K>(lhs, acts, m, k, kb);
-        let acts: &[K::A] = acts;
+    with_activations::<K, _>(m, k, lhs, |acts| {
         let row = |r: usize| &acts[r * kb..(r + 1) * kb];
         let out = Out(dst.as_mut_ptr());
         let panels = n / LANES;
@@ -467,10 +469,30 @@ pub fn prefetch<T>(at: *const T, bytes: usize) {
     }
 }
 
+/// Asks for cache lines `lines` (64 bytes each) of the lane block after the one at `at`
+/// (`block` bytes long). The lane kernels read a block's lines over its whole computation,
+/// so they ask for the next block's a line or a few at a time as they go: a burst of a
+/// whole block's requests (37 for Q4_K) at its start stalled them (the line-fill buffers
+/// were full), which cost more than the prefetch saved. Past the end, a prefetch is only a
+/// hint and never faults.
+#[cfg(bisum_avx2)]
+#[inline(always)]
+pub fn ahead<T>(at: *const T, block: usize, lines: std::ops::Range<usize>) {
+    use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+    let p = (at as *const i8).wrapping_add(block);
+    for i in lines {
+        // SAFETY: a prefetch never faults, whatever the address.
+        unsafe { _mm_prefetch::<_MM_HINT_T0>(p.wrapping_add(64 * i)) };
+    }
+}
+
 /// An AVX2 lane kernel's 16 columns for R rows: each half of the panel (`half`'s first
 /// argument, 0 or 1: columns 8h..8h + 8) against the rows four at a time (`four`), the rows
 /// left over one at a time (`one`). Four rows keep their i16 and float sums in the sixteen
-/// 256-bit registers.
+/// 256-bit registers. The last argument says whether the pass is to ask for the next
+/// blocks' lines (`ahead`): only the first half's pass of a decoding step streams them;
+/// the second half's finds them in cache, as do a prompt batch's rows past its first four
+/// (asking again for lines already there cost about 8 % of the AVX2 prompt time).
 #[cfg(bisum_avx2)]
 #[inline(always)]
 /// # Safety
@@ -478,23 +500,24 @@ pub fn prefetch<T>(at: *const T, bytes: usize) {
 /// build.rs sets from the build's target features.
 pub unsafe fn by_halves<A, const R: usize>(
     a: [&[A]; R],
-    four: impl Fn(usize, [&[A]; 4]) -> [std::arch::x86_64::__m256; 4],
-    one: impl Fn(usize, [&[A]; 1]) -> [std::arch::x86_64::__m256; 1],
+    four: impl Fn(usize, [&[A]; 4], bool) -> [std::arch::x86_64::__m256; 4],
+    one: impl Fn(usize, [&[A]; 1], bool) -> [std::arch::x86_64::__m256; 1],
 ) -> [[f32; LANES]; R] {
     use std::arch::x86_64::*;
     let mut out = [[0f32; LANES]; R];
     for h in 0..2 {
+        let fetch = h == 0 && R < LANE_MIN_ROWS;
         let mut put = |r: usize, v: __m256| {
             _mm256_storeu_ps(out[r].as_mut_ptr().add(8 * h), v);
         };
         let mut r = 0;
         while r + 4 <= R {
-            let v = four(h, std::array::from_fn(|i| a[r + i]));
+            let v = four(h, std::array::from_fn(|i| a[r + i]), fetch);
             v.into_iter().enumerate().for_each(|(i, v)| put(r + i, v));
             r += 4;
         }
         while r < R {
-            let [v] = one(h, [a[r]]);
+            let [v] = one(h, [a[r]], fetch);
             put(r, v);
             r += 1;
         }
