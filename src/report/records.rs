@@ -115,8 +115,9 @@ pub struct OutputCheck {
     /// Words left in another language than the output's (`language::foreign_words`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub foreign_words: Vec<String>,
-    /// Note lines added to a long source's summary, one for each quarter of the source it
-    /// said nothing about.
+    /// Sentences added to the summary: the body sentence that gives its source's headline
+    /// figure where the summary stated none (first), and for a long source a note line for
+    /// each quarter of it the summary said nothing about.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub added: Vec<String>,
 }

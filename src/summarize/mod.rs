@@ -264,6 +264,10 @@ impl Pipeline<'_> {
             first.0 = text;
             first.1.added = added;
         }
+        if let Some(sentence) = headline_figure(&read, lang, &first.0) {
+            first.0 = format!("{sentence} {}", first.0);
+            first.1.added.insert(0, sentence);
+        }
         let other = lang.other();
         let lines = notes.as_ref().map(|(_, lines)| lines.as_slice());
         let second = self.translate(&read, lang, &first.0, lines)?;
@@ -819,6 +823,27 @@ fn shippable(read: &Read, from: Lang, original: &str, translation: &str) -> bool
     dropped.is_empty() && !kept.is_empty()
 }
 
+/// The body sentence that gives the first figure of the source's headline ("1 200 habitants
+/// évacués": the figure its story is about), where `summary` (in `lang`, the source's own
+/// language) states none of the headline's figures. Copied from the source, so right by
+/// construction; its translation carries the figure into the other language's summary,
+/// and the disagreement finder gets it to set against other sources' figures.
+fn headline_figure(read: &Read, lang: Lang, summary: &str) -> Option<String> {
+    let head = read.headline.filter(|_| read.native == Some(lang))?;
+    let wanted = ground::facts(head);
+    let held = ground::holds(summary);
+    if wanted.iter().any(|f| held.contains(&f.key)) {
+        return None;
+    }
+    let first = wanted.first()?;
+    let text = &read.source.text;
+    let body = &text[text.find(head)? + head.len()..];
+    crate::text::sentences(body)
+        .into_iter()
+        .find(|s| ground::holds(s).contains(&first.key))
+        .map(|s| s.trim().to_string())
+}
+
 /// A source's headline: its first line, where that is a sentence of its own with no
 /// closing punctuation and more text follows (a title, not an opening question or a lead).
 fn headline(text: &str) -> Option<&str> {
@@ -1134,6 +1159,28 @@ mod tests {
             injection: Vec::new(),
             detected_language: crate::checks::language::detect(text),
         }
+    }
+
+    #[test]
+    fn a_summary_that_leaves_out_its_headlines_figure_gets_the_sentence_that_gives_it() {
+        let text = "Crue : le barrage relâche de l'eau, 1 200 habitants évacués\n\n\
+                    La préfecture a ordonné mardi l'évacuation de 1 200 habitants de trois \
+                    communes. Le barrage relâche 1 500 mètres cubes par seconde. Le maire a \
+                    demandé l'état de catastrophe naturelle.";
+        let source = source("crue", text);
+        let read = Read::of(&source, None);
+        let without = "Le barrage relâche 1 500 mètres cubes par seconde.";
+        assert_eq!(
+            headline_figure(&read, Lang::Fr, without).as_deref(),
+            Some(
+                "La préfecture a ordonné mardi l'évacuation de 1 200 habitants de trois \
+                 communes."
+            )
+        );
+        // A summary that states it, or one in the other language, is left as it is.
+        let with = "La préfecture a fait évacuer 1 200 habitants.";
+        assert_eq!(headline_figure(&read, Lang::Fr, with), None);
+        assert_eq!(headline_figure(&read, Lang::En, without), None);
     }
 
     #[test]
