@@ -744,34 +744,36 @@ const NOT_NAMES: &[&str] = &[
     "contributions",
 ];
 
+/// Number words from two up, English and French ("six" is both), with their values.
+pub const COUNT_WORDS: &[(&str, u32)] = &[
+    ("two", 2),
+    ("three", 3),
+    ("four", 4),
+    ("five", 5),
+    ("six", 6),
+    ("seven", 7),
+    ("eight", 8),
+    ("nine", 9),
+    ("ten", 10),
+    ("eleven", 11),
+    ("twelve", 12),
+    ("deux", 2),
+    ("trois", 3),
+    ("quatre", 4),
+    ("cinq", 5),
+    ("sept", 7),
+    ("huit", 8),
+    ("neuf", 9),
+    ("dix", 10),
+    ("onze", 11),
+    ("douze", 12),
+];
+
 /// The counts a text spells out in English or French ("nine hours", "douze communes"),
 /// as numbers: a figure as much as "9" is, which digits-only facts miss. "One"/"un" are
 /// articles as often as numbers, so counting starts at two; a word joined to another by a
 /// hyphen ("twenty-two", "quatre-vingts") is part of a larger number and not counted.
 pub fn spelled_counts(text: &str) -> Vec<u32> {
-    const WORDS: &[(&str, u32)] = &[
-        ("two", 2),
-        ("three", 3),
-        ("four", 4),
-        ("five", 5),
-        ("six", 6),
-        ("seven", 7),
-        ("eight", 8),
-        ("nine", 9),
-        ("ten", 10),
-        ("eleven", 11),
-        ("twelve", 12),
-        ("deux", 2),
-        ("trois", 3),
-        ("quatre", 4),
-        ("cinq", 5),
-        ("sept", 7),
-        ("huit", 8),
-        ("neuf", 9),
-        ("dix", 10),
-        ("onze", 11),
-        ("douze", 12),
-    ];
     let folded = fold(text);
     let mut out = Vec::new();
     let mut rest = folded.as_str();
@@ -784,7 +786,7 @@ pub fn spelled_counts(text: &str) -> Vec<u32> {
         let hyphen_before = rest[..start].ends_with('-');
         let hyphen_after = tail[len..].starts_with('-');
         if !hyphen_before && !hyphen_after {
-            if let Some(&(_, n)) = WORDS.iter().find(|(w, _)| *w == word) {
+            if let Some(&(_, n)) = COUNT_WORDS.iter().find(|(w, _)| *w == word) {
                 out.push(n);
             }
         }

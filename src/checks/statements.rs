@@ -634,16 +634,16 @@ fn clauses(text: &str) -> Vec<&str> {
 /// and takes them for two of a thing. "Un"/"one" are articles as often as numbers, so
 /// counting starts at two.
 pub fn invents_count(sentence: &str, source: &str) -> bool {
-    const COUNTS: &[&str] = &[
-        "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "deux", "trois",
-        "quatre", "cinq", "sept", "huit", "neuf", "dix",
-    ];
     let words =
         |t: &str| -> HashSet<String> { words_of(&ground::fold(t)).map(str::to_string).collect() };
     let known = words(source);
-    words(sentence)
-        .iter()
-        .any(|w| COUNTS.contains(&w.as_str()) && !known.contains(w))
+    words(sentence).iter().any(|w| {
+        // Up to ten: the words this check has always counted.
+        ground::COUNT_WORDS
+            .iter()
+            .any(|&(c, n)| n <= 10 && c == w.as_str())
+            && !known.contains(w)
+    })
 }
 
 /// A stretch of a source's text: what a statement rests on.

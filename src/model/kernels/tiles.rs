@@ -8,7 +8,7 @@
 //! past them four at a time, so each weight block is unpacked once per four rows instead
 //! of once per row, and read from memory once per batch instead of once per row tile.
 //!
-//! Kernels whose lane form is no larger than the file's blocks (Q4_K) keep their matrices
+//! Kernels whose lane form is no larger than the file's blocks (Q4_K, Q6_K) keep their matrices
 //! packed from load on (`Packed`, `matmul_packed`): every product, one row or many, runs
 //! the lane kernel on them.
 //!
@@ -233,7 +233,7 @@ impl<K: TileKernel> Band<'_, '_, K> {
 
 /// Prompt batches on the lane kernels: each work item repacks `LANE_PANELS` panels of
 /// `LANES` weight columns into lane-major form (in a per-worker buffer: no second copy of
-/// the weights is ever kept), then takes every activation row past them, eight at a time.
+/// the weights is ever kept), then takes every activation row past them (`rows_past_panels`).
 /// A column past `n` repeats the last one and its results are dropped.
 fn lane_panels<'a, K: TileKernel>(
     m: usize,
@@ -266,40 +266,68 @@ fn lane_panels<'a, K: TileKernel>(
                 let c0 = item * LANES * LANE_PANELS;
                 let panels = (n - c0).div_ceil(LANES).min(LANE_PANELS);
                 for p in 0..panels {
-                    let cols: [&[K::W]; LANES] = std::array::from_fn(|j| {
-                        let c = (c0 + p * LANES + j).min(n - 1);
-                        &rhs[c * kb..(c + 1) * kb]
-                    });
                     let dst = &mut bytes[p * panel_bytes..(p + 1) * panel_bytes];
-                    for (b, blk) in dst.chunks_exact_mut(K::LANE_BYTES).enumerate() {
-                        K::pack(&cols, b, blk);
-                    }
+                    pack_panel::<K>(rhs, kb, n, c0 + p * LANES, dst);
                 }
                 let packed: &[u8] = bytes;
-                let mut r = 0;
-                while r < m {
-                    let rows = if r + 8 <= m {
-                        8
-                    } else if r + 4 <= m {
-                        4
-                    } else {
-                        1
-                    };
-                    for p in 0..panels {
-                        let c = c0 + p * LANES;
-                        let width = LANES.min(n - c);
-                        let panel = &packed[p * panel_bytes..(p + 1) * panel_bytes];
-                        match rows {
-                            8 => lanes_put::<K, 8>(panel, r, row, c, width, n, out),
-                            4 => lanes_put::<K, 4>(panel, r, row, c, width, n, out),
-                            _ => lanes_put::<K, 1>(panel, r, row, c, width, n, out),
-                        }
-                    }
-                    r += rows;
-                }
+                rows_past_panels::<K>(
+                    m,
+                    n,
+                    c0,
+                    panels,
+                    &|p| &packed[p * panel_bytes..(p + 1) * panel_bytes],
+                    row,
+                    out,
+                );
             }
         })
     });
+}
+
+/// Writes columns `c0..c0 + LANES` of `rhs` (`kb` blocks each) in lane-major form into
+/// `dst`; a column past `n` repeats the last one.
+fn pack_panel<K: TileKernel>(rhs: &[K::W], kb: usize, n: usize, c0: usize, dst: &mut [u8]) {
+    let cols: [&[K::W]; LANES] = std::array::from_fn(|j| {
+        let c = (c0 + j).min(n - 1);
+        &rhs[c * kb..(c + 1) * kb]
+    });
+    for (b, blk) in dst.chunks_exact_mut(K::LANE_BYTES).enumerate() {
+        K::pack(&cols, b, blk);
+    }
+}
+
+/// Every row of a batch past `count` lane panels whose first column is `c0` (`panel(i)`:
+/// the i-th), eight, four, two or one rows at a time: each row's arithmetic is the same
+/// whichever, so a row gets the same bits in any batch.
+fn rows_past_panels<'a, 'p, K: TileKernel>(
+    m: usize,
+    n: usize,
+    c0: usize,
+    count: usize,
+    panel: &dyn Fn(usize) -> &'p [u8],
+    row: &(dyn Fn(usize) -> &'a [K::A] + Sync),
+    out: &Out<f32>,
+) {
+    let mut r = 0;
+    while r < m {
+        let rows = match m - r {
+            left if left >= 8 => 8,
+            left if left >= 4 => 4,
+            left if left >= 2 => 2,
+            _ => 1,
+        };
+        for p in 0..count {
+            let c = c0 + p * LANES;
+            let width = LANES.min(n - c);
+            match rows {
+                8 => lanes_put::<K, 8>(panel(p), r, row, c, width, n, out),
+                4 => lanes_put::<K, 4>(panel(p), r, row, c, width, n, out),
+                2 => lanes_put::<K, 2>(panel(p), r, row, c, width, n, out),
+                _ => lanes_put::<K, 1>(panel(p), r, row, c, width, n, out),
+            }
+        }
+        r += rows;
+    }
 }
 
 /// A weight matrix kept in its kernel's lane-major form (`TileKernel::PACKED`), built once
@@ -332,17 +360,11 @@ impl Packed {
         let base = Out((buf.as_mut_ptr() as *mut u8).wrapping_add(skip));
         barrier_pool().execute_chunked(n / LANES, |range| {
             for p in range {
-                let cols: [&[K::W]; LANES] = std::array::from_fn(|j| {
-                    let c = p * LANES + j;
-                    &rhs[c * kb..(c + 1) * kb]
-                });
                 // SAFETY: each panel's bytes are written by exactly one worker, within `len`.
                 let dst = unsafe {
                     std::slice::from_raw_parts_mut(base.at(p * panel_bytes), panel_bytes)
                 };
-                for (b, blk) in dst.chunks_exact_mut(K::LANE_BYTES).enumerate() {
-                    K::pack(&cols, b, blk);
-                }
+                pack_panel::<K>(rhs, kb, n, p * LANES, dst);
             }
         });
         Self {
@@ -363,11 +385,6 @@ impl Packed {
             )
         }
     }
-
-    /// Bytes held.
-    pub fn bytes(&self) -> usize {
-        self.buf.len() * 8
-    }
 }
 
 /// `dst[m × k…] = lhs[m × k] · Wᵀ` on a packed matrix: work items of `LANE_PANELS` panels,
@@ -384,27 +401,17 @@ pub fn matmul_packed<K: TileKernel>(m: usize, k: usize, lhs: &[f32], w: &Packed,
         let panels = n / LANES;
         barrier_pool().execute_chunked(panels.div_ceil(LANE_PANELS), |range| {
             for item in range {
-                let ps = item * LANE_PANELS..((item + 1) * LANE_PANELS).min(panels);
-                let mut r = 0;
-                while r < m {
-                    let rows = match m - r {
-                        left if left >= 8 => 8,
-                        left if left >= 4 => 4,
-                        left if left >= 2 => 2,
-                        _ => 1,
-                    };
-                    for p in ps.clone() {
-                        let panel = w.panel(p);
-                        let c = p * LANES;
-                        match rows {
-                            8 => lanes_put::<K, 8>(panel, r, &row, c, LANES, n, &out),
-                            4 => lanes_put::<K, 4>(panel, r, &row, c, LANES, n, &out),
-                            2 => lanes_put::<K, 2>(panel, r, &row, c, LANES, n, &out),
-                            _ => lanes_put::<K, 1>(panel, r, &row, c, LANES, n, &out),
-                        }
-                    }
-                    r += rows;
-                }
+                let first = item * LANE_PANELS;
+                let count = LANE_PANELS.min(panels - first);
+                rows_past_panels::<K>(
+                    m,
+                    n,
+                    first * LANES,
+                    count,
+                    &|p| w.panel(first + p),
+                    &row,
+                    &out,
+                );
             }
         });
     })
