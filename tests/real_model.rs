@@ -48,9 +48,11 @@ fn smollm2_summarizes_the_examples_end_to_end() {
     assert_eq!(summaries.len(), 6);
     // SmolLM2 is English-only: what it writes for the English source in English passes the
     // language check; its French may not, and then it was retried, flagged, and the run
-    // ended with exit code 3 after writing everything.
+    // ended with exit code 3 after writing everything. A summary none of whose sentences
+    // passed its checks is empty, and in no wrong language.
     let outputs: Vec<&serde_json::Value> = summaries
         .iter()
+        .filter(|s| !s["text"].as_str().unwrap().trim().is_empty())
         .chain(r["syntheses"].as_array().unwrap())
         .collect();
     let wrong = outputs
@@ -76,8 +78,17 @@ fn smollm2_summarizes_the_examples_end_to_end() {
             assert_eq!(s["check"]["language"]["retried"], true, "{s}");
         }
     }
+    let sources = r["sources"].as_array().unwrap();
     for s in summaries.iter().chain(r["syntheses"].as_array().unwrap()) {
         let text = s["text"].as_str().unwrap();
+        // A translation none of whose sentences passed is left empty; a summary in its
+        // source's own language never is (the source's opening stands in).
+        let translated = sources
+            .iter()
+            .any(|src| src["id"] == s["source"] && src["language"] != s["lang"]);
+        if translated && text.is_empty() {
+            continue;
+        }
         assert!(text.split_whitespace().count() >= 5, "too short: {s}");
         for marker in ["<|im_start|>", "<|im_end|>", "<document>", "assistant\n"] {
             assert!(!text.contains(marker), "template leaked into output: {s}");

@@ -375,8 +375,11 @@ pub fn attributions(sentence: &str) -> Vec<(Fact, String)> {
 /// source's text holds the other's value (a source that gives both tells two events
 /// apart itself, or sets one figure against another). A figure its statement attributes to
 /// someone ("selon la police") is that party's, not the source's: never a rival. Counts
-/// must count the same thing (the word after them).
-pub fn between(group: &[Said], out: &mut Vec<Disagreement>) {
+/// must count the same thing (the word after them). Dates are rivals only where the
+/// statements say the same thing (`one_event`, as the caller finds it): "an audit
+/// published on 3 November" and "the council adopted the route on 14 October" share a
+/// subject, not an event.
+pub fn between(group: &[Said], one_event: bool, out: &mut Vec<Disagreement>) {
     let facts: Vec<Vec<(Fact, FactKind, Vec<String>)>> = group
         .iter()
         .map(|s| {
@@ -409,6 +412,7 @@ pub fn between(group: &[Said], out: &mut Vec<Disagreement>) {
                     let unit = shared_unit(ua, ub);
                     let rival = ka == kb
                         && (*ka != FactKind::Count || unit.is_some())
+                        && (*ka != FactKind::Date || one_event)
                         && fa.key != fb.key
                         && close(fa.key, fb.key)
                         && !group[a].gives(fb, ub)
@@ -970,7 +974,7 @@ mod tests {
 
     fn rivals_of(group: &[Said]) -> Vec<Disagreement> {
         let mut out = Vec::new();
-        between(group, &mut out);
+        between(group, true, &mut out);
         out
     }
 

@@ -209,8 +209,56 @@ fn unknown(text: &str, lexicon: &Lexicon, in_source: &HashSet<String>) -> Vec<St
     found
 }
 
+/// Does `translation` half-translate a compound of `original`: a hyphenated word with as
+/// many parts as one of the original's, one of them the same lower-case word and another
+/// not ("agreement-cadre" for "accord-cadre", "chief-lieu" for "chef-lieu")? The kept
+/// half is a word of the other language inside a sentence, however a word list spells it
+/// ("cadre" is English too). A capitalized half is a name or a people's ("Franco-German"
+/// for "franco-allemand"), the same in both.
+pub fn half_translated(original: &str, translation: &str) -> bool {
+    let compounds = |t: &str| -> Vec<Vec<String>> {
+        t.split(|c: char| !(c.is_alphanumeric() || c == '-' || c == '\u{2011}'))
+            .filter(|w| w.contains(['-', '\u{2011}']))
+            .map(|w| {
+                w.split(['-', '\u{2011}'])
+                    .filter(|p| !p.is_empty())
+                    .map(str::to_string)
+                    .collect()
+            })
+            .collect()
+    };
+    let theirs = compounds(original);
+    compounds(translation).iter().any(|mine| {
+        theirs.iter().any(|t| {
+            t.len() == mine.len()
+                && t.iter()
+                    .zip(mine)
+                    .any(|(a, b)| a.to_lowercase() == *b && b.starts_with(char::is_lowercase))
+                && t.iter()
+                    .zip(mine)
+                    .any(|(a, b)| a.to_lowercase() != b.to_lowercase())
+        })
+    })
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_compound_half_translated_is_caught_and_names_are_not() {
+        let original = "Le ministère a notifié un accord‑cadre franco-allemand à l'entreprise \
+                        mi-octobre.";
+        assert!(super::half_translated(
+            original,
+            "The ministry notified an agreement-cadre to the company."
+        ));
+        for fine in [
+            "The ministry notified a Franco-German framework agreement in mid-October.",
+            "The ministry notified an open-ended framework agreement.",
+        ] {
+            assert!(!super::half_translated(original, fine), "{fine}");
+        }
+    }
+
     use super::*;
 
     #[test]

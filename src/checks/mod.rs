@@ -8,5 +8,6 @@ pub mod ground;
 pub mod injection;
 pub mod language;
 pub mod lexicon;
+pub mod names;
 pub mod roles;
 pub mod statements;

@@ -160,6 +160,17 @@ impl Features {
         self.said.intersection(&other.said).count() >= MIN_SAID && !self.denies(other)
     }
 
+    /// Do two dated texts tell of one event, so that their dates are rival versions of
+    /// it: they say the same thing (`says_what`), of the same party (a name they share)
+    /// or in more than `MIN_SAID` words? "Une analyse publiée le 3 novembre par le
+    /// conseil …" and "Le conseil métropolitain a adopté le 14 octobre …" share two words
+    /// of their subject, not an event.
+    pub fn same_event(&self, other: &Features) -> bool {
+        let said = self.said.intersection(&other.said).count();
+        let named = self.names.intersection(&other.names).next().is_some();
+        self.says_what(other) && (named || said > MIN_SAID)
+    }
+
     /// Does one text deny what the other asserts: are most of the words they share
     /// (besides names) in a negated clause of one and not of the other?
     fn denies(&self, other: &Features) -> bool {
@@ -464,6 +475,26 @@ fn future_verbs(text: &str) -> HashSet<String> {
     out
 }
 
+/// Is `sentence` the end of `source` (the sentence it rests on) with its opening cut off
+/// inside a clause: "The real cost at 465 million euros, …" from "An audit puts the real
+/// cost at 465 million euros, …"? A small model lifts a source sentence from its object
+/// on, and what is left has no verb, or the subject of another. A cut after a comma,
+/// colon or semicolon leaves a clause that stands alone.
+pub fn cut_short(sentence: &str, source: &str) -> bool {
+    let bare = |w: &str| ground::fold(w.trim_matches(|c: char| !c.is_alphanumeric()));
+    let mine: Vec<String> = sentence.split_whitespace().map(bare).collect();
+    let theirs: Vec<&str> = source.split_whitespace().collect();
+    if mine.len() < 4 || theirs.len() <= mine.len() {
+        return false;
+    }
+    let cut = theirs.len() - mine.len();
+    let tail_matches = theirs[cut..]
+        .iter()
+        .map(|w| bare(w))
+        .eq(mine.iter().cloned());
+    tail_matches && !theirs[cut - 1].ends_with([',', ':', ';'])
+}
+
 /// Does `sentence` state as done what `source` (the sentence it rests on) puts in the
 /// future or the conditional ("The government presented a plan" from "said it would
 /// present a plan"; "a présenté" from "présentera")? A verb of the source's future that
@@ -747,7 +778,44 @@ impl Indexed {
             .find(|(.., f)| f.keys.contains(key))
             .map(|(a, b, _)| &text[*a..*b])
     }
+
+    /// Does `claim` piece together what no two sentences of the text say: under
+    /// `PIECED` of its content words (`Features::words`) in the two sentences that hold
+    /// most of them? A small model that ties clauses of three sentences together ("le
+    /// conseil a voté le budget en supprimant des postes de policiers", where another
+    /// body cuts the posts, paragraphs later) states a tie no sentence of its source
+    /// makes. A summary sentence in
+    /// its source's language mostly lifts one or two source sentences; one too short to
+    /// tell (`MIN_PIECED` words) is not asked about.
+    pub fn pieced(&self, claim: &str) -> bool {
+        let words = Features::of(claim).words;
+        if words.len() < MIN_PIECED {
+            return false;
+        }
+        let held = |rest: &BTreeSet<String>| {
+            self.sentences
+                .iter()
+                .map(|(.., f)| {
+                    rest.intersection(&f.words)
+                        .cloned()
+                        .collect::<BTreeSet<_>>()
+                })
+                .max_by_key(BTreeSet::len)
+                .unwrap_or_default()
+        };
+        let first = held(&words);
+        let rest: BTreeSet<String> = words.difference(&first).cloned().collect();
+        let covered = first.len() + held(&rest).len();
+        covered * PIECED.1 < words.len() * PIECED.0
+    }
 }
+
+/// Least share of a summary sentence's content words that two source sentences hold
+/// (`Indexed::pieced`).
+const PIECED: (usize, usize) = (3, 4);
+
+/// Fewest content words a sentence needs for `Indexed::pieced` to judge it.
+const MIN_PIECED: usize = 6;
 
 /// The sentences of a summary that state something: not headings, lead-ins or fragments.
 pub fn claims(summary: &str) -> Vec<String> {
@@ -886,6 +954,76 @@ pub fn statements(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_source_sentence_lifted_from_its_object_on_is_cut_short() {
+        let source = "An audit published on Monday by the regional chamber puts the real \
+                      cost at 465 million euros, well above the forecast.";
+        assert!(super::cut_short(
+            "The real cost at 465 million euros, well above the forecast.",
+            source
+        ));
+        for whole in [
+            "Well above the forecast.",
+            "An audit published on Monday by the regional chamber puts the real cost at \
+             465 million euros, well above the forecast.",
+            "The audit puts the real cost at 465 million euros.",
+        ] {
+            assert!(!super::cut_short(whole, source), "{whole}");
+        }
+        assert!(!super::cut_short(
+            "La ligne ouvrira en septembre 2029.",
+            "Selon la présidente, la ligne ouvrira en septembre 2029."
+        ));
+    }
+
+    #[test]
+    fn dated_statements_of_one_event_share_its_party_or_many_words() {
+        use super::Features;
+        let audit = Features::of(
+            "Une analyse publiée le 3 novembre 2025 par le conseil régional met en évidence \
+             un coût de 465 millions d'euros, au-delà des 412 millions annoncés par la \
+             métropole.",
+        );
+        let vote = Features::of(
+            "Le conseil métropolitain de Valmont a adopté le tracé de la ligne le 14 octobre \
+             2025.",
+        );
+        assert!(!audit.same_event(&vote));
+        let notified = Features::of(
+            "Le ministère a notifié le 16 décembre 2025 un accord-cadre à la société Orvane.",
+        );
+        let signed = Features::of(
+            "Le 8 janvier 2026, le ministère et Orvane ont signé un accord stratégique.",
+        );
+        assert!(notified.same_event(&signed));
+        let strike = Features::of("La grève des contrôleurs aériens a commencé le 5 mars.");
+        let started = Features::of("La grève des contrôleurs aériens a débuté le 6 mars.");
+        assert!(strike.same_event(&started));
+    }
+
+    #[test]
+    fn a_sentence_tying_clauses_of_three_source_sentences_together_is_pieced() {
+        let source = "Le conseil municipal de Valbourg a voté mardi le budget de la ville \
+                      pour 2026. Le texte prévoit la rénovation de trois écoles et de la \
+                      piscine. Dans un autre dossier, la préfecture a annoncé la suppression \
+                      de quarante postes de policiers. Les syndicats de policiers dénoncent \
+                      une décision prise sans concertation.";
+        let index = super::Indexed::of(source);
+        let pieced = "Le conseil municipal a voté le budget en supprimant des postes de \
+                      policiers, malgré la colère des syndicats.";
+        assert!(index.pieced(pieced));
+        for fine in [
+            "Le conseil municipal de Valbourg a voté mardi le budget de la ville pour 2026.",
+            "Le budget voté mardi par le conseil municipal prévoit la rénovation de trois \
+             écoles et de la piscine.",
+            "La préfecture supprime quarante postes de policiers, une décision que les \
+             syndicats dénoncent.",
+            "Le budget est voté.",
+        ] {
+            assert!(!index.pieced(fine), "{fine}");
+        }
+    }
+
     #[test]
     fn a_predicate_taken_from_a_sentence_about_someone_else_is_told_from_a_shared_one() {
         let source = "Le préfet s'est rendu sur place mercredi et a salué la réactivité des \

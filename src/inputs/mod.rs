@@ -272,11 +272,16 @@ pub fn read(path: &Path, limits: Limits) -> Result<Extracted> {
     Ok(got)
 }
 
-/// NFC, `\r\n` → `\n`, no BOM, spaces collapsed inside lines, at most one blank line
+/// NFC, typographic hyphens as `-` (`typographic`), `\r\n` → `\n`, no BOM, spaces
+/// collapsed inside lines, at most one blank line
 /// between paragraphs, no leading or trailing blank space. Paragraph breaks are kept
 /// because the chunker cuts there first.
 pub fn normalize(raw: &str) -> String {
-    let nfc: String = raw.trim_start_matches('\u{feff}').nfc().collect();
+    let nfc: String = raw
+        .trim_start_matches('\u{feff}')
+        .nfc()
+        .filter_map(typographic)
+        .collect();
     let mut out = String::with_capacity(nfc.len());
     let mut blank_run = 0usize;
     for line in nfc.split('\n') {
@@ -302,6 +307,18 @@ pub fn normalize(raw: &str) -> String {
         out.push_str(&collapsed);
     }
     out
+}
+
+/// A character as the model reads it: the typographic hyphens as the hyphen ("accord‑cadre"
+/// with a non-breaking one reads to a small model as two words, and its translation
+/// keeps half: "agreement-cadre"), soft hyphens gone (they only say where a line may
+/// break).
+fn typographic(c: char) -> Option<char> {
+    match c {
+        '\u{2010}' | '\u{2011}' => Some('-'),
+        '\u{ad}' => None,
+        c => Some(c),
+    }
 }
 
 /// Builds the numbered sources from readable files, giving each a unique output stem.
@@ -351,6 +368,14 @@ mod tests {
     fn normalize_collapses_space_and_keeps_paragraphs() {
         let raw = "\u{feff}  Le  ministe\u{300}re\r\n\r\n\r\n\ta   signé.\nSuite  ";
         assert_eq!(normalize(raw), "Le ministère\n\na signé.\nSuite");
+    }
+
+    #[test]
+    fn typographic_hyphens_read_as_the_hyphen() {
+        assert_eq!(
+            normalize("accord\u{2011}cadre, porte\u{2010}parole, ré\u{ad}forme"),
+            "accord-cadre, porte-parole, réforme"
+        );
     }
 
     #[test]

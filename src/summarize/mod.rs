@@ -2,7 +2,7 @@
 //! summary in the source's language and, sentence by sentence, the same in the other.
 
 use crate::checks::lexicon::Lexicons;
-use crate::checks::{ground, language, roles, statements};
+use crate::checks::{ground, language, names, roles, statements};
 use crate::chunking::{self, Chunk};
 use crate::error::{Error, Result};
 use crate::inputs::{self, Source};
@@ -813,7 +813,10 @@ fn keeps_names(original: &str, translation: &str, words: Option<&Lexicons>) -> b
 /// May `translation` of `original` (a sentence of, or about, a source in `from`) ship as
 /// it is: it keeps its original's facts and names and passes every check on its own?
 fn shippable(read: &Read, from: Lang, original: &str, translation: &str) -> bool {
-    if !keeps_facts(original, from, translation) || !keeps_names(original, translation, read.words)
+    if !keeps_facts(original, from, translation)
+        || !keeps_names(original, translation, read.words)
+        || !names::renders_whole(original, translation)
+        || language::half_translated(original, translation)
     {
         return false;
     }
@@ -904,13 +907,19 @@ fn triage(read: &Read, lang: Lang, text: &str, check: &OutputCheck) -> (Vec<Stri
             // "Presented" from "would present": a plan stated as done. Within one language
             // only: across two, verbs' stems meet by chance ("retire", "retirerait").
             let done = own && anchor.is_some_and(|src| statements::loses_future(sentence, src));
+            // "The real cost at 465 million euros": a source sentence with its subject and
+            // verb cut off.
+            let cut = own && anchor.is_some_and(|src| statements::cut_short(sentence, src));
             // "… à Toulouse pour discuter des calendriers": a reason the source never gives.
             let purpose = own && statements::invents_purpose(sentence, &s.text);
             // "Le barrage a relâché 1 200 habitants": a count handed to another clause's
             // verb; "… et a demandé …", a predicate handed to another sentence's subject.
+            // "… a voté le budget en supprimant des postes": clauses from two paragraphs
+            // tied together.
             let misjoined = own
                 && (statements::misjoins_count(sentence, &s.text)
-                    || statements::borrows_predicate(sentence, index, &s.text));
+                    || statements::borrows_predicate(sentence, index, &s.text)
+                    || index.pieced(sentence));
             // "l'AMIAD, directeur du ministère": a title the source gives someone else.
             // Titles are read in French and English, so a source in neither has none.
             let titled = read.native.is_some() && read.titles.misplaced(sentence);
@@ -925,6 +934,7 @@ fn triage(read: &Read, lang: Lang, text: &str, check: &OutputCheck) -> (Vec<Stri
                 || flipped
                 || reversed
                 || done
+                || cut
                 || purpose
                 || misjoined
                 || titled;
@@ -1001,13 +1011,32 @@ fn stand_in(sentence: &str) -> Option<String> {
 }
 
 /// May a source sentence stand in for a summary sentence: a statement of a readable length
-/// (4 to 60 words) that ends as a sentence does, not a heading or a lead-in?
+/// (4 to 60 words) that ends as a sentence does, not a heading or a lead-in, and that
+/// reads alone (`leans_back`)?
 fn extractable(sentence: &str) -> bool {
     let words = sentence.split_whitespace().count();
     let ends = sentence
         .trim_end()
         .ends_with(['.', '!', '?', '»', '"', '…', '”']);
-    (4..=60).contains(&words) && ends
+    (4..=60).contains(&words) && ends && !leans_back(sentence)
+}
+
+/// Is `sentence`'s subject a pronoun that names what an earlier sentence did ("Elle a
+/// pour mission …", "Rattachée au ministère, elle …", "They said …")? Out of its place,
+/// a summary's reader would take it for whatever the sentence before it names. The
+/// subject is looked for as the first word, or the first after an opening clause (a
+/// comma within the first `OPENING` words). Grammar words, not a subject's.
+fn leans_back(sentence: &str) -> bool {
+    const PRONOUNS: &[&str] = &["il", "elle", "ils", "elles", "it", "he", "she", "they"];
+    const OPENING: usize = 10;
+    let words: Vec<&str> = sentence.split_whitespace().take(OPENING + 1).collect();
+    let after_comma = words
+        .iter()
+        .position(|w| w.ends_with(','))
+        .and_then(|i| words.get(i + 1));
+    words.first().into_iter().chain(after_comma).any(|w| {
+        PRONOUNS.contains(&ground::fold(w.trim_matches(|c: char| !c.is_alphabetic())).as_str())
+    })
 }
 
 /// Does `sentence` say again what `earlier` said: every figure of it in `earlier`, and at
@@ -1095,7 +1124,8 @@ fn about_itself(sentence: &str, lang: Lang) -> bool {
 
 /// Does a sentence open by presenting the source ("The document describes a historical
 /// event involving…", "Le texte traite de…", "L'article résume un accord signé en décembre
-/// 2025")? A summary speaks of what happened, not of the article; a fact such a sentence
+/// 2025", "Il explique comment …")? A summary speaks of what happened, not of the article;
+/// a fact such a sentence
 /// carries survives in the source sentence it rests on (`triage`). "The article says the
 /// cost rose to…" stays: it reports, it does not present.
 fn presents_the_source(words: &[&str]) -> bool {
@@ -1119,7 +1149,12 @@ fn presents_the_source(words: &[&str]) -> bool {
         "summarizes",
         "summarises",
     ];
+    // "Il explique comment le ministère …": the article again, as a pronoun. A person
+    // explains that something is so; "how" is a text's table of contents.
+    const PRONOUNS: &[&str] = &["il", "elle", "it"];
+    const HOW: &[&str] = &["comment", "how"];
     matches!(words, [_, noun, verb, ..] if SOURCE.contains(noun) && PRESENTS.contains(verb))
+        || matches!(words, [it, _, how, ..] if PRONOUNS.contains(it) && HOW.contains(how))
 }
 
 /// Where to cut `text[a..b]` in two: the line or sentence end nearest after its middle;
@@ -1306,10 +1341,36 @@ mod tests {
             Lang::Fr
         ));
         assert!(about_itself("The document describes a strike.", Lang::En));
+        assert!(about_itself(
+            "Il explique comment la ville a financé la ligne de tramway.",
+            Lang::Fr
+        ));
+        assert!(!about_itself(
+            "Il explique que la ville a financé la ligne de tramway.",
+            Lang::Fr
+        ));
         assert!(!about_itself(
             "The article says the cost rose to €465 million.",
             Lang::En
         ));
+    }
+
+    #[test]
+    fn a_source_sentence_whose_subject_is_a_pronoun_does_not_stand_in() {
+        for leaning in [
+            "Elle a pour mission d'équiper les régiments en drones.",
+            "Rattachée au ministère depuis 2024, elle pilote les achats de drones.",
+            "They said the line would open in 2027.",
+        ] {
+            assert!(!super::extractable(leaning), "{leaning}");
+        }
+        for alone in [
+            "L'agence a pour mission d'équiper les régiments en drones.",
+            "Selon le maire, la ligne ouvrira en 2027.",
+            "The council said the line would open in 2027.",
+        ] {
+            assert!(super::extractable(alone), "{alone}");
+        }
     }
 
     #[test]

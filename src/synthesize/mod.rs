@@ -459,7 +459,8 @@ fn rivals(all: &[Statement], texts: &[SourceText]) -> Vec<Disagreement> {
             let (Some(a), Some(b)) = (said(i), said(j)) else {
                 continue;
             };
-            disagree::between(&[a, b], &mut out);
+            let one_event = all[i].features.same_event(&all[j].features);
+            disagree::between(&[a, b], one_event, &mut out);
         }
     }
     out
