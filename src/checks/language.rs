@@ -135,7 +135,7 @@ pub fn foreign_words(
     let in_source: HashSet<String> = words(source).into_iter().collect();
     let mut found: Vec<String> = Vec::new();
     for made_up in lexicon
-        .map(|l| unknown(text, l, &in_source))
+        .map(|l| unknown(text, l, &in_source, source_lang != expected))
         .unwrap_or_default()
     {
         if !found.contains(&made_up) {
@@ -195,13 +195,22 @@ fn past_elision(w: &str) -> &str {
 
 /// Words of `text` (each part of a hyphenated one) that `lexicon` does not know and
 /// `in_source` does not hold: made up by the writer. Lower-case words of four letters or
-/// more only; names and short words are another check's.
-fn unknown(text: &str, lexicon: &Lexicon, in_source: &HashSet<String>) -> Vec<String> {
+/// more only; names and short words are another check's. Written from a source in another
+/// language (`across`), a word the lexicon knows only with accents is unknown even where
+/// the source holds it: "reservoir" in a French summary of an English source is the
+/// English word.
+fn unknown(
+    text: &str,
+    lexicon: &Lexicon,
+    in_source: &HashSet<String>,
+    across: bool,
+) -> Vec<String> {
     let mut found = Vec::new();
     for raw in text.split(|c: char| !(c.is_alphanumeric() || "'’-".contains(c))) {
         for part in past_elision(raw).split('-') {
             let plain = part.chars().count() >= 4 && part.chars().all(char::is_lowercase);
-            if plain && !in_source.contains(part) && !lexicon.knows(part) {
+            let lent = in_source.contains(part) && !(across && lexicon.lacks_accents(part));
+            if plain && !lent && !lexicon.knows(part) {
                 found.push(part.to_string());
             }
         }
@@ -328,6 +337,15 @@ mod tests {
             assert_eq!(foreign_words(fr, Lang::Fr, (src, Lang::En), None), found);
             assert!(foreign_words(good, Lang::Fr, (src, Lang::En), None).is_empty());
         }
+        // An English word that is a French one without its accents.
+        let lexicon = Lexicon::from_words(["le", "réservoir", "atteint", "niveau", "record"]);
+        let src = "The reservoir reached a record level.";
+        let fr = "Le reservoir atteint un niveau record.";
+        assert_eq!(
+            foreign_words(fr, Lang::Fr, (src, Lang::En), Some(&lexicon)),
+            ["reservoir"]
+        );
+        assert!(foreign_words(fr, Lang::Fr, (fr, Lang::Fr), Some(&lexicon)).is_empty());
         // A French source's own anglicism is French enough for its French summary.
         let fr_src = "Le meeting du parti a réuni 900 personnes.";
         assert!(foreign_words(

@@ -10,19 +10,34 @@ use std::path::Path;
 /// The words of one language, in lower case.
 pub struct Lexicon {
     words: HashSet<String>,
+    /// Its accented words with their accents dropped ("reservoir" for "réservoir").
+    unaccented: HashSet<String>,
     /// sha256 of the file it was read from (provenance).
     pub sha256: String,
 }
 
 impl Lexicon {
     pub fn from_words<I: IntoIterator<Item = S>, S: AsRef<str>>(words: I) -> Self {
+        let words: HashSet<String> = words
+            .into_iter()
+            .map(|w| w.as_ref().to_lowercase())
+            .collect();
+        let unaccented = words
+            .iter()
+            .map(|w| super::ground::fold(w))
+            .filter(|f| !words.contains(f))
+            .collect();
         Lexicon {
-            words: words
-                .into_iter()
-                .map(|w| w.as_ref().to_lowercase())
-                .collect(),
+            words,
+            unaccented,
             sha256: String::new(),
         }
+    }
+
+    /// Is `word` (lower case) a word of the language with its accents dropped, and not a
+    /// word as written: "reservoir" in French, the English spelling of "réservoir"?
+    pub fn lacks_accents(&self, word: &str) -> bool {
+        self.unaccented.contains(word) && !self.knows(word)
     }
 
     /// A gzipped JSON object whose keys are the words (pyspellchecker's word-frequency
