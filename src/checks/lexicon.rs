@@ -6,12 +6,14 @@ use serde::Serialize;
 use std::collections::HashSet;
 use std::io::Read;
 use std::path::Path;
+use std::sync::OnceLock;
 
 /// The words of one language, in lower case.
 pub struct Lexicon {
     words: HashSet<String>,
-    /// Its accented words with their accents dropped ("reservoir" for "réservoir").
-    unaccented: HashSet<String>,
+    /// Its accented words with their accents dropped ("reservoir" for "réservoir"): built
+    /// on first use, which only a summary of a source in the other language makes.
+    unaccented: OnceLock<HashSet<String>>,
     /// sha256 of the file it was read from (provenance).
     pub sha256: String,
 }
@@ -22,14 +24,9 @@ impl Lexicon {
             .into_iter()
             .map(|w| w.as_ref().to_lowercase())
             .collect();
-        let unaccented = words
-            .iter()
-            .map(|w| super::ground::fold(w))
-            .filter(|f| !words.contains(f))
-            .collect();
         Lexicon {
             words,
-            unaccented,
+            unaccented: OnceLock::new(),
             sha256: String::new(),
         }
     }
@@ -37,7 +34,14 @@ impl Lexicon {
     /// Is `word` (lower case) a word of the language with its accents dropped, and not a
     /// word as written: "reservoir" in French, the English spelling of "réservoir"?
     pub fn lacks_accents(&self, word: &str) -> bool {
-        self.unaccented.contains(word) && !self.knows(word)
+        let unaccented = self.unaccented.get_or_init(|| {
+            self.words
+                .iter()
+                .map(|w| super::ground::fold(w))
+                .filter(|f| !self.words.contains(f))
+                .collect()
+        });
+        unaccented.contains(word) && !self.knows(word)
     }
 
     /// A gzipped JSON object whose keys are the words (pyspellchecker's word-frequency

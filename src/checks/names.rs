@@ -40,8 +40,17 @@ const SPAN: usize = 10;
 /// intelligence").
 const GAP: usize = 6;
 
-/// A text's words, each with whether it is a joiner and whether a clause ends after it.
-fn words(text: &str) -> Vec<(String, bool, bool)> {
+/// A word of a text, as `names` reads it.
+struct Word {
+    text: String,
+    /// One of `JOINERS`.
+    joins: bool,
+    /// A clause ends after it.
+    ends: bool,
+}
+
+/// A text's words.
+fn words(text: &str) -> Vec<Word> {
     let mut out = Vec::new();
     for raw in text.split_whitespace() {
         let ends = raw.ends_with([',', '.', ';', ':', '!', '?', ')', '(', '»', '"']);
@@ -52,27 +61,28 @@ fn words(text: &str) -> Vec<(String, bool, bool)> {
             if w.is_empty() {
                 continue;
             }
-            out.push((w.to_string(), false, false));
+            out.push(Word {
+                text: w.to_string(),
+                joins: JOINERS.contains(&fold(w).as_str()),
+                ends: false,
+            });
         }
         if raw.starts_with(['(', '«', '"']) {
             // A word in brackets or quotes starts a clause of its own.
             if let Some(last) = out.iter_mut().rev().nth(1) {
-                last.2 = true;
+                last.ends = true;
             }
         }
         if let Some(last) = out.last_mut() {
-            last.2 |= ends;
+            last.ends |= ends;
         }
-    }
-    for w in &mut out {
-        w.1 = JOINERS.contains(&fold(&w.0).as_str());
     }
     out
 }
 
 /// Does a word join two capitalized words of one run?
-fn links(w: &(String, bool, bool)) -> bool {
-    w.1 || LINKS.contains(&fold(&w.0).as_str())
+fn links(w: &Word) -> bool {
+    w.joins || LINKS.contains(&fold(&w.text).as_str())
 }
 
 /// Does a word start with a capital (its first letter upper case, the rest not all upper
@@ -83,8 +93,8 @@ fn capitalized(w: &str) -> bool {
 }
 
 /// A word that says something: four letters or more, not a joiner.
-fn content(w: &(String, bool, bool)) -> bool {
-    !w.1 && w.0.chars().count() >= 4
+fn content(w: &Word) -> bool {
+    !w.joins && w.text.chars().count() >= 4
 }
 
 /// Are two words written alike across French and English: the same first four letters,
@@ -107,24 +117,24 @@ fn runs(text: &str) -> Vec<Vec<String>> {
     let mut out = Vec::new();
     let mut i = 0;
     while i < ws.len() {
-        if !capitalized(&ws[i].0) || links(&ws[i]) {
+        if !capitalized(&ws[i].text) || links(&ws[i]) {
             i += 1;
             continue;
         }
-        let mut run = vec![ws[i].0.clone()];
+        let mut run = vec![ws[i].text.clone()];
         let mut j = i;
-        while !ws[j].2 && j + 1 < ws.len() {
+        while !ws[j].ends && j + 1 < ws.len() {
             // Joiners, then a capitalized word, continue the run; "and" or "in" only
             // right before it ("Forces and Veterans", not "Research and the National").
             let mut k = j + 1;
-            while k < ws.len() && ws[k].1 && !ws[k].2 {
+            while k < ws.len() && ws[k].joins && !ws[k].ends {
                 k += 1;
             }
-            if k == j + 1 && k < ws.len() && links(&ws[k]) && !ws[k].2 {
+            if k == j + 1 && k < ws.len() && links(&ws[k]) && !ws[k].ends {
                 k += 1;
             }
-            if k < ws.len() && capitalized(&ws[k].0) && !links(&ws[k]) {
-                run.push(ws[k].0.clone());
+            if k < ws.len() && capitalized(&ws[k].text) && !links(&ws[k]) {
+                run.push(ws[k].text.clone());
                 j = k;
             } else {
                 break;
@@ -141,33 +151,34 @@ fn runs(text: &str) -> Vec<Vec<String>> {
 /// The words of a stretch of `original` that a run (`run`, the translation's name) leaves
 /// unrendered, where they are more than the run's words that render none of it. A
 /// stretch runs from a capitalized word that does not open the sentence, up to `SPAN`
-/// words, to the end of its clause or a second name (`second_name`); the name in it, from the first word the run renders to the last (no two more
-/// than `GAP` words apart), then the words hanging on the last by a joiner. Of all
-/// stretches, the one whose name the run renders most words of. `None` where no name of
-/// `LONG` words or more has `RENDERED` of them rendered.
-fn lost_in(original: &[(String, bool, bool)], run: &[String]) -> Option<Vec<String>> {
+/// words, to the end of its clause or a second name (`second_name`); the name in it,
+/// from the first word the run renders to the last (no two more than `GAP` words apart),
+/// then the words hanging on the last by a joiner. Of all stretches, the one whose name
+/// the run renders most words of. `None` where no name of `LONG` words or more has
+/// `RENDERED` of them rendered.
+fn lost_in(original: &[Word], run: &[String]) -> Option<Vec<String>> {
     let rendered = |w: &str| run.iter().any(|r| alike(w, r));
     let mut best: Option<(usize, Vec<String>)> = None;
     for head in 1..original.len() {
-        if !capitalized(&original[head].0) || original[head].1 {
+        if !capitalized(&original[head].text) || original[head].joins {
             continue;
         }
         let mut end = head;
         while end + 1 < original.len()
             && end - head < SPAN
-            && !original[end].2
+            && !original[end].ends
             && !second_name(&original[end + 1..])
         {
             end += 1;
         }
         let stretch = &original[head..=end];
         let hits: Vec<usize> = (0..stretch.len())
-            .filter(|&i| content(&stretch[i]) && rendered(&stretch[i].0))
+            .filter(|&i| content(&stretch[i]) && rendered(&stretch[i].text))
             .collect();
         let Some((first, last, count)) = densest(&hits) else {
             continue;
         };
-        let named: Vec<&(String, bool, bool)> = stretch[first..=hanging(stretch, last)]
+        let named: Vec<&Word> = stretch[first..=hanging(stretch, last)]
             .iter()
             .filter(|w| content(w))
             .collect();
@@ -176,14 +187,14 @@ fn lost_in(original: &[(String, bool, bool)], run: &[String]) -> Option<Vec<Stri
         }
         let lost: Vec<String> = named
             .iter()
-            .filter(|w| !rendered(&w.0))
-            .map(|w| w.0.clone())
+            .filter(|w| !rendered(&w.text))
+            .map(|w| w.text.clone())
             .collect();
         // A word rendered by another word ("recherche" as "Research") leaves a word of
         // the run that renders none of the name's: only words beyond those are lost.
         let spare = run
             .iter()
-            .filter(|r| !named.iter().any(|w| alike(&w.0, r)))
+            .filter(|r| !named.iter().any(|w| alike(&w.text, r)))
             .count();
         best = Some((count, if lost.len() > spare { lost } else { Vec::new() }));
     }
@@ -192,15 +203,15 @@ fn lost_in(original: &[(String, bool, bool)], run: &[String]) -> Option<Vec<Stri
 
 /// Do `words` open a second name: a word of `LINKS`, then (after joiners) a capitalized
 /// word ("… et l'Office …", "… and the National …"; not "… d'études et de recherches")?
-fn second_name(words: &[(String, bool, bool)]) -> bool {
+fn second_name(words: &[Word]) -> bool {
     let Some((first, rest)) = words.split_first() else {
         return false;
     };
-    LINKS.contains(&fold(&first.0).as_str())
+    LINKS.contains(&fold(&first.text).as_str())
         && rest
             .iter()
-            .find(|w| !w.1)
-            .is_some_and(|w| capitalized(&w.0))
+            .find(|w| !w.joins)
+            .is_some_and(|w| capitalized(&w.text))
 }
 
 /// Of `hits` (positions, in order), the first and last of the longest chain with no two
@@ -223,11 +234,11 @@ fn densest(hits: &[usize]) -> Option<(usize, usize, usize)> {
 /// The last word of a name whose last rendered word is at `last` in `stretch`: "… de
 /// défense", a word after joiners, belongs to it; one right after a word ("… défense
 /// seront …") is the sentence going on.
-fn hanging(stretch: &[(String, bool, bool)], last: usize) -> usize {
+fn hanging(stretch: &[Word], last: usize) -> usize {
     let mut upto = last;
-    while upto + 1 < stretch.len() && !stretch[upto].2 {
+    while upto + 1 < stretch.len() && !stretch[upto].ends {
         let mut k = upto + 1;
-        while k < stretch.len() && stretch[k].1 && !stretch[k - 1].2 {
+        while k < stretch.len() && stretch[k].joins && !stretch[k - 1].ends {
             k += 1;
         }
         if k == upto + 1 || k >= stretch.len() || !content(&stretch[k]) {

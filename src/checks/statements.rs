@@ -784,9 +784,8 @@ impl Indexed {
     /// most of them? A small model that ties clauses of three sentences together ("le
     /// conseil a voté le budget en supprimant des postes de policiers", where another
     /// body cuts the posts, paragraphs later) states a tie no sentence of its source
-    /// makes. A summary sentence in
-    /// its source's language mostly lifts one or two source sentences; one too short to
-    /// tell (`MIN_PIECED` words) is not asked about.
+    /// makes. A summary sentence in its source's language mostly lifts one or two source
+    /// sentences; one too short to tell (`MIN_PIECED` words) is not asked about.
     pub fn pieced(&self, claim: &str) -> bool {
         let words = Features::of(claim).words;
         if words.len() < MIN_PIECED {

@@ -914,8 +914,8 @@ fn triage(read: &Read, lang: Lang, text: &str, check: &OutputCheck) -> (Vec<Stri
             let purpose = own && statements::invents_purpose(sentence, &s.text);
             // "Le barrage a relâché 1 200 habitants": a count handed to another clause's
             // verb; "… et a demandé …", a predicate handed to another sentence's subject.
-            // "… a voté le budget en supprimant des postes": clauses from two paragraphs
-            // tied together.
+            // "… a voté le budget en supprimant des postes": clauses of three source
+            // sentences tied together.
             let misjoined = own
                 && (statements::misjoins_count(sentence, &s.text)
                     || statements::borrows_predicate(sentence, index, &s.text)
