@@ -33,6 +33,8 @@ pub const BUILTIN: &[(&str, &str)] = builtin![
     "reminder.en.txt",
     "foreign.fr.txt",
     "foreign.en.txt",
+    "unread.fr.txt",
+    "unread.en.txt",
     "concepts.txt",
     "output/summary.fr.md",
     "output/summary.en.md",

@@ -2,7 +2,7 @@
 //! that long sources are covered whole and stay within the context, and that citations are
 //! checked.
 
-use bisum::model::{GenParams, Generate, Generation, Message, ModelInfo, StopReason};
+use bisum::model::{GenParams, Generate, Generation, Message, ModelInfo, ReadToken, StopReason};
 use bisum::pipeline::Silent;
 use bisum::report::outdir::OutputDir;
 use bisum::report::records::{CallKind, Origin, Section};
@@ -836,7 +836,12 @@ fn the_translation_read_back_best_among_those_that_pass_ships() {
             .iter()
             .filter(|c| c.kind == CallKind::Check)
             .collect();
-        let expected = if candidates > 0 && scores { 2 } else { 0 };
+        // Two candidates read back to choose, then the one chosen read back to vet it.
+        let expected = match (candidates, scores) {
+            (_, false) => 0,
+            (0, true) => 1,
+            (_, true) => 3,
+        };
         assert_eq!(model.read_back.len(), expected, "{:?}", model.read_back);
         assert_eq!(checks.len(), expected);
         assert!(checks.iter().all(|c| c.score.is_some()));
@@ -844,6 +849,115 @@ fn the_translation_read_back_best_among_those_that_pass_ships() {
             model.read_back.iter().all(|c| c.contains("10 %")),
             "{:?}",
             model.read_back
+        );
+    }
+}
+
+/// Summarizes an English sentence as itself, and translates it into French as "Le comité",
+/// then, asked again with the words a reading back lost, as `retry`. Reading a French
+/// sentence back, it finds "chamber" unlikely unless the sentence says "chambre"; records
+/// the reminders it was given.
+struct LosesWords {
+    info: ModelInfo,
+    retry: &'static str,
+    reminders: Vec<String>,
+}
+
+impl Generate for LosesWords {
+    crate::counts_words!();
+    fn generate(
+        &mut self,
+        messages: &[Message],
+        _: &GenParams,
+        _: &mut dyn FnMut(usize),
+    ) -> Result<Generation> {
+        let user = &messages.last().expect("a question").content;
+        let text = if !user.contains("écrite en anglais") {
+            "The chamber asks for a reserve of 10 percent."
+        } else if let Some(at) = user.find("IMPORTANT") {
+            self.reminders.push(user[at..].to_string());
+            self.retry
+        } else {
+            "Le comité demande une réserve de 10 %."
+        };
+        Ok(common::answer(
+            text.into(),
+            self.prompt_tokens(messages)?,
+            StopReason::Eos,
+        ))
+    }
+    fn can_score(&self) -> bool {
+        true
+    }
+    fn score(&mut self, messages: &[Message]) -> Result<Option<Generation>> {
+        let asked = &messages[messages.len() - 2].content;
+        let french = asked.split("\n\n").nth(1).unwrap_or_default();
+        let original = &messages[messages.len() - 1].content;
+        let read: Vec<ReadToken> = original
+            .split(' ')
+            .enumerate()
+            .map(|(i, w)| ReadToken {
+                text: if i == 0 {
+                    w.to_string()
+                } else {
+                    format!(" {w}")
+                },
+                logprob: if w == "chamber" && !french.contains("chambre") {
+                    -12.0
+                } else {
+                    -0.2
+                },
+            })
+            .collect();
+        let mut g = common::answer(String::new(), common::words_in(messages), StopReason::Eos);
+        g.score = Some(read.iter().map(|t| f64::from(t.logprob)).sum::<f64>() / read.len() as f64);
+        g.read = read;
+        Ok(Some(g))
+    }
+}
+
+/// A translation that, read back, lost a word of its original ("Le comité" for "The
+/// chamber") is asked for once more, the word named; the new translation ships if it
+/// carries the word, else the sentence is left out, never shipped wrong.
+#[test]
+fn a_translation_that_lost_a_word_is_asked_again_naming_it_and_never_shipped_wrong() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("audit.txt");
+    std::fs::write(&src, "The chamber asks for a reserve of 10 percent.").unwrap();
+    for (retry, shipped) in [
+        ("La chambre demande une réserve de 10 %.", true),
+        ("Le conseil demande une réserve de 10 %.", false),
+    ] {
+        let out = tempfile::tempdir().unwrap();
+        let cfg = config(&[src.as_path()], out.path());
+        let mut model = LosesWords {
+            info: common::double_info("loses-words", 4096),
+            retry,
+            reminders: Vec::new(),
+        };
+        let (outcome, fr) = run_for_french(&cfg, &mut model);
+        assert_eq!(fr.contains(retry), shipped, "{fr}");
+        assert!(!fr.contains("comité"), "{fr}");
+        assert_eq!(model.reminders.len(), 1, "{:?}", model.reminders);
+        assert!(
+            model.reminders.iter().all(|r| r.contains("« chamber »")),
+            "{:?}",
+            model.reminders
+        );
+        let summary = outcome
+            .report
+            .summaries
+            .iter()
+            .find(|s| s.lang == bisum::lang::Lang::Fr)
+            .unwrap();
+        assert!(
+            summary
+                .check
+                .dropped
+                .iter()
+                .any(|d| d.contains("Le comité")),
+            "{:?}",
+            summary.check.dropped
         );
     }
 }

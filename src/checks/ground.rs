@@ -1078,9 +1078,16 @@ pub fn check(output: &str, lang: Lang, sources: &[(&str, &str, Lang)]) -> Ground
         for f in facts(&stripped) {
             n += 1;
             // An amount is backed by the same number where the source leaves the currency
-            // to the context ("dont 96 millions apportés par l'État" for "€96 million").
+            // to the context ("dont 96 millions apportés par l'État" for "€96 million"),
+            // never where the source gives that amount in another currency ("280 millions
+            // d'euros" for "280 million dollars").
             let bare = match f.key {
-                Key::Money { amount, .. } => Some(Key::Num(amount)),
+                Key::Money { amount, currency } => {
+                    let other = keys.iter().any(|k| {
+                        matches!(k, Key::Money { amount: a, currency: c } if *a == amount && *c != currency)
+                    });
+                    (!other).then_some(Key::Num(amount))
+                }
                 _ => None,
             };
             if keys.contains(&f.key) || bare.is_some_and(|b| keys.contains(&b)) {

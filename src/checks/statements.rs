@@ -109,14 +109,21 @@ const COMMON: &[&str] = &[
     "each",
 ];
 
-/// The content words of a text (four letters or more, not a number, not a function word),
-/// each cut to its stem.
+/// The content words of a text (`says_something`), each cut to its stem.
 fn content_words(text: &str) -> Vec<String> {
     words_of(&ground::fold(text))
-        .filter(|w| w.chars().count() >= 4 && !w.chars().all(|c| c.is_ascii_digit()))
-        .filter(|w| !COMMON.contains(w))
+        .filter(|w| says_something(w))
         .map(stem)
         .collect()
+}
+
+/// Does a word say something: four letters or more, not a number, not a function word
+/// (in either language)?
+pub fn says_something(word: &str) -> bool {
+    let w = ground::fold(word);
+    w.chars().count() >= 4
+        && !w.chars().all(|c| c.is_ascii_digit())
+        && !COMMON.contains(&w.as_str())
 }
 
 /// Least two texts must share of the words that say something (not their names') to say

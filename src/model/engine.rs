@@ -8,8 +8,8 @@ use super::template::ChatTemplate;
 use super::transformer::EXACT_ROWS;
 use super::weights::Weights;
 use super::{
-    Decoding, DeviceChoice, GenParams, Generate, Generation, Message, ModelInfo, Runtime,
-    Speculation, StopReason,
+    Decoding, DeviceChoice, GenParams, Generate, Generation, Message, ModelInfo, ReadToken,
+    Runtime, Speculation, StopReason,
 };
 use crate::error::{Error, Result};
 use candle_core::{Device, Tensor};
@@ -333,6 +333,35 @@ impl CandleModel {
         self.tokenizer
             .decode(ids, true)
             .map_err(|e| Error::Tokenizer(format!("detokenizing: {e}")))
+    }
+
+    /// Each of `ids` with its text and log-probability. A token's text is what it adds to
+    /// the decoded answer; one that holds part of a character adds nothing, and its
+    /// log-probability goes to the token that completes the character.
+    fn read_tokens(&self, ids: &[u32], logprobs: &[f32]) -> Result<Vec<ReadToken>> {
+        let mut read = Vec::with_capacity(ids.len());
+        let (mut before, mut pending) = (String::new(), 0.0);
+        for (i, &l) in logprobs.iter().enumerate() {
+            let now = self.decode(&ids[..=i])?;
+            pending += l;
+            let whole = now.starts_with(&before) && !now.ends_with('\u{fffd}');
+            let text = if whole {
+                now[before.len()..].to_string()
+            } else {
+                String::new()
+            };
+            if whole {
+                before = now;
+                read.push(ReadToken {
+                    text,
+                    logprob: pending,
+                });
+                pending = 0.0;
+            } else {
+                read.push(ReadToken { text, logprob: 0.0 });
+            }
+        }
+        Ok(read)
     }
 
     /// Prompt token ids for a conversation: the rendered template, tokenized with special
@@ -1181,6 +1210,7 @@ impl Generate for CandleModel {
                             generation_seconds: d.generation_seconds,
                             stop: d.stop,
                             score: None,
+                            read: Vec::new(),
                         }));
                     }
                 }
@@ -1219,6 +1249,7 @@ impl Generate for CandleModel {
         let logprobs = self.answer_logprobs(&prompt, &ids)?;
         let mean =
             logprobs.iter().map(|&l| f64::from(l)).sum::<f64>() / logprobs.len().max(1) as f64;
+        let read = self.read_tokens(&ids, &logprobs)?;
         Ok(Some(Generation {
             text: String::new(),
             prompt_tokens: prompt.len() + ids.len(),
@@ -1231,6 +1262,7 @@ impl Generate for CandleModel {
             generation_seconds: 0.0,
             stop: StopReason::Eos,
             score: Some(mean),
+            read,
         }))
     }
 
@@ -1257,6 +1289,7 @@ impl Generate for CandleModel {
             generation_seconds,
             stop,
             score: None,
+            read: Vec::new(),
         })
     }
 }

@@ -402,6 +402,7 @@ impl Generate for Fleet {
             generation_seconds,
             stop,
             score: None,
+            read: Vec::new(),
         })
     }
 }

@@ -197,6 +197,19 @@ pub struct Generation {
     /// the mean log-probability of the answer's tokens.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub score: Option<f64>,
+    /// For a call that reads an answer: the answer's tokens, each with how likely the
+    /// model found it where it stands, which tells the words it did not expect.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub read: Vec<ReadToken>,
+}
+
+/// One token of an answer read by `Generate::score`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReadToken {
+    /// The token's text (empty for a token holding only part of a character: the
+    /// character's last token carries it).
+    pub text: String,
+    pub logprob: f32,
 }
 
 /// What is known about the loaded model, for provenance.

@@ -10,7 +10,7 @@ use crate::checks::lexicon::Lexicons;
 use crate::chunking::TokenCount;
 use crate::error::{Error, Result};
 use crate::lang::Lang;
-use crate::model::{GenParams, Generate, Generation, Message, Role, StopReason};
+use crate::model::{GenParams, Generate, Generation, Message, ReadToken, Role, StopReason};
 use crate::prompt::Prompts;
 use crate::report::records::{CallKind, CallRecord, OutputCheck, Part};
 use crate::settings::Settings;
@@ -49,19 +49,22 @@ pub(crate) enum Reminder {
     Language,
     /// The answer left words in another language (named in the reminder).
     Foreign,
+    /// A translation, read back, lost words of its original (named in the reminder).
+    Unread,
 }
 
 /// Most words a `Foreign` reminder names.
 const FOREIGN_NAMED: usize = 8;
 
 impl Reminder {
-    const ALL: [Reminder; 2] = [Reminder::Language, Reminder::Foreign];
+    const ALL: [Reminder; 3] = [Reminder::Language, Reminder::Foreign, Reminder::Unread];
 
     /// The prompt file holding it, in `lang`.
     fn file(self, lang: Lang) -> String {
         let stem = match self {
             Reminder::Language => "reminder",
             Reminder::Foreign => "foreign",
+            Reminder::Unread => "unread",
         };
         format!("{stem}.{}.txt", lang.code())
     }
@@ -262,6 +265,22 @@ impl<'a> Pipeline<'a> {
         Ok(most + 2)
     }
 
+    /// `call` with `reminder` appended to its request, naming `words`.
+    pub(crate) fn remind(
+        &self,
+        call: &mut Call,
+        reminder: Reminder,
+        words: &[String],
+    ) -> Result<()> {
+        let extra = self.prompts.render(
+            &reminder.file(call.lang),
+            context! { words => words.join(", ") },
+        )?;
+        let user = call.messages.last_mut().expect("a user message");
+        user.content = format!("{}\n\n{extra}", user.content);
+        Ok(())
+    }
+
     /// `fits` for a call that `call_checked` may retry with a reminder appended.
     pub(crate) fn fits_checked(
         &self,
@@ -308,13 +327,13 @@ impl<'a> Pipeline<'a> {
         })
     }
 
-    /// The cache's answer to a prepared call: a read answer's entry must hold its score,
-    /// a written answer's none.
+    /// The cache's answer to a prepared call: a read answer's entry must hold its score
+    /// and tokens, a written answer's neither.
     fn cached(&self, p: &Prepared) -> Option<Generation> {
         self.cache
             .as_ref()
             .and_then(|c| c.get(&p.key))
-            .filter(|g| g.score.is_some() == p.reads_answer)
+            .filter(|g| g.score.is_some() == p.reads_answer && g.read.is_empty() != p.reads_answer)
     }
 
     /// Stores a fresh answer in the cache, and records the call.
@@ -346,19 +365,30 @@ impl<'a> Pipeline<'a> {
     /// How likely the model finds `answer` as its reply to `call` (`Generate::score`: the
     /// mean log-probability of its tokens), or the cache's figure; the call is recorded.
     /// `None` where the model cannot read answers.
-    pub(crate) fn score(&mut self, mut call: Call, answer: &str) -> Result<Option<f64>> {
+    pub(crate) fn score(&mut self, call: Call, answer: &str) -> Result<Option<f64>> {
+        Ok(self.read(call, answer)?.map(|(score, _)| score))
+    }
+
+    /// `answer` read as the reply to `call`: its mean log-probability (`score`) and its
+    /// tokens, each with its own. `None` where the model cannot read answers.
+    pub(crate) fn read(
+        &mut self,
+        mut call: Call,
+        answer: &str,
+    ) -> Result<Option<(f64, Vec<ReadToken>)>> {
         if !self.model.can_score() {
             return Ok(None);
         }
         call.messages.push(Message::assistant(answer));
         call.max_new = 0;
         let answered = self.answered(&call, |model, _, _| model.score(&call.messages))?;
-        Ok(answered.and_then(|(_, score)| score))
+        Ok(answered.and_then(|(_, g)| Some((g.score?, g.read))))
     }
 
     /// `call`'s result, from the cache where it holds one, else from `fresh` (given the
     /// model, the observer and the decoding settings; `None`: the model had none to give),
-    /// recorded either way: its text as `finish` leaves it, and its score.
+    /// recorded either way: its text as `finish` leaves it, and (without its text) the
+    /// generation, which holds a read answer's score and tokens.
     fn answered(
         &mut self,
         call: &Call,
@@ -367,7 +397,7 @@ impl<'a> Pipeline<'a> {
             &mut dyn Observer,
             &GenParams,
         ) -> Result<Option<Generation>>,
-    ) -> Result<Option<(String, Option<f64>)>> {
+    ) -> Result<Option<(String, Generation)>> {
         let p = self.prepare(call)?;
         let (g, cached) = match self.cached(&p) {
             Some(g) => (g, true),
@@ -384,8 +414,11 @@ impl<'a> Pipeline<'a> {
                 }
             }
         };
-        let score = g.score;
-        Ok(Some((self.finish(call, &p, g, cached)?, score)))
+        let kept = Generation {
+            text: String::new(),
+            ..g.clone()
+        };
+        Ok(Some((self.finish(call, &p, g, cached)?, kept)))
     }
 
     /// Calls that do not depend on each other (a source's chunk notes, the merges of one
@@ -510,12 +543,8 @@ impl<'a> Pipeline<'a> {
             let Some(reminder) = reminder_for(&best.1) else {
                 break;
             };
-            let extra = self
-                .prompts
-                .render(&reminder.file(lang), context! { words => named.join(", ") })?;
             let mut again = call.clone();
-            let user = again.messages.last_mut().expect("a user message");
-            user.content = format!("{}\n\n{extra}", user.content);
+            self.remind(&mut again, reminder, &named)?;
             self.attempt = attempt;
             // Named and, with bisum's engine, barred: a small model told not to write a word
             // often writes it again.

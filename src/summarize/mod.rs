@@ -2,13 +2,13 @@
 //! summary in the source's language and, sentence by sentence, the same in the other.
 
 use crate::checks::lexicon::Lexicons;
-use crate::checks::{ground, language, names, roles, statements};
+use crate::checks::{ground, language, names, readback, roles, statements};
 use crate::chunking::{self, Chunk};
 use crate::error::{Error, Result};
 use crate::inputs::{self, Source};
 use crate::lang::Lang;
 use crate::model::{Message, StopReason};
-use crate::pipeline::{one_sentence, Call, Counter, Expect, Pipeline, SLACK};
+use crate::pipeline::{one_sentence, Call, Counter, Expect, Pipeline, Reminder, SLACK};
 use crate::report::records::{CallKind, OutputCheck, Part};
 use minijinja::context;
 use std::collections::{BTreeMap, HashSet};
@@ -18,6 +18,13 @@ pub mod select;
 /// Times a stretch whose note its token limit cut is halved again: a chunk, then halves,
 /// then quarters.
 const SPLITS: usize = 2;
+
+/// The languages a translation is read back into (`Pipeline::lost_words`). Read back into
+/// English, a French translation's right words keep their original's words likely and its
+/// wrong ones do not; read back into French, the default model finds right English
+/// renderings as unlikely as wrong ones ("apportés" after "comes from" at -16), so an
+/// English translation is not read back.
+const READS_BACK: &[Lang] = &[Lang::En];
 
 /// What the pipeline made of one source.
 #[derive(Debug, Clone)]
@@ -308,21 +315,20 @@ impl Pipeline<'_> {
             .filter(|x| !x.is_empty())
             .collect();
         let s = read.source;
-        let (out, mut retried) = self.translate_each(read, to, &firsts, 0)?;
+        let (mut out, mut retried) = self.translate_each(read, to, &firsts, 0)?;
+        let first_out = out.clone();
         // A translated sentence ships only if it passes every check on its own and states
         // the figures, dates and names of its own original, not others of the source ("19
         // millions de m³" is not "1.9 million m³", even where the source gives 1,9 million
         // of something else). None passing leaves the summary empty, never unchecked.
-        let ok: Vec<bool> = firsts
+        let (ok, again) = self.vet(read, from, &firsts, &mut out, 0)?;
+        retried |= again;
+        let dropped: Vec<String> = first_out
             .iter()
             .zip(&out)
-            .map(|(f, t)| shippable(read, from, f, t))
-            .collect();
-        let dropped: Vec<String> = out
-            .iter()
             .zip(&ok)
-            .filter(|(_, ok)| !**ok)
-            .map(|(t, _)| t.clone())
+            .filter(|((first, now), ok)| !**ok || first != now)
+            .map(|((first, _), _)| first.clone())
             .collect();
         let mut kept: Vec<String> = out
             .iter()
@@ -375,14 +381,17 @@ impl Pipeline<'_> {
         let mut retried = false;
         if !tries.is_empty() {
             let texts: Vec<&str> = tries.iter().map(|l| l.text.as_str()).collect();
-            let (extra, again) = self.translate_each(read, from.other(), &texts, firsts.len())?;
-            retried = again;
+            let skip = firsts.len();
+            let (mut extra, again) = self.translate_each(read, from.other(), &texts, skip)?;
+            let (passes, vetted) = self.vet(read, from, &texts, &mut extra, skip)?;
+            retried = again || vetted;
             for q in lost {
                 let passing = tries
                     .iter()
                     .zip(&extra)
-                    .find(|(l, t)| l.quarter == q && shippable(read, from, &l.text, t));
-                if let Some((l, t)) = passing {
+                    .zip(&passes)
+                    .find(|((l, _), ok)| l.quarter == q && **ok);
+                if let Some(((l, t), _)) = passing {
                     placed.push((l.at, t.clone()));
                 }
             }
@@ -402,16 +411,124 @@ impl Pipeline<'_> {
     ) -> Result<(Vec<String>, bool)> {
         let s = read.source;
         let calls = self.translation_calls(s, to, sentences, skip, None)?;
-        let expect = Expect {
-            one_sentence: true,
-            persist: true,
-            ..expect(s, read.read_as(to), read.words)
-        };
+        let expect = self.sentence_expect(read, to);
         // The sentences do not depend on each other: their calls run together.
         let answers = self.call_checked_all(calls, &vec![&expect; sentences.len()])?;
         let retried = answers.iter().any(|(_, c)| c.language.retried);
         let greedy: Vec<String> = answers.iter().map(|(a, _)| cleaned(a, to)).collect();
         Ok((self.choose(read, to, sentences, skip, greedy)?, retried))
+    }
+
+    /// Which of `outs` (translations of `originals`, in `from`, numbered from `skip` + 1)
+    /// may ship: each must pass every check on its own (`shippable`) and, read back, carry
+    /// every word of its original (`lost_words`). A translation that lost words is asked
+    /// for once more, naming them; the new one takes its place where it passes both, else
+    /// the sentence is left out: a sentence missing from a summary costs a fact, a wrong
+    /// one misleads. Also whether any was asked for again.
+    fn vet(
+        &mut self,
+        read: &Read,
+        from: Lang,
+        originals: &[&str],
+        outs: &mut [String],
+        skip: usize,
+    ) -> Result<(Vec<bool>, bool)> {
+        let mut ok: Vec<bool> = originals
+            .iter()
+            .zip(outs.iter())
+            .map(|(f, t)| shippable(read, from, f, t))
+            .collect();
+        let mut lost = Vec::new();
+        for (i, (f, t)) in originals.iter().zip(outs.iter()).enumerate() {
+            if ok[i] {
+                let words = self.lost_words(read, from, f, t, skip + i)?;
+                if !words.is_empty() {
+                    lost.push((i, words));
+                }
+            }
+        }
+        if lost.is_empty() {
+            return Ok((ok, false));
+        }
+        let answers = self.ask_again(read, from, originals, &lost, skip)?;
+        for ((i, _), again) in lost.into_iter().zip(answers) {
+            ok[i] = shippable(read, from, originals[i], &again)
+                && self
+                    .lost_words(read, from, originals[i], &again, skip + i)?
+                    .is_empty();
+            if ok[i] {
+                outs[i] = again;
+            }
+        }
+        Ok((ok, true))
+    }
+
+    /// New translations of the `lost` sentences of `originals` (each with the words its
+    /// translation lost), asked for together, each naming its words (`readback::NAMED` at
+    /// most). Asked once, greedily: translations drawn at random instead brought new errors
+    /// the reading back did not see ("berges de truite" for "oyster beds").
+    fn ask_again(
+        &mut self,
+        read: &Read,
+        from: Lang,
+        originals: &[&str],
+        lost: &[(usize, Vec<String>)],
+        skip: usize,
+    ) -> Result<Vec<String>> {
+        let to = from.other();
+        let mut calls = Vec::with_capacity(lost.len());
+        for (i, words) in lost {
+            let mut call = self
+                .translation_calls(read.source, to, &originals[*i..=*i], skip + i, None)?
+                .remove(0);
+            let named: Vec<String> = words
+                .iter()
+                .take(readback::NAMED)
+                .map(|w| match to {
+                    Lang::Fr => format!("« {w} »"),
+                    Lang::En => format!("\"{w}\""),
+                })
+                .collect();
+            self.remind(&mut call, Reminder::Unread, &named)?;
+            calls.push(call);
+        }
+        let expect = self.sentence_expect(read, to);
+        let answers = self.call_checked_all(calls, &vec![&expect; lost.len()])?;
+        Ok(answers.iter().map(|(a, _)| cleaned(a, to)).collect())
+    }
+
+    /// The words of `original` (in `from`) that `translation` lost: those the model,
+    /// reading the translation back into `from`, does not expect (`readback::unread`).
+    /// None where the model cannot read answers (a serving fleet), or where `from` is not
+    /// a language it reads back into reliably (`READS_BACK`).
+    fn lost_words(
+        &mut self,
+        read: &Read,
+        from: Lang,
+        original: &str,
+        translation: &str,
+        n: usize,
+    ) -> Result<Vec<String>> {
+        if !READS_BACK.contains(&from) {
+            return Ok(Vec::new());
+        }
+        let mut call = self
+            .translation_calls(read.source, from, &[translation], n, None)?
+            .remove(0);
+        call.kind = CallKind::Check;
+        let tokens = self.read(call, original)?;
+        Ok(tokens
+            .map(|(_, t)| readback::unread(&t))
+            .unwrap_or_default())
+    }
+
+    /// What a sentence's translation into `to` must meet.
+    fn sentence_expect<'r>(&self, read: &Read<'r>, to: Lang) -> Expect<'r> {
+        Expect {
+            one_sentence: true,
+            persist: true,
+            ..expect(read.source, read.read_as(to), read.words)
+        }
     }
 
     /// One call per sentence of `sentences` into `to` (numbered from `skip` + 1), drawn
@@ -1246,6 +1363,19 @@ mod tests {
                 Lang::En,
                 "Le ministère a signé l'accord le 8 juin 2026.",
                 false,
+            ),
+            // An amount in another currency is another figure.
+            (
+                "The port approved a 280 million dollar expansion.",
+                Lang::En,
+                "Le port a approuvé une extension de 280 millions d'euros.",
+                false,
+            ),
+            (
+                "The port approved a 280 million dollar expansion.",
+                Lang::En,
+                "Le port a approuvé une extension de 280 millions de dollars.",
+                true,
             ),
             // Counts spelled out are figures too.
             (

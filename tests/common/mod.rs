@@ -269,6 +269,7 @@ pub fn answer(
         generation_seconds: 0.01,
         stop,
         score: None,
+        read: Vec::new(),
     }
 }
 
