@@ -36,6 +36,7 @@ pub const BUILTIN: &[(&str, &str)] = builtin![
     "unread.fr.txt",
     "unread.en.txt",
     "concepts.txt",
+    "false_friends.txt",
     "output/summary.fr.md",
     "output/summary.en.md",
     "output/synthesis.fr.md",

@@ -198,7 +198,8 @@ fn past_elision(w: &str) -> &str {
 /// more only; names and short words are another check's. Written from a source in another
 /// language (`across`), a word the lexicon knows only with accents is unknown even where
 /// the source holds it: "reservoir" in a French summary of an English source is the
-/// English word.
+/// English word. A word glued to the next one ("duÉtat": a lower-case letter, then a
+/// capital) is made up too, unless the source writes it so ("iPhone").
 fn unknown(
     text: &str,
     lexicon: &Lexicon,
@@ -209,13 +210,28 @@ fn unknown(
     for raw in text.split(|c: char| !(c.is_alphanumeric() || "'’-".contains(c))) {
         for part in past_elision(raw).split('-') {
             let plain = part.chars().count() >= 4 && part.chars().all(char::is_lowercase);
-            let lent = in_source.contains(part) && !(across && lexicon.lacks_accents(part));
-            if plain && !lent && !lexicon.knows(part) {
+            let held = in_source.contains(&part.to_lowercase());
+            let made_up = if glued(part) {
+                !held
+            } else {
+                let lent = held && !(across && lexicon.lacks_accents(part));
+                plain && !lent && !lexicon.knows(part)
+            };
+            if made_up {
                 found.push(part.to_string());
             }
         }
     }
     found
+}
+
+/// A lower-case word with a capital after a lower-case letter: two words written as one.
+fn glued(word: &str) -> bool {
+    let chars: Vec<char> = word.chars().collect();
+    chars.first().is_some_and(|c| c.is_lowercase())
+        && chars
+            .windows(2)
+            .any(|w| w[0].is_lowercase() && w[1].is_uppercase())
 }
 
 /// Does `translation` half-translate a compound of `original`: a hyphenated word with as
@@ -346,6 +362,24 @@ mod tests {
             ["reservoir"]
         );
         assert!(foreign_words(fr, Lang::Fr, (fr, Lang::Fr), Some(&lexicon)).is_empty());
+        // Two words glued into one, unless the source writes it so.
+        let src = "She filed a complaint with the state attorney general about the iPhone app.";
+        let fr =
+            "Elle a porté plainte auprès du procureur général duÉtat contre l'application iPhone.";
+        let lexicon = Lexicon::from_words([
+            "elle",
+            "porté",
+            "plainte",
+            "auprès",
+            "procureur",
+            "général",
+            "contre",
+            "application",
+        ]);
+        assert_eq!(
+            foreign_words(fr, Lang::Fr, (src, Lang::En), Some(&lexicon)),
+            ["duÉtat"]
+        );
         // A French source's own anglicism is French enough for its French summary.
         let fr_src = "Le meeting du parti a réuni 900 personnes.";
         assert!(foreign_words(

@@ -1,10 +1,13 @@
 //! Reading a translation back: the words of an original that the model, asked to
 //! translate the translation back and shown the original as its answer, finds unlikely
 //! are words the translation lost or changed ("the regional audit chamber" written "le
-//! conseil audit régional", "metropolitan" written "municipal").
+//! conseil audit régional", "metropolitan" written "municipal"). Look-alikes that do not
+//! translate ("déception" for "deception") read back as their original, so they are
+//! looked up in a table instead (`FalseFriends`).
 
-use crate::checks::statements;
+use crate::checks::{ground, statements};
 use crate::model::ReadToken;
+use std::collections::HashSet;
 
 /// A word of the original is unread when the model gives it less than this (natural log,
 /// summed over its tokens) after the translation: about 1 in 3,000. Read back from
@@ -34,6 +37,55 @@ pub fn unread(read: &[ReadToken]) -> Vec<String> {
         }
     }
     found
+}
+
+/// English words and the French look-alikes that do not translate them
+/// (`prompts/false_friends.txt`), accents folded.
+pub struct FalseFriends(Vec<(HashSet<String>, HashSet<String>)>);
+
+impl FalseFriends {
+    /// Lines of `English forms | French forms`, each side a comma-separated list; `#`
+    /// starts a comment line.
+    pub fn parse(text: &str) -> FalseFriends {
+        let side = |s: &str| -> HashSet<String> {
+            s.split(',')
+                .map(|w| ground::fold(w.trim()))
+                .filter(|w| !w.is_empty())
+                .collect()
+        };
+        let pairs = text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .filter_map(|l| l.split_once('|'))
+            .map(|(en, fr)| (side(en), side(fr)))
+            .collect();
+        FalseFriends(pairs)
+    }
+
+    /// The English words of `original` that its French `translation` renders by a
+    /// look-alike that does not translate them, as the original writes them.
+    pub fn in_translation(&self, original: &str, translation: &str) -> Vec<String> {
+        let theirs: HashSet<String> = plain_words(translation).map(|w| ground::fold(w)).collect();
+        let mut found: Vec<String> = Vec::new();
+        for w in plain_words(original) {
+            let folded = ground::fold(w);
+            let wrong = self
+                .0
+                .iter()
+                .any(|(en, fr)| en.contains(&folded) && fr.iter().any(|f| theirs.contains(f)));
+            if wrong && !found.iter().any(|x| x == w) {
+                found.push(w.to_string());
+            }
+        }
+        found
+    }
+}
+
+/// The words of a text, split at anything but a letter ("l'issue" holds "issue").
+fn plain_words(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| !c.is_alphabetic())
+        .filter(|w| !w.is_empty())
 }
 
 /// The words of a read answer, each with the summed log-probability of its tokens. A
@@ -81,6 +133,41 @@ mod tests {
                 logprob: *l,
             })
             .collect()
+    }
+
+    #[test]
+    fn a_look_alike_that_does_not_translate_is_found_and_a_right_word_is_not() {
+        let table = FalseFriends::parse(
+            "# comment\ndeception, deceptions | déception, déceptions\nissue | issue, issues\n",
+        );
+        let en = "A trade union called the plan a deception and raised the issue.";
+        assert_eq!(
+            table.in_translation(
+                en,
+                "Un syndicat a qualifié le plan de déception et soulevé l'issue."
+            ),
+            ["deception", "issue"]
+        );
+        assert!(table
+            .in_translation(
+                en,
+                "Un syndicat a qualifié le plan de tromperie et soulevé la question."
+            )
+            .is_empty());
+        // The look-alike alone, without the English word, is not in question.
+        assert!(table
+            .in_translation(
+                "The plan disappointed the union.",
+                "Le plan a été une déception."
+            )
+            .is_empty());
+        // The table as shipped parses, every line with both sides.
+        let shipped = FalseFriends::parse(include_str!("../../prompts/false_friends.txt"));
+        assert!(shipped.0.len() >= 20);
+        assert!(shipped
+            .0
+            .iter()
+            .all(|(en, fr)| !en.is_empty() && !fr.is_empty()));
     }
 
     #[test]

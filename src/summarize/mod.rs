@@ -497,10 +497,12 @@ impl Pipeline<'_> {
         Ok(answers.iter().map(|(a, _)| cleaned(a, to)).collect())
     }
 
-    /// The words of `original` (in `from`) that `translation` lost: those the model,
-    /// reading the translation back into `from`, does not expect (`readback::unread`).
-    /// None where the model cannot read answers (a serving fleet), or where `from` is not
-    /// a language it reads back into reliably (`READS_BACK`).
+    /// The words of `original` (in `from`) that `translation` lost: those it renders by a
+    /// look-alike that does not translate them (`prompts/false_friends.txt`), and those the
+    /// model, reading the translation back into `from`, does not expect
+    /// (`readback::unread`; not where the model cannot read answers, a serving fleet's).
+    /// None where `from` is not a language translations are read back into
+    /// (`READS_BACK`).
     fn lost_words(
         &mut self,
         read: &Read,
@@ -512,14 +514,22 @@ impl Pipeline<'_> {
         if !READS_BACK.contains(&from) {
             return Ok(Vec::new());
         }
+        let table = self.prompts.render("false_friends.txt", context! {})?;
+        let mut lost = readback::FalseFriends::parse(&table).in_translation(original, translation);
         let mut call = self
             .translation_calls(read.source, from, &[translation], n, None)?
             .remove(0);
         call.kind = CallKind::Check;
         let tokens = self.read(call, original)?;
-        Ok(tokens
+        for w in tokens
             .map(|(_, t)| readback::unread(&t))
-            .unwrap_or_default())
+            .unwrap_or_default()
+        {
+            if !lost.contains(&w) {
+                lost.push(w);
+            }
+        }
+        Ok(lost)
     }
 
     /// What a sentence's translation into `to` must meet.
