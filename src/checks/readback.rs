@@ -66,7 +66,7 @@ impl FalseFriends {
     /// The English words of `original` that its French `translation` renders by a
     /// look-alike that does not translate them, as the original writes them.
     pub fn in_translation(&self, original: &str, translation: &str) -> Vec<String> {
-        let theirs: HashSet<String> = plain_words(translation).map(|w| ground::fold(w)).collect();
+        let theirs: HashSet<String> = plain_words(translation).map(ground::fold).collect();
         let mut found: Vec<String> = Vec::new();
         for w in plain_words(original) {
             let folded = ground::fold(w);

@@ -322,6 +322,7 @@ impl Pipeline<'_> {
         // millions de m³" is not "1.9 million m³", even where the source gives 1,9 million
         // of something else). None passing leaves the summary empty, never unchecked.
         let (ok, again) = self.vet(read, from, &firsts, &mut out, 0)?;
+        let ok = without_orphans(&firsts, &ok);
         retried |= again;
         let dropped: Vec<String> = first_out
             .iter()
@@ -941,6 +942,7 @@ fn keeps_names(original: &str, translation: &str, words: Option<&Lexicons>) -> b
 /// it is: it keeps its original's facts and names and passes every check on its own?
 fn shippable(read: &Read, from: Lang, original: &str, translation: &str) -> bool {
     if !keeps_facts(original, from, translation)
+        || !keeps_figures(original, translation)
         || !keeps_names(original, translation, read.words)
         || !names::renders_whole(original, translation)
         || language::half_translated(original, translation)
@@ -1161,9 +1163,41 @@ fn leans_back(sentence: &str) -> bool {
         .iter()
         .position(|w| w.ends_with(','))
         .and_then(|i| words.get(i + 1));
-    words.first().into_iter().chain(after_comma).any(|w| {
-        PRONOUNS.contains(&ground::fold(w.trim_matches(|c: char| !c.is_alphabetic())).as_str())
-    })
+    words
+        .first()
+        .into_iter()
+        .chain(after_comma)
+        .any(|w| PRONOUNS.contains(&plain(w).as_str()))
+}
+
+/// `w` folded, without the punctuation around it.
+fn plain(w: &str) -> String {
+    ground::fold(w.trim_matches(|c: char| !c.is_alphabetic()))
+}
+
+/// Does `sentence` lean on the one before it in a summary: its subject is a pronoun
+/// (`leans_back`), or it opens on a possessive ("Son directeur, …": whose director, the
+/// sentence before says)?
+fn refers_back(sentence: &str) -> bool {
+    const POSSESSIVES: &[&str] = &[
+        "son", "sa", "ses", "leur", "leurs", "his", "her", "its", "their",
+    ];
+    let first = sentence.split_whitespace().next();
+    leans_back(sentence) || first.is_some_and(|w| POSSESSIVES.contains(&plain(w).as_str()))
+}
+
+/// `ok` (which of a summary's `sentences` may ship) with each sentence that leans on the
+/// one before it (`refers_back`) left out where that one is: "Son directeur, Bertrand
+/// Rondepierre, …" translated alone would make him the director of whatever the sentence
+/// before the left-out one names.
+fn without_orphans(sentences: &[&str], ok: &[bool]) -> Vec<bool> {
+    let mut kept = ok.to_vec();
+    for i in 1..kept.len() {
+        if !kept[i - 1] && refers_back(sentences[i]) {
+            kept[i] = false;
+        }
+    }
+    kept
 }
 
 /// Does `sentence` say again what `earlier` said: every figure of it in `earlier`, and at
@@ -1511,6 +1545,28 @@ mod tests {
         ] {
             assert!(super::extractable(alone), "{alone}");
         }
+    }
+
+    #[test]
+    fn a_sentence_leaning_on_a_left_out_one_goes_with_it() {
+        let sentences = [
+            "L'agence a été créée en 2024.",
+            "Son directeur, Bertrand Rondepierre, résume l'enjeu.",
+            "Il parle de souveraineté.",
+            "Le ministère a signé l'accord.",
+        ];
+        assert_eq!(
+            super::without_orphans(&sentences, &[false, true, true, true]),
+            [false, false, false, true]
+        );
+        assert_eq!(
+            super::without_orphans(&sentences, &[true, true, true, false]),
+            [true, true, true, false]
+        );
+        assert!(super::refers_back(
+            "Its chief executive said the firm could grow."
+        ));
+        assert!(!super::refers_back("Sans surprise, le ministère a signé."));
     }
 
     #[test]
