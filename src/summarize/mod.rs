@@ -1,6 +1,7 @@
 //! Per-source summaries: a token-exact chunk plan, notes per chunk for a long source, then one
 //! summary in the source's language and, sentence by sentence, the same in the other.
 
+use crate::checks::ground::{Key, Quantity};
 use crate::checks::lexicon::Lexicons;
 use crate::checks::{ground, language, names, readback, roles, statements};
 use crate::chunking::{self, Chunk};
@@ -904,6 +905,24 @@ fn keeps_figures(original: &str, translation: &str) -> bool {
         .all(|f| held.contains(&f.key))
 }
 
+/// Does `translation` state every amount, percentage and count of `original` ("64 ans
+/// d'ici 2030" for "de 62 à 64 ans d'ici 2030" does not)? An amount may lose its currency
+/// word (the sentence around it may give it). Dates are left to the grounding check:
+/// "mid-October 2025" and "au milieu d'octobre 2025" are read apart unevenly.
+fn keeps_counts(original: &str, translation: &str) -> bool {
+    let held = ground::holds(translation);
+    let spelled = ground::spelled_counts(translation);
+    ground::facts(original).iter().all(|f| match f.key {
+        Key::Money { amount, .. } => held.contains(&f.key) || held.contains(&Key::Num(amount)),
+        Key::Pct(_) => held.contains(&f.key),
+        // "3 communes" may be written "three towns".
+        Key::Num(n) => {
+            held.contains(&f.key) || spelled.iter().any(|&s| Quantity::new(s.into()) == n)
+        }
+        _ => true,
+    })
+}
+
 /// Does `translation` keep the names of `original` that the word lists of neither language
 /// know (a person's, a brand's, a small place's: "Canadair", "Pedrógão") as they are
 /// written, or leave them out, rather than turn them into another word ("Canada sent two
@@ -942,7 +961,7 @@ fn keeps_names(original: &str, translation: &str, words: Option<&Lexicons>) -> b
 /// it is: it keeps its original's facts and names and passes every check on its own?
 fn shippable(read: &Read, from: Lang, original: &str, translation: &str) -> bool {
     if !keeps_facts(original, from, translation)
-        || !keeps_figures(original, translation)
+        || !keeps_counts(original, translation)
         || !keeps_names(original, translation, read.words)
         || !names::renders_whole(original, translation)
         || language::half_translated(original, translation)
@@ -1408,6 +1427,19 @@ mod tests {
                 "Le ministère a signé l'accord le 8 juin 2026.",
                 false,
             ),
+            // A count left out is a figure lost; a date read apart is not.
+            (
+                "Le gouvernement relève l'âge légal de 62 à 64 ans d'ici 2030.",
+                Lang::Fr,
+                "The government makes people retire at 64 from 2030.",
+                false,
+            ),
+            (
+                "The council approved line 3 in mid-October 2025.",
+                Lang::En,
+                "Le conseil a approuvé la ligne 3 au milieu d'octobre 2025.",
+                true,
+            ),
             // An amount in another currency is another figure.
             (
                 "The port approved a 280 million dollar expansion.",
@@ -1442,7 +1474,7 @@ mod tests {
             ),
         ] {
             assert_eq!(
-                keeps_facts(original, from, translation),
+                keeps_facts(original, from, translation) && keeps_counts(original, translation),
                 keeps,
                 "{translation}"
             );
