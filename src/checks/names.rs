@@ -191,10 +191,12 @@ fn lost_in(original: &[Word], run: &[String]) -> Option<Vec<String>> {
             .map(|w| w.text.clone())
             .collect();
         // A word rendered by another word ("recherche" as "Research") leaves a word of
-        // the run that renders none of the name's: only words beyond those are lost.
+        // the run that renders none of the name's: only words beyond those are lost. A
+        // run word that renders a word elsewhere in the original ("State" for "l'État"
+        // further on) is that word's, not a spare one.
         let spare = run
             .iter()
-            .filter(|r| !named.iter().any(|w| alike(&w.text, r)))
+            .filter(|r| !original.iter().any(|w| content(w) && alike(&w.text, r)))
             .count();
         best = Some((count, if lost.len() > spare { lost } else { Vec::new() }));
     }
@@ -278,6 +280,13 @@ mod tests {
         ] {
             assert!(!renders_whole(AGENCY, wrong), "{wrong}");
         }
+        // A run word that renders another word of the original stands for no word of
+        // the name.
+        let original = "Des déploiements pilotés par l'Agence ministérielle pour \
+            l'intelligence artificielle de défense seront hébergés par l'État.";
+        let wrong = "Deployments will be carried out by the Defense Intelligence Agency's \
+            Ministry of State.";
+        assert!(!renders_whole(original, wrong));
     }
 
     #[test]
