@@ -6,7 +6,6 @@
 //! looked up in a table instead (`FalseFriends`).
 
 use crate::checks::{ground, statements};
-use crate::model::ReadToken;
 use std::collections::HashSet;
 
 /// A word of the original is unread when the model gives it less than this (natural log,
@@ -20,11 +19,12 @@ pub const UNREAD: f32 = -8.0;
 /// naming them all would not make it right.
 pub const NAMED: usize = 4;
 
-/// The words of an original, read back (`read`: its tokens, each with its log-probability)
+/// The words of an original, read back (`read`: its tokens' texts, each with its
+/// log-probability; plain pairs, so that checks need nothing of the model's types)
 /// that say something (`statements::says_something`) and that the model found unlikely
 /// (`UNREAD`), in their order. Figures and dates are left to the grounding checks: read
 /// back, "3 November" after "le 3 novembre" is as unlikely as a wrong day.
-pub fn unread(read: &[ReadToken]) -> Vec<String> {
+pub fn unread(read: &[(&str, f32)]) -> Vec<String> {
     let mut found: Vec<String> = Vec::new();
     for (word, logprob) in words(read) {
         let has_digit = word.chars().any(|c| c.is_ascii_digit());
@@ -91,17 +91,17 @@ fn plain_words(text: &str) -> impl Iterator<Item = &str> {
 /// The words of a read answer, each with the summed log-probability of its tokens. A
 /// word is a run of letters, digits, hyphens and apostrophes; a token of punctuation
 /// alone (a quotation mark the model did not expect) counts for no word.
-fn words(read: &[ReadToken]) -> Vec<(String, f32)> {
+fn words(read: &[(&str, f32)]) -> Vec<(String, f32)> {
     let part = |c: char| c.is_alphanumeric() || matches!(c, '-' | '\'' | '’');
     let mut out: Vec<(String, f32)> = Vec::new();
     let mut open = false;
-    for t in read {
-        let starts_word = t.text.chars().next().is_some_and(part);
+    for &(text, logprob) in read {
+        let starts_word = text.chars().next().is_some_and(part);
         if !(open && starts_word) {
             open = false;
         }
         let mut counted = false;
-        for c in t.text.chars() {
+        for c in text.chars() {
             if part(c) {
                 if !open {
                     out.push((String::new(), 0.0));
@@ -110,7 +110,7 @@ fn words(read: &[ReadToken]) -> Vec<(String, f32)> {
                 let last = out.last_mut().expect("a word is open");
                 last.0.push(c);
                 if !counted {
-                    last.1 += t.logprob;
+                    last.1 += logprob;
                     counted = true;
                 }
             } else {
@@ -125,14 +125,8 @@ fn words(read: &[ReadToken]) -> Vec<(String, f32)> {
 mod tests {
     use super::*;
 
-    fn read(tokens: &[(&str, f32)]) -> Vec<ReadToken> {
-        tokens
-            .iter()
-            .map(|(t, l)| ReadToken {
-                text: t.to_string(),
-                logprob: *l,
-            })
-            .collect()
+    fn read<'a>(tokens: &[(&'a str, f32)]) -> Vec<(&'a str, f32)> {
+        tokens.to_vec()
     }
 
     #[test]

@@ -522,11 +522,12 @@ impl Pipeline<'_> {
             .translation_calls(read.source, from, &[translation], n, None)?
             .remove(0);
         call.kind = CallKind::Check;
-        let tokens = self.read(call, original)?;
-        for w in tokens
-            .map(|(_, t)| readback::unread(&t))
-            .unwrap_or_default()
-        {
+        let (_, tokens) = self.read(call, original)?.unwrap_or_default();
+        let pairs: Vec<(&str, f32)> = tokens
+            .iter()
+            .map(|t| (t.text.as_str(), t.logprob))
+            .collect();
+        for w in readback::unread(&pairs) {
             if !lost.contains(&w) {
                 lost.push(w);
             }
