@@ -961,3 +961,71 @@ fn a_translation_that_lost_a_word_is_asked_again_naming_it_and_never_shipped_wro
         );
     }
 }
+
+/// Summarizes a French sentence as itself and translates it into English with the
+/// look-alike "syndicate" for "l'intersyndicale"; counts the calls that name a word again.
+struct FalseFriend {
+    info: ModelInfo,
+    asked_again: usize,
+}
+
+impl Generate for FalseFriend {
+    crate::counts_words!();
+    fn generate(
+        &mut self,
+        messages: &[Message],
+        _: &GenParams,
+        _: &mut dyn FnMut(usize),
+    ) -> Result<Generation> {
+        let user = &messages.last().expect("a question").content;
+        self.asked_again += usize::from(user.contains("IMPORTANT"));
+        let text = if user.contains("written in French") {
+            "The syndicate maintains its call to demonstrate on March 19."
+        } else {
+            "L'intersyndicale maintient son appel à manifester le 19 mars."
+        };
+        Ok(common::answer(
+            text.into(),
+            self.prompt_tokens(messages)?,
+            StopReason::Eos,
+        ))
+    }
+}
+
+/// An English translation of a French sentence that renders a word by a look-alike that
+/// does not translate it ("syndicate" for "l'intersyndicale") is left out, and not asked
+/// for again: nothing would read the new one back, so a second guess would ship unchecked.
+#[test]
+fn an_english_look_alike_of_a_french_word_is_left_out_without_a_second_guess() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("greve.txt");
+    std::fs::write(
+        &src,
+        "L'intersyndicale maintient son appel à manifester le 19 mars.",
+    )
+    .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let cfg = config(&[src.as_path()], out.path());
+    let mut model = FalseFriend {
+        info: common::double_info("false-friend", 4096),
+        asked_again: 0,
+    };
+    let read = bisum::run::read_sources(&cfg);
+    let outdir = OutputDir::open(&cfg.out).unwrap();
+    let outcome =
+        bisum::run::summarize(&cfg, &outdir, read, &mut [&mut model], &mut Silent, &|_| {})
+            .unwrap();
+    let en = outcome
+        .report
+        .summaries
+        .iter()
+        .find(|s| s.lang == bisum::lang::Lang::En)
+        .unwrap();
+    assert!(!en.text.contains("syndicate"), "{}", en.text);
+    assert!(
+        en.check.dropped.iter().any(|d| d.contains("syndicate")),
+        "{:?}",
+        en.check.dropped
+    );
+    assert_eq!(model.asked_again, 0);
+}

@@ -39,12 +39,12 @@ pub fn unread(read: &[(&str, f32)]) -> Vec<String> {
     found
 }
 
-/// English words and the French look-alikes that do not translate them
-/// (`prompts/false_friends.txt`), accents folded.
+/// Words of one language and the other's look-alikes that do not translate them
+/// (`prompts/false_friends.<language>.txt`, by the original's), accents folded.
 pub struct FalseFriends(Vec<(HashSet<String>, HashSet<String>)>);
 
 impl FalseFriends {
-    /// Lines of `English forms | French forms`, each side a comma-separated list; `#`
+    /// Lines of `original's forms | look-alikes`, each side a comma-separated list; `#`
     /// starts a comment line.
     pub fn parse(text: &str) -> FalseFriends {
         let side = |s: &str| -> HashSet<String> {
@@ -63,8 +63,8 @@ impl FalseFriends {
         FalseFriends(pairs)
     }
 
-    /// The English words of `original` that its French `translation` renders by a
-    /// look-alike that does not translate them, as the original writes them.
+    /// The words of `original` that its `translation` renders by a look-alike that does
+    /// not translate them, as the original writes them.
     pub fn in_translation(&self, original: &str, translation: &str) -> Vec<String> {
         let theirs: HashSet<String> = plain_words(translation).map(ground::fold).collect();
         let mut found: Vec<String> = Vec::new();
@@ -156,12 +156,33 @@ mod tests {
             )
             .is_empty());
         // The table as shipped parses, every line with both sides.
-        let shipped = FalseFriends::parse(include_str!("../../prompts/false_friends.txt"));
-        assert!(shipped.0.len() >= 20);
-        assert!(shipped
-            .0
-            .iter()
-            .all(|(en, fr)| !en.is_empty() && !fr.is_empty()));
+        for shipped in [
+            include_str!("../../prompts/false_friends.en.txt"),
+            include_str!("../../prompts/false_friends.fr.txt"),
+        ] {
+            let shipped = FalseFriends::parse(shipped);
+            assert!(shipped.0.len() >= 20);
+            assert!(shipped
+                .0
+                .iter()
+                .all(|(en, fr)| !en.is_empty() && !fr.is_empty()));
+        }
+        // The French side: "syndicate" does not translate "l'intersyndicale".
+        let fr = FalseFriends::parse(include_str!("../../prompts/false_friends.fr.txt"));
+        let original = "L'intersyndicale maintient son appel à manifester le 19 mars.";
+        assert_eq!(
+            fr.in_translation(
+                original,
+                "The syndicate maintained its call for a new strike on March 19."
+            ),
+            ["intersyndicale"]
+        );
+        assert!(fr
+            .in_translation(
+                original,
+                "The unions maintained their call to demonstrate on March 19."
+            )
+            .is_empty());
     }
 
     #[test]

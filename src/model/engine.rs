@@ -337,28 +337,30 @@ impl CandleModel {
 
     /// Each of `ids` with its text and log-probability. A token's text is what it adds to
     /// the decoded answer; one that holds part of a character adds nothing, and its
-    /// log-probability goes to the token that completes the character.
+    /// log-probability goes to the token that completes the character. Each step decodes
+    /// only the tokens since the last whole group and that group before them, not the
+    /// answer so far: a decoder may drop a first token's leading space, and the group
+    /// before carries that loss in both texts compared.
     fn read_tokens(&self, ids: &[u32], logprobs: &[f32]) -> Result<Vec<ReadToken>> {
         let mut read = Vec::with_capacity(ids.len());
-        let (mut before, mut pending) = (String::new(), 0.0);
+        // ids[group..done]: the last tokens that decoded to whole characters together.
+        let (mut group, mut done, mut pending) = (0, 0, 0.0);
         for (i, &l) in logprobs.iter().enumerate() {
-            let now = self.decode(&ids[..=i])?;
             pending += l;
+            let before = self.decode(&ids[group..done])?;
+            let now = self.decode(&ids[group..=i])?;
             let whole = now.starts_with(&before) && !now.ends_with('\u{fffd}');
-            let text = if whole {
-                now[before.len()..].to_string()
-            } else {
-                String::new()
-            };
             if whole {
-                before = now;
                 read.push(ReadToken {
-                    text,
+                    text: now[before.len()..].to_string(),
                     logprob: pending,
                 });
-                pending = 0.0;
+                (group, done, pending) = (done, i + 1, 0.0);
             } else {
-                read.push(ReadToken { text, logprob: 0.0 });
+                read.push(ReadToken {
+                    text: String::new(),
+                    logprob: 0.0,
+                });
             }
         }
         Ok(read)
@@ -1296,7 +1298,34 @@ impl Generate for CandleModel {
 
 #[cfg(test)]
 mod tests {
-    use super::loop_cut;
+    use super::{loop_cut, CandleModel, LoadOptions, Runtime};
+
+    #[test]
+    fn tokens_read_add_up_to_the_answer_and_a_split_character_to_its_last_byte() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("tiny.gguf");
+        crate::model::tiny::write(&path, None).unwrap();
+        let opts = LoadOptions {
+            name: "tiny",
+            sha256: None,
+            max_context: 512,
+            runtime: Runtime::default(),
+        };
+        let m = CandleModel::load_tokenizer_only(&path, opts).unwrap();
+        let text = "Le résumé, déjà lu : 12 € au total.";
+        let ids = m.encode(text).unwrap();
+        let logprobs: Vec<f32> = (0..ids.len()).map(|i| -(i as f32)).collect();
+        let read = m.read_tokens(&ids, &logprobs).unwrap();
+        let joined: String = read.iter().map(|t| t.text.as_str()).collect();
+        assert_eq!(joined, text);
+        // The tiny model's tokens are bytes: "é" is two, read as one with both their
+        // log-probabilities on the second.
+        let e = read.iter().position(|t| t.text == "é").unwrap();
+        assert_eq!(read[e - 1].text, "");
+        assert_eq!(read[e].logprob, logprobs[e - 1] + logprobs[e]);
+        let total: f32 = read.iter().map(|t| t.logprob).sum();
+        assert_eq!(total, logprobs.iter().sum::<f32>());
+    }
 
     #[test]
     fn loops_are_cut_to_one_copy() {

@@ -7,6 +7,7 @@ pub(crate) mod workers;
 
 use crate::checks::language;
 use crate::checks::lexicon::Lexicons;
+use crate::checks::readback::FalseFriends;
 use crate::chunking::TokenCount;
 use crate::error::{Error, Result};
 use crate::lang::Lang;
@@ -168,6 +169,9 @@ pub struct Pipeline<'a> {
     /// Words the running call must not write: a retry's untranslated words.
     avoid: Vec<String>,
     pub(crate) plans: BTreeMap<String, Vec<(usize, usize)>>,
+    /// The look-alikes that do not translate, by the original's language
+    /// (`prompts/false_friends.*.txt`), read on first use.
+    false_friends: BTreeMap<Lang, FalseFriends>,
 }
 
 impl<'a> Pipeline<'a> {
@@ -188,7 +192,19 @@ impl<'a> Pipeline<'a> {
             attempt: 1,
             avoid: Vec::new(),
             plans: BTreeMap::new(),
+            false_friends: BTreeMap::new(),
         }
+    }
+
+    /// The look-alikes in `to` that do not translate words of `from`
+    /// (`prompts/false_friends.<from>.txt`), parsed once per run.
+    pub(crate) fn false_friends(&mut self, from: Lang) -> Result<&FalseFriends> {
+        if !self.false_friends.contains_key(&from) {
+            let name = format!("false_friends.{}.txt", from.code());
+            let table = FalseFriends::parse(&self.prompts.render(&name, context! {})?);
+            self.false_friends.insert(from, table);
+        }
+        Ok(&self.false_friends[&from])
     }
 
     pub(crate) fn ctx(&self) -> usize {

@@ -426,7 +426,10 @@ impl Pipeline<'_> {
     /// every word of its original (`lost_words`). A translation that lost words is asked
     /// for once more, naming them; the new one takes its place where it passes both, else
     /// the sentence is left out: a sentence missing from a summary costs a fact, a wrong
-    /// one misleads. Also whether any was asked for again.
+    /// one misleads. Where translations are not read back (`READS_BACK`), a second try
+    /// could not be checked for the word it was asked about, and a guess at a hard word
+    /// ("the International Union" for "l'intersyndicale", after "the syndicate") is worse
+    /// than none: the sentence is left out at once. Also whether any was asked for again.
     fn vet(
         &mut self,
         read: &Read,
@@ -448,6 +451,12 @@ impl Pipeline<'_> {
                     lost.push((i, words));
                 }
             }
+        }
+        if !READS_BACK.contains(&from) {
+            for (i, _) in &lost {
+                ok[*i] = false;
+            }
+            return Ok((ok, false));
         }
         if lost.is_empty() {
             return Ok((ok, false));
@@ -500,11 +509,10 @@ impl Pipeline<'_> {
     }
 
     /// The words of `original` (in `from`) that `translation` lost: those it renders by a
-    /// look-alike that does not translate them (`prompts/false_friends.txt`), and those the
-    /// model, reading the translation back into `from`, does not expect
+    /// look-alike that does not translate them (`prompts/false_friends.<from>.txt`), and,
+    /// where `from` is a language translations are read back into (`READS_BACK`), those
+    /// the model, reading the translation back into `from`, does not expect
     /// (`readback::unread`; not where the model cannot read answers, a serving fleet's).
-    /// None where `from` is not a language translations are read back into
-    /// (`READS_BACK`).
     fn lost_words(
         &mut self,
         read: &Read,
@@ -513,15 +521,13 @@ impl Pipeline<'_> {
         translation: &str,
         n: usize,
     ) -> Result<Vec<String>> {
+        let mut lost = self
+            .false_friends(from)?
+            .in_translation(original, translation);
         if !READS_BACK.contains(&from) {
-            return Ok(Vec::new());
+            return Ok(lost);
         }
-        let table = self.prompts.render("false_friends.txt", context! {})?;
-        let mut lost = readback::FalseFriends::parse(&table).in_translation(original, translation);
-        let mut call = self
-            .translation_calls(read.source, from, &[translation], n, None)?
-            .remove(0);
-        call.kind = CallKind::Check;
+        let call = self.readback_call(read.source, from, translation, n + 1)?;
         let (_, tokens) = self.read(call, original)?.unwrap_or_default();
         let pairs: Vec<(&str, f32)> = tokens
             .iter()
@@ -556,25 +562,53 @@ impl Pipeline<'_> {
     ) -> Result<Vec<Call<'c>>> {
         let mut calls = Vec::with_capacity(sentences.len());
         for (i, sentence) in sentences.iter().enumerate() {
-            // Room for a language that takes more tokens to say the same (French runs
-            // ~1.3x English).
-            let max_new = self.model.count_tokens(sentence)? * 2 + 16;
-            calls.push(Call {
-                kind: CallKind::Summary,
-                source: Some(&s.id),
-                lang: to,
-                part: Some(Part::Sentence(skip + i + 1)),
-                messages: self.translate_prompt(to, sentence, max_new)?,
-                max_new,
-                sample,
-            });
+            let mut call = self.translation_call(s, to, sentence, skip + i + 1)?;
+            call.sample = sample;
+            calls.push(call);
         }
         Ok(calls)
     }
 
+    /// The call that reads `translation` back into `from` (sentence `n`), to score the
+    /// original as its answer.
+    fn readback_call<'c>(
+        &self,
+        s: &'c Source,
+        from: Lang,
+        translation: &str,
+        n: usize,
+    ) -> Result<Call<'c>> {
+        let mut call = self.translation_call(s, from, translation, n)?;
+        call.kind = CallKind::Check;
+        Ok(call)
+    }
+
+    /// The call that asks for `sentence` in `to` (sentence `n` of its summary).
+    fn translation_call<'c>(
+        &self,
+        s: &'c Source,
+        to: Lang,
+        sentence: &str,
+        n: usize,
+    ) -> Result<Call<'c>> {
+        // Room for a language that takes more tokens to say the same (French runs ~1.3x
+        // English).
+        let max_new = self.model.count_tokens(sentence)? * 2 + 16;
+        Ok(Call {
+            kind: CallKind::Summary,
+            source: Some(&s.id),
+            lang: to,
+            part: Some(Part::Sentence(n)),
+            messages: self.translate_prompt(to, sentence, max_new)?,
+            max_new,
+            sample: None,
+        })
+    }
+
     /// For each of `sentences`, its translation `greedy` or one of `settings.candidates`
-    /// others drawn at random: among those that may ship (`shippable`) and keep every
-    /// figure of their original, the one the model, translating it back, finds its
+    /// others drawn at random: among those that may ship (`shippable`: they keep the
+    /// amounts and counts of their original, among the rest), the one the model,
+    /// translating it back, finds its
     /// original likeliest from. A small model's greedy translation is often word for word
     /// ("revient à" as "returns to", "steel" as "fer forgé"); reading a candidate back asks
     /// whether it still carries the original, and a translation into English is read back
@@ -609,16 +643,14 @@ impl Pipeline<'_> {
                     candidates.push(c);
                 }
             }
-            candidates.retain(|c| shippable(read, from, original, c) && keeps_figures(original, c));
+            candidates.retain(|c| shippable(read, from, original, c));
             if candidates.len() < 2 {
                 chosen.push(candidates.pop().unwrap_or(first));
                 continue;
             }
             let mut best: Option<(f64, String)> = None;
             for c in candidates {
-                let back = self.translation_calls(s, from, &[c.as_str()], skip + i, None)?;
-                let mut back = back.into_iter().next().expect("one call");
-                back.kind = CallKind::Check;
+                let back = self.readback_call(s, from, &c, skip + i + 1)?;
                 let score = self.score(back, original)?.unwrap_or(f64::NEG_INFINITY);
                 if best.as_ref().is_none_or(|(b, _)| score > *b) {
                     best = Some((score, c));
@@ -894,16 +926,6 @@ fn cleaned(answer: &str, to: Lang) -> String {
         Lang::Fr => crate::lang::elide(&sentence),
         Lang::En => sentence,
     }
-}
-
-/// Does `translation` state every figure and date of `original`? One
-/// that leaves a figure out says less, and often something else ("raises the age to 64"
-/// for "from 62 to 64").
-fn keeps_figures(original: &str, translation: &str) -> bool {
-    let held = ground::holds(translation);
-    ground::facts(original)
-        .iter()
-        .all(|f| held.contains(&f.key))
 }
 
 /// Does `translation` state every amount, percentage and count of `original` ("64 ans
