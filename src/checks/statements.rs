@@ -647,6 +647,51 @@ pub fn borrows_predicate(sentence: &str, index: &Indexed, source: &str) -> bool 
     })
 }
 
+/// Does `sentence` give a fact in a relative clause (", qui a été créé en mai 2024", ",
+/// which was founded in 2019") to a word the source never says it of? A relative clause
+/// is about the word before it; the source sentences that state the clause's date or
+/// figure must name that word (by `root`). "Un partenariat entre le ministère et Mistral
+/// AI, qui a été créé en mai 2024", where the source's May 2024 is an agency's creation:
+/// a small model joins two sentences on a relative pronoun, and the fact changes hands.
+/// A clause whose fact no source sentence states is grounding's to judge. Grammar words,
+/// not a subject's.
+pub fn misattaches_relative(sentence: &str, source: &str) -> bool {
+    const RELATIVES: &[&str] = &["qui", "dont", "which", "who", "whose"];
+    let words: Vec<&str> = sentence.split_whitespace().collect();
+    (1..words.len()).any(|i| {
+        if !words[i - 1].ends_with(',') || !RELATIVES.contains(&ground::fold(words[i]).as_str()) {
+            return false;
+        }
+        let clause_end = (i + 1..words.len())
+            .find(|&k| words[k].ends_with([',', ';', ':']))
+            .map_or(words.len(), |k| k + 1);
+        let keys: Vec<Key> = ground::facts(&words[i + 1..clause_end].join(" "))
+            .into_iter()
+            .map(|f| f.key)
+            .collect();
+        // The word the clause hangs on: the last one before it that names something.
+        let before = ground::fold(&words[..i].join(" "));
+        let Some(antecedent) = words_of(&before)
+            .filter(|w| w.chars().count() >= 4 && w.chars().all(char::is_alphabetic))
+            .last()
+            .map(root)
+        else {
+            return false;
+        };
+        let stating: Vec<&str> = sentences(source)
+            .into_iter()
+            .filter(|src| {
+                let held = ground::holds(src);
+                keys.iter().any(|k| held.contains(k))
+            })
+            .collect();
+        !stating.is_empty()
+            && !stating
+                .iter()
+                .any(|src| words_of(&ground::fold(src)).any(|w| root(w) == antecedent))
+    })
+}
+
 /// `text` cut at punctuation that ends a clause, not at a figure's own ("1,200", "5,20").
 fn clauses(text: &str) -> Vec<&str> {
     let bytes = text.as_bytes();
@@ -814,7 +859,54 @@ impl Indexed {
         let covered = first.len() + held(&rest).len();
         covered * PIECED.1 < words.len() * PIECED.0
     }
+
+    /// Does `claim` graft onto a sentence of `text` (the one indexed) words of another
+    /// paragraph: no sentence holds `ONE_HOLDS` of its content words, and the sentence
+    /// that holds the most of the rest (`GRAFTED` of them or more) stands in another
+    /// paragraph than the one that holds the most? "L'accord vise à renforcer la
+    /// souveraineté … par une IA générative open-source", where the accord's sentence says
+    /// nothing of the open-source AI that a paragraph on the national plan names: the tie
+    /// between them is the model's. Two sentences of one paragraph are one passage, and a
+    /// summary sentence that joins them says what the passage says.
+    pub fn pieced_apart(&self, text: &str, claim: &str) -> bool {
+        let words = Features::of(claim).words;
+        if words.len() < MIN_PIECED {
+            return false;
+        }
+        let most = |among: &BTreeSet<String>| {
+            self.sentences
+                .iter()
+                .map(|(a, b, f)| {
+                    let held: BTreeSet<String> = among.intersection(&f.words).cloned().collect();
+                    (held, (*a, *b))
+                })
+                .max_by_key(|(held, _)| held.len())
+        };
+        let Some((first, at)) = most(&words) else {
+            return false;
+        };
+        if first.len() * ONE_HOLDS.1 >= words.len() * ONE_HOLDS.0 {
+            return false;
+        }
+        let rest: BTreeSet<String> = words.difference(&first).cloned().collect();
+        let Some((second, other)) = most(&rest) else {
+            return false;
+        };
+        let (a, b) = if at.0 < other.0 {
+            (at, other)
+        } else {
+            (other, at)
+        };
+        second.len() >= GRAFTED && text[a.1..b.0.max(a.1)].contains('\n')
+    }
 }
+
+/// Share of a summary sentence's content words that one source sentence must hold for the
+/// sentence to be that one's, whatever it adds (`Indexed::pieced_apart`).
+const ONE_HOLDS: (usize, usize) = (3, 5);
+
+/// Fewest content words from a second sentence that make a graft (`Indexed::pieced_apart`).
+const GRAFTED: usize = 2;
 
 /// Least share of a summary sentence's content words that two source sentences hold
 /// (`Indexed::pieced`).
@@ -1027,6 +1119,61 @@ mod tests {
             "Le budget est voté.",
         ] {
             assert!(!index.pieced(fine), "{fine}");
+        }
+    }
+
+    #[test]
+    fn words_of_another_paragraph_grafted_onto_a_sentence_are_told_from_one_passage() {
+        let source = "La région lance un plan pour l'eau, financé par des investissements \
+                      dans les stations d'épuration et les réseaux d'irrigation. L'objectif \
+                      est de réduire les pertes.\n\n\
+                      Le syndicat des eaux a signé mardi une convention avec la société \
+                      Hydrea, visant à moderniser la gestion des réservoirs du département. \
+                      Le contrat court sur cinq ans.";
+        let index = super::Indexed::of(source);
+        // The convention's aim, with the plan's irrigation networks from the paragraph
+        // before tied on.
+        let grafted = "La convention vise à moderniser la gestion des réservoirs du \
+                       département par des investissements dans les réseaux d'irrigation.";
+        assert!(index.pieced_apart(source, grafted));
+        for fine in [
+            // Lifted from one sentence.
+            "Le syndicat des eaux a signé une convention avec Hydrea pour moderniser la \
+             gestion des réservoirs.",
+            // Two sentences of one paragraph.
+            "La convention signée avec Hydrea pour moderniser la gestion des réservoirs \
+             court sur cinq ans.",
+            "Le plan vise à réduire les pertes par des investissements dans les réseaux \
+             d'irrigation.",
+        ] {
+            assert!(!index.pieced_apart(source, fine), "{fine}");
+        }
+    }
+
+    #[test]
+    fn a_fact_in_a_relative_clause_must_be_the_sources_of_the_word_before_it() {
+        let source = "L'agence régionale de l'eau, créée le 1er mai 2024, pilote les \
+                      travaux. Le syndicat des eaux a signé une convention avec la société \
+                      Hydrea, qui emploie 600 personnes. Hydrea a été fondée en 2019.";
+        // May 2024 is the agency's, not the convention's or Hydrea's.
+        assert!(super::misattaches_relative(
+            "Le syndicat a signé une convention avec Hydrea, qui a été créée en mai 2024.",
+            source
+        ));
+        assert!(super::misattaches_relative(
+            "The water board signed an agreement with Hydrea, which was founded in May 2024.",
+            source
+        ));
+        for fine in [
+            "Le syndicat a signé une convention avec Hydrea, qui emploie 600 personnes.",
+            "L'agence régionale de l'eau, qui a été créée en mai 2024, pilote les travaux.",
+            // Said of Hydrea in a sentence of its own.
+            "Le syndicat a signé avec Hydrea, qui a été fondée en 2019.",
+            // No fact in the clause, or no source sentence stating it: not asked here.
+            "Le syndicat a signé avec Hydrea, qui pilote les travaux.",
+            "Le syndicat a signé avec Hydrea, qui a été fondée en 1950.",
+        ] {
+            assert!(!super::misattaches_relative(fine, source), "{fine}");
         }
     }
 

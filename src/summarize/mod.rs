@@ -1086,11 +1086,15 @@ fn triage(read: &Read, lang: Lang, text: &str, check: &OutputCheck) -> (Vec<Stri
             // "Le barrage a relâché 1 200 habitants": a count handed to another clause's
             // verb; "… et a demandé …", a predicate handed to another sentence's subject.
             // "… a voté le budget en supprimant des postes": clauses of three source
-            // sentences tied together.
+            // sentences tied together; "L'accord vise … par une IA open-source": words of
+            // another paragraph grafted onto a sentence; "… et Mistral AI, qui a été créé
+            // en mai 2024": another body's date given by a relative clause.
             let misjoined = own
                 && (statements::misjoins_count(sentence, &s.text)
                     || statements::borrows_predicate(sentence, index, &s.text)
-                    || index.pieced(sentence));
+                    || index.pieced(sentence)
+                    || index.pieced_apart(&s.text, sentence)
+                    || statements::misattaches_relative(sentence, &s.text));
             // "l'AMIAD, directeur du ministère": a title the source gives someone else.
             // Titles are read in French and English, so a source in neither has none.
             let titled = read.native.is_some() && read.titles.misplaced(sentence);
@@ -1182,14 +1186,42 @@ fn stand_in(sentence: &str) -> Option<String> {
 }
 
 /// May a source sentence stand in for a summary sentence: a statement of a readable length
-/// (4 to 60 words) that ends as a sentence does, not a heading or a lead-in, and that
-/// reads alone (`leans_back`)?
+/// (4 to 60 words) that ends as a sentence does, not a heading or a lead-in, not a
+/// question, that reads alone (`leans_back`) and is not the author speaking
+/// (`authors_voice`)?
 fn extractable(sentence: &str) -> bool {
     let words = sentence.split_whitespace().count();
-    let ends = sentence
-        .trim_end()
-        .ends_with(['.', '!', '?', '»', '"', '…', '”']);
-    (4..=60).contains(&words) && ends && !leans_back(sentence)
+    let end = sentence.trim_end();
+    let ends = end.ends_with(['.', '!', '»', '"', '…', '”']);
+    (4..=60).contains(&words) && ends && !leans_back(sentence) && !authors_voice(sentence)
+}
+
+/// Does `sentence` speak in its author's first person ("Nous pouvons alors nous demander
+/// …", "I started painting …") outside quotation marks? Lifted into a summary, the
+/// summary would take the author's voice: a quotation is someone's words, attributed.
+/// Grammar words, not a subject's.
+fn authors_voice(sentence: &str) -> bool {
+    const FIRST_PERSON: &[&str] = &[
+        "je", "j", "me", "m", "moi", "nous", "mon", "ma", "mes", "notre", "nos", "i", "my", "we",
+        "us", "our",
+    ];
+    let mut quoted = 0usize;
+    let mut outside = String::new();
+    for c in sentence.chars() {
+        match c {
+            '«' | '“' => quoted += 1,
+            '»' | '”' => quoted = quoted.saturating_sub(1),
+            _ if quoted == 0 => outside.push(c),
+            _ => {}
+        }
+    }
+    // Straight quotes open and close alike: every other stretch is quoted.
+    let outside: String = outside.split('"').step_by(2).collect::<Vec<_>>().join(" ");
+    // "US", "ME": an acronym is no pronoun.
+    let acronym = |w: &str| w.chars().count() > 1 && w.chars().all(char::is_uppercase);
+    outside
+        .split(|c: char| !c.is_alphabetic())
+        .any(|w| !acronym(w) && FIRST_PERSON.contains(&w.to_lowercase().as_str()))
 }
 
 /// Is `sentence`'s subject a pronoun that names what an earlier sentence did ("Elle a
@@ -1585,11 +1617,16 @@ mod tests {
     }
 
     #[test]
-    fn a_source_sentence_whose_subject_is_a_pronoun_does_not_stand_in() {
+    fn a_source_sentence_on_a_pronoun_a_question_or_in_the_authors_voice_does_not_stand_in() {
         for leaning in [
             "Elle a pour mission d'équiper les régiments en drones.",
             "Rattachée au ministère depuis 2024, elle pilote les achats de drones.",
             "They said the line would open in 2027.",
+            // A question, and the author's own voice.
+            "Nous pouvons alors nous demander si ce partenariat illustre une stratégie ?",
+            "Le partenariat illustre-t-il une stratégie de souveraineté ?",
+            "We can now ask whether the line will open in 2027.",
+            "I started painting when the line opened in 2027.",
         ] {
             assert!(!super::extractable(leaning), "{leaning}");
         }
@@ -1597,6 +1634,10 @@ mod tests {
             "L'agence a pour mission d'équiper les régiments en drones.",
             "Selon le maire, la ligne ouvrira en 2027.",
             "The council said the line would open in 2027.",
+            // Someone's first person, quoted; an acronym.
+            "Sophie Binet a déclaré : « Nous ne lâcherons rien » devant le ministère.",
+            "The mayor said \"we will open the line in 2027\" on Tuesday.",
+            "US forces left the base in 2027.",
         ] {
             assert!(super::extractable(alone), "{alone}");
         }
