@@ -608,13 +608,13 @@ impl Pipeline<'_> {
     /// For each of `sentences`, its translation `greedy` or one of `settings.candidates`
     /// others drawn at random: among those that may ship (`shippable`: they keep the
     /// amounts and counts of their original, among the rest), the one the model,
-    /// translating it back, finds its
-    /// original likeliest from. A small model's greedy translation is often word for word
-    /// ("revient à" as "returns to", "steel" as "fer forgé"); reading a candidate back asks
-    /// whether it still carries the original, and a translation into English is read back
-    /// from French, the direction this model reads better than it writes. Where no
-    /// candidate may ship, the greedy one stays (and is left out later); where the model
-    /// cannot read answers, the greedy ones are all there is.
+    /// translating it back, finds its original likeliest from. A small model's greedy
+    /// translation is often word for word ("revient à" as "returns to", "steel" as "fer
+    /// forgé"); reading a candidate back asks whether it still carries the original, and
+    /// a translation into English is read back from French, the direction this model
+    /// reads better than it writes. Where no candidate may ship, the greedy one stays (and
+    /// is left out later); where the model cannot read answers, the greedy ones are all
+    /// there is.
     fn choose(
         &mut self,
         read: &Read,
