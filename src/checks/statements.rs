@@ -765,6 +765,9 @@ pub fn spans(text: &str) -> Vec<(usize, usize)> {
         .collect()
 }
 
+/// The words of a claim that a source sentence holds, and that sentence's byte range.
+type Held = (BTreeSet<String>, (usize, usize));
+
 /// A text's sentences with their byte ranges and features, computed once for many lookups.
 pub struct Indexed {
     sentences: Vec<(usize, usize, Features)>,
@@ -839,25 +842,10 @@ impl Indexed {
     /// makes. A summary sentence in its source's language mostly lifts one or two source
     /// sentences; one too short to tell (`MIN_PIECED` words) is not asked about.
     pub fn pieced(&self, claim: &str) -> bool {
-        let words = Features::of(claim).words;
-        if words.len() < MIN_PIECED {
+        let Some((words, (first, _), (second, _))) = self.two_most(claim) else {
             return false;
-        }
-        let held = |rest: &BTreeSet<String>| {
-            self.sentences
-                .iter()
-                .map(|(.., f)| {
-                    rest.intersection(&f.words)
-                        .cloned()
-                        .collect::<BTreeSet<_>>()
-                })
-                .max_by_key(BTreeSet::len)
-                .unwrap_or_default()
         };
-        let first = held(&words);
-        let rest: BTreeSet<String> = words.difference(&first).cloned().collect();
-        let covered = first.len() + held(&rest).len();
-        covered * PIECED.1 < words.len() * PIECED.0
+        (first.len() + second.len()) * PIECED.1 < words * PIECED.0
     }
 
     /// Does `claim` graft onto a sentence of `text` (the one indexed) words of another
@@ -869,35 +857,39 @@ impl Indexed {
     /// between them is the model's. Two sentences of one paragraph are one passage, and a
     /// summary sentence that joins them says what the passage says.
     pub fn pieced_apart(&self, text: &str, claim: &str) -> bool {
-        let words = Features::of(claim).words;
-        if words.len() < MIN_PIECED {
+        let Some((words, (first, at), (second, other))) = self.two_most(claim) else {
+            return false;
+        };
+        if first.len() * ONE_HOLDS.1 >= words * ONE_HOLDS.0 || second.len() < GRAFTED {
             return false;
         }
-        let most = |among: &BTreeSet<String>| {
-            self.sentences
-                .iter()
-                .map(|(a, b, f)| {
-                    let held: BTreeSet<String> = among.intersection(&f.words).cloned().collect();
-                    (held, (*a, *b))
-                })
-                .max_by_key(|(held, _)| held.len())
-        };
-        let Some((first, at)) = most(&words) else {
-            return false;
-        };
-        if first.len() * ONE_HOLDS.1 >= words.len() * ONE_HOLDS.0 {
-            return false;
-        }
-        let rest: BTreeSet<String> = words.difference(&first).cloned().collect();
-        let Some((second, other)) = most(&rest) else {
-            return false;
-        };
         let (a, b) = if at.0 < other.0 {
             (at, other)
         } else {
             (other, at)
         };
-        second.len() >= GRAFTED && text[a.1..b.0.max(a.1)].contains('\n')
+        text[a.1..b.0.max(a.1)].contains('\n')
+    }
+
+    /// How many content words `claim` has (`None` under `MIN_PIECED`: too short to
+    /// tell), the sentence that holds the most of them, and the one that holds the most of
+    /// the rest, each with the words it holds and its range (none held where the text has
+    /// no sentence).
+    fn two_most(&self, claim: &str) -> Option<(usize, Held, Held)> {
+        let words = Features::of(claim).words;
+        if words.len() < MIN_PIECED {
+            return None;
+        }
+        let most = |among: &BTreeSet<String>| -> Held {
+            self.sentences
+                .iter()
+                .map(|(a, b, f)| (among.intersection(&f.words).cloned().collect(), (*a, *b)))
+                .max_by_key(|(held, _): &Held| held.len())
+                .unwrap_or_default()
+        };
+        let first = most(&words);
+        let rest: BTreeSet<String> = words.difference(&first.0).cloned().collect();
+        Some((words.len(), first, most(&rest)))
     }
 }
 
