@@ -58,7 +58,7 @@ impl FalseFriends {
             .map(str::trim)
             .filter(|l| !l.is_empty() && !l.starts_with('#'))
             .filter_map(|l| l.split_once('|'))
-            .map(|(en, fr)| (side(en), side(fr)))
+            .map(|(originals, look_alikes)| (side(originals), side(look_alikes)))
             .collect();
         FalseFriends(pairs)
     }
@@ -70,10 +70,9 @@ impl FalseFriends {
         let mut found: Vec<String> = Vec::new();
         for w in plain_words(original) {
             let folded = ground::fold(w);
-            let wrong = self
-                .0
-                .iter()
-                .any(|(en, fr)| en.contains(&folded) && fr.iter().any(|f| theirs.contains(f)));
+            let wrong = self.0.iter().any(|(originals, look_alikes)| {
+                originals.contains(&folded) && look_alikes.iter().any(|f| theirs.contains(f))
+            });
             if wrong && !found.iter().any(|x| x == w) {
                 found.push(w.to_string());
             }
@@ -125,10 +124,6 @@ fn words(read: &[(&str, f32)]) -> Vec<(String, f32)> {
 mod tests {
     use super::*;
 
-    fn read<'a>(tokens: &[(&'a str, f32)]) -> Vec<(&'a str, f32)> {
-        tokens.to_vec()
-    }
-
     #[test]
     fn a_look_alike_that_does_not_translate_is_found_and_a_right_word_is_not() {
         let table = FalseFriends::parse(
@@ -165,7 +160,7 @@ mod tests {
             assert!(shipped
                 .0
                 .iter()
-                .all(|(en, fr)| !en.is_empty() && !fr.is_empty()));
+                .all(|(originals, look_alikes)| !originals.is_empty() && !look_alikes.is_empty()));
         }
         // The French side: "syndicate" does not translate "l'intersyndicale".
         let fr = FalseFriends::parse(include_str!("../../prompts/false_friends.fr.txt"));
@@ -187,7 +182,7 @@ mod tests {
 
     #[test]
     fn a_word_sums_its_tokens_and_punctuation_counts_for_none() {
-        let r = read(&[
+        let r = [
             ("The", -0.1),
             (" regional", -0.5),
             (" audit", -0.2),
@@ -197,7 +192,7 @@ mod tests {
             (" «", -15.0),
             ("well", -0.3),
             ("»", -9.0),
-        ]);
+        ];
         let w = words(&r);
         let names: Vec<&str> = w.iter().map(|(x, _)| x.as_str()).collect();
         assert_eq!(names, ["The", "regional", "audit", "chamber", "well"]);
@@ -207,7 +202,7 @@ mod tests {
 
     #[test]
     fn unlikely_words_that_say_something_are_unread_and_figures_and_small_words_are_not() {
-        let r = read(&[
+        let r = [
             ("An", -0.1),
             (" analysis", -0.4),
             (" published", -0.3),
@@ -224,7 +219,7 @@ mod tests {
             (" million", -0.3),
             (" said", -6.5),
             (".", -0.1),
-        ]);
+        ];
         assert_eq!(unread(&r), ["chamber", "puts"]);
     }
 }

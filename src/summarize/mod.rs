@@ -1191,8 +1191,9 @@ fn stand_in(sentence: &str) -> Option<String> {
 /// (`authors_voice`)?
 fn extractable(sentence: &str) -> bool {
     let words = sentence.split_whitespace().count();
-    let end = sentence.trim_end();
-    let ends = end.ends_with(['.', '!', '»', '"', '…', '”']);
+    let ends = sentence
+        .trim_end()
+        .ends_with(['.', '!', '»', '"', '…', '”']);
     (4..=60).contains(&words) && ends && !leans_back(sentence) && !authors_voice(sentence)
 }
 
