@@ -66,6 +66,9 @@ pub enum Key {
     /// A month named without its year ("en mai", "in May"): backed by any date of that
     /// month in the source, never by a season ("au printemps").
     MonthOnly(u32),
+    /// A season ("au printemps", "in the spring"; 1 spring … 4 winter): backed only by the
+    /// same season, never by a month, which could fall in either of two.
+    Season(u8),
     Money {
         amount: Quantity,
         currency: Currency,
@@ -99,6 +102,7 @@ impl fmt::Display for Key {
             Key::Month { year, month } => write!(f, "month:{year}-{month:02}"),
             Key::Year(y) => write!(f, "year:{y}"),
             Key::MonthOnly(m) => write!(f, "month:{m:02}"),
+            Key::Season(n) => write!(f, "season:{n}"),
             Key::Money { amount, currency } => write!(f, "money:{amount}:{currency}"),
             Key::Pct(q) => write!(f, "pct:{q}"),
             Key::Num(q) => write!(f, "num:{q}"),
@@ -281,6 +285,34 @@ fn month_alone(word: &str, before: &str) -> Option<u32> {
         // word that introduces a date ("12. Februar", "im Juli"), so a "Julio" is a name.
         _ if other => (lower || introduced).then_some(m),
         _ => (!lower).then_some(m),
+    }
+}
+
+/// The season a word names (1 spring … 4 winter), where it cannot be another word: French
+/// "été" only elided or after "en", "cet" ("a été" is a verb); English "spring" and "fall"
+/// only after a word that introduces a time ("in the spring", "last fall").
+fn season(word: &str, before: &str) -> Option<u8> {
+    let w = word.to_lowercase();
+    let (w, elided) = match w.split_once(['\'', '’']) {
+        Some((head, rest)) if ["l", "d"].contains(&head) => (rest.to_string(), true),
+        _ => (w, false),
+    };
+    let before = before.to_lowercase();
+    let introduced = [
+        "the", "this", "last", "next", "in", "early", "late", "mid", "by", "until", "since",
+    ]
+    .contains(&before.as_str());
+    match w.as_str() {
+        "printemps" => Some(1),
+        "été" if elided || ["en", "cet"].contains(&before.as_str()) => Some(2),
+        "automne" => Some(3),
+        "hiver" => Some(4),
+        "spring" | "springtime" if introduced => Some(1),
+        "summer" => Some(2),
+        "autumn" => Some(3),
+        "fall" if introduced => Some(3),
+        "winter" => Some(4),
+        _ => None,
     }
 }
 
@@ -504,6 +536,14 @@ pub fn facts(text: &str) -> Vec<Fact> {
             i += 1;
             continue;
         }
+        if let Some(n) = season(w, before) {
+            out.push(Fact {
+                key: Key::Season(n),
+                raw: w.clone(),
+            });
+            i += 1;
+            continue;
+        }
         // Money: "€ 12 bn", "EUR 12 bn", "12 milliards d'euros", "14 billion dollars", "$14bn"
         if let Some(cur) = currency(w) {
             if let Some(x) = number(next(1)) {
@@ -611,7 +651,7 @@ fn support_keys(source_facts: &[Fact]) -> BTreeSet<Key> {
                     keys.insert(Key::Year(v as u32));
                 }
             }
-            Key::Pct(_) | Key::MonthOnly(_) => {}
+            Key::Pct(_) | Key::MonthOnly(_) | Key::Season(_) => {}
         }
     }
     keys
@@ -1232,6 +1272,25 @@ mod tests {
             Lang::Fr,
             &src,
         );
+        assert!(g.unsupported.is_empty(), "{g:?}");
+    }
+
+    #[test]
+    fn a_season_is_backed_by_the_same_season_in_either_language_only() {
+        assert_eq!(keys("au Sénat au printemps"), ["season:1"]);
+        assert_eq!(keys("to the Senate in the spring"), ["season:1"]);
+        assert_eq!(keys("l'été dernier, cet été, en été"), ["season:2"; 3]);
+        assert_eq!(keys("last fall, this winter"), ["season:3", "season:4"]);
+        // Words that are not seasons there.
+        assert!(keys("Le texte a été voté. A spring of water; prices fall.").is_empty());
+        let src = [(
+            "S3",
+            "The government will send the bill to the Senate in the spring.",
+            Lang::En,
+        )];
+        let g = check("Le texte ira au Sénat en hiver.", Lang::Fr, &src);
+        assert_eq!(g.unsupported, ["hiver"], "{g:?}");
+        let g = check("Le texte ira au Sénat au printemps.", Lang::Fr, &src);
         assert!(g.unsupported.is_empty(), "{g:?}");
     }
 
