@@ -332,6 +332,7 @@ impl<'a> Run<'a> {
                     model => self.info.name, version => env!("CARGO_PKG_VERSION"),
                     check => check, grounding => grounding, injection => s.injection,
                     source_language => s.detected_language,
+                    other_file => format!("{}.{}.md", s.stem, lang.other().code()),
                 },
             )?;
             write_atomic(&self.cfg.out.join(&file), format!("{md}\n").as_bytes())?;

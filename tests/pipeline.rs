@@ -1033,4 +1033,10 @@ fn an_english_look_alike_of_a_french_word_is_left_out_without_a_second_guess() {
         en.check.dropped
     );
     assert_eq!(model.asked_again, 0);
+    // The reader of the English file still gets the French sentence, marked as such.
+    let original = "L'intersyndicale maintient son appel à manifester le 19 mars.";
+    assert_eq!(en.check.untranslated, [original]);
+    let md = std::fs::read_to_string(out.path().join("greve.en.md")).unwrap();
+    assert!(md.contains(&format!("> - \"{original}\"")), "{md}");
+    assert!(md.contains("`greve.fr.md`"), "{md}");
 }

@@ -112,6 +112,11 @@ pub struct OutputCheck {
     /// itself, or leave words in another language.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub dropped: Vec<String>,
+    /// For a summary translated from the other language's: the sentences of that summary
+    /// whose translation was left out, as they stand there (checked in their own
+    /// language), so the reader still has what the translation could not carry.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub untranslated: Vec<String>,
     /// Words left in another language than the output's (`language::foreign_words`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub foreign_words: Vec<String>,
@@ -132,6 +137,7 @@ impl OutputCheck {
             uncited_sentences: Vec::new(),
             disagreements: Vec::new(),
             dropped: Vec::new(),
+            untranslated: Vec::new(),
             foreign_words: Vec::new(),
             added: Vec::new(),
         }

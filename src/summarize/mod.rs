@@ -332,6 +332,12 @@ impl Pipeline<'_> {
             .filter(|((first, now), ok)| !**ok || first != now)
             .map(|((first, _), _)| first.clone())
             .collect();
+        let untranslated: Vec<String> = firsts
+            .iter()
+            .zip(&ok)
+            .filter(|(_, ok)| !**ok)
+            .map(|(f, _)| f.to_string())
+            .collect();
         let mut kept: Vec<String> = out
             .iter()
             .zip(&ok)
@@ -347,6 +353,7 @@ impl Pipeline<'_> {
         let mut check = expect(s, read.read_as(to), read.words).judge(&text, to);
         check.language.retried = retried;
         check.dropped = dropped;
+        check.untranslated = untranslated;
         Ok((text, check))
     }
 
