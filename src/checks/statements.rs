@@ -1042,6 +1042,65 @@ pub fn statements(
         .collect()
 }
 
+/// Does `sentence` say something twice: one of its facts ("in spring" … "in the spring"), or
+/// a run of four words with one of four letters or more ("to the Senate in")? Asked for
+/// one sentence from two statements, a small model sometimes writes both, one after the
+/// other, joined by "and".
+pub fn says_twice(sentence: &str) -> bool {
+    let keys: Vec<Key> = ground::facts(sentence).into_iter().map(|f| f.key).collect();
+    let repeated_fact = keys
+        .iter()
+        .enumerate()
+        .any(|(i, k)| keys[i + 1..].contains(k));
+    let folded = ground::fold(sentence);
+    let words: Vec<&str> = words_of(&folded).collect();
+    let runs: Vec<&[&str]> = words
+        .windows(4)
+        .filter(|w| w.iter().any(|x| x.chars().count() >= 4))
+        .collect();
+    let repeated_run = runs
+        .iter()
+        .enumerate()
+        .any(|(i, r)| runs[i + 1..].contains(r));
+    repeated_fact || repeated_run
+}
+
+/// Is `sentence`'s subject a pronoun that names what an earlier sentence did ("Elle a
+/// pour mission …", "Rattachée au ministère, elle …", "They said …")? Out of its place,
+/// a summary's reader would take it for whatever the sentence before it names. The
+/// subject is looked for as the first word, or the first after an opening clause (a
+/// comma within the first `OPENING` words). Grammar words, not a subject's.
+pub fn leans_back(sentence: &str) -> bool {
+    const PRONOUNS: &[&str] = &["il", "elle", "ils", "elles", "it", "he", "she", "they"];
+    const OPENING: usize = 10;
+    let words: Vec<&str> = sentence.split_whitespace().take(OPENING + 1).collect();
+    let after_comma = words
+        .iter()
+        .position(|w| w.ends_with(','))
+        .and_then(|i| words.get(i + 1));
+    words
+        .first()
+        .into_iter()
+        .chain(after_comma)
+        .any(|w| PRONOUNS.contains(&plain(w).as_str()))
+}
+
+/// `w` folded, without the punctuation around it.
+fn plain(w: &str) -> String {
+    ground::fold(w.trim_matches(|c: char| !c.is_alphabetic()))
+}
+
+/// Does `sentence` lean on the one before it in a summary: its subject is a pronoun
+/// (`leans_back`), or it opens on a possessive ("Son directeur, …": whose director, the
+/// sentence before says)?
+pub fn refers_back(sentence: &str) -> bool {
+    const POSSESSIVES: &[&str] = &[
+        "son", "sa", "ses", "leur", "leurs", "his", "her", "its", "their",
+    ];
+    let first = sentence.split_whitespace().next();
+    leans_back(sentence) || first.is_some_and(|w| POSSESSIVES.contains(&plain(w).as_str()))
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -1139,6 +1198,24 @@ mod tests {
              d'irrigation.",
         ] {
             assert!(!index.pieced_apart(source, fine), "{fine}");
+        }
+    }
+
+    #[test]
+    fn a_sentence_that_says_a_fact_or_a_run_of_words_twice_is_told_from_one_that_does_not() {
+        assert!(super::says_twice(
+            "The government will present the text to the Senate in spring and it will keep \
+             its timetable and send the bill to the Senate in the spring."
+        ));
+        assert!(super::says_twice(
+            "Le coût atteint 465 millions d'euros, soit 465 millions d'euros de plus."
+        ));
+        for fine in [
+            "The government will keep its timetable and send the bill to the Senate in spring.",
+            "Le coût passe de 412 à 465 millions d'euros selon la chambre régionale des comptes.",
+            "La ligne de tramway reliera la gare au campus, et la ligne de bus suivra.",
+        ] {
+            assert!(!super::says_twice(fine), "{fine}");
         }
     }
 

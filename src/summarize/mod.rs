@@ -1194,14 +1194,17 @@ fn stand_in(sentence: &str) -> Option<String> {
 
 /// May a source sentence stand in for a summary sentence: a statement of a readable length
 /// (4 to 60 words) that ends as a sentence does, not a heading or a lead-in, not a
-/// question, that reads alone (`leans_back`) and is not the author speaking
+/// question, that reads alone (`statements::leans_back`) and is not the author speaking
 /// (`authors_voice`)?
 fn extractable(sentence: &str) -> bool {
     let words = sentence.split_whitespace().count();
     let ends = sentence
         .trim_end()
         .ends_with(['.', '!', '»', '"', '…', '”']);
-    (4..=60).contains(&words) && ends && !leans_back(sentence) && !authors_voice(sentence)
+    (4..=60).contains(&words)
+        && ends
+        && !statements::leans_back(sentence)
+        && !authors_voice(sentence)
 }
 
 /// Does `sentence` speak in its author's first person ("Nous pouvons alors nous demander
@@ -1232,50 +1235,14 @@ fn authors_voice(sentence: &str) -> bool {
         .any(|w| !acronym(w) && FIRST_PERSON.contains(&w.to_lowercase().as_str()))
 }
 
-/// Is `sentence`'s subject a pronoun that names what an earlier sentence did ("Elle a
-/// pour mission …", "Rattachée au ministère, elle …", "They said …")? Out of its place,
-/// a summary's reader would take it for whatever the sentence before it names. The
-/// subject is looked for as the first word, or the first after an opening clause (a
-/// comma within the first `OPENING` words). Grammar words, not a subject's.
-fn leans_back(sentence: &str) -> bool {
-    const PRONOUNS: &[&str] = &["il", "elle", "ils", "elles", "it", "he", "she", "they"];
-    const OPENING: usize = 10;
-    let words: Vec<&str> = sentence.split_whitespace().take(OPENING + 1).collect();
-    let after_comma = words
-        .iter()
-        .position(|w| w.ends_with(','))
-        .and_then(|i| words.get(i + 1));
-    words
-        .first()
-        .into_iter()
-        .chain(after_comma)
-        .any(|w| PRONOUNS.contains(&plain(w).as_str()))
-}
-
-/// `w` folded, without the punctuation around it.
-fn plain(w: &str) -> String {
-    ground::fold(w.trim_matches(|c: char| !c.is_alphabetic()))
-}
-
-/// Does `sentence` lean on the one before it in a summary: its subject is a pronoun
-/// (`leans_back`), or it opens on a possessive ("Son directeur, …": whose director, the
-/// sentence before says)?
-fn refers_back(sentence: &str) -> bool {
-    const POSSESSIVES: &[&str] = &[
-        "son", "sa", "ses", "leur", "leurs", "his", "her", "its", "their",
-    ];
-    let first = sentence.split_whitespace().next();
-    leans_back(sentence) || first.is_some_and(|w| POSSESSIVES.contains(&plain(w).as_str()))
-}
-
 /// `ok` (which of a summary's `sentences` may ship) with each sentence that leans on the
-/// one before it (`refers_back`) left out where that one is: "Son directeur, Bertrand
+/// one before it (`statements::refers_back`) left out where that one is: "Son directeur, Bertrand
 /// Rondepierre, …" translated alone would make him the director of whatever the sentence
 /// before the left-out one names.
 fn without_orphans(sentences: &[&str], ok: &[bool]) -> Vec<bool> {
     let mut kept = ok.to_vec();
     for i in 1..kept.len() {
-        if !kept[i - 1] && refers_back(sentences[i]) {
+        if !kept[i - 1] && statements::refers_back(sentences[i]) {
             kept[i] = false;
         }
     }
@@ -1667,10 +1634,12 @@ mod tests {
             super::without_orphans(&sentences, &[true, true, true, false]),
             [true, true, true, false]
         );
-        assert!(super::refers_back(
+        assert!(statements::refers_back(
             "Its chief executive said the firm could grow."
         ));
-        assert!(!super::refers_back("Sans surprise, le ministère a signé."));
+        assert!(!statements::refers_back(
+            "Sans surprise, le ministère a signé."
+        ));
     }
 
     #[test]

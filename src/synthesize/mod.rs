@@ -158,7 +158,8 @@ impl Pipeline<'_> {
                 let speaks =
                     language::language(&text, lang).ok && text.split_whitespace().count() >= 4;
                 meta[gi] = about_the_task(&text);
-                if ids.len() >= 2 && speaks && !meta[gi] && !adds_to(&text, all, &groups[gi]) {
+                let fits = !adds_to(&text, all, &groups[gi]) && !statements::says_twice(&text);
+                if ids.len() >= 2 && speaks && !meta[gi] && fits {
                     done[gi] = Some(Sentence {
                         section: Section::CommonGround,
                         support: support_of(all, &groups[gi], &ids),

@@ -1,7 +1,7 @@
 //! The synthesis planned by code: statements of different sources that say the same thing
 //! grouped (common ground), and each source's own statements (its contributions).
 
-use crate::checks::statements::{Features, Statement};
+use crate::checks::statements::{self, Features, Statement};
 use std::collections::BTreeSet;
 
 /// Least two statements must share (see `Features::shared`) to say the same thing, in
@@ -108,11 +108,43 @@ fn contributions(
             .filter(|&i| statements[i].source == src)
             .collect();
         mine.sort_by_key(|&i| (std::cmp::Reverse(statements[i].features.weight()), i));
-        mine.truncate(per_source);
-        mine.sort_unstable();
-        out.extend(mine);
+        let mut chosen = picked(statements, &mine, per_source);
+        chosen.sort_unstable();
+        out.extend(chosen);
     }
     out
+}
+
+/// At most `per_source` of `mine` (one source's own statements, best first). A statement
+/// whose subject is a pronoun ("She asks …": `statements::leans_back`) comes only with the
+/// one before it in its summary, right before it; without it, its reader would take "she"
+/// for whoever the contribution before names. (A leading possessive, "Son directeur", is
+/// `standalone`'s to mend.)
+fn picked(statements: &[Statement], mine: &[usize], per_source: usize) -> Vec<usize> {
+    let before = |i: usize| {
+        mine.iter()
+            .copied()
+            .find(|&j| statements[j].index + 1 == statements[i].index)
+    };
+    let mut chosen: Vec<usize> = Vec::new();
+    for &i in mine {
+        if chosen.contains(&i) {
+            continue;
+        }
+        let with: Vec<usize> = if !statements::leans_back(&statements[i].text) {
+            vec![i]
+        } else {
+            match before(i) {
+                Some(j) if chosen.contains(&j) => vec![i],
+                Some(j) if !statements::leans_back(&statements[j].text) => vec![j, i],
+                _ => continue,
+            }
+        };
+        if chosen.len() + with.len() <= per_source {
+            chosen.extend(with);
+        }
+    }
+    chosen
 }
 
 #[cfg(test)]
@@ -198,6 +230,37 @@ mod tests {
             ),
         ];
         assert!(plan(&s, 6, 2).common.is_empty());
+    }
+
+    #[test]
+    fn a_contribution_on_a_pronoun_comes_after_the_one_it_leans_on_or_not_at_all() {
+        let s = vec![
+            st(
+                "S1",
+                0,
+                "The city council approved the tramway budget on Monday.",
+            ),
+            st("S2", 0, "Karim Benali fears for the shops."),
+            st(
+                "S2",
+                1,
+                "Claire Dumas chairs the association of the avenue's shopkeepers.",
+            ),
+            st(
+                "S2",
+                2,
+                "She asks for works in two phases and for a fund of 12 million euros.",
+            ),
+        ];
+        // Room for one: not "She asks …", the weightiest, which needs two.
+        let own = plan(&s, 6, 1).own;
+        assert_eq!(own.len(), 2, "{own:?}");
+        assert!(!own.contains(&3), "{own:?}");
+        // Room for two: "She asks …" right after the one naming her.
+        assert_eq!(plan(&s, 6, 2).own, vec![0, 2, 3]);
+        // Its statement gone (common ground elsewhere, say): "She asks …" stays out.
+        let alone = vec![s[0].clone(), s[1].clone(), s[3].clone()];
+        assert_eq!(plan(&alone, 6, 2).own, vec![0, 1]);
     }
 
     #[test]
