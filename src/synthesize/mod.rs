@@ -175,7 +175,10 @@ impl Pipeline<'_> {
         Ok(done
             .into_iter()
             .zip(groups)
-            .map(|(d, g)| d.unwrap_or_else(|| extractive(lang, all, g, &sources_of(g))))
+            .flat_map(|(d, g)| match d {
+                Some(d) => vec![d],
+                None => extractive(lang, all, g, &sources_of(g)),
+            })
             .collect())
     }
 
@@ -214,6 +217,13 @@ impl Pipeline<'_> {
         let planned = plan::plan(&all, MAX_COMMON, OWN_PER_SOURCE);
         let mut sentences = self.common_ground(lang, &all, &planned.common, &texts)?;
         sentences.extend(planned.own.iter().map(|&i| own(&all[i], lang)));
+        // Contributions in the sources' order, those of groups that fell apart among them
+        // (a stable sort: the common ground keeps its order).
+        let rank = |s: &Sentence| match s.section {
+            Section::Contribution => texts.iter().position(|t| s.sources[0] == t.id),
+            _ => None,
+        };
+        sentences.sort_by_key(rank);
         let concepts = self.concepts()?;
         let mut found = Self::disagreements(sources, &concepts);
         // Rivals in the other language's statements too: a figure one summary here lost
@@ -478,14 +488,17 @@ fn own(s: &Statement, lang: Lang) -> Sentence {
     }
 }
 
-/// The group's statement that the most of its sources back, as it is written; common
-/// ground when two sources or more back it, else its own source's contribution.
+/// The group's statement that the most of its sources back, as it is written, as common
+/// ground; where none is backed by two sources (they give rival figures, say), each
+/// statement of the group is its own source's contribution instead, so no source's
+/// statement is lost to a group that fell apart (not one whose subject is a pronoun,
+/// which would read as about the contribution before it).
 fn extractive(
     lang: Lang,
     all: &[Statement],
     group: &[usize],
     sources: &[(&Statement, &SourceText)],
-) -> Sentence {
+) -> Vec<Sentence> {
     let (best, ids) = group
         .iter()
         .take(MAX_LISTED)
@@ -493,15 +506,19 @@ fn extractive(
         .max_by_key(|(i, ids)| (ids.len(), std::cmp::Reverse(*i)))
         .expect("a group has statements");
     if ids.len() < 2 {
-        return own(&all[best], lang);
+        return group
+            .iter()
+            .filter(|&&i| i == best || !statements::leans_back(&all[i].text))
+            .map(|&i| own(&all[i], lang))
+            .collect();
     }
-    Sentence {
+    vec![Sentence {
         section: Section::CommonGround,
         text: standalone(&all[best].text, lang),
         support: support_of(all, group, &ids),
         sources: ids,
         origin: Origin::Extractive,
-    }
+    }]
 }
 
 /// A statement lifted out of its summary, where a leading possessive ("Son directeur",
@@ -605,6 +622,46 @@ mod tests {
         ] {
             assert_eq!(standalone(text, lang), want);
         }
+    }
+
+    #[test]
+    fn a_group_no_statement_of_which_two_sources_back_gives_each_back_to_its_source() {
+        let texts = [
+            "La SNCF a annulé 260 trains sur les lignes régionales et nationales.",
+            "La SNCF a annulé 312 trains sur les lignes régionales et nationales.",
+        ];
+        let all: Vec<Statement> = texts
+            .iter()
+            .enumerate()
+            .map(|(i, t)| Statement {
+                source: format!("S{}", i + 1),
+                index: 0,
+                text: t.to_string(),
+                support: Vec::new(),
+                features: statements::Features::of(t),
+            })
+            .collect();
+        let sources: Vec<SourceText> = all
+            .iter()
+            .map(|s| SourceText {
+                id: &s.source,
+                text: &s.text,
+                lang: Lang::Fr,
+            })
+            .collect();
+        let pairs: Vec<(&Statement, &SourceText)> = all.iter().zip(&sources).collect();
+        let out = extractive(Lang::Fr, &all, &[0, 1], &pairs);
+        let got: Vec<(Section, &[String])> = out
+            .iter()
+            .map(|s| (s.section, s.sources.as_slice()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (Section::Contribution, &["S1".to_string()][..]),
+                (Section::Contribution, &["S2".to_string()][..]),
+            ]
+        );
     }
 
     #[test]
