@@ -321,6 +321,19 @@ fn names_someone(after: &str) -> bool {
 /// naming who ("selon les syndicats"): a marker of `ATTRIBUTION` within seven words after
 /// the figure, up to the next comma, full stop or figure.
 pub fn attributions(sentence: &str) -> Vec<(Fact, String)> {
+    read_attributions(sentence, false)
+}
+
+/// `attributions`, and the figures a clause gives as someone's by naming them before
+/// (`named_before`: "Selon le syndicat, 2 000 emplois …", "la direction parle de 800"):
+/// for telling two parties' figures in one sentence apart. Not for ruling out rivals: a
+/// source's "D'après la préfecture, 1 450 personnes" against another's "1 200 habitants"
+/// evacuated by the same prefecture is still two versions of one count.
+pub fn claims(sentence: &str) -> Vec<(Fact, String)> {
+    read_attributions(sentence, true)
+}
+
+fn read_attributions(sentence: &str, before: bool) -> Vec<(Fact, String)> {
     let mut out = Vec::new();
     let mut from = 0;
     for f in ground::facts(sentence) {
@@ -351,6 +364,9 @@ pub fn attributions(sentence: &str) -> Vec<(Fact, String)> {
             })
             .min()
         else {
+            if let Some(who) = named_before(&sentence[..at]).filter(|_| before) {
+                out.push((f, who));
+            }
             continue;
         };
         let start = after.find(&near[m..]).unwrap_or(0);
@@ -367,6 +383,63 @@ pub fn attributions(sentence: &str) -> Vec<(Fact, String)> {
         out.push((f, who.trim().to_string()));
     }
     out
+}
+
+/// Words that open a clause by naming whose figures follow ("Selon la CGT, …").
+const OPENING_ATTRIBUTION: &[&str] = &["selon ", "d'après ", "d’après ", "according to "];
+
+/// Verbs by which someone puts forward a figure of their own, right before it ("la
+/// direction parle de 800 départs", "the union speaks of 2,000 jobs").
+const CLAIMING: &[&str] = &[
+    "parle de",
+    "parlent de",
+    "évoque",
+    "évoquent",
+    "speaks of",
+    "speak of",
+    "talks of",
+    "talk of",
+    "cites",
+    "cite",
+];
+
+/// Who a figure whose clause runs up to it (`before`: the sentence up to the figure) is
+/// given by, where the clause says so before it: it opens on "Selon X," (the figure after
+/// the comma, and after a relative clause on X: "Selon l'association, qui regroupe 87
+/// boutiques, …" gives 87 as a fact about it, not as its figure), or names X right before a
+/// verb of `CLAIMING` ("la direction parle de" 800).
+fn named_before(before: &str) -> Option<String> {
+    let start = before.rfind([';', '.', ':', '!', '?']).map_or(0, |i| i + 1);
+    let clause = before[start..].trim_start();
+    let lower = clause.to_lowercase();
+    if OPENING_ATTRIBUTION.iter().any(|m| lower.starts_with(m)) {
+        let (who, rest) = clause.split_once(',')?;
+        let rest = rest.trim_start();
+        let relative = ["qui ", "dont ", "which ", "who "]
+            .iter()
+            .any(|r| rest.starts_with(r));
+        if relative && !rest.contains(',') {
+            return None;
+        }
+        // "selon la CGT" as it reads after the figure it is shown with.
+        let who = who.trim();
+        let mut c = who.chars();
+        return c
+            .next()
+            .map(|first| first.to_lowercase().chain(c).collect());
+    }
+    let words: Vec<&str> = clause.split_whitespace().collect();
+    let tail = words[words.len().saturating_sub(3)..]
+        .join(" ")
+        .to_lowercase();
+    let verb = CLAIMING.iter().find(|v| {
+        tail.ends_with(*v)
+            || tail.ends_with(&format!("{v} quelque"))
+            || tail.ends_with(&format!("{v} some"))
+    })?;
+    let at = lower.rfind(verb)?;
+    let subject = clause[..at].rsplit(',').next()?.trim();
+    (!subject.is_empty() && subject.split_whitespace().count() <= 6).then(|| subject.to_string())
 }
 
 /// Adds to `out` the rival values among statements that say the same thing (each from
@@ -1171,5 +1244,29 @@ mod tests {
         assert!(attributions("Prices rose 3 per cent in May.").is_empty());
         let per = attributions("Some 4,000 homes were flooded, per the prefecture.");
         assert_eq!(per.len(), 1, "{per:?}");
+        // Who opens the clause, or speaks of the figure right before it.
+        let fr = "Selon le syndicat des pilotes, 2 000 emplois pourraient disparaître ; la \
+                  direction parle de 800 départs volontaires au plus.";
+        assert!(attributions(fr).is_empty());
+        let got: Vec<(String, String)> = claims(fr)
+            .into_iter()
+            .map(|(f, who)| (f.raw, who))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    "2 000".to_string(),
+                    "selon le syndicat des pilotes".to_string()
+                ),
+                ("800".to_string(), "la direction".to_string()),
+            ]
+        );
+        let en = "According to the union, 2,000 jobs are at risk; management speaks of 800.";
+        assert_eq!(claims(en).len(), 2);
+        // A figure about the party, in a relative clause on it, is not its figure.
+        let fr = "Selon l'association, qui regroupe 87 boutiques, le chantier durera quatre ans.";
+        assert!(claims(fr).is_empty());
+        assert!(claims("Le conseil a voté 412 millions d'euros.").is_empty());
     }
 }

@@ -420,7 +420,7 @@ fn attributed(texts: &[SourceText], lang: Lang) -> Vec<(Vec<String>, Span)> {
     let mut out = Vec::new();
     for t in texts {
         for (start, end) in statements::spans(t.text) {
-            let found = disagree::attributions(&t.text[start..end]);
+            let found = disagree::claims(&t.text[start..end]);
             let parties: std::collections::BTreeSet<&str> =
                 found.iter().map(|(_, who)| who.as_str()).collect();
             if found.len() < 2 || parties.len() < 2 {
