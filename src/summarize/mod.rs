@@ -424,7 +424,11 @@ impl Pipeline<'_> {
         // The sentences do not depend on each other: their calls run together.
         let answers = self.call_checked_all(calls, &vec![&expect; sentences.len()])?;
         let retried = answers.iter().any(|(_, c)| c.language.retried);
-        let greedy: Vec<String> = answers.iter().map(|(a, _)| cleaned(a, to)).collect();
+        let greedy: Vec<String> = answers
+            .iter()
+            .zip(sentences)
+            .map(|((a, _), o)| cleaned(a, o, to))
+            .collect();
         Ok((self.choose(read, to, sentences, skip, greedy)?, retried))
     }
 
@@ -512,7 +516,11 @@ impl Pipeline<'_> {
         }
         let expect = self.sentence_expect(read, to);
         let answers = self.call_checked_all(calls, &vec![&expect; lost.len()])?;
-        Ok(answers.iter().map(|(a, _)| cleaned(a, to)).collect())
+        Ok(answers
+            .iter()
+            .zip(lost)
+            .map(|((a, _), (i, _))| cleaned(a, originals[*i], to))
+            .collect())
     }
 
     /// The words of `original` (in `from`) that `translation` lost: those it renders by a
@@ -645,7 +653,7 @@ impl Pipeline<'_> {
         for (i, (original, first)) in sentences.iter().zip(greedy).enumerate() {
             let mut candidates = vec![first.clone()];
             for d in drawn.iter().skip(i).step_by(sentences.len()) {
-                let c = cleaned(d, to);
+                let c = cleaned(d, original, to);
                 if !candidates.contains(&c) {
                     candidates.push(c);
                 }
@@ -925,13 +933,34 @@ fn keeps_facts(original: &str, from: Lang, translation: &str) -> bool {
             .all(|n| ground::gives_number(original, n))
 }
 
-/// A translation call's answer as it may ship: its first sentence, its numbers in `to`'s
-/// notation, with French elisions.
-fn cleaned(answer: &str, to: Lang) -> String {
+/// A translation call's answer (of `original`) as it may ship: its first sentence, its
+/// numbers in `to`'s notation, with French elisions, and without a possessor it cannot
+/// know (`unowned`).
+fn cleaned(answer: &str, original: &str, to: Lang) -> String {
     let sentence = crate::lang::write_numbers(&one_sentence(answer), to);
     match to {
         Lang::Fr => crate::lang::elide(&sentence),
-        Lang::En => sentence,
+        Lang::En => unowned(original, &sentence),
+    }
+}
+
+/// `translation` of `original` (French) with an opening "His" or "Her" that renders an
+/// opening "Son", "Sa" or "Ses" turned into "The": French agrees the possessive with the
+/// thing owned, so translated alone, "Son coût est estimé …" (the line's) comes out "His
+/// cost …", and "Son siège serait à Lyon" (the group's) "His headquarters …". "The" says
+/// no less and points at no one.
+fn unowned(original: &str, translation: &str) -> String {
+    let opens = |text: &str, words: &[&str]| {
+        text.split_whitespace()
+            .next()
+            .is_some_and(|w| words.contains(&w))
+    };
+    if !opens(original, &["Son", "Sa", "Ses"]) {
+        return translation.to_string();
+    }
+    match translation.split_once(' ') {
+        Some((first, rest)) if ["His", "Her"].contains(&first) => format!("The {rest}"),
+        _ => translation.to_string(),
     }
 }
 
@@ -1640,6 +1669,36 @@ mod tests {
         assert!(!statements::refers_back(
             "Sans surprise, le ministère a signé."
         ));
+    }
+
+    #[test]
+    fn an_opening_possessive_the_translation_gives_a_person_becomes_the() {
+        let cases = [
+            (
+                "Son coût est estimé à 412 millions d'euros.",
+                "His cost is estimated at 412 million euros.",
+                "The cost is estimated at 412 million euros.",
+            ),
+            (
+                "Sa directrice, Claire Dumoulin, a salué le vote.",
+                "Her director, Claire Dumoulin, welcomed the vote.",
+                "The director, Claire Dumoulin, welcomed the vote.",
+            ),
+            // Another opening: the translation's "His" is someone's the sentence names.
+            (
+                "Le maire a présenté son budget.",
+                "His budget was presented by the mayor.",
+                "His budget was presented by the mayor.",
+            ),
+            (
+                "Son siège serait à Lyon.",
+                "Its headquarters would be in Lyon.",
+                "Its headquarters would be in Lyon.",
+            ),
+        ];
+        for (original, translation, want) in cases {
+            assert_eq!(super::unowned(original, translation), want);
+        }
     }
 
     #[test]
