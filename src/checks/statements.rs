@@ -1066,23 +1066,35 @@ pub fn says_twice(sentence: &str) -> bool {
 }
 
 /// Is `sentence`'s subject a pronoun that names what an earlier sentence did ("Elle a
-/// pour mission …", "Rattachée au ministère, elle …", "They said …")? Out of its place,
-/// a summary's reader would take it for whatever the sentence before it names. The
-/// subject is looked for as the first word, or the first after an opening clause (a
-/// comma within the first `OPENING` words). Grammar words, not a subject's.
+/// pour mission …", "Rattachée au ministère, elle …", "They said …"), or does it open on a
+/// demonstrative ("Ce projet repose sur …", "This choice illustrates …")? Out of its
+/// place, a summary's reader would take it for whatever the sentence before it names. The
+/// pronoun is looked for as the first word, or the first after an opening clause (a comma
+/// within the first `OPENING` words). "Ce qui …", "Ce que …" name nothing before them.
+/// Grammar words, not a subject's.
 pub fn leans_back(sentence: &str) -> bool {
     const PRONOUNS: &[&str] = &["il", "elle", "ils", "elles", "it", "he", "she", "they"];
+    const DEMONSTRATIVES: &[&str] = &["ce", "cet", "cette", "ces", "this", "these", "those"];
     const OPENING: usize = 10;
     let words: Vec<&str> = sentence.split_whitespace().take(OPENING + 1).collect();
     let after_comma = words
         .iter()
         .position(|w| w.ends_with(','))
         .and_then(|i| words.get(i + 1));
-    words
+    let pronoun = words
         .first()
         .into_iter()
         .chain(after_comma)
-        .any(|w| PRONOUNS.contains(&plain(w).as_str()))
+        .any(|w| PRONOUNS.contains(&plain(w).as_str()));
+    let relative = |w: &&str| {
+        let w = plain(w);
+        ["qui", "que", "dont"].contains(&w.as_str()) || w.starts_with("qu'") || w.starts_with("qu’")
+    };
+    let demonstrative = words
+        .first()
+        .is_some_and(|w| DEMONSTRATIVES.contains(&plain(w).as_str()))
+        && !words.get(1).is_some_and(relative);
+    pronoun || demonstrative
 }
 
 /// `w` folded, without the punctuation around it.

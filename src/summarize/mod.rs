@@ -1669,6 +1669,17 @@ mod tests {
         assert!(!statements::refers_back(
             "Sans surprise, le ministère a signé."
         ));
+        // A demonstrative opening names what the sentence before said.
+        assert!(statements::refers_back(
+            "Ce projet repose sur trois piliers."
+        ));
+        assert!(statements::refers_back(
+            "This choice illustrates a broader trend."
+        ));
+        assert!(!statements::refers_back(
+            "Ce qui a changé, c'est le calendrier."
+        ));
+        assert!(!statements::refers_back("Cela dit, le ministère a signé."));
     }
 
     #[test]
