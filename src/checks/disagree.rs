@@ -385,8 +385,14 @@ fn read_attributions(sentence: &str, before: bool) -> Vec<(Fact, String)> {
     out
 }
 
-/// Words that open a clause by naming whose figures follow ("Selon la CGT, …").
-const OPENING_ATTRIBUTION: &[&str] = &["selon ", "d'après ", "d’après ", "according to "];
+/// Does `clause` open by naming whose figures follow ("Selon la CGT, …", "According to the
+/// prefecture, …")?
+pub fn opens_on_attribution(clause: &str) -> bool {
+    let lower = clause.trim_start().to_lowercase();
+    ["selon ", "d'après ", "d’après ", "according to "]
+        .iter()
+        .any(|m| lower.starts_with(m))
+}
 
 /// Verbs by which someone puts forward a figure of their own, right before it ("la
 /// direction parle de 800 départs", "the union speaks of 2,000 jobs").
@@ -412,7 +418,7 @@ fn named_before(before: &str) -> Option<String> {
     let start = before.rfind([';', '.', ':', '!', '?']).map_or(0, |i| i + 1);
     let clause = before[start..].trim_start();
     let lower = clause.to_lowercase();
-    if OPENING_ATTRIBUTION.iter().any(|m| lower.starts_with(m)) {
+    if opens_on_attribution(clause) {
         let (who, rest) = clause.split_once(',')?;
         let rest = rest.trim_start();
         let relative = ["qui ", "dont ", "which ", "who "]

@@ -984,11 +984,7 @@ pub fn attributed(text: &str) -> BTreeSet<Key> {
 pub fn misattributes(claim: &str, attributed: &BTreeSet<Key>) -> bool {
     // "According to the prefecture, at least 38 people were killed": a claim that opens by
     // naming whose figures follow attributes them all.
-    let lower = claim.trim_start().to_lowercase();
-    if ["selon ", "d'après ", "d’après ", "according to "]
-        .iter()
-        .any(|m| lower.starts_with(m))
-    {
+    if disagree::opens_on_attribution(claim) {
         return false;
     }
     let own: Vec<Key> = disagree::attributions(claim)
