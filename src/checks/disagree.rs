@@ -226,6 +226,130 @@ fn unit(text: &str, raw: &str) -> Vec<String> {
         .collect()
 }
 
+/// Which values a figure's qualifier admits besides its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Bound {
+    /// "more than 4,000": any value above.
+    Over,
+    /// "fewer than 4,000", "nearly 4,000": any value below.
+    Under,
+    /// "about 4,000": an estimate, shown as such, still a rival of another value.
+    Near,
+}
+
+impl Bound {
+    /// How this language says it before a count.
+    fn word(self, lang: Lang) -> &'static str {
+        match (self, lang) {
+            (Bound::Over, Lang::Fr) => "plus de",
+            (Bound::Over, Lang::En) => "more than",
+            (Bound::Under, Lang::Fr) => "moins de",
+            (Bound::Under, Lang::En) => "fewer than",
+            (Bound::Near, Lang::Fr) => "environ",
+            (Bound::Near, Lang::En) => "about",
+        }
+    }
+}
+
+/// Words right before a figure that make it a bound or an estimate, in the languages
+/// sources come in: grammar, not a subject's vocabulary.
+const QUALIFIERS: &[(&str, Bound)] = &[
+    ("more than", Bound::Over),
+    ("over", Bound::Over),
+    ("above", Bound::Over),
+    ("at least", Bound::Over),
+    ("plus de", Bound::Over),
+    ("au moins", Bound::Over),
+    ("más de", Bound::Over),
+    ("al menos", Bound::Over),
+    ("less than", Bound::Under),
+    ("fewer than", Bound::Under),
+    ("under", Bound::Under),
+    ("up to", Bound::Under),
+    ("nearly", Bound::Under),
+    ("almost", Bound::Under),
+    ("moins de", Bound::Under),
+    ("jusqu'à", Bound::Under),
+    ("jusqu’à", Bound::Under),
+    ("presque", Bound::Under),
+    ("menos de", Bound::Under),
+    ("hasta", Bound::Under),
+    ("casi", Bound::Under),
+    ("about", Bound::Near),
+    ("around", Bound::Near),
+    ("roughly", Bound::Near),
+    ("approximately", Bound::Near),
+    ("some", Bound::Near),
+    ("environ", Bound::Near),
+    ("près de", Bound::Near),
+    ("quelque", Bound::Near),
+    ("unos", Bound::Near),
+    ("unas", Bound::Near),
+    ("alrededor de", Bound::Near),
+    ("cerca de", Bound::Near),
+];
+
+/// The qualifier written right before `raw` in `text` ("plus de" 4 000), as written.
+fn qualifier<'t>(text: &'t str, raw: &str) -> Option<(&'t str, Bound)> {
+    let before = text[..text.find(raw)?].trim_end();
+    let lower = before.to_lowercase();
+    if lower.len() != before.len() {
+        return None;
+    }
+    QUALIFIERS.iter().find_map(|(q, bound)| {
+        let at = lower.strip_suffix(q).map(str::len)?;
+        let boundary = lower[..at]
+            .chars()
+            .next_back()
+            .is_none_or(|c| !c.is_alphanumeric());
+        // Of the same length as `before`, so the same bytes.
+        (boundary && before.is_char_boundary(at)).then(|| (&before[at..], *bound))
+    })
+}
+
+/// Does `claim` set a bound on a figure that its source gives without that bound ("more
+/// than 1,500 people" where the source has "unas 1.500" or "1 500 personnes")? That is a
+/// claim the source does not make. Leaving a bound out ("4 200 hectares" for "plus de
+/// 4 200") is not, nor is an estimate ("about").
+pub fn adds_bound(claim: &str, source: &str) -> bool {
+    let bound_of = |text: &str, f: &Fact| qualifier(text, &f.raw).map(|q| q.1);
+    ground::facts(claim).iter().any(|f| {
+        let Some(b @ (Bound::Over | Bound::Under)) = bound_of(claim, f) else {
+            return false;
+        };
+        let giving: Vec<(&str, Fact)> = sentences(source)
+            .into_iter()
+            .flat_map(|s| ground::facts(s).into_iter().map(move |g| (s, g)))
+            .filter(|(_, g)| g.key == f.key)
+            .collect();
+        // A figure the source writes otherwise than it is read ("10 percent" is read "10
+        // %") has no place to look for its bound: the source may well set it.
+        let unread = giving.iter().any(|(s, g)| !s.contains(&g.raw));
+        !giving.is_empty() && !unread && !giving.iter().any(|(s, g)| bound_of(s, g) == Some(b))
+    })
+}
+
+/// Does a figure qualified as `bound` at `value` admit `other` (4,200 is "more than
+/// 4,000")?
+fn admits(bound: Option<Bound>, value: Key, other: Key) -> bool {
+    let (Some(x), Some(y)) = (magnitude(value), magnitude(other)) else {
+        return false;
+    };
+    match bound {
+        Some(Bound::Over) => y >= x,
+        Some(Bound::Under) => y <= x,
+        _ => false,
+    }
+}
+
+/// An amount's or a count's value.
+fn magnitude(key: Key) -> Option<f64> {
+    match key {
+        Key::Money { amount, .. } | Key::Num(amount) => Some(amount.value()),
+        _ => None,
+    }
+}
+
 /// Words that count people as such, cut to six letters: "1 200 habitants" and "1 450
 /// personnes" (or "1,500 people", "residents") count the same thing, where "1,200 homes"
 /// and "1,450 people" do not. Grammar of counting, not a subject's vocabulary.
@@ -291,10 +415,135 @@ pub fn in_words_of(mut d: Disagreement, here: &[(&str, &str)], lang: Lang) -> Di
         .find(|w| !w.is_empty())
         .unwrap_or_default();
     for (v, own) in d.versions.iter_mut().zip(own) {
-        let (number, word) = own.unwrap_or_else(|| (display(v.key, lang), counted.clone()));
+        let (number, word) = own.unwrap_or_else(|| {
+            // "over 4,000" stays a bound, said this language's way.
+            let bound = ground::facts(&v.text)
+                .into_iter()
+                .find(|f| f.key == v.key)
+                .and_then(|f| qualifier(&v.text, &f.raw))
+                .map_or("", |(_, b)| b.word(lang));
+            let number = format!("{bound} {}", display(v.key, lang));
+            (number.trim().to_string(), counted.clone())
+        });
         v.text = format!("{number} {word}").trim().to_string();
     }
     d
+}
+
+/// A source that a disagreement over a count leaves out, though its text gives the same
+/// count its own way: one source's summary may have lost the sentence (its translation
+/// failed a check) while the source still gives a version. Added where the source's text
+/// gives exactly one count of the same thing (`unit`, the same first six letters: across
+/// languages that holds for "hectares", "hectáreas", "trains", and people-words) close to
+/// every version, none set beside another party's (`parties`); as its value, in this
+/// language's form, with the word the versions count (`same`: whether the source is in
+/// `lang`, so its own word may do). Two such counts or none: left as it is, never a guess.
+pub fn extend(d: &mut Disagreement, texts: &[(&str, &str, bool)], lang: Lang) {
+    if d.kind != FactKind::Count {
+        return;
+    }
+    let units: Vec<(Vec<String>, String)> = d
+        .versions
+        .iter()
+        .filter_map(|v| {
+            // Worded by its number alone, a version still counts what its source
+            // sentence says it counts.
+            let mut counts = Vec::new();
+            let mut word = String::new();
+            for t in [&v.text, &v.context] {
+                let Some(f) = ground::facts(t).into_iter().find(|f| f.key == v.key) else {
+                    continue;
+                };
+                counts = unit(t, &f.raw);
+                if !counts.is_empty() {
+                    word = counted_word(t, &f.raw, None);
+                    break;
+                }
+            }
+            Some((counts, word))
+        })
+        .collect();
+    let Some(first) = units.iter().find_map(|(u, _)| u.first().cloned()) else {
+        return;
+    };
+    // The versions' own word, where one is written in this language.
+    let word = d
+        .versions
+        .iter()
+        .zip(&units)
+        .find(|(v, (u, _))| u.first() == Some(&first) && v.text.ends_with(char::is_alphabetic))
+        .map(|(_, (_, w))| w.clone())
+        .unwrap_or_default();
+    for (id, text, same) in texts {
+        if d.versions.iter().any(|v| v.sources.iter().any(|s| s == id)) {
+            continue;
+        }
+        let mut found: Vec<(Fact, &str)> = Vec::new();
+        for sentence in sentences(text) {
+            let party: Vec<Key> = parties(sentence).into_iter().map(|(f, _)| f.key).collect();
+            for f in ground::facts(sentence) {
+                let counts = unit(sentence, &f.raw).first() == Some(&first);
+                let near = d.versions.iter().all(|v| close(v.key, f.key));
+                if FactKind::of(f.key) == Some(FactKind::Count)
+                    && counts
+                    && near
+                    && !party.contains(&f.key)
+                    && !found.iter().any(|(g, _)| g.key == f.key)
+                {
+                    found.push((f, sentence));
+                }
+            }
+        }
+        let [(f, sentence)] = found.as_slice() else {
+            continue;
+        };
+        if let Some(v) = d.versions.iter_mut().find(|v| v.key == f.key) {
+            v.sources.push(id.to_string());
+            v.sources
+                .sort_by_key(|s| s.trim_start_matches('S').parse::<u32>().unwrap_or(0));
+            continue;
+        }
+        let bound = qualifier(sentence, &f.raw).map_or("", |(_, b)| b.word(lang));
+        let counted = match same {
+            true => counted_word(sentence, &f.raw, Some(&first)),
+            false => word.clone(),
+        };
+        d.versions.push(Version {
+            key: f.key,
+            text: format!("{bound} {} {counted}", display(f.key, lang))
+                .trim()
+                .to_string(),
+            sources: vec![id.to_string()],
+            context: sentence.chars().take(240).collect(),
+        });
+    }
+    // A version worded by its number alone ("4 000", found in the other language) counts
+    // what another version here names.
+    let named = d
+        .versions
+        .iter()
+        .find(|v| !v.text.ends_with(|c: char| c.is_ascii_digit()))
+        .and_then(|v| {
+            let f = ground::facts(&v.text)
+                .into_iter()
+                .find(|f| f.key == v.key)?;
+            Some(counted_word(&v.text, &f.raw, Some(&first)))
+        });
+    if let Some(w) = named {
+        for v in &mut d.versions {
+            if v.text.ends_with(|c: char| c.is_ascii_digit()) {
+                v.text = format!("{} {w}", v.text);
+            }
+        }
+    }
+    // In the sources' order, as every list of them is.
+    let rank = |v: &Version| {
+        v.sources
+            .first()
+            .and_then(|s| s.trim_start_matches('S').parse::<u32>().ok())
+            .unwrap_or(u32::MAX)
+    };
+    d.versions.sort_by_key(rank);
 }
 
 /// Words that attribute a figure to someone ("selon la police", "according to the
@@ -331,6 +580,19 @@ pub fn attributions(sentence: &str) -> Vec<(Fact, String)> {
 /// evacuated by the same prefecture is still two versions of one count.
 pub fn claims(sentence: &str) -> Vec<(Fact, String)> {
     read_attributions(sentence, true)
+}
+
+/// The figures a sentence sets side by side as two parties' or more (`claims` naming two
+/// parties at least: "1,2 million selon la CGT, 450 000 selon la police"); none where it
+/// gives one figure as one party's ("4 200 hectares selon la préfecture", "officials
+/// said"), which is how a source reports a fact, and can be another source's rival.
+pub fn parties(sentence: &str) -> Vec<(Fact, String)> {
+    let found = claims(sentence);
+    let who: BTreeSet<&str> = found.iter().map(|(_, w)| w.as_str()).collect();
+    if found.len() < 2 || who.len() < 2 {
+        return Vec::new();
+    }
+    found
 }
 
 fn read_attributions(sentence: &str, before: bool) -> Vec<(Fact, String)> {
@@ -370,6 +632,13 @@ fn read_attributions(sentence: &str, before: bool) -> Vec<(Fact, String)> {
             continue;
         };
         let start = after.find(&near[m..]).unwrap_or(0);
+        if let Some(verb) = ["said", "says"].iter().find(|v| lower[m..].starts_with(*v)) {
+            // "…, the police said": who is named before the verb, in its clause.
+            let upto = &after[..start + verb.len()];
+            let who = upto.rsplit([',', ';', '.']).next().unwrap_or(upto);
+            out.push((f, who.trim().to_string()));
+            continue;
+        }
         let rest = &after[start..];
         let end = rest
             .find(|c: char| matches!(c, ',' | ';' | '.' | ')' | ':') || c.is_ascii_digit())
@@ -452,8 +721,11 @@ fn named_before(before: &str) -> Option<String> {
 /// another source; merged into a disagreement of `out` that shares a version), on any subject and with no word list: a date, amount
 /// or count that two sources give with close but different values, where neither
 /// source's text holds the other's value (a source that gives both tells two events
-/// apart itself, or sets one figure against another). A figure its statement attributes to
-/// someone ("selon la police") is that party's, not the source's: never a rival. Counts
+/// apart itself, or sets one figure against another). A figure its statement (or the source
+/// sentence behind it) sets beside another party's ("selon la police", `parties`) is that
+/// party's, not the source's: never a rival; one figure given as one party's ("4 200
+/// hectares selon la préfecture", "officials said") is how a source reports it. A bound
+/// ("more than 4,000") is no rival of a value it admits (4,200). Counts
 /// must count the same thing (the word after them). Dates are rivals only where the
 /// statements say the same thing (`one_event`, as the caller finds it): "an audit
 /// published on 3 November" and "the council adopted the route on 14 October" share a
@@ -462,8 +734,9 @@ pub fn between(group: &[Said], one_event: bool, out: &mut Vec<Disagreement>) {
     let facts: Vec<Vec<(Fact, FactKind, Vec<String>)>> = group
         .iter()
         .map(|s| {
-            let attributed: Vec<Key> = attributions(s.text)
+            let attributed: Vec<Key> = parties(s.text)
                 .into_iter()
+                .chain(parties(s.context))
                 .map(|(f, _)| f.key)
                 .collect();
             ground::facts(s.text)
@@ -489,11 +762,14 @@ pub fn between(group: &[Said], one_event: bool, out: &mut Vec<Disagreement>) {
             for (fa, ka, ua) in &facts[a] {
                 for (fb, kb, ub) in &facts[b] {
                     let unit = shared_unit(ua, ub);
+                    let bound = |s: &Said, f: &Fact| qualifier(s.text, &f.raw).map(|q| q.1);
                     let rival = ka == kb
                         && (*ka != FactKind::Count || unit.is_some())
                         && (*ka != FactKind::Date || one_event)
                         && fa.key != fb.key
                         && close(fa.key, fb.key)
+                        && !admits(bound(&group[a], fa), fa.key, fb.key)
+                        && !admits(bound(&group[b], fb), fb.key, fa.key)
                         && !group[a].gives(fb, ub)
                         && !group[b].gives(fa, ua);
                     if rival {
@@ -547,13 +823,14 @@ fn add_rival(
             Some(_) => {}
             None => d.versions.push(Version {
                 key: fact.key,
-                text: match kind {
-                    FactKind::Count => {
-                        format!("{} {}", fact.raw, counted_word(said.text, &fact.raw, unit))
-                            .trim()
-                            .to_string()
-                    }
-                    _ => fact.raw.clone(),
+                text: {
+                    // "about 3,900 hectares": an estimate or a bound is shown as one.
+                    let q = qualifier(said.text, &fact.raw).map_or("", |q| q.0);
+                    let counted = match kind {
+                        FactKind::Count => counted_word(said.text, &fact.raw, unit),
+                        _ => String::new(),
+                    };
+                    format!("{q} {} {counted}", fact.raw).trim().to_string()
                 },
                 sources: vec![said.source.to_string()],
                 context: said.context.chars().take(240).collect(),
@@ -1184,9 +1461,10 @@ mod tests {
             ("S1", "La préfecture a évacué 1 200 habitants."),
             ("S3", "L'eau sortait à 1 500 mètres cubes par seconde."),
         ];
+        // "About" stays, said the French way.
         assert_eq!(
             worded(&found, &here, Lang::Fr),
-            ["1 200 habitants", "1 500 habitants"]
+            ["1 200 habitants", "environ 1 500 habitants"]
         );
         // The same from versions found in French, their numbers written with a space.
         let (x, y) = (
@@ -1200,7 +1478,7 @@ mod tests {
         ];
         assert_eq!(
             worded(&found, &here, Lang::En),
-            ["1,200 residents", "1,500 residents"]
+            ["1,200 residents", "about 1,500 residents"]
         );
     }
 
@@ -1228,6 +1506,117 @@ mod tests {
             ),
         ])
         .is_empty());
+    }
+
+    #[test]
+    fn one_figure_a_source_reports_as_an_authority_s_is_still_a_rival() {
+        // "officials said" and "selon la préfecture" report a fact; no second party is set
+        // beside them, so other sources' counts of the same thing are rivals.
+        let a =
+            "A wildfire has burned about 3,900 hectares since Tuesday, officials said on Thursday.";
+        let b = "Selon la préfecture, 4 200 hectares de forêt ont brûlé en trois jours.";
+        let found = rivals_of(&[said("S1", b, b), said("S3", a, a)]);
+        let v: Vec<&str> = found[0].versions.iter().map(|v| v.text.as_str()).collect();
+        assert_eq!(v, ["4 200 hectares", "about 3,900 hectares"]);
+        assert_eq!(found[0].versions[1].sources, ["S3"]);
+        // Two parties' figures in one sentence stay theirs.
+        let two =
+            "1 500 personnes ont quitté leur logement selon les pompiers, 2 000 selon le maire.";
+        let other = "About 1,800 people were evacuated.";
+        assert!(rivals_of(&[said("S1", two, two), said("S2", other, other)]).is_empty());
+        assert_eq!(parties(two).len(), 2);
+        assert!(parties(b).is_empty());
+        let who: Vec<String> = attributions(a).into_iter().map(|(_, w)| w).collect();
+        assert_eq!(who, ["officials said"]);
+    }
+
+    #[test]
+    fn a_bound_the_source_does_not_set_is_a_claim_it_does_not_make() {
+        let source = "Según los bomberos, unas 1.500 personas tuvieron que abandonar sus casas. \
+                      Más de mil bomberos luchan contra las llamas.";
+        assert!(adds_bound(
+            "Over 1,500 people had to leave their homes.",
+            source
+        ));
+        assert!(adds_bound(
+            "Moins de 1 500 personnes ont quitté leur maison.",
+            source
+        ));
+        assert!(!adds_bound(
+            "About 1,500 people had to leave their homes.",
+            source
+        ));
+        assert!(!adds_bound(
+            "1,500 people had to leave their homes.",
+            source
+        ));
+        // "10 percent" is read as "10 %": where the bound is, is unknown.
+        let reserve = "It asks for a reserve of at least 10 percent.";
+        assert!(!adds_bound(
+            "Elle demande une réserve d'au moins 10 %.",
+            reserve
+        ));
+        let headline = "Plus de 4 200 hectares parcourus. Le feu a brûlé 4 200 hectares.";
+        assert!(!adds_bound("More than 4,200 hectares burned.", headline));
+        assert!(!adds_bound("The fire burned 4,200 hectares.", headline));
+    }
+
+    #[test]
+    fn a_bound_is_no_rival_of_a_value_it_admits() {
+        let over = "The fire burned more than 4,000 hectares.";
+        let exact = "Le feu a brûlé 4 200 hectares.";
+        let under = "The fire burned about 3,900 hectares.";
+        assert!(rivals_of(&[said("S1", exact, exact), said("S2", over, over)]).is_empty());
+        let found = rivals_of(&[said("S2", over, over), said("S3", under, under)]);
+        let v: Vec<&str> = found[0].versions.iter().map(|v| v.text.as_str()).collect();
+        assert_eq!(v, ["more than 4,000 hectares", "about 3,900 hectares"]);
+        let fewer = "Fewer than 4,000 hectares burned.";
+        assert!(rivals_of(&[said("S3", under, under), said("S4", fewer, fewer)]).is_empty());
+        // A word that ends like a qualifier is none ("clover 4,000").
+        assert_eq!(qualifier("a clover 4,000 times", "4,000"), None);
+    }
+
+    #[test]
+    fn a_source_whose_summary_lost_its_count_joins_the_disagreement_from_its_text() {
+        let a = "A wildfire has burned about 3,900 hectares since Tuesday.";
+        let b = "The fire burned 4,500 hectares of forest.";
+        let mut found = rivals_of(&[said("S2", b, b), said("S3", a, a)]);
+        let texts = [
+            (
+                "S1",
+                "Le feu a parcouru 4 200 hectares de forêt. Il a mobilisé 1 100 pompiers.",
+                false,
+            ),
+            ("S2", b, true),
+            ("S3", a, true),
+            // Two counts of hectares: which one is the version is unknown, so none is.
+            (
+                "S4",
+                "Le feu a brûlé 4 100 hectares, contre 4 600 hectares en 2021.",
+                false,
+            ),
+        ];
+        extend(&mut found[0], &texts, Lang::En);
+        let v: Vec<(&str, &[String])> = found[0]
+            .versions
+            .iter()
+            .map(|v| (v.text.as_str(), v.sources.as_slice()))
+            .collect();
+        // In the sources' order.
+        assert_eq!(v.len(), 3, "{v:?}");
+        assert_eq!(v[0].0, "4,200 hectares");
+        assert_eq!(v[0].1, ["S1"]);
+        // Found in English and worded here by their numbers alone, the versions take the
+        // word of the source in this language that joins them.
+        let mut d = in_words_of(found[0].clone(), &[], Lang::Fr);
+        d.versions.retain(|v| v.sources[0] != "S1");
+        let texts = [("S1", "Le feu a parcouru 4 200 hectares de forêt.", true)];
+        extend(&mut d, &texts, Lang::Fr);
+        let v: Vec<&str> = d.versions.iter().map(|v| v.text.as_str()).collect();
+        assert_eq!(
+            v,
+            ["4 200 hectares", "4 500 hectares", "environ 3 900 hectares"]
+        );
     }
 
     #[test]

@@ -257,6 +257,14 @@ impl Pipeline<'_> {
                 None => found.push(d),
             }
         }
+        // A source whose summary lost its version may still give one in its text.
+        let whole: Vec<(&str, &str, bool)> = sources
+            .iter()
+            .map(|(s, r)| (s.id.as_str(), s.text.as_str(), r.native == Some(lang)))
+            .collect();
+        for d in &mut found {
+            disagree::extend(d, &whole, lang);
+        }
         let attributed = attributed(&texts, lang);
         let section = self
             .disagreements_section(lang, &found, &attributed, &concepts)?
@@ -420,10 +428,8 @@ fn attributed(texts: &[SourceText], lang: Lang) -> Vec<(Vec<String>, Span)> {
     let mut out = Vec::new();
     for t in texts {
         for (start, end) in statements::spans(t.text) {
-            let found = disagree::claims(&t.text[start..end]);
-            let parties: std::collections::BTreeSet<&str> =
-                found.iter().map(|(_, who)| who.as_str()).collect();
-            if found.len() < 2 || parties.len() < 2 {
+            let found = disagree::parties(&t.text[start..end]);
+            if found.is_empty() {
                 continue;
             }
             let mut figures: Vec<String> = found
