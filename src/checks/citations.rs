@@ -126,7 +126,9 @@ pub fn strip_citations(text: &str) -> String {
     }
     out.push_str(rest);
     let mut s = out.split_whitespace().collect::<Vec<_>>().join(" ");
-    for p in [".", ",", ";", ":"] {
+    // "… [S1] ." leaves a space before the stop; French sets one before ";" and ":"
+    // ("multipliées : 1 500"), so those keep theirs.
+    for p in [".", ","] {
         s = s.replace(&format!(" {p}"), p);
     }
     s
@@ -181,6 +183,13 @@ mod tests {
         assert_eq!(
             strip_citations("A is B [S1][S2]. See [note] C [S3, S4]."),
             "A is B. See [note] C."
+        );
+        // French typography keeps its space before a colon or a semicolon.
+        assert_eq!(
+            strip_citations(
+                "Les évacuations se sont multipliées : 1 500 personnes [S1] ; 2 000 [S2]."
+            ),
+            "Les évacuations se sont multipliées : 1 500 personnes ; 2 000."
         );
         let seg = cited_segments("X rose to 5 according to [S1], but 7 according to [S2][S3].");
         assert_eq!(

@@ -979,6 +979,38 @@ pub fn attributed(text: &str) -> BTreeSet<Key> {
         .collect()
 }
 
+/// Does `claim` open by naming whose word it reports ("Selon les pompiers, le vent a
+/// poussé …") where no source sentence it may rest on (`rests_on`, in its own language)
+/// names them? The model then lends the fact to someone the source never quotes for it.
+pub fn invents_attribution(claim: &str, rests_on: &[&str]) -> bool {
+    if !disagree::opens_on_attribution(claim) || rests_on.is_empty() {
+        return false;
+    }
+    let Some((who, _)) = claim.split_once(',') else {
+        return false;
+    };
+    let marker = ["selon", "apres", "according"];
+    let named: Vec<String> = words_of(&ground::fold(who))
+        .filter(|w| w.chars().count() >= 4 && !marker.contains(w))
+        .map(root)
+        .collect();
+    !named.is_empty()
+        && !rests_on.iter().any(|s| {
+            let there: BTreeSet<String> = words_of(&ground::fold(s)).map(root).collect();
+            named.iter().all(|w| there.contains(w))
+        })
+}
+
+/// Is `claim` a fragment or a list rather than a sentence: one that ends on a colon ("Next
+/// steps:"), strings fields together ("Key figures: Total burned area: 4,000 hectares
+/// Number of people evacuated: 1,500"), or is a field on a line of its own ("Duration of
+/// fire: Not specified", with no full stop)?
+pub fn fragment(claim: &str) -> bool {
+    let t = claim.trim_end();
+    let ended = t.ends_with(['.', '!', '?', '»', '"', '”', ')']);
+    t.ends_with(':') || t.matches(':').count() >= 2 || (t.contains(':') && !ended)
+}
+
 /// Does `claim` state one of the `attributed` figures as plain fact, without saying whose
 /// it is? It then misreports its source.
 pub fn misattributes(claim: &str, attributed: &BTreeSet<Key>) -> bool {
@@ -1551,6 +1583,43 @@ mod tests {
         assert!(!misattributes(
             "The bridge was 1,182 metres long.",
             &attributed
+        ));
+    }
+
+    #[test]
+    fn a_party_the_source_sentence_never_names_is_an_invented_attribution() {
+        let wind =
+            "Le vent, qui a soufflé jusqu'à 70 km/h mercredi, a poussé les flammes vers le sud.";
+        let claim = "Selon les pompiers, le vent a poussé les flammes vers le sud.";
+        assert!(invents_attribution(claim, &[wind]));
+        let quoted = "Selon les pompiers, le vent a poussé les flammes vers le sud.";
+        assert!(!invents_attribution(claim, &[quoted]));
+        // The party named otherwise in the source sentence ("l'association Foch
+        // Commerces" for "l'association"), or a claim that names no party, is fine.
+        let foch = "Selon l'association Foch Commerces, qui regroupe 87 boutiques, le chantier durera quatre ans.";
+        assert!(!invents_attribution(
+            "Selon l'association, le chantier durera quatre ans.",
+            &[foch]
+        ));
+        assert!(!invents_attribution(
+            "Le vent a poussé les flammes.",
+            &[wind]
+        ));
+        assert!(invents_attribution(
+            "According to the police, 1,500 people left.",
+            &["1,500 people left, the mayor said."]
+        ));
+    }
+
+    #[test]
+    fn a_list_of_fields_or_a_line_ending_on_a_colon_is_no_sentence() {
+        assert!(fragment(
+            "Key figures: Total burned area: 4,000 hectares Number of people evacuated: 1,500"
+        ));
+        assert!(fragment("Next steps:"));
+        assert!(fragment("Duration of fire: Not specified"));
+        assert!(!fragment(
+            "Son directeur résume l'enjeu : intégrer les technologies les plus avancées."
         ));
     }
 }

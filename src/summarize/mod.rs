@@ -937,11 +937,24 @@ fn keeps_facts(original: &str, from: Lang, translation: &str) -> bool {
 /// numbers in `to`'s notation, with French elisions, and without a possessor it cannot
 /// know (`unowned`).
 fn cleaned(answer: &str, original: &str, to: Lang) -> String {
-    let sentence = crate::lang::write_numbers(&one_sentence(answer), to);
+    let sentence = capitalized(&crate::lang::write_numbers(&one_sentence(answer), to));
     match to {
         Lang::Fr => crate::lang::elide(&sentence),
         Lang::En => unowned(original, &sentence),
     }
+}
+
+/// `sentence` opening on a capital where the model began it on a lower-case word
+/// ("environ 1 500 personnes …"); a word with a capital inside ("iPhone") is a name, kept.
+fn capitalized(sentence: &str) -> String {
+    let first = sentence.split_whitespace().next().unwrap_or_default();
+    if !first.starts_with(char::is_lowercase) || first.chars().any(char::is_uppercase) {
+        return sentence.to_string();
+    }
+    let mut c = sentence.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
 }
 
 /// `translation` of `original` (French) with an opening "His" or "Her" that renders an
@@ -1134,6 +1147,10 @@ fn triage(read: &Read, lang: Lang, text: &str, check: &OutputCheck) -> (Vec<Stri
             // "l'AMIAD, directeur du ministère": a title the source gives someone else.
             // Titles are read in French and English, so a source in neither has none.
             let titled = read.native.is_some() && read.titles.misplaced(sentence);
+            // "Selon les pompiers, le vent a poussé les flammes …": a party the source
+            // sentence never names for it. Within one language only: names of parties
+            // are words, and words do not meet across two.
+            let lent = own && statements::invents_attribution(sentence, &rests_on);
             // The headline says in a few words what the body says in full: a small model
             // misreads its shorthand ("se prépare au pic de crue" as "the peak of
             // drought"), and the body's sentences carry its facts.
@@ -1148,7 +1165,11 @@ fn triage(read: &Read, lang: Lang, text: &str, check: &OutputCheck) -> (Vec<Stri
                 || cut
                 || purpose
                 || misjoined
-                || titled;
+                || titled
+                || lent
+                || statements::fragment(sentence)
+                // "Over 1,500 people" where the source says "unas 1.500".
+                || crate::checks::disagree::adds_bound(sentence, &s.text);
             let meta = about_itself(sentence, lang);
             if !(wrong || again || meta) {
                 kept.push(sentence.to_string());
@@ -1710,6 +1731,23 @@ mod tests {
         for (original, translation, want) in cases {
             assert_eq!(super::unowned(original, translation), want);
         }
+    }
+
+    #[test]
+    fn a_sentence_the_model_began_in_lower_case_opens_on_a_capital() {
+        assert_eq!(
+            super::capitalized("environ 1 500 personnes ont été évacuées."),
+            "Environ 1 500 personnes ont été évacuées."
+        );
+        assert_eq!(
+            super::capitalized("éric Dupont a parlé."),
+            "Éric Dupont a parlé."
+        );
+        assert_eq!(
+            super::capitalized("iPhone sales rose."),
+            "iPhone sales rose."
+        );
+        assert_eq!(super::capitalized("« Non », dit-il."), "« Non », dit-il.");
     }
 
     #[test]
