@@ -445,7 +445,7 @@ pub fn extend(d: &mut Disagreement, texts: &[(&str, &str, bool)], lang: Lang) {
     let units: Vec<(Vec<String>, String)> = d
         .versions
         .iter()
-        .filter_map(|v| {
+        .map(|v| {
             // Worded by its number alone, a version still counts what its source
             // sentence says it counts.
             let mut counts = Vec::new();
@@ -460,7 +460,7 @@ pub fn extend(d: &mut Disagreement, texts: &[(&str, &str, bool)], lang: Lang) {
                     break;
                 }
             }
-            Some((counts, word))
+            (counts, word)
         })
         .collect();
     let Some(first) = units.iter().find_map(|(u, _)| u.first().cloned()) else {
