@@ -1,8 +1,9 @@
-//! The synthesis on a story of its own (tests/fixtures/greve: a strike, two French sources
-//! and one English), from summaries written here as a model would, with a model double that
-//! puts each common-ground group in one sentence: rival counts found with no word list,
-//! figures attributed to parties listed as such, every sentence cited, every citation held
-//! by its source.
+//! The synthesis on stories of its own (tests/fixtures/greve: a strike, two French sources
+//! and one English; tests/fixtures/feu: a forest fire, told in French, Spanish and
+//! English), from summaries written here as a model would, with a model double that puts
+//! each common-ground group in one sentence: rival counts found with no word list, figures
+//! attributed to parties listed as such, every sentence cited, every citation held by its
+//! source.
 
 use bisum::lang::Lang;
 mod common;
@@ -75,37 +76,139 @@ fn summaries(id: &str) -> (Lang, [&'static str; 2]) {
     }
 }
 
+/// Summaries of tests/fixtures/feu: the French source's English summary lost its sentence
+/// on the burned area (its translation failed a check), and the Spanish source's are
+/// written in English first.
+fn fire_summaries(id: &str) -> (Lang, Option<Lang>, [&'static str; 2]) {
+    match id {
+        // incendie-ledauphine.txt
+        "S1" => (
+            Lang::Fr,
+            Some(Lang::Fr),
+            [
+                "Selon la préfecture, 4 200 hectares de forêt ont brûlé en trois jours. Les évacuations se sont multipliées : 1 500 personnes ont quitté leur logement selon les pompiers, 2 000 selon le maire de Collobrières.",
+                "Evacuations increased: 1,500 people left their homes according to the firefighters, 2,000 according to the mayor of Collobrières.",
+            ],
+        ),
+        // incendio-elpais.txt
+        "S2" => (
+            Lang::En,
+            None,
+            [
+                "Un incendie déclaré mardi dans le massif des Maures a brûlé plus de 4 000 hectares.",
+                "A wildfire declared on Tuesday in the Maures hills has burned more than 4,000 hectares.",
+            ],
+        ),
+        // wildfire-wire.txt
+        _ => (
+            Lang::En,
+            Some(Lang::En),
+            [
+                "Un incendie dans le massif des Maures a brûlé environ 3 900 hectares depuis mardi. Environ 1 500 personnes ont été évacuées, selon les pompiers.",
+                "A wildfire in the Maures hills has burned about 3,900 hectares since Tuesday, officials said on Thursday. Around 1,500 people were evacuated, according to the fire service.",
+            ],
+        ),
+    }
+}
+
 #[test]
-fn a_count_two_sources_give_differently_is_a_disagreement_and_attributed_figures_are_not() {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/greve");
+fn an_authority_s_count_is_a_version_a_bound_stays_one_and_a_summary_that_lost_its_count_is_no_excuse(
+) {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/feu");
     let out = tempfile::tempdir().unwrap();
-    let cfg = RunConfig {
+    let read = bisum::run::read_sources(&config(dir, out.path()));
+    assert_eq!(read.sources.len(), 3);
+    let results: Vec<SourceResult> = read
+        .sources
+        .iter()
+        .map(|s| {
+            let (lang, native, [fr, en]) = fire_summaries(&s.id);
+            result(s, lang, native, fr, en)
+        })
+        .collect();
+    let pairs: Vec<_> = read.sources.iter().zip(&results).collect();
+    let prompts = bisum::prompt::Prompts::load(None).unwrap();
+    let mut model = FirstStatement(double_info("first-statement", 4096));
+    let mut silent = Silent;
+    let mut pipe = Pipeline::new(&mut model, &prompts, Default::default(), None, &mut silent);
+    for lang in Lang::BOTH {
+        let syn = pipe.synthesize(&pairs, lang).unwrap();
+        let text = &syn.text;
+        // "officials said", "selon la préfecture": one authority's figure is how each
+        // source gives the area, so the three are versions of it; S1 is one though its
+        // English summary lost it, and each keeps its bound or estimate.
+        let d = &syn.check.disagreements;
+        assert_eq!(d.len(), 1, "only the area: {d:?}\n{text}");
+        let versions = d[0].versions.join(" | ");
+        for s in ["[S1]", "[S2]", "[S3]"] {
+            assert!(versions.contains(s), "{versions}");
+        }
+        let about = match lang {
+            Lang::Fr => "environ 3 900 hectares selon [S3]",
+            Lang::En => "about 3,900 hectares according to [S3]",
+        };
+        assert!(text.contains(about), "{text}");
+        // The evacuees: the firefighters' and the mayor's, side by side in S1, stay theirs;
+        // S3's 1,500 is no rival of the mayor's 2,000.
+        let attributed = match lang {
+            Lang::Fr => {
+                "1 500 (« selon les pompiers »), 2 000 (« selon le maire de Collobrières »)"
+            }
+            Lang::En => "1,500 (“selon les pompiers”), 2,000 (“selon le maire de Collobrières”)",
+        };
+        assert!(text.contains(attributed), "{text}");
+        assert!(
+            syn.check.uncited.is_empty() && syn.check.uncited_sentences.is_empty(),
+            "{text}"
+        );
+    }
+}
+
+fn config(dir: PathBuf, out: &std::path::Path) -> RunConfig {
+    RunConfig {
         sources: vec![dir],
         limits: Default::default(),
-        out: out.path().to_path_buf(),
+        out: out.to_path_buf(),
         prompts_dir: None,
         settings: Default::default(),
         use_cache: false,
         chunk_plans: Default::default(),
         force: false,
-    };
-    let read = bisum::run::read_sources(&cfg);
+    }
+}
+
+/// A source's summaries as the summary stage would hand them on.
+fn result(
+    s: &bisum::inputs::Source,
+    lang: Lang,
+    native: Option<Lang>,
+    fr: &str,
+    en: &str,
+) -> SourceResult {
+    SourceResult {
+        id: s.id.clone(),
+        lang,
+        native,
+        tokens: 0,
+        chunks: Vec::new(),
+        notes: None,
+        summaries: BTreeMap::from([(Lang::Fr, fr.to_string()), (Lang::En, en.to_string())]),
+        checks: BTreeMap::new(),
+    }
+}
+
+#[test]
+fn a_count_two_sources_give_differently_is_a_disagreement_and_attributed_figures_are_not() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/greve");
+    let out = tempfile::tempdir().unwrap();
+    let read = bisum::run::read_sources(&config(dir, out.path()));
     assert_eq!(read.sources.len(), 3);
     let results: Vec<SourceResult> = read
         .sources
         .iter()
         .map(|s| {
             let (lang, [fr, en]) = summaries(&s.id);
-            SourceResult {
-                id: s.id.clone(),
-                lang,
-                native: Some(lang),
-                tokens: 0,
-                chunks: Vec::new(),
-                notes: None,
-                summaries: BTreeMap::from([(Lang::Fr, fr.to_string()), (Lang::En, en.to_string())]),
-                checks: BTreeMap::new(),
-            }
+            result(s, lang, Some(lang), fr, en)
         })
         .collect();
     let pairs: Vec<_> = read.sources.iter().zip(&results).collect();
@@ -117,9 +220,11 @@ fn a_count_two_sources_give_differently_is_a_disagreement_and_attributed_figures
         let syn = pipe.synthesize(&pairs, lang).unwrap();
         let text = &syn.text;
         // The trains: 260 in S1, 312 in S3, each source unaware of the other's figure.
+        // S2's summary leaves its trains out, but its text gives 260 of them: it joins
+        // that version.
         let trains = match lang {
-            Lang::Fr => "260 trains selon [S1], mais 312 trains selon [S3].",
-            Lang::En => "260 trains according to [S1], but 312 trains according to [S3].",
+            Lang::Fr => "260 trains selon [S1][S2], mais 312 trains selon [S3].",
+            Lang::En => "260 trains according to [S1][S2], but 312 trains according to [S3].",
         };
         assert!(text.contains(trains), "{text}");
         let d = &syn.check.disagreements;
