@@ -989,9 +989,20 @@ pub fn invents_attribution(claim: &str, rests_on: &[&str]) -> bool {
     let Some((who, _)) = claim.split_once(',') else {
         return false;
     };
-    let marker = ["selon", "apres", "according"];
+    // The marker's words, and pronouns ("Selon elle,"), which name no one by themselves.
+    let unnamed = [
+        "selon",
+        "apres",
+        "according",
+        "elle",
+        "elles",
+        "ceux",
+        "them",
+        "these",
+        "those",
+    ];
     let named: Vec<String> = words_of(&ground::fold(who))
-        .filter(|w| w.chars().count() >= 4 && !marker.contains(w))
+        .filter(|w| w.chars().count() >= 4 && !unnamed.contains(w))
         .map(root)
         .collect();
     !named.is_empty()
@@ -1008,7 +1019,16 @@ pub fn invents_attribution(claim: &str, rests_on: &[&str]) -> bool {
 pub fn fragment(claim: &str) -> bool {
     let t = claim.trim_end();
     let ended = t.ends_with(['.', '!', '?', '»', '"', '”', ')']);
-    t.ends_with(':') || t.matches(':').count() >= 2 || (t.contains(':') && !ended)
+    // Colons that open what follows, not those of a time ("18:30").
+    let chars: Vec<char> = t.chars().collect();
+    let colons = (0..chars.len())
+        .filter(|&i| chars[i] == ':')
+        .filter(|&i| {
+            let digit = |j: Option<&char>| j.is_some_and(char::is_ascii_digit);
+            !(i > 0 && digit(chars.get(i - 1)) && digit(chars.get(i + 1)))
+        })
+        .count();
+    t.ends_with(':') || colons >= 2 || (colons == 1 && !ended)
 }
 
 /// Does `claim` state one of the `attributed` figures as plain fact, without saying whose
@@ -1605,6 +1625,10 @@ mod tests {
             "Le vent a poussé les flammes.",
             &[wind]
         ));
+        assert!(!invents_attribution(
+            "Selon elle, le vent a poussé les flammes vers le sud.",
+            &[wind]
+        ));
         assert!(invents_attribution(
             "According to the police, 1,500 people left.",
             &["1,500 people left, the mayor said."]
@@ -1618,6 +1642,10 @@ mod tests {
         ));
         assert!(fragment("Next steps:"));
         assert!(fragment("Duration of fire: Not specified"));
+        assert!(!fragment(
+            "Le cortège est parti à 14:00 et a rejoint la place de la Nation à 17:45."
+        ));
+        assert!(!fragment("The march left at 14:00 and ended at 17:45"));
         assert!(!fragment(
             "Son directeur résume l'enjeu : intégrer les technologies les plus avancées."
         ));
