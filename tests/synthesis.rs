@@ -7,11 +7,13 @@
 
 use bisum::lang::Lang;
 mod common;
+use bisum::inputs::Source;
 use bisum::model::{GenParams, Generate, Generation, Message, ModelInfo, StopReason};
 use bisum::pipeline::{Pipeline, Silent};
 use bisum::report::records::Section;
 use bisum::run::RunConfig;
 use bisum::summarize::SourceResult;
+use bisum::synthesize::Synthesis;
 use common::{answer, double_info};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -45,13 +47,50 @@ impl Generate for FirstStatement {
     }
 }
 
+/// A source's summaries, by its id: the language of its first summary, the source's own
+/// where French or English, and its French and English summaries.
+type Summaries = (Lang, Option<Lang>, [&'static str; 2]);
+
+/// Both languages' syntheses of the fixture set `set` from its `summaries`, each handed
+/// to `check` with the sources and their results.
+fn synthesize(
+    set: &str,
+    summaries: fn(&str) -> Summaries,
+    mut check: impl FnMut(Lang, &Synthesis, &[(&Source, &SourceResult)]),
+) {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(set);
+    let out = tempfile::tempdir().unwrap();
+    let read = bisum::run::read_sources(&config(dir, out.path()));
+    assert_eq!(read.sources.len(), 3);
+    let results: Vec<SourceResult> = read
+        .sources
+        .iter()
+        .map(|s| {
+            let (lang, native, [fr, en]) = summaries(&s.id);
+            result(s, lang, native, fr, en)
+        })
+        .collect();
+    let pairs: Vec<_> = read.sources.iter().zip(&results).collect();
+    let prompts = bisum::prompt::Prompts::load(None).unwrap();
+    let mut model = FirstStatement(double_info("first-statement", 4096));
+    let mut silent = Silent;
+    let mut pipe = Pipeline::new(&mut model, &prompts, Default::default(), None, &mut silent);
+    for lang in Lang::BOTH {
+        let syn = pipe.synthesize(&pairs, lang).unwrap();
+        check(lang, &syn, &pairs);
+    }
+}
+
 /// Summaries of the three fixtures in both languages, as a careful model would write them:
 /// the one of greve-quotidien gives the turnout figures with their attribution.
-fn summaries(id: &str) -> (Lang, [&'static str; 2]) {
+fn summaries(id: &str) -> Summaries {
     match id {
         // greve-quotidien.txt
         "S1" => (
             Lang::Fr,
+            Some(Lang::Fr),
             [
                 "La grève du 12 mars 2026 contre la réforme des retraites a été l'une des plus suivies. La participation est de 1,2 million de manifestants selon la CGT, 450 000 selon le ministère de l'Intérieur. La SNCF a annulé 260 trains sur les lignes régionales et nationales. La réforme porte l'âge légal de départ de 62 à 64 ans d'ici 2030.",
                 "The strike of March 12, 2026 against the pension reform was one of the most followed. Turnout was 1.2 million marchers according to the CGT, 450,000 according to the Interior Ministry. SNCF cancelled 260 trains on regional and national lines. The reform raises the legal retirement age from 62 to 64 by 2030.",
@@ -60,6 +99,7 @@ fn summaries(id: &str) -> (Lang, [&'static str; 2]) {
         // greve-radio.txt
         "S2" => (
             Lang::Fr,
+            Some(Lang::Fr),
             [
                 "Le gouvernement ne retirera pas la réforme des retraites, qui relève l'âge légal de départ de 62 à 64 ans d'ici 2030. Selon un sondage, 68 % des Français soutiennent le mouvement.",
                 "The government will not withdraw the pension reform, which raises the legal retirement age from 62 to 64 by 2030. According to a poll, 68% of French people support the movement.",
@@ -68,6 +108,7 @@ fn summaries(id: &str) -> (Lang, [&'static str; 2]) {
         // strike-daily.txt
         _ => (
             Lang::En,
+            Some(Lang::En),
             [
                 "La SNCF a annulé 312 trains pendant la grève. La réforme relève l'âge légal de départ de 62 à 64 ans d'ici 2030. À l'aéroport de Lyon, 38 vols ont été annulés.",
                 "SNCF cancelled 312 trains during the strike. The reform raises the legal retirement age from 62 to 64 by 2030. At Lyon airport, 38 flights were cancelled.",
@@ -79,7 +120,7 @@ fn summaries(id: &str) -> (Lang, [&'static str; 2]) {
 /// Summaries of tests/fixtures/feu: the French source's English summary lost its sentence
 /// on the burned area (its translation failed a check), and the Spanish source's are
 /// written in English first.
-fn fire_summaries(id: &str) -> (Lang, Option<Lang>, [&'static str; 2]) {
+fn fire_summaries(id: &str) -> Summaries {
     match id {
         // incendie-ledauphine.txt
         "S1" => (
@@ -114,25 +155,7 @@ fn fire_summaries(id: &str) -> (Lang, Option<Lang>, [&'static str; 2]) {
 #[test]
 fn an_authority_s_count_is_a_version_a_bound_stays_one_and_a_summary_that_lost_its_count_is_no_excuse(
 ) {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/feu");
-    let out = tempfile::tempdir().unwrap();
-    let read = bisum::run::read_sources(&config(dir, out.path()));
-    assert_eq!(read.sources.len(), 3);
-    let results: Vec<SourceResult> = read
-        .sources
-        .iter()
-        .map(|s| {
-            let (lang, native, [fr, en]) = fire_summaries(&s.id);
-            result(s, lang, native, fr, en)
-        })
-        .collect();
-    let pairs: Vec<_> = read.sources.iter().zip(&results).collect();
-    let prompts = bisum::prompt::Prompts::load(None).unwrap();
-    let mut model = FirstStatement(double_info("first-statement", 4096));
-    let mut silent = Silent;
-    let mut pipe = Pipeline::new(&mut model, &prompts, Default::default(), None, &mut silent);
-    for lang in Lang::BOTH {
-        let syn = pipe.synthesize(&pairs, lang).unwrap();
+    synthesize("feu", fire_summaries, |lang, syn, _| {
         let text = &syn.text;
         // "officials said", "selon la préfecture": one authority's figure is how each
         // source gives the area, so the three are versions of it; S1 is one though its
@@ -161,7 +184,7 @@ fn an_authority_s_count_is_a_version_a_bound_stays_one_and_a_summary_that_lost_i
             syn.check.uncited.is_empty() && syn.check.uncited_sentences.is_empty(),
             "{text}"
         );
-    }
+    });
 }
 
 fn config(dir: PathBuf, out: &std::path::Path) -> RunConfig {
@@ -178,13 +201,7 @@ fn config(dir: PathBuf, out: &std::path::Path) -> RunConfig {
 }
 
 /// A source's summaries as the summary stage would hand them on.
-fn result(
-    s: &bisum::inputs::Source,
-    lang: Lang,
-    native: Option<Lang>,
-    fr: &str,
-    en: &str,
-) -> SourceResult {
+fn result(s: &Source, lang: Lang, native: Option<Lang>, fr: &str, en: &str) -> SourceResult {
     SourceResult {
         id: s.id.clone(),
         lang,
@@ -199,25 +216,7 @@ fn result(
 
 #[test]
 fn a_count_two_sources_give_differently_is_a_disagreement_and_attributed_figures_are_not() {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/greve");
-    let out = tempfile::tempdir().unwrap();
-    let read = bisum::run::read_sources(&config(dir, out.path()));
-    assert_eq!(read.sources.len(), 3);
-    let results: Vec<SourceResult> = read
-        .sources
-        .iter()
-        .map(|s| {
-            let (lang, [fr, en]) = summaries(&s.id);
-            result(s, lang, Some(lang), fr, en)
-        })
-        .collect();
-    let pairs: Vec<_> = read.sources.iter().zip(&results).collect();
-    let prompts = bisum::prompt::Prompts::load(None).unwrap();
-    let mut model = FirstStatement(double_info("first-statement", 4096));
-    let mut silent = Silent;
-    let mut pipe = Pipeline::new(&mut model, &prompts, Default::default(), None, &mut silent);
-    for lang in Lang::BOTH {
-        let syn = pipe.synthesize(&pairs, lang).unwrap();
+    synthesize("greve", summaries, |lang, syn, pairs| {
         let text = &syn.text;
         // The trains: 260 in S1, 312 in S3, each source unaware of the other's figure.
         // S2's summary leaves its trains out, but its text gives 260 of them: it joins
@@ -272,5 +271,5 @@ fn a_count_two_sources_give_differently_is_a_disagreement_and_attributed_figures
                 assert_eq!(src[span.start..span.end], span.text);
             }
         }
-    }
+    });
 }
