@@ -27,6 +27,26 @@ pub struct Version {
     pub context: String,
 }
 
+impl Version {
+    /// Adds source `id` to those giving this version, kept in source order.
+    fn add_source(&mut self, id: &str) {
+        if !self.sources.iter().any(|s| s == id) {
+            self.sources.push(id.to_string());
+            self.sources.sort_by_key(|s| source_rank(s));
+        }
+    }
+}
+
+/// A source id's place among the sources ("S12" → 12).
+fn source_rank(id: &str) -> u32 {
+    id.trim_start_matches('S').parse().unwrap_or(0)
+}
+
+/// The fact of `text` whose value is `key`, as `text` writes it.
+fn fact_of(text: &str, key: Key) -> Option<Fact> {
+    ground::facts(text).into_iter().find(|f| f.key == key)
+}
+
 /// A fact the sources give different values for.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Disagreement {
@@ -390,15 +410,13 @@ pub fn in_words_of(mut d: Disagreement, here: &[(&str, &str)], lang: Lang) -> Di
     let worded = |v: &Version| {
         // What the version counts: its word after the number ("1 200", spaces and all),
         // as `unit` reads it.
-        let counts = ground::facts(&v.text)
-            .into_iter()
-            .find(|f| f.key == v.key)
+        let counts = fact_of(&v.text, v.key)
             .map(|f| unit(&v.text, &f.raw))
             .unwrap_or_default();
         here.iter()
             .filter(|(src, _)| v.sources.iter().any(|s| s == src))
             .find_map(|(_, text)| {
-                let f = ground::facts(text).into_iter().find(|f| f.key == v.key)?;
+                let f = fact_of(text, v.key)?;
                 // The same number counting something else ("1 500 mètres cubes par
                 // seconde" for "1,500 people") is not this version's wording.
                 let here_counts = unit(text, &f.raw);
@@ -417,9 +435,7 @@ pub fn in_words_of(mut d: Disagreement, here: &[(&str, &str)], lang: Lang) -> Di
     for (v, own) in d.versions.iter_mut().zip(own) {
         let (number, word) = own.unwrap_or_else(|| {
             // "over 4,000" stays a bound, said this language's way.
-            let bound = ground::facts(&v.text)
-                .into_iter()
-                .find(|f| f.key == v.key)
+            let bound = fact_of(&v.text, v.key)
                 .and_then(|f| qualifier(&v.text, &f.raw))
                 .map_or("", |(_, b)| b.word(lang));
             let number = format!("{bound} {}", display(v.key, lang));
@@ -451,7 +467,7 @@ pub fn extend(d: &mut Disagreement, texts: &[(&str, &str, bool)], lang: Lang) {
             let mut counts = Vec::new();
             let mut word = String::new();
             for t in [&v.text, &v.context] {
-                let Some(f) = ground::facts(t).into_iter().find(|f| f.key == v.key) else {
+                let Some(f) = fact_of(t, v.key) else {
                     continue;
                 };
                 counts = unit(t, &f.raw);
@@ -498,9 +514,7 @@ pub fn extend(d: &mut Disagreement, texts: &[(&str, &str, bool)], lang: Lang) {
             continue;
         };
         if let Some(v) = d.versions.iter_mut().find(|v| v.key == f.key) {
-            v.sources.push(id.to_string());
-            v.sources
-                .sort_by_key(|s| s.trim_start_matches('S').parse::<u32>().unwrap_or(0));
+            v.add_source(id);
             continue;
         }
         let bound = qualifier(sentence, &f.raw).map_or("", |(_, b)| b.word(lang));
@@ -524,9 +538,7 @@ pub fn extend(d: &mut Disagreement, texts: &[(&str, &str, bool)], lang: Lang) {
         .iter()
         .find(|v| !v.text.ends_with(|c: char| c.is_ascii_digit()))
         .and_then(|v| {
-            let f = ground::facts(&v.text)
-                .into_iter()
-                .find(|f| f.key == v.key)?;
+            let f = fact_of(&v.text, v.key)?;
             Some(counted_word(&v.text, &f.raw, Some(&first)))
         });
     if let Some(w) = named {
@@ -537,13 +549,8 @@ pub fn extend(d: &mut Disagreement, texts: &[(&str, &str, bool)], lang: Lang) {
         }
     }
     // In the sources' order, as every list of them is.
-    let rank = |v: &Version| {
-        v.sources
-            .first()
-            .and_then(|s| s.trim_start_matches('S').parse::<u32>().ok())
-            .unwrap_or(u32::MAX)
-    };
-    d.versions.sort_by_key(rank);
+    d.versions
+        .sort_by_key(|v| v.sources.first().map_or(u32::MAX, |s| source_rank(s)));
 }
 
 /// Words that attribute a figure to someone ("selon la police", "according to the
@@ -815,12 +822,7 @@ fn add_rival(
     };
     for (said, fact) in pair {
         match d.versions.iter_mut().find(|v| v.key == fact.key) {
-            Some(v) if !v.sources.iter().any(|s| s == said.source) => {
-                v.sources.push(said.source.to_string());
-                v.sources
-                    .sort_by_key(|s| s.trim_start_matches('S').parse::<u32>().unwrap_or(0));
-            }
-            Some(_) => {}
+            Some(v) => v.add_source(said.source),
             None => d.versions.push(Version {
                 key: fact.key,
                 text: {
@@ -944,8 +946,7 @@ pub fn find(sources: &[(&str, &str)], concepts: &Concepts) -> Vec<Disagreement> 
                         }
                         let mut sources: Vec<String> =
                             of.iter().map(|c| c.source.to_string()).collect();
-                        sources
-                            .sort_by_key(|s| s.trim_start_matches('S').parse::<u32>().unwrap_or(0));
+                        sources.sort_by_key(|s| source_rank(s));
                         sources.dedup();
                         Some(Version {
                             key: *v,
