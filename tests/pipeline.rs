@@ -755,6 +755,49 @@ fn a_made_up_word_in_a_translation_is_asked_again_barred_and_never_shipped() {
     }
 }
 
+#[test]
+fn an_everyday_word_left_untranslated_is_not_asked_again_and_never_shipped() {
+    use bisum::checks::lexicon::{Lexicon, Lexicons};
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("strike.txt");
+    std::fs::write(
+        &src,
+        "The SNCF cancelled 312 trains and 38 flights in Lyon during the strike.",
+    )
+    .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let mut cfg = config(&[src.as_path()], out.path());
+    // "flights" among English's everyday words, and no French word.
+    cfg.settings.words = Some(std::sync::Arc::new(Lexicons {
+        fr: Some(Lexicon::from_words([
+            "annulé", "trains", "vols", "pendant", "grève",
+        ])),
+        en: Some(Lexicon::ranked(
+            ["the", "flights", "during", "cancelled"],
+            4,
+        )),
+    }));
+    let mut model = MakesUpWords {
+        info: common::double_info("leaves-words", 4096),
+        counted: vec!["flights", "vols"],
+        avoided: Vec::new(),
+    };
+    let (outcome, fr) = run_for_french(&cfg, &mut model);
+    // One attempt: a second would have been a guess at the word's sense.
+    assert_eq!(model.avoided, [Vec::<String>::new()]);
+    assert!(!fr.contains("flights") && !fr.contains("38 vols"), "{fr}");
+    let summary = outcome
+        .report
+        .summaries
+        .iter()
+        .find(|s| s.lang == bisum::lang::Lang::Fr)
+        .unwrap();
+    assert_eq!(
+        summary.check.untranslated,
+        ["The SNCF cancelled 312 trains and 38 flights in Lyon during the strike."]
+    );
+}
+
 /// Summarizes an English sentence as itself. Its French: word for word when greedy ("Le
 /// comité"), and when drawn, by seed: the faithful one, one without the figure, one with
 /// another figure. Reading a candidate back, it finds the original likelier from "La

@@ -142,3 +142,33 @@ fn smollm2_summarizes_the_examples_end_to_end() {
         }
     }
 }
+
+/// The word lists `models pull` installs rank everyday words apart from borrowings: an
+/// English word left in a French sentence ("la fire") is told from one French takes
+/// ("drone", "startup", "cloud"), and the everyday English words French does use are French
+/// words too.
+#[test]
+fn the_installed_word_lists_tell_everyday_words_from_borrowings() {
+    let reg =
+        bisum::model::registry::Registry::open(bisum::model::registry::default_home()).unwrap();
+    let (lists, missing) = reg.word_lists();
+    assert!(
+        missing.is_empty(),
+        "{missing:?} (scripts/test.sh pulls them)"
+    );
+    let (fr, en) = (lists.fr.unwrap(), lists.en.unwrap());
+    for w in [
+        "fire", "deal", "blame", "city", "people", "said", "wind", "cost",
+    ] {
+        assert!(en.is_common(w) && !fr.knows(w), "{w}");
+    }
+    for w in ["drone", "startup", "cloud", "email", "cluster", "streaming"] {
+        assert!(!en.is_common(w), "{w}");
+    }
+    for w in ["parking", "business", "police", "manager", "leader"] {
+        assert!(fr.knows(w), "{w}");
+    }
+    for w in ["selon", "avec", "depuis", "gouvernement"] {
+        assert!(fr.is_common(w) && !en.knows(w), "{w}");
+    }
+}

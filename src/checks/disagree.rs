@@ -349,6 +349,33 @@ pub fn adds_bound(claim: &str, source: &str) -> bool {
     })
 }
 
+/// Does `translation` keep the bounds `original` sets on its figures ("up to 70 km/h"
+/// for "jusqu'à 70 km/h", not "at 70 km/h"; "more than 4,200", not "fewer than")? A
+/// translation says what its original says: "70 km/h" is a claim "jusqu'à 70 km/h" does
+/// not make. An estimate may be said either way ("près de" as "nearly") or lose its
+/// "about"; a figure the translation does not give as its original does (written out,
+/// or read otherwise) is another check's (`keeps_counts`).
+pub fn keeps_bounds(original: &str, translation: &str) -> bool {
+    let theirs = ground::facts(translation);
+    ground::facts(original).iter().all(|f| {
+        let Some((_, bound)) = qualifier(original, &f.raw) else {
+            return true;
+        };
+        let given: Vec<Option<Bound>> = theirs
+            .iter()
+            .filter(|g| g.key == f.key && translation.contains(&g.raw))
+            .map(|g| qualifier(translation, &g.raw).map(|q| q.1))
+            .collect();
+        let agrees = |b: Option<Bound>| match (bound, b) {
+            (Bound::Near, None) => true,
+            (_, None) => false,
+            (Bound::Over, Some(b)) => b == Bound::Over,
+            (Bound::Under | Bound::Near, Some(b)) => b != Bound::Over,
+        };
+        given.is_empty() || given.into_iter().any(agrees)
+    })
+}
+
 /// Does a figure qualified as `bound` at `value` admit `other` (4,200 is "more than
 /// 4,000")?
 fn admits(bound: Option<Bound>, value: Key, other: Key) -> bool {
@@ -1560,6 +1587,44 @@ mod tests {
         let headline = "Plus de 4 200 hectares parcourus. Le feu a brûlé 4 200 hectares.";
         assert!(!adds_bound("More than 4,200 hectares burned.", headline));
         assert!(!adds_bound("The fire burned 4,200 hectares.", headline));
+    }
+
+    #[test]
+    fn a_translation_keeps_the_bounds_of_its_original() {
+        let wind = "Le vent a soufflé jusqu'à 70 km/h mercredi.";
+        assert!(keeps_bounds(
+            wind,
+            "The wind blew up to 70 km/h on Wednesday."
+        ));
+        assert!(!keeps_bounds(
+            wind,
+            "The wind blew at 70 km/h on Wednesday."
+        ));
+        let area = "Plus de 4 200 hectares ont brûlé, et environ 1 500 personnes sont parties.";
+        assert!(keeps_bounds(
+            area,
+            "More than 4,200 hectares burned, and 1,500 people left."
+        ));
+        assert!(!keeps_bounds(
+            area,
+            "Fewer than 4,200 hectares burned, and about 1,500 people left."
+        ));
+        assert!(!keeps_bounds(
+            area,
+            "4,200 hectares burned, and about 1,500 people left."
+        ));
+        let near = "Près de 300 maisons ont été détruites.";
+        assert!(keeps_bounds(near, "Nearly 300 homes were destroyed."));
+        assert!(!keeps_bounds(near, "Over 300 homes were destroyed."));
+        // No bound, nothing to keep; a figure written out is another check's.
+        assert!(keeps_bounds(
+            "Le feu a brûlé 4 200 hectares.",
+            "The fire burned 4,200 hectares."
+        ));
+        assert!(keeps_bounds(
+            "Plus de 3 communes ont été évacuées.",
+            "More than three towns were evacuated."
+        ));
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Checks on what the model wrote: is it in the language asked for, and is it a copy of its
 //! input rather than a summary.
 
-use super::lexicon::Lexicon;
+use super::lexicon::{Lexicon, Lexicons};
 use crate::lang::Lang;
 use lingua::{Language, LanguageDetector, LanguageDetectorBuilder};
 use serde::Serialize;
@@ -129,13 +129,18 @@ pub fn foreign_words(
     text: &str,
     expected: Lang,
     (source, source_lang): (&str, Lang),
-    lexicon: Option<&Lexicon>,
+    lexicons: Option<&Lexicons>,
 ) -> Vec<String> {
     let d = detector();
     let in_source: HashSet<String> = words(source).into_iter().collect();
     let mut found: Vec<String> = Vec::new();
+    let lexicon = lexicons.and_then(|l| l.of(expected));
+    let across = (source_lang != expected).then(|| Across {
+        theirs: lexicons.and_then(|l| l.of(source_lang)),
+        into: expected,
+    });
     for made_up in lexicon
-        .map(|l| unknown(text, l, &in_source, source_lang != expected))
+        .map(|l| unknown(text, l, &in_source, across))
         .unwrap_or_default()
     {
         if !found.contains(&made_up) {
@@ -196,33 +201,115 @@ fn past_elision(w: &str) -> &str {
 /// Words of `text` (each part of a hyphenated one) that `lexicon` does not know and
 /// `in_source` does not hold: made up by the writer. Lower-case words of four letters or
 /// more only; names and short words are another check's. Written from a source in another
-/// language (`across`), a word the lexicon knows only with accents is unknown even where
-/// the source holds it: "reservoir" in a French summary of an English source is the
-/// English word. A word glued to the next one ("duÉtat": a lower-case letter, then a
-/// capital) is made up too, unless the source writes it so ("iPhone").
+/// language (`across`), a word the source holds is no loan where
+/// the lexicon knows it only with accents ("reservoir" in a French summary of an English
+/// source is the English word) or where it is one of the source language's everyday words
+/// ("fire", `Lexicon::is_common`). A word glued to the next one ("duÉtat": a lower-case
+/// letter, then a capital) is made up too, unless the source writes it so ("iPhone").
 fn unknown(
     text: &str,
     lexicon: &Lexicon,
     in_source: &HashSet<String>,
-    across: bool,
+    across: Option<Across>,
 ) -> Vec<String> {
     let mut found = Vec::new();
-    for raw in text.split(|c: char| !(c.is_alphanumeric() || "'’-".contains(c))) {
-        for part in past_elision(raw).split('-') {
-            let plain = part.chars().count() >= 4 && part.chars().all(char::is_lowercase);
-            let held = in_source.contains(&part.to_lowercase());
-            let made_up = if glued(part) {
-                !held
-            } else {
-                let lent = held && !(across && lexicon.lacks_accents(part));
-                plain && !lent && !lexicon.knows(part)
-            };
-            if made_up {
-                found.push(part.to_string());
-            }
+    for part in parts(text) {
+        let held = in_source.contains(&part.to_lowercase());
+        let made_up = if glued(part) {
+            !held
+        } else {
+            let untranslated =
+                across.is_some_and(|a| lexicon.lacks_accents(part) || a.left(part, lexicon));
+            let lent = held && !untranslated;
+            plain(part) && !lent && !lexicon.knows(part)
+        };
+        if made_up {
+            found.push(part.to_string());
         }
     }
     found
+}
+
+/// The words of `text` that `foreign_words` finds as everyday words of the source's
+/// language left untranslated ("le service de la fire"; `Lexicon::is_common`). Such a
+/// sentence is left out, not asked for again: named and barred, the word came back in
+/// another sense ("le service de la fumée", "le traité" for "the deal"), which reads
+/// back well and which no check sees.
+pub fn everyday_left(
+    text: &str,
+    expected: Lang,
+    (source, source_lang): (&str, Lang),
+    lexicons: Option<&Lexicons>,
+) -> Vec<String> {
+    let (Some(lexicon), Some(theirs)) = (
+        lexicons.and_then(|l| l.of(expected)),
+        lexicons.and_then(|l| l.of(source_lang)),
+    ) else {
+        return Vec::new();
+    };
+    if source_lang == expected {
+        return Vec::new();
+    }
+    let across = Across {
+        theirs: Some(theirs),
+        into: expected,
+    };
+    let in_source: HashSet<String> = words(source).into_iter().collect();
+    let mut found: Vec<String> = Vec::new();
+    for part in parts(text) {
+        let left = plain(part) && in_source.contains(part) && across.left(part, lexicon);
+        if left && !found.iter().any(|f| f == part) {
+            found.push(part.to_string());
+        }
+    }
+    found
+}
+
+/// The words of `text`, each part of a hyphenated one apart, past any elision.
+fn parts(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| !(c.is_alphanumeric() || "'’-".contains(c)))
+        .flat_map(|raw| past_elision(raw).split('-'))
+}
+
+/// A lower-case word of four letters or more: not a name, not a short word.
+fn plain(word: &str) -> bool {
+    word.chars().count() >= 4 && word.chars().all(char::is_lowercase)
+}
+
+/// Written from a source in another language: that language's word list, where
+/// installed, and the language written into.
+#[derive(Clone, Copy)]
+struct Across<'l> {
+    theirs: Option<&'l Lexicon>,
+    into: Lang,
+}
+
+impl Across<'_> {
+    /// Is `word` one of the source language's everyday words (`Lexicon::is_common`) that
+    /// `lexicon`, the language written into, does not know: left untranslated?
+    fn left(&self, word: &str, lexicon: &Lexicon) -> bool {
+        self.theirs.is_some_and(|t| t.is_common(word))
+            && !lexicon.knows(word)
+            && !self.british(word, lexicon)
+    }
+
+    /// Is `word`, written in English, the British spelling of a word `english` knows,
+    /// "centre" or "programme" of an American list's "center" and "program"? It is then
+    /// no French word left untranslated, though French writes it alike.
+    fn british(&self, word: &str, english: &Lexicon) -> bool {
+        if self.into != Lang::En {
+            return false;
+        }
+        let base = word.strip_suffix('s').unwrap_or(word);
+        let american = if let Some(stem) = base.strip_suffix("mme") {
+            format!("{stem}m")
+        } else if let Some(stem) = base.strip_suffix("re") {
+            format!("{stem}er")
+        } else {
+            return false;
+        };
+        english.knows(&american)
+    }
 }
 
 /// A lower-case word with a capital after a lower-case letter: two words written as one.
@@ -323,6 +410,75 @@ mod tests {
         assert!(!in_another_language("Puerto Rico, 2026.", Lang::Fr));
     }
 
+    /// French's word list alone.
+    fn french(fr: Lexicon) -> Lexicons {
+        Lexicons {
+            fr: Some(fr),
+            en: None,
+        }
+    }
+
+    #[test]
+    fn an_everyday_word_of_the_source_left_in_the_other_language_is_foreign() {
+        // English's everyday words first, as a frequency list ranks them; "drone" is
+        // rarer.
+        let en = Lexicon::ranked(["the", "fire", "service", "center", "drone"], 4);
+        let fr = Lexicon::from_words([
+            "le",
+            "service",
+            "de",
+            "la",
+            "dirige",
+            "les",
+            "secours",
+            "un",
+            "lundi",
+            "centre",
+            "ville",
+            "au",
+            "programme",
+            "fait",
+            "voler",
+            "fier",
+        ]);
+        let both = Lexicons {
+            fr: Some(fr),
+            en: Some(en),
+        };
+        let src = (
+            "The fire service flew a drone over the center on Monday.",
+            Lang::En,
+        );
+        let fr = "Le service de la fire dirige les secours.";
+        assert_eq!(foreign_words(fr, Lang::Fr, src, Some(&both)), ["fire"]);
+        assert_eq!(everyday_left(fr, Lang::Fr, src, Some(&both)), ["fire"]);
+        // A borrowing is no everyday word; without the source's list nothing is found.
+        let loan = "Le service de secours a fait voler un drone lundi.";
+        assert!(foreign_words(loan, Lang::Fr, src, Some(&both)).is_empty());
+        assert!(everyday_left(loan, Lang::Fr, src, Some(&both)).is_empty());
+        // A made-up word is foreign, and is no everyday word left.
+        let made_up = "Le service de la fira dirige les secours.";
+        assert_eq!(foreign_words(made_up, Lang::Fr, src, Some(&both)), ["fira"]);
+        assert!(everyday_left(made_up, Lang::Fr, src, Some(&both)).is_empty());
+        let only_fr = Lexicons {
+            fr: both.fr,
+            en: None,
+        };
+        assert!(foreign_words(fr, Lang::Fr, src, Some(&only_fr)).is_empty());
+        // French's everyday words in English, but for a British spelling of a word the
+        // English list knows.
+        let fr_words = Lexicon::ranked(["le", "centre", "selon", "programme", "ville"], 4);
+        let en_words = Lexicon::from_words(["the", "center", "program", "city", "ready"]);
+        let both = Lexicons {
+            fr: Some(fr_words),
+            en: Some(en_words),
+        };
+        let src = ("Selon la ville, le programme du centre est prêt.", Lang::Fr);
+        let en = "The programme of the city centre is ready, selon the city.";
+        assert_eq!(foreign_words(en, Lang::En, src, Some(&both)), ["selon"]);
+        assert_eq!(everyday_left(en, Lang::En, src, Some(&both)), ["selon"]);
+    }
+
     #[test]
     fn an_english_ordinal_in_french_is_foreign() {
         let src = ("The state of emergency runs until July 20th.", Lang::En);
@@ -354,7 +510,13 @@ mod tests {
             assert!(foreign_words(good, Lang::Fr, (src, Lang::En), None).is_empty());
         }
         // An English word that is a French one without its accents.
-        let lexicon = Lexicon::from_words(["le", "réservoir", "atteint", "niveau", "record"]);
+        let lexicon = french(Lexicon::from_words([
+            "le",
+            "réservoir",
+            "atteint",
+            "niveau",
+            "record",
+        ]));
         let src = "The reservoir reached a record level.";
         let fr = "Le reservoir atteint un niveau record.";
         assert_eq!(
@@ -366,7 +528,7 @@ mod tests {
         let src = "She filed a complaint with the state attorney general about the iPhone app.";
         let fr =
             "Elle a porté plainte auprès du procureur général duÉtat contre l'application iPhone.";
-        let lexicon = Lexicon::from_words([
+        let lexicon = french(Lexicon::from_words([
             "elle",
             "porté",
             "plainte",
@@ -375,7 +537,7 @@ mod tests {
             "général",
             "contre",
             "application",
-        ]);
+        ]));
         assert_eq!(
             foreign_words(fr, Lang::Fr, (src, Lang::En), Some(&lexicon)),
             ["duÉtat"]
@@ -400,7 +562,7 @@ mod tests {
 
     #[test]
     fn words_in_no_language_are_found_with_a_word_list() {
-        let fr = Lexicon::from_words([
+        let fr = french(Lexicon::from_words([
             "annulé",
             "trains",
             "vols",
@@ -413,7 +575,7 @@ mod tests {
             "nationale",
             "régionales",
             "pour",
-        ]);
+        ]));
         let src =
             "SNCF cancelled 312 trains and 38 flights during the strike; the startup-backed plan.";
         let out = "La SNCF a annulé 312 trains et 38 volos pendant la grève, pour acceder aux capacités startup-backed.";

@@ -8,12 +8,21 @@ use std::io::Read;
 use std::path::Path;
 use std::sync::OnceLock;
 
+/// How many of a list's most frequent words are its everyday ones (`Lexicon::is_common`).
+/// In pyspellchecker's subtitle counts, the 2,000th English word is "model", and the
+/// English words French borrows ("drone" 5,152nd, "cloud" 3,102nd, "email", "startup")
+/// rank past it.
+pub const COMMON: usize = 2000;
+
 /// The words of one language, in lower case.
 pub struct Lexicon {
     words: HashSet<String>,
     /// Its accented words with their accents dropped ("reservoir" for "réservoir"): built
     /// on first use, which only a summary of a source in the other language makes.
     unaccented: OnceLock<HashSet<String>>,
+    /// Its `COMMON` most frequent words, where the list gives frequencies: the everyday
+    /// words of the language ("fire", "deal", "selon"), never borrowed by the other one.
+    common: HashSet<String>,
     /// sha256 of the file it was read from (provenance).
     pub sha256: String,
 }
@@ -27,8 +36,30 @@ impl Lexicon {
         Lexicon {
             words,
             unaccented: OnceLock::new(),
+            common: HashSet::new(),
             sha256: String::new(),
         }
+    }
+
+    /// A list whose first `common` words are its most frequent ones (`is_common`).
+    pub fn ranked<I: IntoIterator<Item = S>, S: AsRef<str>>(words: I, common: usize) -> Self {
+        let words: Vec<String> = words
+            .into_iter()
+            .map(|w| w.as_ref().to_lowercase())
+            .collect();
+        let mut lexicon = Lexicon::from_words(&words);
+        lexicon.common = words.into_iter().take(common).collect();
+        lexicon
+    }
+
+    /// Is `word` (lower case) among the language's most frequent words? Such a word in a
+    /// sentence of the other language, carried over from the source, is left
+    /// untranslated ("le service de la fire"), not borrowed: the words French takes from
+    /// English ("drone", "startup", "cloud") are rarer ones, ranked past 3,000 in the
+    /// English list, and the everyday ones it does take ("parking", "business") are in
+    /// the French list.
+    pub fn is_common(&self, word: &str) -> bool {
+        self.common.contains(word)
     }
 
     /// Is `word` (lower case) a word of the language with its accents dropped, and not a
@@ -54,7 +85,13 @@ impl Lexicon {
             .map_err(|e| format!("not gzip: {e}"))?;
         let counts: std::collections::HashMap<String, serde_json::Value> =
             serde_json::from_str(&json).map_err(|e| format!("not a JSON word list: {e}"))?;
-        let mut lexicon = Lexicon::from_words(counts.keys());
+        let mut by_count: Vec<(&String, u64)> = counts
+            .iter()
+            .map(|(w, n)| (w, n.as_u64().unwrap_or(0)))
+            .collect();
+        // Ties in name order, so that the same file gives the same common words.
+        by_count.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+        let mut lexicon = Lexicon::ranked(by_count.iter().map(|(w, _)| w), COMMON);
         lexicon.sha256 = crate::hash::sha256_hex(&bytes);
         Ok(lexicon)
     }

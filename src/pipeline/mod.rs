@@ -128,10 +128,11 @@ impl Expect<'_> {
             copy_ratio: self.own_words_of.map(|src| language::copy_ratio(text, src)),
             foreign_words: self
                 .translated_from
-                .map(|from| {
-                    let lexicon = self.words.and_then(|w| w.of(lang));
-                    language::foreign_words(text, lang, from, lexicon)
-                })
+                .map(|from| language::foreign_words(text, lang, from, self.words))
+                .unwrap_or_default(),
+            everyday_words: self
+                .translated_from
+                .map(|from| language::everyday_left(text, lang, from, self.words))
                 .unwrap_or_default(),
             ..OutputCheck::of(language::language(text, lang))
         }
@@ -142,11 +143,16 @@ impl Expect<'_> {
 /// Copying is recorded, not retried for: a summary in its source's language that lifts
 /// its sentences is faithful, and asking again did not bring the copy ratios of
 /// `examples/` and the reference corpus under 0.6 (0.63-0.83 after the retry) while
-/// costing a call each.
+/// costing a call each. Nor is an everyday word of the source left untranslated
+/// (`language::everyday_left`): the sentence holding it is left out.
 fn reminder_for(c: &OutputCheck) -> Option<Reminder> {
     if !c.language.ok {
         Some(Reminder::Language)
-    } else if !c.foreign_words.is_empty() {
+    } else if c
+        .foreign_words
+        .iter()
+        .any(|w| !c.everyday_words.contains(w))
+    {
         Some(Reminder::Foreign)
     } else {
         None
@@ -545,7 +551,13 @@ impl<'a> Pipeline<'a> {
         // Every foreign word of every answer so far (at most FOREIGN_NAMED).
         let mut seen: Vec<String> = Vec::new();
         let mut name = |check: &OutputCheck| {
-            for w in &check.foreign_words {
+            // An everyday word left untranslated is not named: a guess at it is worse
+            // than the sentence left out (`language::everyday_left`).
+            for w in check
+                .foreign_words
+                .iter()
+                .filter(|w| !check.everyday_words.contains(w))
+            {
                 if seen.len() < FOREIGN_NAMED && !seen.contains(w) {
                     seen.push(w.clone());
                 }

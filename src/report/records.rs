@@ -120,6 +120,10 @@ pub struct OutputCheck {
     /// Words left in another language than the output's (`language::foreign_words`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub foreign_words: Vec<String>,
+    /// Those of `foreign_words` that are everyday words of the source's language left
+    /// untranslated (`language::everyday_left`): not asked for again.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub everyday_words: Vec<String>,
     /// Sentences added to the summary: the body sentence that gives its source's headline
     /// figure where the summary stated none (first), and for a long source a note line for
     /// each quarter of it the summary said nothing about.
@@ -139,6 +143,7 @@ impl OutputCheck {
             dropped: Vec::new(),
             untranslated: Vec::new(),
             foreign_words: Vec::new(),
+            everyday_words: Vec::new(),
             added: Vec::new(),
         }
     }

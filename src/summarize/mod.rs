@@ -3,7 +3,7 @@
 
 use crate::checks::ground::{Key, Quantity};
 use crate::checks::lexicon::Lexicons;
-use crate::checks::{ground, language, names, readback, roles, statements};
+use crate::checks::{disagree, ground, language, names, readback, roles, statements};
 use crate::chunking::{self, Chunk};
 use crate::error::{Error, Result};
 use crate::inputs::{self, Source};
@@ -1030,10 +1030,12 @@ fn keeps_names(original: &str, translation: &str, words: Option<&Lexicons>) -> b
 }
 
 /// May `translation` of `original` (a sentence of, or about, a source in `from`) ship as
-/// it is: it keeps its original's facts and names and passes every check on its own?
+/// it is: it keeps its original's facts, bounds and names and passes every check on its
+/// own?
 fn shippable(read: &Read, from: Lang, original: &str, translation: &str) -> bool {
     if !keeps_facts(original, from, translation)
         || !keeps_counts(original, translation)
+        || !disagree::keeps_bounds(original, translation)
         || !keeps_names(original, translation, read.words)
         || !names::renders_whole(original, translation)
         || language::half_translated(original, translation)
@@ -1169,7 +1171,7 @@ fn triage(read: &Read, lang: Lang, text: &str, check: &OutputCheck) -> (Vec<Stri
                 || lent
                 || statements::fragment(sentence)
                 // "Over 1,500 people" where the source says "unas 1.500".
-                || crate::checks::disagree::adds_bound(sentence, &s.text);
+                || disagree::adds_bound(sentence, &s.text);
             let meta = about_itself(sentence, lang);
             if !(wrong || again || meta) {
                 kept.push(sentence.to_string());
