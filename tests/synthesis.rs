@@ -1,5 +1,6 @@
 //! The synthesis on stories of its own (tests/fixtures/greve: a strike, two French sources
 //! and one English; tests/fixtures/feu: a forest fire, told in French, Spanish and
+//! English; tests/fixtures/rougeole: a measles outbreak, two French sources and one
 //! English), from summaries written here as a model would, with a model double that puts
 //! each common-ground group in one sentence: rival counts found with no word list, figures
 //! attributed to parties listed as such, every sentence cited, every citation held by its
@@ -180,6 +181,59 @@ fn an_authority_s_count_is_a_version_a_bound_stays_one_and_a_summary_that_lost_i
             Lang::En => "1,500 (“selon les pompiers”), 2,000 (“selon le maire de Collobrières”)",
         };
         assert!(text.contains(attributed), "{text}");
+        assert!(
+            syn.check.uncited.is_empty() && syn.check.uncited_sentences.is_empty(),
+            "{text}"
+        );
+    });
+}
+
+/// Summaries of tests/fixtures/rougeole: the start of one vaccination campaign given as
+/// two days, each without its year, by an English and a French source.
+fn measles_summaries(id: &str) -> Summaries {
+    match id {
+        // measles-wire.txt
+        "S1" => (
+            Lang::En,
+            Some(Lang::En),
+            [
+                "La France a recensé 910 cas de rougeole cette année. Le ministère de la santé a annoncé jeudi qu'une campagne de vaccination de rattrapage commencerait dans les écoles de Bretagne le 11 mai.",
+                "France has recorded 910 measles cases this year. The health ministry said on Thursday that a catch-up vaccination campaign would start in Brittany's schools on May 11.",
+            ],
+        ),
+        // rougeole-lemonde.txt
+        "S2" => (
+            Lang::Fr,
+            Some(Lang::Fr),
+            [
+                "Le ministère de la santé a annoncé jeudi le lancement d'une campagne de rattrapage vaccinal dans les écoles des quatre départements bretons à partir du 4 mai.",
+                "The health ministry announced on Thursday a catch-up vaccination campaign in the schools of the four Breton departments from May 4.",
+            ],
+        ),
+        // rougeole-ouestfrance.txt
+        _ => (
+            Lang::Fr,
+            Some(Lang::Fr),
+            [
+                "L'ARS de Bretagne a recensé 312 cas de rougeole depuis le 1er janvier, dont 74 hospitalisations. Un nourrisson de huit mois est mort à Brest la semaine dernière.",
+                "The Brittany regional health agency has recorded 312 measles cases since January 1, including 74 hospitalisations. An eight-month-old baby died in Brest last week.",
+            ],
+        ),
+    }
+}
+
+#[test]
+fn two_days_given_without_their_year_for_one_event_are_a_disagreement() {
+    synthesize("rougeole", measles_summaries, |lang, syn, _| {
+        let text = &syn.text;
+        let d = &syn.check.disagreements;
+        assert_eq!(d.len(), 1, "only the campaign's start: {d:?}\n{text}");
+        assert!(d[0].ok, "{d:?}");
+        let start = match lang {
+            Lang::Fr => "11 mai selon [S1], mais 4 mai selon [S2]",
+            Lang::En => "May 11 according to [S1], but May 4 according to [S2]",
+        };
+        assert!(text.contains(start), "{text}");
         assert!(
             syn.check.uncited.is_empty() && syn.check.uncited_sentences.is_empty(),
             "{text}"

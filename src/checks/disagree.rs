@@ -148,7 +148,7 @@ pub enum FactKind {
 impl FactKind {
     fn of(key: Key) -> Option<FactKind> {
         match key {
-            Key::Date { .. } => Some(FactKind::Date),
+            Key::Date { .. } | Key::DayMonth { .. } => Some(FactKind::Date),
             Key::Money { .. } => Some(FactKind::Amount),
             Key::Num(_) => Some(FactKind::Count),
             _ => None,
@@ -156,10 +156,34 @@ impl FactKind {
     }
 }
 
+/// A date's or a yearless day's place in a year (days since January 1 of a leap year).
+fn in_any_year(key: Key) -> Option<i64> {
+    let (month, day) = match key {
+        Key::Date { month, day, .. } | Key::DayMonth { month, day } => (month, day),
+        _ => return None,
+    };
+    let january = Key::Date {
+        year: 2000,
+        month: 1,
+        day: 1,
+    };
+    let this = Key::Date {
+        year: 2000,
+        month,
+        day,
+    };
+    Some(this.days()? - january.days()?)
+}
+
 /// Are two values of one kind close enough to be rival versions of the same fact?
 fn close(a: Key, b: Key) -> bool {
     if let (Some(x), Some(y)) = (a.days(), b.days()) {
         return (x - y).abs() <= DATE_WINDOW_DAYS;
+    }
+    // A day whose year is left out: within the window in some year.
+    if let (Some(x), Some(y)) = (in_any_year(a), in_any_year(b)) {
+        let apart = (x - y).abs();
+        return apart.min(365 - apart) <= DATE_WINDOW_DAYS;
     }
     let within = |x: f64, y: f64| x > 0.0 && y > 0.0 && x.max(y) / x.min(y) <= AMOUNT_FACTOR;
     match (a, b) {
@@ -1039,6 +1063,10 @@ pub fn display(key: Key, lang: Lang) -> String {
             Lang::Fr => format!("{day} {} {year}", ground::FRENCH_MONTHS[month as usize - 1]),
             Lang::En => format!("{} {day}, {year}", EN[month as usize - 1]),
         },
+        Key::DayMonth { month, day } => match lang {
+            Lang::Fr => format!("{day} {}", ground::FRENCH_MONTHS[month as usize - 1]),
+            Lang::En => format!("{} {day}", EN[month as usize - 1]),
+        },
         Key::Money { amount, currency } => money(amount.value(), currency, lang),
         Key::Num(q) => count(q.value(), lang),
         other => other.to_string(),
@@ -1403,6 +1431,38 @@ mod tests {
                 "S2",
                 "Les autorités ont évacué 1 500 personnes de la vallée.",
                 s2,
+            ),
+        ]);
+        assert!(none.is_empty(), "{none:?}");
+    }
+
+    #[test]
+    fn days_given_without_their_year_are_rival_dates_of_one_event() {
+        let s1 = "The health ministry said on Thursday that a vaccination campaign would \
+                  start in Brittany's schools on May 11.";
+        let s2 = "Le ministère a annoncé jeudi une campagne de vaccination dans les écoles \
+                  bretonnes à partir du 4 mai.";
+        let found = rivals_of(&[
+            said("S1", s1, s1),
+            said(
+                "S2",
+                "The ministry announced on Thursday a vaccination campaign in Brittany's schools from May 4.",
+                s2,
+            ),
+        ]);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].kind, FactKind::Date);
+        let texts: Vec<&str> = found[0].versions.iter().map(|v| v.text.as_str()).collect();
+        assert_eq!(texts, ["May 11", "May 4"]);
+        assert_eq!(display(found[0].versions[1].key, Lang::Fr), "4 mai");
+        // The same day, with its year in one source and without in the other, is none.
+        let dated = "La campagne de vaccination commencera dans les écoles le 11 mai 2026.";
+        let none = rivals_of(&[
+            said("S1", s1, s1),
+            said(
+                "S2",
+                "The vaccination campaign will start in schools on May 11, 2026.",
+                dated,
             ),
         ]);
         assert!(none.is_empty(), "{none:?}");

@@ -63,6 +63,12 @@ pub enum Key {
         month: u32,
     },
     Year(u32),
+    /// A day of a month, its year left out ("le 4 mai", "May 11"): backed by that day of any
+    /// year in the source.
+    DayMonth {
+        month: u32,
+        day: u32,
+    },
     /// A month named without its year ("en mai", "in May"): backed by any date of that
     /// month in the source, never by a season ("au printemps").
     MonthOnly(u32),
@@ -101,6 +107,7 @@ impl fmt::Display for Key {
             Key::Date { year, month, day } => write!(f, "date:{year}-{month:02}-{day:02}"),
             Key::Month { year, month } => write!(f, "month:{year}-{month:02}"),
             Key::Year(y) => write!(f, "year:{y}"),
+            Key::DayMonth { month, day } => write!(f, "day:{month:02}-{day:02}"),
             Key::MonthOnly(m) => write!(f, "month:{m:02}"),
             Key::Season(n) => write!(f, "season:{n}"),
             Key::Money { amount, currency } => write!(f, "money:{amount}:{currency}"),
@@ -259,6 +266,26 @@ fn month(word: &str) -> Option<u32> {
         .map(|(_, n)| *n)
 }
 
+/// The day and month of two words that name a day of a month, its year left out: "4 mai",
+/// "4 May", or in English "May 4" (the month capitalised). A month's full name only: an
+/// abbreviation ("mar") or a month's middle ("mi-mai") is no day.
+fn day_and_month(first: &str, second: &str) -> Option<(u32, u32)> {
+    let full = |w: &str| {
+        let bare = w.trim_end_matches('.');
+        let short = bare.chars().count() == 3 && !["mai", "may"].contains(&fold(bare).as_str());
+        let cut = short || fold(bare) == "sept" || bare.contains('-');
+        month(bare).filter(|_| !cut)
+    };
+    if let (Some(d), Some(m)) = (day(first), full(second)) {
+        return Some((d, m));
+    }
+    let english = first.starts_with(char::is_uppercase);
+    match (full(first), day(second)) {
+        (Some(m), Some(d)) if english => Some((d, m)),
+        _ => None,
+    }
+}
+
 /// The month a word names on its own, where it cannot be another word: a French month in
 /// lower case ("mai", "mars"), an English one capitalised ("June"); "May" and "March" only
 /// after a word that introduces a date ("in May"), since they are also a verb.
@@ -393,8 +420,9 @@ fn currency(word: &str) -> Option<Currency> {
 }
 
 /// Splits text into word tokens, keeping digit groups such as "1 000,5" together and
-/// cutting currency signs and "%" off numbers.
-fn tokens(text: &str) -> Vec<String> {
+/// cutting currency signs and "%" off numbers; each with whether a comma or a full stop
+/// ended it ("in March, 12 percent" names no day).
+fn tokens(text: &str) -> Vec<(String, bool)> {
     // Each token, and whether it ended a clause (a comma or full stop was cut off it):
     // "1, 182" is two numbers, not one grouped in thousands.
     let mut raw: Vec<(String, bool)> = Vec::new();
@@ -448,27 +476,26 @@ fn tokens(text: &str) -> Vec<String> {
             && first.bytes().all(|c| c.is_ascii_digit())
             && groups.all(|g| g.len() == 3 && g.bytes().all(|c| c.is_ascii_digit()))
     };
-    let mut out: Vec<String> = Vec::new();
-    let mut open = false;
+    let mut out: Vec<(String, bool)> = Vec::new();
     for (t, ends) in raw {
         match out.last_mut() {
-            Some(prev) if open && group(&t) && prefix(prev) => {
+            Some((prev, ended)) if !*ended && group(&t) && prefix(prev) => {
                 prev.push(' ');
                 prev.push_str(&t);
+                *ended = ends;
             }
-            _ => out.push(t),
+            _ => out.push((t, ends)),
         }
-        open = !ends;
     }
     out
 }
 
 /// `t` without the "de" that Spanish and Portuguese put between a day, its month and its
 /// year ("12 de febrero de 2026"), so the date reads as "12 febrero 2026" does.
-fn without_date_links(t: Vec<String>) -> Vec<String> {
+fn without_date_links(t: Vec<(String, bool)>) -> Vec<(String, bool)> {
     let link = |i: usize| {
-        let (before, after) = (&t[i - 1], &t[i + 1]);
-        ["de", "del"].contains(&t[i].as_str())
+        let (before, after) = (&t[i - 1].0, &t[i + 1].0);
+        ["de", "del"].contains(&t[i].0.as_str())
             && (day(before).is_some() && month(after).is_some()
                 || month(before).is_some() && year(after).is_some())
     };
@@ -487,7 +514,7 @@ fn date(year: u32, month: u32, day: u32, raw: String) -> Fact {
 
 /// The checkable facts of a text.
 pub fn facts(text: &str) -> Vec<Fact> {
-    let t = without_date_links(tokens(text));
+    let (t, ends): (Vec<String>, Vec<bool>) = without_date_links(tokens(text)).into_iter().unzip();
     let mut out = Vec::new();
     let mut i = 0;
     while i < t.len() {
@@ -513,6 +540,15 @@ pub fn facts(text: &str) -> Vec<Fact> {
         if let Some((d, m, y)) = dmy {
             out.push(date(y, m, d, format!("{w} {} {}", next(1), next(2))));
             i += 3;
+            continue;
+        }
+        // "le 4 mai", "4 May", "May 11": a day whose year is left out
+        if let Some((d, m)) = day_and_month(w, next(1)).filter(|_| !ends[i]) {
+            out.push(Fact {
+                key: Key::DayMonth { month: m, day: d },
+                raw: format!("{w} {}", next(1)),
+            });
+            i += 2;
             continue;
         }
         // "janvier 2026" / "January 2026"
@@ -610,9 +646,25 @@ pub fn facts(text: &str) -> Vec<Fact> {
             i += if s > 1.0 { 2 } else { 1 };
             continue;
         }
+        if let Some(n) = joined_count(w) {
+            out.push(Fact {
+                key: Key::Num(Quantity::new(n as f64)),
+                raw: n.to_string(),
+            });
+        }
         i += 1;
     }
     out
+}
+
+/// The count of a word whose digits are joined by a hyphen to what they count ("an
+/// 8-month-old baby", "a 35-hour week"): as much a figure as "8 months".
+fn joined_count(word: &str) -> Option<u32> {
+    let (digits, rest) = word.split_once('-')?;
+    let counted = rest.starts_with(char::is_alphabetic)
+        && rest.chars().all(|c| c.is_alphabetic() || c == '-');
+    let short = (1..=3).contains(&digits.len()) && digits.bytes().all(|c| c.is_ascii_digit());
+    (counted && short).then(|| digits.parse().ok()).flatten()
 }
 
 /// Every form a source fact can be referred to by: a date also stands for its month and year,
@@ -632,7 +684,12 @@ fn support_keys(source_facts: &[Fact]) -> BTreeSet<Key> {
                 keys.insert(Key::Month { year, month });
                 keys.insert(Key::MonthOnly(month));
                 keys.insert(Key::Year(year));
-                // "le 20 octobre" with its year left out reads as the number 20.
+                keys.insert(Key::DayMonth { month, day });
+                // A day may be said without its month ("le 20").
+                keys.insert(Key::Num(Quantity::new(day as f64)));
+            }
+            Key::DayMonth { month, day } => {
+                keys.insert(Key::MonthOnly(month));
                 keys.insert(Key::Num(Quantity::new(day as f64)));
             }
             Key::Month { year, month } => {
@@ -1081,7 +1138,13 @@ pub fn check(output: &str, lang: Lang, sources: &[(&str, &str, Lang)]) -> Ground
     let per_source: Vec<Read> = sources
         .iter()
         .map(|(id, text, l)| {
-            let keys = support_keys(&facts(text));
+            let mut keys = support_keys(&facts(text));
+            // "huit mois" backs "an 8-month-old" and "8 months".
+            keys.extend(
+                spelled_counts(text)
+                    .into_iter()
+                    .map(|n| Key::Num(Quantity::new(n as f64))),
+            );
             (*id, keys, words(text), weekdays_backed(text), *l)
         })
         .collect();
@@ -1246,10 +1309,76 @@ mod tests {
     }
 
     #[test]
+    fn a_count_joined_to_what_it_counts_is_a_figure() {
+        assert_eq!(keys("an 8-month-old baby"), ["num:8"]);
+        assert_eq!(keys("a 35-hour week"), ["num:35"]);
+        for text in ["COVID-19", "the 2025-2026 season", "a 3-0 win", "x-ray"] {
+            assert!(!keys(text).iter().any(|k| k.starts_with("num:")), "{text}");
+        }
+        // "huit mois" backs an 8-month-old, not a 7-month-old.
+        let src = [(
+            "S1",
+            "Un nourrisson de huit mois est mort à Brest.",
+            Lang::Fr,
+        )];
+        assert!(check("An 8-month-old baby died in Brest.", Lang::En, &src)
+            .unsupported
+            .is_empty());
+        assert!(!check("A 7-month-old baby died in Brest.", Lang::En, &src)
+            .unsupported
+            .is_empty());
+    }
+
+    #[test]
+    fn a_day_without_its_year_is_one_fact_in_both_languages() {
+        for text in [
+            "à partir du 4 mai",
+            "from May 4",
+            "from 4 May",
+            "le 1er mai",
+        ] {
+            assert_eq!(keys(text).len(), 1, "{text}");
+        }
+        assert_eq!(keys("from May 4"), keys("à partir du 4 mai"));
+        assert_eq!(keys("on May 11"), ["day:05-11"]);
+        // A comma between them: a month, then a number.
+        assert_eq!(
+            keys("published in March, 12 percent"),
+            ["month:03", "pct:12"]
+        );
+        // Abbreviations, a month's middle and "may" the verb are no day.
+        for text in ["mi-mai 4", "Sept 4 days", "they may 4 times"] {
+            assert!(!keys(text).iter().any(|k| k.starts_with("day:")), "{text}");
+        }
+        // Backed by the same day with or without its year, not by another day.
+        let src = [(
+            "S1",
+            "La campagne commencera le 4 mai 2026 dans les écoles.",
+            Lang::Fr,
+        )];
+        assert!(check("The campaign starts on May 4.", Lang::En, &src)
+            .unsupported
+            .is_empty());
+        assert!(check("La campagne commence en mai.", Lang::Fr, &src)
+            .unsupported
+            .is_empty());
+        assert!(!check("The campaign starts on May 11.", Lang::En, &src)
+            .unsupported
+            .is_empty());
+        // A year the source leaves out is not backed.
+        let src = [("S1", "La campagne commencera le 4 mai.", Lang::Fr)];
+        assert!(
+            !check("The campaign starts on May 4, 2026.", Lang::En, &src)
+                .unsupported
+                .is_empty()
+        );
+    }
+
+    #[test]
     fn a_month_without_its_year_is_a_fact_a_season_does_not_back() {
         assert_eq!(keys("présenté au Sénat en mai"), ["month:05"]);
         assert_eq!(keys("sent to the Senate in May"), ["month:05"]);
-        assert_eq!(keys("le 3 mars"), ["num:3", "month:03"]);
+        assert_eq!(keys("le 3 mars"), ["day:03-03"]);
         // Words that are not months there.
         assert!(keys("The ministry may sign. They march on. La mission vers Mars.").is_empty());
         let src = [(
@@ -1321,7 +1450,7 @@ mod tests {
         assert_eq!(keys("il 3 marzo 2026"), ["date:2026-03-03"]);
         assert_eq!(keys("4,8 Prozent"), ["pct:4.8"]);
         assert_eq!(keys("40 por ciento"), ["pct:40"]);
-        assert_eq!(keys("hasta el 20 de julio"), ["num:20", "month:07"]);
+        assert_eq!(keys("hasta el 20 de julio"), ["day:07-20"]);
         assert_eq!(keys("dijo Julio Iglesias"), Vec::<String>::new());
     }
 

@@ -1115,7 +1115,8 @@ pub fn says_twice(sentence: &str) -> bool {
 
 /// Is `sentence`'s subject a pronoun that names what an earlier sentence did ("Elle a
 /// pour mission …", "Rattachée au ministère, elle …", "They said …"), or does it open on a
-/// demonstrative ("Ce projet repose sur …", "This choice illustrates …")? Out of its
+/// demonstrative ("Ce projet repose sur …", "C'est trois fois plus …", "This choice
+/// illustrates …")? Out of its
 /// place, a summary's reader would take it for whatever the sentence before it names. The
 /// pronoun is looked for as the first word, or the first after an opening clause (a comma
 /// within the first `OPENING` words). "Ce qui …", "Ce que …" name nothing before them.
@@ -1138,9 +1139,14 @@ pub fn leans_back(sentence: &str) -> bool {
         let w = plain(w);
         ["qui", "que", "dont"].contains(&w.as_str()) || w.starts_with("qu'") || w.starts_with("qu’")
     };
+    // "C'est trois fois plus …": "ce" elided before a verb.
+    let elided = |w: &&str| {
+        let w = w.to_lowercase();
+        w.starts_with("c'") || w.starts_with("c’")
+    };
     let demonstrative = words
         .first()
-        .is_some_and(|w| DEMONSTRATIVES.contains(&plain(w).as_str()))
+        .is_some_and(|w| DEMONSTRATIVES.contains(&plain(w).as_str()) || elided(w))
         && !words.get(1).is_some_and(relative);
     pronoun || demonstrative
 }

@@ -1216,7 +1216,11 @@ fn figures_of<'t>(
         .filter(|f| {
             matches!(
                 f.key,
-                Key::Date { .. } | Key::Money { .. } | Key::Pct(_) | Key::Num(_)
+                Key::Date { .. }
+                    | Key::DayMonth { .. }
+                    | Key::Money { .. }
+                    | Key::Pct(_)
+                    | Key::Num(_)
             ) && !held.contains(&f.key)
         })
         .filter_map(|f| index.stating(text, &f.key))
@@ -1703,6 +1707,11 @@ mod tests {
             "Ce qui a changé, c'est le calendrier."
         ));
         assert!(!statements::refers_back("Cela dit, le ministère a signé."));
+        // "C'est", "C’était": the demonstrative elided.
+        assert!(statements::refers_back(
+            "C'est trois fois plus que sur l'ensemble de l'année 2025."
+        ));
+        assert!(statements::refers_back("C’était la première fois."));
     }
 
     #[test]
