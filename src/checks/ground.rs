@@ -892,6 +892,51 @@ pub fn spelled_counts(text: &str) -> Vec<u32> {
     out
 }
 
+/// The fractions a text names in words, as (numerator, denominator), in order: French
+/// "un tiers", "deux tiers", "le quart", "la moitié" (counted: not "des États tiers", "à
+/// moitié vide"); English "a third of", "two thirds",
+/// "a quarter of", "half of", "half the". An English "third" or "quarter" is a fraction
+/// only before "of" or in the plural ("a third consecutive year", "the first quarter"
+/// are not), and "half" only before "of" or "the"; neither after an ordinal ("the first
+/// half of 2026" is a period).
+pub fn fractions(text: &str) -> Vec<(u32, u32)> {
+    let folded = fold(text);
+    let words: Vec<&str> = folded
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let numerator = |i: usize| match i.checked_sub(1).map(|j| words[j]) {
+        Some("deux" | "two") => 2,
+        Some("trois" | "three") => 3,
+        _ => 1,
+    };
+    let mut out = Vec::new();
+    for (i, w) in words.iter().enumerate() {
+        let next = words.get(i + 1).copied().unwrap_or("");
+        let before = i.checked_sub(1).map_or("", |j| words[j]);
+        // "un tiers", "le quart", "la moitié"; not "des États tiers", "à moitié vide".
+        let counted = ["un", "le", "deux", "trois", "au", "du"].contains(&before);
+        // "the first half of 2026", "the third quarter of": a period, not a share.
+        let period = ["first", "second", "third", "fourth", "last"].contains(&before);
+        let denominator = match *w {
+            "tiers" if counted => Some(3),
+            "quart" | "quarts" if counted => Some(4),
+            "moitie" if before == "la" => Some(2),
+            "thirds" => Some(3),
+            "quarters" if i > 0 && numerator(i) > 1 => Some(4),
+            "third" | "quarter" if next == "of" && !period => {
+                Some(if *w == "third" { 3 } else { 4 })
+            }
+            "half" if (next == "of" || next == "the") && !period => Some(2),
+            _ => None,
+        };
+        if let Some(d) = denominator {
+            out.push((numerator(i), d));
+        }
+    }
+    out
+}
+
 /// Does `text` give the number `n`, in digits or spelled out?
 pub fn gives_number(text: &str, n: u32) -> bool {
     spelled_counts(text).contains(&n) || holds(text).contains(&Key::Num(Quantity::new(n as f64)))
@@ -1306,6 +1351,39 @@ mod tests {
         assert_eq!(keys("le 1er décembre 2025"), ["date:2025-12-01"]);
         assert_eq!(keys("en septembre 2029"), ["month:2029-09"]);
         assert_eq!(keys("2026-01-08"), ["date:2026-01-08"]);
+    }
+
+    #[test]
+    fn fractions_named_in_words_are_read_in_both_languages() {
+        assert_eq!(
+            fractions("La Bretagne concentre un tiers des cas."),
+            [(1, 3)]
+        );
+        assert_eq!(
+            fractions("Brittany accounts for a third of the cases."),
+            [(1, 3)]
+        );
+        assert_eq!(fractions("Brittany has a quarter of the cases."), [(1, 4)]);
+        assert_eq!(
+            fractions("les deux tiers des élèves, la moitié des parents"),
+            [(2, 3), (1, 2)]
+        );
+        assert_eq!(
+            fractions("two thirds of pupils and half the parents"),
+            [(2, 3), (1, 2)]
+        );
+        for none in [
+            "for a third consecutive year",
+            "in the first quarter",
+            "half a million people",
+            "la troisième année",
+            "les cadres juridiques d'États tiers",
+            "un verre à moitié vide",
+            "in the first half of 2026",
+            "in the third quarter of 2025",
+        ] {
+            assert!(fractions(none).is_empty(), "{none}");
+        }
     }
 
     #[test]

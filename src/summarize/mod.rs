@@ -978,10 +978,18 @@ fn unowned(original: &str, translation: &str) -> String {
 }
 
 /// Does `translation` state every amount, percentage and count of `original` ("64 ans
-/// d'ici 2030" for "de 62 à 64 ans d'ici 2030" does not)? An amount may lose its currency
+/// d'ici 2030" for "de 62 à 64 ans d'ici 2030" does not), and the same fractions ("a
+/// quarter of the cases" for "un tiers des cas" does not)? An amount may lose its currency
 /// word (the sentence around it may give it). Dates are left to the grounding check:
 /// "mid-October 2025" and "au milieu d'octobre 2025" are read apart unevenly.
 fn keeps_counts(original: &str, translation: &str) -> bool {
+    // "un tiers" is "a third", not "a quarter".
+    let (mut theirs, mut mine) = (ground::fractions(original), ground::fractions(translation));
+    theirs.sort_unstable();
+    mine.sort_unstable();
+    if theirs != mine {
+        return false;
+    }
     let held = ground::holds(translation);
     let spelled = ground::spelled_counts(translation);
     ground::facts(original).iter().all(|f| match f.key {
@@ -1557,6 +1565,25 @@ mod tests {
                 Lang::Fr,
                 "The three towns and twenty-two villages voted.",
                 true,
+            ),
+            // So are fractions, and a count joined to what it counts.
+            (
+                "La Bretagne concentre un tiers des cas.",
+                Lang::Fr,
+                "Brittany has a quarter of the cases.",
+                false,
+            ),
+            (
+                "La Bretagne concentre un tiers des cas.",
+                Lang::Fr,
+                "Brittany accounts for a third of the cases.",
+                true,
+            ),
+            (
+                "Un nourrisson de huit mois est mort.",
+                Lang::Fr,
+                "A 7-month-old baby died.",
+                false,
             ),
         ] {
             assert_eq!(
