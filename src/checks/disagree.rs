@@ -351,12 +351,16 @@ fn qualifier<'t>(text: &'t str, raw: &str) -> Option<(&'t str, Bound)> {
     })
 }
 
+/// The bound `text` sets on its fact `f`, where it qualifies it.
+fn bound_of(text: &str, f: &Fact) -> Option<Bound> {
+    qualifier(text, &f.raw).map(|q| q.1)
+}
+
 /// Does `claim` set a bound on a figure that its source gives without that bound ("more
 /// than 1,500 people" where the source has "unas 1.500" or "1 500 personnes")? That is a
 /// claim the source does not make. Leaving a bound out ("4 200 hectares" for "plus de
 /// 4 200") is not, nor is an estimate ("about").
 pub fn adds_bound(claim: &str, source: &str) -> bool {
-    let bound_of = |text: &str, f: &Fact| qualifier(text, &f.raw).map(|q| q.1);
     ground::facts(claim).iter().any(|f| {
         let Some(b @ (Bound::Over | Bound::Under)) = bound_of(claim, f) else {
             return false;
@@ -382,13 +386,13 @@ pub fn adds_bound(claim: &str, source: &str) -> bool {
 pub fn keeps_bounds(original: &str, translation: &str) -> bool {
     let theirs = ground::facts(translation);
     ground::facts(original).iter().all(|f| {
-        let Some((_, bound)) = qualifier(original, &f.raw) else {
+        let Some(bound) = bound_of(original, f) else {
             return true;
         };
         let given: Vec<Option<Bound>> = theirs
             .iter()
             .filter(|g| g.key == f.key && translation.contains(&g.raw))
-            .map(|g| qualifier(translation, &g.raw).map(|q| q.1))
+            .map(|g| bound_of(translation, g))
             .collect();
         let agrees = |b: Option<Bound>| match (bound, b) {
             (Bound::Near, None) => true,
@@ -820,14 +824,13 @@ pub fn between(group: &[Said], one_event: bool, out: &mut Vec<Disagreement>) {
             for (fa, ka, ua) in &facts[a] {
                 for (fb, kb, ub) in &facts[b] {
                     let unit = shared_unit(ua, ub);
-                    let bound = |s: &Said, f: &Fact| qualifier(s.text, &f.raw).map(|q| q.1);
                     let rival = ka == kb
                         && (*ka != FactKind::Count || unit.is_some())
                         && (*ka != FactKind::Date || one_event)
                         && fa.key != fb.key
                         && close(fa.key, fb.key)
-                        && !admits(bound(&group[a], fa), fa.key, fb.key)
-                        && !admits(bound(&group[b], fb), fb.key, fa.key)
+                        && !admits(bound_of(group[a].text, fa), fa.key, fb.key)
+                        && !admits(bound_of(group[b].text, fb), fb.key, fa.key)
                         && !group[a].gives(fb, ub)
                         && !group[b].gives(fa, ua);
                     if rival {

@@ -905,15 +905,15 @@ pub fn fractions(text: &str) -> Vec<(u32, u32)> {
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
         .collect();
-    let numerator = |i: usize| match i.checked_sub(1).map(|j| words[j]) {
-        Some("deux" | "two") => 2,
-        Some("trois" | "three") => 3,
-        _ => 1,
-    };
     let mut out = Vec::new();
     for (i, w) in words.iter().enumerate() {
         let next = words.get(i + 1).copied().unwrap_or("");
         let before = i.checked_sub(1).map_or("", |j| words[j]);
+        let numerator = match before {
+            "deux" | "two" => 2,
+            "trois" | "three" => 3,
+            _ => 1,
+        };
         // "un tiers", "le quart", "la moitié"; not "des États tiers", "à moitié vide".
         let counted = ["un", "le", "deux", "trois", "au", "du"].contains(&before);
         // "the first half of 2026", "the third quarter of": a period, not a share.
@@ -923,7 +923,7 @@ pub fn fractions(text: &str) -> Vec<(u32, u32)> {
             "quart" | "quarts" if counted => Some(4),
             "moitie" if before == "la" => Some(2),
             "thirds" => Some(3),
-            "quarters" if i > 0 && numerator(i) > 1 => Some(4),
+            "quarters" if numerator > 1 => Some(4),
             "third" | "quarter" if next == "of" && !period => {
                 Some(if *w == "third" { 3 } else { 4 })
             }
@@ -931,7 +931,7 @@ pub fn fractions(text: &str) -> Vec<(u32, u32)> {
             _ => None,
         };
         if let Some(d) = denominator {
-            out.push((numerator(i), d));
+            out.push((numerator, d));
         }
     }
     out

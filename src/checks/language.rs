@@ -128,21 +128,56 @@ fn lingua(lang: Lang) -> Language {
 pub fn foreign_words(
     text: &str,
     expected: Lang,
-    (source, source_lang): (&str, Lang),
+    from: (&str, Lang),
     lexicons: Option<&Lexicons>,
 ) -> Vec<String> {
+    foreign(text, expected, from, lexicons).words
+}
+
+/// The words of `text` that `foreign_words` finds as everyday words of the source's
+/// language left untranslated ("le service de la fire"; `Lexicon::is_common`). Such a
+/// sentence is left out, not asked for again: named and barred, the word came back in
+/// another sense ("le service de la fumée", "le traité" for "the deal"), which reads
+/// back well and which no check sees.
+pub fn everyday_left(
+    text: &str,
+    expected: Lang,
+    from: (&str, Lang),
+    lexicons: Option<&Lexicons>,
+) -> Vec<String> {
+    foreign(text, expected, from, lexicons).everyday
+}
+
+/// What one reading of a text finds foreign (`foreign_words`), and which of those are
+/// everyday words of the source left untranslated (`everyday_left`).
+pub struct Foreign {
+    pub words: Vec<String>,
+    pub everyday: Vec<String>,
+}
+
+/// `foreign_words` and `everyday_left` of `text`, in one reading of it and its source.
+pub fn foreign(
+    text: &str,
+    expected: Lang,
+    (source, source_lang): (&str, Lang),
+    lexicons: Option<&Lexicons>,
+) -> Foreign {
     let d = detector();
     let in_source: HashSet<String> = words(source).into_iter().collect();
     let mut found: Vec<String> = Vec::new();
+    let mut everyday: Vec<String> = Vec::new();
     let lexicon = lexicons.and_then(|l| l.of(expected));
     let across = (source_lang != expected).then(|| Across {
         theirs: lexicons.and_then(|l| l.of(source_lang)),
         into: expected,
     });
-    for made_up in lexicon
+    for (made_up, left) in lexicon
         .map(|l| unknown(text, l, &in_source, across))
         .unwrap_or_default()
     {
+        if left && !everyday.contains(&made_up) {
+            everyday.push(made_up.clone());
+        }
         if !found.contains(&made_up) {
             found.push(made_up);
         }
@@ -187,7 +222,10 @@ pub fn foreign_words(
             found.push(w.to_string());
         }
     }
-    found
+    Foreign {
+        words: found,
+        everyday,
+    }
 }
 
 /// `w` past a French elision ("d'acceder" → "acceder"); a word with none as it is.
@@ -206,60 +244,26 @@ fn past_elision(w: &str) -> &str {
 /// source is the English word) or where it is one of the source language's everyday words
 /// ("fire", `Lexicon::is_common`). A word glued to the next one ("duÉtat": a lower-case
 /// letter, then a capital) is made up too, unless the source writes it so ("iPhone").
+/// Each with whether it is such an everyday word the source holds.
 fn unknown(
     text: &str,
     lexicon: &Lexicon,
     in_source: &HashSet<String>,
     across: Option<Across>,
-) -> Vec<String> {
+) -> Vec<(String, bool)> {
     let mut found = Vec::new();
     for part in parts(text) {
         let held = in_source.contains(&part.to_lowercase());
+        let left = across.is_some_and(|a| a.left(part, lexicon));
         let made_up = if glued(part) {
             !held
         } else {
-            let untranslated =
-                across.is_some_and(|a| lexicon.lacks_accents(part) || a.left(part, lexicon));
+            let untranslated = across.is_some_and(|_| lexicon.lacks_accents(part)) || left;
             let lent = held && !untranslated;
             plain(part) && !lent && !lexicon.knows(part)
         };
         if made_up {
-            found.push(part.to_string());
-        }
-    }
-    found
-}
-
-/// The words of `text` that `foreign_words` finds as everyday words of the source's
-/// language left untranslated ("le service de la fire"; `Lexicon::is_common`). Such a
-/// sentence is left out, not asked for again: named and barred, the word came back in
-/// another sense ("le service de la fumée", "le traité" for "the deal"), which reads
-/// back well and which no check sees.
-pub fn everyday_left(
-    text: &str,
-    expected: Lang,
-    (source, source_lang): (&str, Lang),
-    lexicons: Option<&Lexicons>,
-) -> Vec<String> {
-    let (Some(lexicon), Some(theirs)) = (
-        lexicons.and_then(|l| l.of(expected)),
-        lexicons.and_then(|l| l.of(source_lang)),
-    ) else {
-        return Vec::new();
-    };
-    if source_lang == expected {
-        return Vec::new();
-    }
-    let across = Across {
-        theirs: Some(theirs),
-        into: expected,
-    };
-    let in_source: HashSet<String> = words(source).into_iter().collect();
-    let mut found: Vec<String> = Vec::new();
-    for part in parts(text) {
-        let left = plain(part) && in_source.contains(part) && across.left(part, lexicon);
-        if left && !found.iter().any(|f| f == part) {
-            found.push(part.to_string());
+            found.push((part.to_string(), left && held && !glued(part)));
         }
     }
     found

@@ -123,17 +123,15 @@ impl Expect<'_> {
     pub(crate) fn judge(&self, text: &str, lang: Lang) -> OutputCheck {
         let used = self.one_sentence.then(|| one_sentence(text));
         let text = used.as_deref().unwrap_or(text);
+        let foreign = self
+            .translated_from
+            .map(|from| language::foreign(text, lang, from, self.words));
+        let (foreign_words, everyday_words) =
+            foreign.map_or_else(Default::default, |f| (f.words, f.everyday));
         OutputCheck {
-            language: language::language(text, lang),
             copy_ratio: self.own_words_of.map(|src| language::copy_ratio(text, src)),
-            foreign_words: self
-                .translated_from
-                .map(|from| language::foreign_words(text, lang, from, self.words))
-                .unwrap_or_default(),
-            everyday_words: self
-                .translated_from
-                .map(|from| language::everyday_left(text, lang, from, self.words))
-                .unwrap_or_default(),
+            foreign_words,
+            everyday_words,
             ..OutputCheck::of(language::language(text, lang))
         }
     }
