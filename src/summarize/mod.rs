@@ -1052,7 +1052,15 @@ fn shippable(read: &Read, from: Lang, original: &str, translation: &str) -> bool
     }
     let to = from.other();
     let check = expect(read.source, read.read_as(to), read.words).judge(translation, to);
-    let (kept, dropped) = triage(read, to, translation, &check);
+    // The source sentences a translation rests on are its original's: found within one
+    // language, by the original's own words. Found afresh from the translation's words,
+    // a vaguer rendering ("since January" for "depuis le 1er janvier") can match the
+    // headline's shorthand as well as the body, and a right translation would be taken
+    // for a repeat of the headline.
+    let rests_on = read
+        .own(from)
+        .then(|| read.index.all_anchored(&read.source.text, original));
+    let (kept, dropped) = triage_resting(read, to, translation, &check, rests_on.as_deref());
     dropped.is_empty() && !kept.is_empty()
 }
 
@@ -1097,6 +1105,18 @@ fn headline(text: &str) -> Option<&str> {
 /// where that one is not said already: an extractive sentence beats an invented one, and
 /// the summary keeps the fact it meant to give.
 fn triage(read: &Read, lang: Lang, text: &str, check: &OutputCheck) -> (Vec<String>, Vec<String>) {
+    triage_resting(read, lang, text, check, None)
+}
+
+/// `triage`, where every sentence of `text` rests on the source sentences `rests` (a
+/// translation's: those of its original) when given, else on those its own words find.
+fn triage_resting(
+    read: &Read,
+    lang: Lang,
+    text: &str,
+    check: &OutputCheck,
+    rests: Option<&[&str]>,
+) -> (Vec<String>, Vec<String>) {
     let s = read.source;
     let (attributed, index) = (&read.attributed, &read.index);
     // Written in the source's own language: its sentences may stand in, its verbs compare.
@@ -1114,7 +1134,10 @@ fn triage(read: &Read, lang: Lang, text: &str, check: &OutputCheck) -> (Vec<Stri
             .filter(|x| !x.is_empty())
         {
             // The source sentences it may rest on; the first is the one it is taken to.
-            let rests_on = index.all_anchored(&s.text, sentence);
+            let rests_on = match rests {
+                Some(r) => r.to_vec(),
+                None => index.all_anchored(&s.text, sentence),
+            };
             let anchor = rests_on.first().copied();
             let source = (s.id.as_str(), s.text.as_str(), read.read_as(lang));
             let unsupported = !ground::check(sentence, lang, &[source])
@@ -1868,6 +1891,36 @@ mod tests {
             Some("Le ministère a signé un accord")
         );
         assert_eq!(headline("Une seule ligne sans point"), None);
+    }
+
+    #[test]
+    fn a_translation_rests_where_its_original_rests_not_on_a_headline_its_words_also_match() {
+        let text = "Rougeole : l'épidémie s'étend en Bretagne, 312 cas recensés depuis janvier\n\n\
+                    L'agence régionale de santé de Bretagne a recensé 312 cas de rougeole \
+                    depuis le 1er janvier, dont 74 hospitalisations. La majorité des malades ont moins de 15 ans.";
+        let source = source("rougeole", text);
+        let read = Read::of(&source, None);
+        let original = "L'épidémie de rougeole s'étend en Bretagne depuis le 1er janvier, \
+                        avec 312 cas recensés.";
+        let translation = "The measles epidemic is spreading in Brittany since January, \
+                           with 312 cases recorded.";
+        // Read from its own words alone, it rests on the headline ("depuis janvier").
+        let check = OutputCheck::of(crate::checks::language::language(translation, Lang::En));
+        assert!(triage(&read, Lang::En, translation, &check).0.is_empty());
+        // Its original rests on the body, and so does it.
+        assert_eq!(
+            read.index.anchored(&read.source.text, original),
+            Some(
+                "L'agence régionale de santé de Bretagne a recensé 312 cas de rougeole \
+                 depuis le 1er janvier, dont 74 hospitalisations."
+            )
+        );
+        assert!(shippable(&read, Lang::Fr, original, translation));
+        // A translation of the headline itself is still a repeat of it.
+        let head = read.headline.unwrap();
+        let head_en = "Measles: the epidemic is spreading in Brittany, 312 cases recorded \
+                       since January";
+        assert!(!shippable(&read, Lang::Fr, head, head_en));
     }
 
     #[test]
