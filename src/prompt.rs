@@ -49,6 +49,8 @@ pub const BUILTIN: &[(&str, &str)] = builtin![
     "output/disagreement_lines.en.md",
     "output/disagreements.fr.md",
     "output/disagreements.en.md",
+    "output/quoted.fr.md",
+    "output/quoted.en.md",
     "output/compare.md",
     "output/compare.html",
 ];

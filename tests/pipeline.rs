@@ -1083,3 +1083,100 @@ fn an_english_look_alike_of_a_french_word_is_left_out_without_a_second_guess() {
     assert!(md.contains(&format!("> - \"{original}\"")), "{md}");
     assert!(md.contains("`greve.fr.md`"), "{md}");
 }
+
+/// Summarizes each of two French sources as its own sentence, and translates every
+/// sentence into English with a figure neither gives: no English sentence can ship.
+struct NoEnglish {
+    info: ModelInfo,
+}
+
+impl Generate for NoEnglish {
+    crate::counts_words!();
+    fn generate(
+        &mut self,
+        messages: &[Message],
+        _: &GenParams,
+        _: &mut dyn FnMut(usize),
+    ) -> Result<Generation> {
+        let user = &messages.last().expect("a question").content;
+        let text = if user.contains("written in French") {
+            "The port of Brest received 999 ships in March."
+        } else if user.contains("Brest") {
+            "Le port de Brest a accueilli 40 navires en mars."
+        } else {
+            "La gare de Quimper a rouvert ses trois quais lundi."
+        };
+        Ok(common::answer(
+            text.into(),
+            self.prompt_tokens(messages)?,
+            StopReason::Eos,
+        ))
+    }
+}
+
+/// A source none of whose sentences could be said in a language is still cited in that
+/// language's synthesis: its statement is quoted in the language its summary gives it,
+/// marked as such, never translated unchecked and never left out.
+#[test]
+fn a_source_with_no_sentence_in_a_language_is_quoted_in_its_own_in_that_synthesis() {
+    let dir = tempfile::tempdir().unwrap();
+    let brest = dir.path().join("brest.txt");
+    let quimper = dir.path().join("quimper.txt");
+    std::fs::write(&brest, "Le port de Brest a accueilli 40 navires en mars.").unwrap();
+    std::fs::write(
+        &quimper,
+        "La gare de Quimper a rouvert ses trois quais lundi.",
+    )
+    .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let cfg = config(&[brest.as_path(), quimper.as_path()], out.path());
+    let mut model = NoEnglish {
+        info: common::double_info("no-english", 4096),
+    };
+    let (outcome, en) = run_for(&cfg, &mut model, bisum::lang::Lang::En);
+    assert!(!en.contains("999"), "{en}");
+    let syn = outcome
+        .report
+        .syntheses
+        .iter()
+        .find(|s| s.lang == bisum::lang::Lang::En)
+        .unwrap();
+    assert!(syn.check.uncited.is_empty(), "{:?}", syn.check.uncited);
+    let quoted: Vec<(&str, &[String])> = syn
+        .sentences
+        .iter()
+        .filter(|s| s.origin == Origin::Quoted)
+        .map(|s| (s.text.as_str(), s.sources.as_slice()))
+        .collect();
+    assert_eq!(
+        quoted,
+        [
+            (
+                "Le port de Brest a accueilli 40 navires en mars.",
+                &["S1".to_string()][..]
+            ),
+            (
+                "La gare de Quimper a rouvert ses trois quais lundi.",
+                &["S2".to_string()][..]
+            ),
+        ]
+    );
+    let md = std::fs::read_to_string(out.path().join("synthesis.en.md")).unwrap();
+    assert!(
+        md.contains("- In French: “Le port de Brest a accueilli 40 navires en mars.” [S1]"),
+        "{md}"
+    );
+    let html = std::fs::read_to_string(out.path().join("synthesis.html")).unwrap();
+    assert!(
+        html.contains("<q lang=\"fr\">La gare de Quimper a rouvert ses trois quais lundi.</q>"),
+        "{html}"
+    );
+    // The French synthesis has each source's own statement, and quotes nothing.
+    let fr = outcome
+        .report
+        .syntheses
+        .iter()
+        .find(|s| s.lang == bisum::lang::Lang::Fr)
+        .unwrap();
+    assert!(fr.sentences.iter().all(|s| s.origin != Origin::Quoted));
+}

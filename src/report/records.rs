@@ -181,6 +181,10 @@ pub enum Origin {
     Extractive,
     /// A difference found by code in the sources, written by code.
     Found,
+    /// A source's own statement in the other language, quoted as its summary there words
+    /// it: the source had no statement in this synthesis's language (each translation
+    /// failed its checks), and a source read but never cited is worse than a quotation.
+    Quoted,
 }
 
 /// One sentence of a synthesis, with the sources it cites and the source sentences behind
@@ -200,10 +204,14 @@ impl Sentence {
         match self.origin {
             Origin::Found => self.text.clone(),
             _ => {
-                let ids: String = self.sources.iter().map(|s| format!("[{s}]")).collect();
                 let body = self.text.trim_end_matches(['.', '!', '?']);
-                format!("{body} {ids}{}", &self.text[body.len()..])
+                format!("{body} {}{}", self.citations(), &self.text[body.len()..])
             }
         }
+    }
+
+    /// Its citations as printed: "[S1][S3]".
+    pub fn citations(&self) -> String {
+        self.sources.iter().map(|s| format!("[{s}]")).collect()
     }
 }

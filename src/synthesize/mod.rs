@@ -217,6 +217,15 @@ impl Pipeline<'_> {
         let planned = plan::plan(&all, MAX_COMMON, OWN_PER_SOURCE);
         let mut sentences = self.common_ground(lang, &all, &planned.common, &texts)?;
         sentences.extend(planned.own.iter().map(|&i| own(&all[i], lang)));
+        let there = Self::statements(sources, &source_texts(sources, lang.other()), lang.other());
+        for t in &texts {
+            if !sentences
+                .iter()
+                .any(|s| s.sources.iter().any(|id| id == t.id))
+            {
+                sentences.extend(quoted(&there, t.id, lang.other()));
+            }
+        }
         // Contributions in the sources' order, those of groups that fell apart among them
         // (a stable sort: the common ground keeps its order).
         let rank = |s: &Sentence| match s.section {
@@ -232,7 +241,6 @@ impl Pipeline<'_> {
             .iter()
             .map(|s| (s.source.as_str(), s.text.as_str()))
             .collect();
-        let there = Self::statements(sources, &source_texts(sources, lang.other()), lang.other());
         let elsewhere = rivals(&there, &texts)
             .into_iter()
             .map(|d| disagree::in_words_of(d, &here, lang));
@@ -291,14 +299,20 @@ impl Pipeline<'_> {
 
     /// The synthesis's text: common ground, disagreements, contributions.
     fn compose(&self, lang: Lang, sentences: &[Sentence], section: &str) -> Result<String> {
-        let of = |want: Section| -> Vec<String> {
+        let code = lang.code();
+        let of = |want: Section| -> Result<Vec<String>> {
             sentences
                 .iter()
                 .filter(|s| s.section == want)
-                .map(Sentence::cited)
+                .map(|s| match s.origin {
+                    Origin::Quoted => self.prompts.render(
+                        &format!("output/quoted.{code}.md"),
+                        context! { text => s.text, ids => s.citations() },
+                    ),
+                    _ => Ok(s.cited()),
+                })
                 .collect()
         };
-        let code = lang.code();
         let section = self.prompts.render(
             &format!("output/disagreements.{code}.md"),
             context! { text => section },
@@ -306,8 +320,8 @@ impl Pipeline<'_> {
         let body = self.prompts.render(
             &format!("output/synthesis_body.{code}.md"),
             context! {
-                common => of(Section::CommonGround),
-                own => of(Section::Contribution),
+                common => of(Section::CommonGround)?,
+                own => of(Section::Contribution)?,
                 disagreements => section.trim(),
             },
         )?;
@@ -492,6 +506,21 @@ fn own(s: &Statement, lang: Lang) -> Sentence {
         origin: Origin::Extractive,
         support: s.support.clone(),
     }
+}
+
+/// The statement of source `id` (among `there`, statements in `from`) that says the most
+/// (facts and names weigh most) and stands on its own, quoted: for a synthesis in the
+/// other language where the source has no statement of its own (`Origin::Quoted`).
+fn quoted(there: &[Statement], id: &str, from: Lang) -> Option<Sentence> {
+    let best = there
+        .iter()
+        .filter(|s| s.source == id && !statements::leans_back(&s.text))
+        .max_by_key(|s| (s.features.weight(), std::cmp::Reverse(s.index)))?;
+    Some(Sentence {
+        origin: Origin::Quoted,
+        text: standalone(&best.text, from),
+        ..own(best, from)
+    })
 }
 
 /// The group's statement that the most of its sources back, as it is written, as common
