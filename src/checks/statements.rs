@@ -1090,6 +1090,74 @@ pub fn statements(
         .collect()
 }
 
+/// Words that open a second proposition with its own subject and verb ("…, tandis que
+/// l'intersyndicale maintient …", "…; the unions …"): grammar words of both languages.
+const JOINS: &[&str] = &[
+    " tandis que ",
+    " tandis qu'",
+    " alors que ",
+    " alors qu'",
+    ", mais ",
+    ", et ",
+    " whereas ",
+    " while ",
+    ", but ",
+    ", and ",
+    "; ",
+];
+
+/// Least weight (`Features::weight`) a proposition must have to be one: "…, et vite" is
+/// not a second statement.
+const MIN_PROPOSITION: usize = 4;
+
+/// The propositions of `sentence`: its parts between the words that join two statements
+/// into one sentence (`JOINS`), each weighty enough to state something.
+pub fn propositions(sentence: &str) -> Vec<&str> {
+    let lower = sentence.to_lowercase();
+    let mut cuts: Vec<(usize, usize)> = JOINS
+        .iter()
+        .flat_map(|j| lower.match_indices(j).map(|(i, m)| (i, i + m.len())))
+        .filter(|&(a, b)| sentence.is_char_boundary(a) && sentence.is_char_boundary(b))
+        .collect();
+    cuts.sort_unstable();
+    let mut out = Vec::new();
+    let mut start = 0;
+    for (a, b) in cuts {
+        if a < start {
+            continue;
+        }
+        let part = &sentence[start..a];
+        if Features::of(part).weight() >= MIN_PROPOSITION {
+            out.push(part);
+            start = b;
+        }
+    }
+    match out.last_mut() {
+        Some(last) if Features::of(&sentence[start..]).weight() < MIN_PROPOSITION => {
+            // The tail is too light to stand alone: it belongs to the last proposition.
+            let from = last.as_ptr() as usize - sentence.as_ptr() as usize;
+            *last = &sentence[from..];
+        }
+        _ => out.push(&sentence[start..]),
+    }
+    out
+}
+
+/// Does `statement` say what each proposition of `sentence` says (`propositions`):
+/// shares `MIN_SHARED` or more with it and says the same thing of it (`says_what`)? A
+/// source that gives the second half of "Le ministre a appelé au dialogue, tandis que
+/// l'intersyndicale maintient son appel à manifester le 19 mars" does not back the first.
+pub fn says_each(sentence: &str, statement: &Features) -> bool {
+    propositions(sentence).into_iter().all(|p| {
+        let f = Features::of(p);
+        // A proposition lighter than the thresholds (a figure and a word) is held whole.
+        let said = f.said.intersection(&statement.said).count();
+        f.shared(statement) >= MIN_SHARED.min(f.weight())
+            && said >= MIN_SAID.min(f.said.len())
+            && !f.denies(statement)
+    })
+}
+
 /// Does `sentence` say something twice: one of its facts ("in spring" … "in the spring"), or
 /// a run of four words with one of four letters or more ("to the Senate in")? Asked for
 /// one sentence from two statements, a small model sometimes writes both, one after the
@@ -1655,5 +1723,35 @@ mod tests {
         assert!(!fragment(
             "Son directeur résume l'enjeu : intégrer les technologies les plus avancées."
         ));
+    }
+
+    #[test]
+    fn a_sentence_of_two_statements_is_backed_only_by_a_statement_saying_both() {
+        let two = "Le ministre du Travail a appelé les syndicats à reprendre le dialogue, \
+                   tandis que l'intersyndicale maintient son appel à manifester le 19 mars.";
+        assert_eq!(
+            propositions(two),
+            [
+                "Le ministre du Travail a appelé les syndicats à reprendre le dialogue,",
+                "l'intersyndicale maintient son appel à manifester le 19 mars."
+            ]
+        );
+        // Itself, and a statement that says both, back it; one that says its second half
+        // does not.
+        assert!(says_each(two, &Features::of(two)));
+        let both = "Le ministre du Travail appelle les syndicats à reprendre le dialogue ; \
+                    l'intersyndicale maintient son appel à manifester le 19 mars.";
+        assert!(says_each(two, &Features::of(both)));
+        let half = "L'intersyndicale maintient son appel à manifester le 19 mars.";
+        assert!(!says_each(two, &Features::of(half)));
+        // A light tail ("…, and fast") or no joining word: one proposition.
+        let one = "The council adopted the budget on March 3, and quickly.";
+        assert_eq!(propositions(one), [one]);
+        assert!(says_each(
+            one,
+            &Features::of("The council adopted the budget on March 3.")
+        ));
+        let plain = "Les syndicats appellent à manifester le 19 mars.";
+        assert_eq!(propositions(plain), [plain]);
     }
 }

@@ -49,7 +49,8 @@ fn backing(
     for (statement, s) in members {
         let g = ground::check(sentence, lang, &[(s.id, s.text, s.lang)]);
         let alike = features.shared(&statement.features) >= statements::MIN_SHARED
-            && features.says_what(&statement.features);
+            && features.says_what(&statement.features)
+            && statements::says_each(sentence, &statement.features);
         if g.unsupported.is_empty() && alike {
             ids.push(s.id.to_string());
         }
