@@ -238,16 +238,29 @@ pub fn negated(sentence: &str) -> bool {
             .contains(w)
         })
     };
-    let french = words.iter().any(|w| *w == "ne" || *w == "n")
+    let ne = |w: &&str| *w == "ne" || *w == "n";
+    let french = words.iter().any(ne)
         && words.iter().enumerate().any(|(i, w)| {
-            ["pas", "plus", "jamais", "aucun", "aucune", "rien", "guere"].contains(w) && !only(i)
+            [
+                "pas", "plus", "jamais", "aucun", "aucune", "rien", "guere", "ni",
+            ]
+            .contains(w)
+                && !only(i)
         });
+    // "Personne n'a été blessé", "Nul ne conteste": the subject is the negation.
+    let nobody = words
+        .windows(2)
+        .any(|p| ["personne", "nul", "nulle"].contains(&p[0]) && ne(&p[1]));
+    // "No one was hurt", "No victims", "Nothing was signed".
+    const NONE: [&str; 9] = [
+        "not", "never", "cannot", "no", "nobody", "none", "nothing", "neither", "nor",
+    ];
     let english = words
         .iter()
         .enumerate()
-        .any(|(i, w)| ["not", "never", "cannot"].contains(w) && !only(i))
+        .any(|(i, w)| NONE.contains(w) && !only(i))
         || words.windows(2).any(|p| p[0].ends_with('n') && p[1] == "t"); // "didn't"
-    french || english
+    french || nobody || english
 }
 
 /// Which way a text stands on what follows "against"/"contre" or "for"/"pour": the roots
@@ -826,6 +839,20 @@ impl Indexed {
         self.best(claim).map(|(a, b)| &text[a..b])
     }
 
+    /// Does a clause of `claim` rest on `headline` alone (a sentence of the text indexed,
+    /// its first line): is the headline the one sentence that shares the most with it?
+    /// "La rougeole progresse en France, avec près de 300 cas …" ties the headline's
+    /// shorthand to a body sentence's figure, and so gives France the 300 cases the body
+    /// gives Brittany. A clause too light to say anything (`MIN_PROPOSITION`) is not asked.
+    pub fn grafts_headline(&self, text: &str, headline: &str, claim: &str) -> bool {
+        let parts = clauses(claim);
+        parts.len() > 1
+            && parts
+                .into_iter()
+                .filter(|c| Features::of(c).weight() >= MIN_PROPOSITION)
+                .any(|c| matches!(self.top(c)[..], [(a, b)] if &text[a..b] == headline))
+    }
+
     /// The first sentence of `text` (the one indexed) that states `key`.
     pub fn stating<'t>(&self, text: &'t str, key: &Key) -> Option<&'t str> {
         self.sentences
@@ -1090,19 +1117,21 @@ pub fn statements(
         .collect()
 }
 
-/// Words that open a second proposition with its own subject and verb ("…, tandis que
-/// l'intersyndicale maintient …", "…; the unions …"): grammar words of both languages.
+/// Words that open a second proposition ("…, tandis que l'intersyndicale maintient …",
+/// "… le 19 mars et ont affirmé que …", "…; the unions …"): grammar words of both
+/// languages. "et" and "and" also join names ("la SNCF et la RATP"): a part too light to
+/// state anything stays with the one before it (`MIN_PROPOSITION`).
 const JOINS: &[&str] = &[
     " tandis que ",
     " tandis qu'",
     " alors que ",
     " alors qu'",
     ", mais ",
-    ", et ",
+    " et ",
     " whereas ",
     " while ",
     ", but ",
-    ", and ",
+    " and ",
     "; ",
 ];
 
@@ -1461,6 +1490,15 @@ mod tests {
         assert!(negated("Il n'a jamais été signé."));
         assert!(negated("The association does not oppose the tramway."));
         assert!(negated("The government didn't withdraw the reform."));
+        assert!(negated(
+            "No casualties were reported, but seven firefighters were hurt."
+        ));
+        assert!(negated("Nobody was hurt."));
+        assert!(negated("Personne n'a été blessé."));
+        assert!(negated("Nul ne conteste le tracé."));
+        assert!(!negated(
+            "Une personne malade peut en contaminer vingt autres."
+        ));
         assert!(!negated("L'association conteste le principe du tramway."));
         assert!(!negated("The association opposes the tramway."));
         assert!(!negated("Va-t-on signer l'accord ? A-t-il voté ?"));
@@ -1753,5 +1791,12 @@ mod tests {
         ));
         let plain = "Les syndicats appellent à manifester le 19 mars.";
         assert_eq!(propositions(plain), [plain]);
+        // Two verbs of one subject are two statements; two names of one verb are one.
+        let and = "Les syndicats ont appelé à manifester le 19 mars et ont affirmé que le \
+                   mouvement continuera jusqu'au retrait de la réforme.";
+        assert_eq!(propositions(and).len(), 2);
+        assert!(!says_each(and, &Features::of(half)));
+        let names = "La SNCF et la RATP ont annulé 260 trains le 12 mars.";
+        assert_eq!(propositions(names), [names]);
     }
 }

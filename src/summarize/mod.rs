@@ -1189,6 +1189,13 @@ fn triage_resting(
             // drought"), and the body's sentences carry its facts.
             let again = kept.iter().any(|k| repeats(sentence, k))
                 || (anchor.is_some() && anchor == read.headline);
+            // A clause of the headline's shorthand tied to a body sentence's facts: the
+            // body sentence says what it means to.
+            let grafted = own
+                && !again
+                && read
+                    .headline
+                    .is_some_and(|h| index.grafts_headline(&s.text, h, sentence));
             let wrong = unsupported
                 || foreign
                 || misattributes
@@ -1200,6 +1207,7 @@ fn triage_resting(
                 || misjoined
                 || titled
                 || lent
+                || grafted
                 || statements::fragment(sentence)
                 // "Over 1,500 people" where the source says "unas 1.500".
                 || disagree::adds_bound(sentence, &s.text);
@@ -1921,6 +1929,32 @@ mod tests {
         let head_en = "Measles: the epidemic is spreading in Brittany, 312 cases recorded \
                        since January";
         assert!(!shippable(&read, Lang::Fr, head, head_en));
+    }
+
+    #[test]
+    fn the_headlines_shorthand_tied_to_a_body_figure_gives_way_to_the_body_sentence() {
+        let text = "La rougeole progresse en France, la Bretagne en première ligne\n\n\
+                    Avec près de 300 cas signalés depuis le début de l'année, la Bretagne \
+                    concentre à elle seule un tiers des cas de rougeole déclarés en France. \
+                    Le ministère a annoncé jeudi une campagne de vaccination dans les écoles.";
+        let source = source("rougeole", text);
+        let read = Read::of(&source, None);
+        let body = "Avec près de 300 cas signalés depuis le début de l'année, la Bretagne \
+                    concentre à elle seule un tiers des cas de rougeole déclarés en France.";
+        let summary = "La rougeole progresse en France, avec près de 300 cas signalés depuis \
+                       le début de l'année.";
+        let check = OutputCheck::of(crate::checks::language::language(summary, Lang::Fr));
+        let (kept, dropped) = triage(&read, Lang::Fr, summary, &check);
+        assert_eq!(dropped, [summary]);
+        assert_eq!(kept, [body]);
+        // A sentence of the body's own words, clauses and all, stays.
+        let right = "Avec près de 300 cas signalés depuis le début de l'année, la Bretagne \
+                     concentre un tiers des cas de rougeole. Le ministère a annoncé jeudi une \
+                     campagne de vaccination dans les écoles.";
+        let check = OutputCheck::of(crate::checks::language::language(right, Lang::Fr));
+        let (kept, dropped) = triage(&read, Lang::Fr, right, &check);
+        assert!(dropped.is_empty(), "{dropped:?}");
+        assert_eq!(kept.len(), 2);
     }
 
     #[test]
