@@ -843,13 +843,13 @@ impl Indexed {
     /// its first line): is the headline the one sentence that shares the most with it?
     /// "La rougeole progresse en France, avec près de 300 cas …" ties the headline's
     /// shorthand to a body sentence's figure, and so gives France the 300 cases the body
-    /// gives Brittany. A clause too light to say anything (`MIN_PROPOSITION`) is not asked.
+    /// gives Brittany. A clause that states nothing (`states`) is not asked.
     pub fn grafts_headline(&self, text: &str, headline: &str, claim: &str) -> bool {
         let parts = clauses(claim);
         parts.len() > 1
             && parts
                 .into_iter()
-                .filter(|c| Features::of(c).weight() >= MIN_PROPOSITION)
+                .filter(|c| states(c))
                 .any(|c| matches!(self.top(c)[..], [(a, b)] if &text[a..b] == headline))
     }
 
@@ -1120,7 +1120,7 @@ pub fn statements(
 /// Words that open a second proposition ("…, tandis que l'intersyndicale maintient …",
 /// "… le 19 mars et ont affirmé que …", "…; the unions …"): grammar words of both
 /// languages. "et" and "and" also join names ("la SNCF et la RATP"): a part too light to
-/// state anything stays with the one before it (`MIN_PROPOSITION`).
+/// state anything stays with the one before it (`states`).
 const JOINS: &[&str] = &[
     " tandis que ",
     " tandis qu'",
@@ -1142,11 +1142,10 @@ const MIN_PROPOSITION: usize = 4;
 /// The propositions of `sentence`: its parts between the words that join two statements
 /// into one sentence (`JOINS`), each weighty enough to state something.
 pub fn propositions(sentence: &str) -> Vec<&str> {
-    let lower = sentence.to_lowercase();
+    // Joining words stand inside a sentence, so in lower case.
     let mut cuts: Vec<(usize, usize)> = JOINS
         .iter()
-        .flat_map(|j| lower.match_indices(j).map(|(i, m)| (i, i + m.len())))
-        .filter(|&(a, b)| sentence.is_char_boundary(a) && sentence.is_char_boundary(b))
+        .flat_map(|j| sentence.match_indices(j).map(|(i, m)| (i, i + m.len())))
         .collect();
     cuts.sort_unstable();
     let mut out = Vec::new();
@@ -1156,13 +1155,13 @@ pub fn propositions(sentence: &str) -> Vec<&str> {
             continue;
         }
         let part = &sentence[start..a];
-        if Features::of(part).weight() >= MIN_PROPOSITION {
+        if states(part) {
             out.push(part);
             start = b;
         }
     }
     match out.last_mut() {
-        Some(last) if Features::of(&sentence[start..]).weight() < MIN_PROPOSITION => {
+        Some(last) if !states(&sentence[start..]) => {
             // The tail is too light to stand alone: it belongs to the last proposition.
             let from = last.as_ptr() as usize - sentence.as_ptr() as usize;
             *last = &sentence[from..];
@@ -1172,18 +1171,36 @@ pub fn propositions(sentence: &str) -> Vec<&str> {
     out
 }
 
-/// Does `statement` say what each proposition of `sentence` says (`propositions`):
-/// shares `MIN_SHARED` or more with it and says the same thing of it (`says_what`)? A
+/// Is `part` weighty enough to state something (`MIN_PROPOSITION`), and does it say
+/// something of what it names (`MIN_SAID` words besides names)? "Le ministère des Armées"
+/// before "et Mistral AI ont signé …" names a party and states nothing.
+fn states(part: &str) -> bool {
+    let f = Features::of(part);
+    f.weight() >= MIN_PROPOSITION && f.said.len() >= MIN_SAID
+}
+
+/// Does `statement` say what each proposition of `sentence` says (`propositions`): shares
+/// a figure or a day with it, or `MIN_SHARED` or more and says the same thing of it
+/// (`says_what`), and never denies it? A
 /// source that gives the second half of "Le ministre a appelé au dialogue, tandis que
 /// l'intersyndicale maintient son appel à manifester le 19 mars" does not back the first.
 pub fn says_each(sentence: &str, statement: &Features) -> bool {
     propositions(sentence).into_iter().all(|p| {
         let f = Features::of(p);
+        if f.denies(statement) {
+            return false;
+        }
+        // A figure or a day they share ties them, however each words the rest ("will
+        // operate 310 aircraft", "would use 310 planes"); a year or a month alone is
+        // shared by too much.
+        let tied = f
+            .keys
+            .intersection(&statement.keys)
+            .any(|k| !matches!(k, Key::Year(_) | Key::MonthOnly(_) | Key::Season(_)));
         // A proposition lighter than the thresholds (a figure and a word) is held whole.
         let said = f.said.intersection(&statement.said).count();
-        f.shared(statement) >= MIN_SHARED.min(f.weight())
-            && said >= MIN_SAID.min(f.said.len())
-            && !f.denies(statement)
+        tied || (f.shared(statement) >= MIN_SHARED.min(f.weight())
+            && said >= MIN_SAID.min(f.said.len()))
     })
 }
 
@@ -1798,5 +1815,16 @@ mod tests {
         assert!(!says_each(and, &Features::of(half)));
         let names = "La SNCF et la RATP ont annulé 260 trains le 12 mars.";
         assert_eq!(propositions(names), [names]);
+        let party = "Le ministère des Armées et Mistral AI ont signé un accord stratégique.";
+        assert_eq!(propositions(party), [party]);
+        // Each proposition tied by its figure to a statement that words it otherwise.
+        let fleet = "The combined company will operate 310 aircraft and carry about 95 \
+                     million passengers a year.";
+        assert_eq!(propositions(fleet).len(), 2);
+        let other = "The new group would use 310 planes and transport about 95 million \
+                     passengers per year.";
+        assert!(says_each(fleet, &Features::of(other)));
+        let half_fleet = "The new group would use 310 planes.";
+        assert!(!says_each(fleet, &Features::of(half_fleet)));
     }
 }
