@@ -441,6 +441,13 @@ fn tokens(text: &str) -> Vec<(String, bool)> {
         }
         // "€12", "12%", "12€", "$14"
         let mut rest = w;
+        // "d'octobre", "d’avril": the month, after its elided "de".
+        if let Some(m) = ["d'", "d’"].iter().find_map(|d| rest.strip_prefix(d)) {
+            if month(m).is_some() {
+                raw.push(("de".to_string(), false));
+                rest = m;
+            }
+        }
         for sign in ["€", "$", "£"] {
             if let Some(r) = rest.strip_prefix(sign) {
                 raw.push((sign.to_string(), false));
@@ -1480,6 +1487,10 @@ mod tests {
             &src,
         );
         assert!(g.unsupported.is_empty(), "{g:?}");
+        // An elided "de" before a month leaves the month: "au milieu d'octobre 2025".
+        assert_eq!(keys("au milieu d'octobre 2025"), ["month:2025-10"]);
+        assert_eq!(keys("dès le début d’avril"), ["month:04"]);
+        assert_eq!(keys("d'ici 2030"), ["year:2030"]);
     }
 
     #[test]

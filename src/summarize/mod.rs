@@ -979,9 +979,11 @@ fn unowned(original: &str, translation: &str) -> String {
 
 /// Does `translation` state every amount, percentage and count of `original` ("64 ans
 /// d'ici 2030" for "de 62 à 64 ans d'ici 2030" does not), and the same fractions ("a
-/// quarter of the cases" for "un tiers des cas" does not)? An amount may lose its currency
-/// word (the sentence around it may give it). Dates are left to the grounding check:
-/// "mid-October 2025" and "au milieu d'octobre 2025" are read apart unevenly.
+/// quarter of the cases" for "un tiers des cas" does not), and every date's month,
+/// year or season? An amount may lose its currency word (the sentence around it may give
+/// it); a date is asked for in its weakest form (its month), since the two languages'
+/// ways of writing one are read unevenly ("mid-October 2025", "au milieu d'octobre
+/// 2025") and a day is often said again in other words ("le 1er janvier", "January").
 fn keeps_counts(original: &str, translation: &str) -> bool {
     // "un tiers" is "a third", not "a quarter".
     let (mut theirs, mut mine) = (ground::fractions(original), ground::fractions(translation));
@@ -999,7 +1001,14 @@ fn keeps_counts(original: &str, translation: &str) -> bool {
         Key::Num(n) => {
             held.contains(&f.key) || spelled.iter().any(|&s| Quantity::new(s.into()) == n)
         }
-        _ => true,
+        // A date may lose its year or its day ("since January" for "depuis le 1er
+        // janvier"), not its month: a translation that drops the clause holding it drops
+        // the fact.
+        Key::Date { month, .. }
+        | Key::DayMonth { month, .. }
+        | Key::Month { month, .. }
+        | Key::MonthOnly(month) => held.contains(&Key::MonthOnly(month)),
+        Key::Year(_) | Key::Season(_) => held.contains(&f.key),
     })
 }
 
@@ -1615,6 +1624,27 @@ mod tests {
                 Lang::Fr,
                 "A 7-month-old baby died.",
                 false,
+            ),
+            // A date may lose its year, not its month; a translation that drops its clause
+            // drops it.
+            (
+                "Le délégué, qui appelle à un rassemblement le 12 février, n'a reçu aucune \
+                 garantie.",
+                Lang::Fr,
+                "The delegate said that no guarantee had been received.",
+                false,
+            ),
+            (
+                "Le conseil a voté le mardi 14 octobre 2025.",
+                Lang::Fr,
+                "The council voted on Tuesday, October 14.",
+                true,
+            ),
+            (
+                "The strike began in March 2026 and will go on until the spring.",
+                Lang::En,
+                "La grève a commencé en mars 2026 et durera jusqu'au printemps.",
+                true,
             ),
         ] {
             assert_eq!(
