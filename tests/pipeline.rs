@@ -1142,6 +1142,11 @@ fn a_source_with_no_sentence_in_a_language_is_quoted_in_its_own_in_that_synthesi
         .find(|s| s.lang == bisum::lang::Lang::En)
         .unwrap();
     assert!(syn.check.uncited.is_empty(), "{:?}", syn.check.uncited);
+    assert!(
+        syn.check.uncited_sentences.is_empty(),
+        "{:?}",
+        syn.check.uncited_sentences
+    );
     let quoted: Vec<(&str, &[String])> = syn
         .sentences
         .iter()
@@ -1163,7 +1168,7 @@ fn a_source_with_no_sentence_in_a_language_is_quoted_in_its_own_in_that_synthesi
     );
     let md = std::fs::read_to_string(out.path().join("synthesis.en.md")).unwrap();
     assert!(
-        md.contains("- In French: “Le port de Brest a accueilli 40 navires en mars.” [S1]"),
+        md.contains("- In French: “Le port de Brest a accueilli 40 navires en mars” [S1]."),
         "{md}"
     );
     let html = std::fs::read_to_string(out.path().join("synthesis.html")).unwrap();

@@ -848,7 +848,9 @@ const NOT_NAMES: &[&str] = &[
     "contributions",
 ];
 
-/// Number words from two up, English and French ("six" is both), with their values.
+/// Number words from two up, English and French ("six" is both), with their values. Not
+/// "seize" (an English verb too) nor "cent" ("per cent"); "quatre-vingts" and
+/// "twenty-two" are joined by hyphens, and `spelled_counts` leaves those out.
 pub const COUNT_WORDS: &[(&str, u32)] = &[
     ("two", 2),
     ("three", 3),
@@ -861,6 +863,17 @@ pub const COUNT_WORDS: &[(&str, u32)] = &[
     ("ten", 10),
     ("eleven", 11),
     ("twelve", 12),
+    ("thirteen", 13),
+    ("fourteen", 14),
+    ("fifteen", 15),
+    ("sixteen", 16),
+    ("seventeen", 17),
+    ("eighteen", 18),
+    ("nineteen", 19),
+    ("twenty", 20),
+    ("thirty", 30),
+    ("forty", 40),
+    ("fifty", 50),
     ("deux", 2),
     ("trois", 3),
     ("quatre", 4),
@@ -871,6 +884,13 @@ pub const COUNT_WORDS: &[(&str, u32)] = &[
     ("dix", 10),
     ("onze", 11),
     ("douze", 12),
+    ("treize", 13),
+    ("quatorze", 14),
+    ("quinze", 15),
+    ("vingt", 20),
+    ("trente", 30),
+    ("quarante", 40),
+    ("cinquante", 50),
 ];
 
 /// The counts a text spells out in English or French ("nine hours", "douze communes"),

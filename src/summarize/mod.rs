@@ -1606,6 +1606,18 @@ mod tests {
                 "The three towns and twenty-two villages voted.",
                 true,
             ),
+            (
+                "Fourteen other defendants were tried alongside him.",
+                Lang::En,
+                "Quinze autres prévenus ont été jugés avec lui.",
+                false,
+            ),
+            (
+                "Fourteen other defendants were tried alongside him.",
+                Lang::En,
+                "Quatorze autres prévenus ont été jugés avec lui.",
+                true,
+            ),
             // So are fractions, and a count joined to what it counts.
             (
                 "La Bretagne concentre un tiers des cas.",

@@ -306,9 +306,14 @@ impl Pipeline<'_> {
                 .iter()
                 .filter(|s| s.section == want)
                 .map(|s| match s.origin {
+                    // The sentence's stop after its citations, as any other's: inside
+                    // the quotation it would end the sentence before them.
                     Origin::Quoted => self.prompts.render(
                         &format!("output/quoted.{code}.md"),
-                        context! { text => s.text, ids => s.citations() },
+                        context! {
+                            text => s.text.trim_end_matches(['.', '!', '?']),
+                            ids => s.citations(),
+                        },
                     ),
                     _ => Ok(s.cited()),
                 })
