@@ -476,7 +476,7 @@ pub fn in_words_of(mut d: Disagreement, here: &[(&str, &str)], lang: Lang) -> Di
                 // seconde" for "1,500 people") is not this version's wording.
                 let here_counts = unit(text, &f.raw);
                 let same = counts.first().is_none_or(|u| here_counts.contains(u));
-                same.then(|| (f.raw.clone(), counted_word(text, &f.raw, None)))
+                same.then(|| (in_digits(&f), counted_word(text, &f.raw, None)))
             })
     };
     let own: Vec<Option<(String, String)>> = d.versions.iter().map(worded).collect();
@@ -499,6 +499,15 @@ pub fn in_words_of(mut d: Disagreement, here: &[(&str, &str)], lang: Lang) -> Di
         v.text = format!("{number} {word}").trim().to_string();
     }
     d
+}
+
+/// A figure as a version shows it: as its source writes it, in digits where it spells a
+/// count out ("Quatorze prévenus" is shown "14 prévenus", in a line that names several).
+fn in_digits(f: &Fact) -> String {
+    match f.key {
+        Key::Num(q) if !f.raw.chars().any(|c| c.is_ascii_digit()) => format!("{}", q.value()),
+        _ => f.raw.clone(),
+    }
 }
 
 /// A source that a disagreement over a count leaves out, though its text gives the same
@@ -886,7 +895,9 @@ fn add_rival(
                         FactKind::Count => counted_word(said.text, &fact.raw, unit),
                         _ => String::new(),
                     };
-                    format!("{q} {} {counted}", fact.raw).trim().to_string()
+                    format!("{q} {} {counted}", in_digits(&fact))
+                        .trim()
+                        .to_string()
                 },
                 sources: vec![said.source.to_string()],
                 context: said.context.chars().take(240).collect(),
@@ -1518,6 +1529,15 @@ mod tests {
         assert_eq!(v, ["1 200 habitants", "1 450 personnes"]);
         let homes = "La préfecture a évacué 1 450 logements.";
         assert!(rivals_of(&[said("S1", x, x), said("S2", homes, homes)]).is_empty());
+        // Counts spelled out, as newspapers write small ones, are counts all the same.
+        let (x, y) = (
+            "Quatorze prévenus étaient jugés aux côtés de l'ancien maire.",
+            "Douze prévenus étaient jugés aux côtés de l'ancien maire.",
+        );
+        let found = rivals_of(&[said("S1", x, x), said("S2", y, y)]);
+        assert_eq!(found.len(), 1, "{found:?}");
+        let v: Vec<&str> = found[0].versions.iter().map(|v| v.text.as_str()).collect();
+        assert_eq!(v, ["14 prévenus", "12 prévenus"]);
     }
 
     #[test]
@@ -1789,7 +1809,7 @@ mod tests {
         let en = "According to the union, 2,000 jobs are at risk; management speaks of 800.";
         assert_eq!(claims(en).len(), 2);
         // A figure about the party, in a relative clause on it, is not its figure.
-        let fr = "Selon l'association, qui regroupe 87 boutiques, le chantier durera quatre ans.";
+        let fr = "Selon l'association, qui regroupe 87 boutiques, le chantier durera des années.";
         assert!(claims(fr).is_empty());
         assert!(claims("Le conseil a voté 412 millions d'euros.").is_empty());
     }

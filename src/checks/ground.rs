@@ -602,7 +602,8 @@ pub fn facts(text: &str) -> Vec<Fact> {
                 continue;
             }
         }
-        if let Some(x) = number(w) {
+        let clause_start = i == 0 || ends[i - 1];
+        if let Some(x) = number(w).or_else(|| spelled(w, next(1), clause_start)) {
             let mut j = i + 1;
             let mut s = 1.0;
             if let Some(sc) = t.get(j).and_then(|x| scale(x)) {
@@ -662,6 +663,32 @@ pub fn facts(text: &str) -> Vec<Fact> {
         i += 1;
     }
     out
+}
+
+/// The count a word spells out ("quatorze prévenus", "Twelve trains"), from two up
+/// (`COUNT_WORDS`): a figure as much as "14" is, and newspapers spell small counts out.
+/// Capitalised only where a clause starts ("Sept." is September), and not the numerator
+/// of a fraction ("deux tiers", `fractions`' to read).
+fn spelled(word: &str, next: &str, clause_start: bool) -> Option<f64> {
+    let lower = word.to_lowercase();
+    if lower != word && !clause_start {
+        return None;
+    }
+    let fraction = [
+        "tiers",
+        "quarts",
+        "thirds",
+        "quarters",
+        "cinquiemes",
+        "fifths",
+    ];
+    if fraction.contains(&fold(next).as_str()) {
+        return None;
+    }
+    COUNT_WORDS
+        .iter()
+        .find(|(w, _)| *w == lower)
+        .map(|&(_, n)| n as f64)
 }
 
 /// The count of a word whose digits are joined by a hyphen to what they count ("an
@@ -892,6 +919,54 @@ pub const COUNT_WORDS: &[(&str, u32)] = &[
     ("quarante", 40),
     ("cinquante", 50),
 ];
+
+/// Number words from two to twelve of the sources' other languages (Spanish, Italian,
+/// Portuguese, German), read in sources only: a count a French or English output spells
+/// ("deux rives") is backed by a source that spells it its own way ("dos orillas"). Not
+/// those that are also English or French words ("once", "due", "elf", "tres" folded from
+/// "très"…): a source's word list only widens what backs an output.
+const OTHER_COUNT_WORDS: &[(&str, u32)] = &[
+    ("dos", 2),
+    ("cuatro", 4),
+    ("cinco", 5),
+    ("seis", 6),
+    ("siete", 7),
+    ("ocho", 8),
+    ("nueve", 9),
+    ("diez", 10),
+    ("doce", 12),
+    ("quattro", 4),
+    ("cinque", 5),
+    ("sette", 7),
+    ("otto", 8),
+    ("dieci", 10),
+    ("undici", 11),
+    ("dodici", 12),
+    ("dois", 2),
+    ("duas", 2),
+    ("sete", 7),
+    ("oito", 8),
+    ("dez", 10),
+    ("doze", 12),
+    ("zwei", 2),
+    ("drei", 3),
+    ("vier", 4),
+    ("sechs", 6),
+    ("sieben", 7),
+    ("acht", 8),
+    ("neun", 9),
+    ("zehn", 10),
+    ("zwolf", 12),
+];
+
+/// The counts `text` spells out in one of the sources' other languages (`OTHER_COUNT_WORDS`).
+fn other_counts(text: &str) -> Vec<u32> {
+    fold(text)
+        .split(|c: char| !c.is_alphanumeric())
+        .filter_map(|w| OTHER_COUNT_WORDS.iter().find(|(o, _)| *o == w))
+        .map(|&(_, n)| n)
+        .collect()
+}
 
 /// The counts a text spells out in English or French ("nine hours", "douze communes"),
 /// as numbers: a figure as much as "9" is, which digits-only facts miss. "One"/"un" are
@@ -1211,10 +1286,12 @@ pub fn check(output: &str, lang: Lang, sources: &[(&str, &str, Lang)]) -> Ground
         .iter()
         .map(|(id, text, l)| {
             let mut keys = support_keys(&facts(text));
-            // "huit mois" backs "an 8-month-old" and "8 months".
+            // "huit mois" backs "an 8-month-old" and "8 months"; "las dos orillas" backs
+            // "les deux rives".
             keys.extend(
                 spelled_counts(text)
                     .into_iter()
+                    .chain(other_counts(text))
                     .map(|n| Key::Num(Quantity::new(n as f64))),
             );
             (*id, keys, words(text), weekdays_backed(text), *l)

@@ -994,12 +994,17 @@ fn keeps_counts(original: &str, translation: &str) -> bool {
     }
     let held = ground::holds(translation);
     let spelled = ground::spelled_counts(translation);
+    let both = ground::fold(translation)
+        .split(|c: char| !c.is_alphanumeric())
+        .any(|w| w == "both");
     ground::facts(original).iter().all(|f| match f.key {
         Key::Money { amount, .. } => held.contains(&f.key) || held.contains(&Key::Num(amount)),
         Key::Pct(_) => held.contains(&f.key),
-        // "3 communes" may be written "three towns".
+        // "3 communes" may be written "three towns", "les deux rives" "both banks".
         Key::Num(n) => {
-            held.contains(&f.key) || spelled.iter().any(|&s| Quantity::new(s.into()) == n)
+            held.contains(&f.key)
+                || spelled.iter().any(|&s| Quantity::new(s.into()) == n)
+                || (n == Quantity::new(2.0) && both)
         }
         // A date may lose its year or its day ("since January" for "depuis le 1er
         // janvier"), not its month: a translation that drops the clause holding it drops
@@ -1611,6 +1616,12 @@ mod tests {
                 Lang::En,
                 "Quinze autres prévenus ont été jugés avec lui.",
                 false,
+            ),
+            (
+                "Un bus gratuit relie les deux rives.",
+                Lang::Fr,
+                "A free bus links both banks.",
+                true,
             ),
             (
                 "Fourteen other defendants were tried alongside him.",
