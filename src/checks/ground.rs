@@ -1302,6 +1302,9 @@ pub fn check(output: &str, lang: Lang, sources: &[(&str, &str, Lang)]) -> Ground
     for sentence in output
         .lines()
         .map(strip_list_marker)
+        // The program's own notes, in italics ("_No statement is made by two sources or
+        // more._"), state nothing of the sources.
+        .filter(|l| !(l.len() > 1 && l.starts_with('_') && l.trim_end().ends_with('_')))
         .flat_map(|l| l.split(". "))
     {
         let cited = crate::checks::citations::citations(sentence);
@@ -1588,6 +1591,17 @@ mod tests {
         assert_eq!(keys("au milieu d'octobre 2025"), ["month:2025-10"]);
         assert_eq!(keys("dès le début d’avril"), ["month:04"]);
         assert_eq!(keys("d'ici 2030"), ["year:2030"]);
+    }
+
+    #[test]
+    fn the_programs_own_notes_are_not_checked() {
+        let src = [("S1", "Le conseil a voté mardi.", Lang::Fr)];
+        let out =
+            "## Points communs\n\n_Aucun énoncé ne se retrouve dans deux sources ou plus._\n\n\
+                   - Le conseil a voté deux fois [S1].";
+        let g = check(out, Lang::Fr, &src);
+        assert_eq!(g.unsupported, ["deux"], "{g:?}");
+        assert_eq!(g.facts, 1);
     }
 
     #[test]
