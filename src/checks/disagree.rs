@@ -895,7 +895,7 @@ fn add_rival(
                         FactKind::Count => counted_word(said.text, &fact.raw, unit),
                         _ => String::new(),
                     };
-                    format!("{q} {} {counted}", in_digits(&fact))
+                    format!("{q} {} {counted}", in_digits(fact))
                         .trim()
                         .to_string()
                 },
