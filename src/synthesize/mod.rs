@@ -110,7 +110,8 @@ impl Pipeline<'_> {
     /// The common-ground sentence of each group: the model's, where every fact and name of
     /// it is in two of the group's sources or more (asked twice at most), else the group's
     /// statement backed by the most of its sources. A group whose best sentence only one
-    /// source backs gives that source's contribution instead.
+    /// source backs gives that source's contribution instead, and a member whose source
+    /// the sentence does not cite keeps its statement as a contribution (`with_the_rest`).
     fn common_ground(
         &mut self,
         lang: Lang,
@@ -176,9 +177,12 @@ impl Pipeline<'_> {
         Ok(done
             .into_iter()
             .zip(groups)
-            .flat_map(|(d, g)| match d {
-                Some(d) => vec![d],
-                None => extractive(lang, all, g, &sources_of(g)),
+            .flat_map(|(d, g)| {
+                let said = match d {
+                    Some(d) => vec![d],
+                    None => extractive(lang, all, g, &sources_of(g)),
+                };
+                with_the_rest(lang, all, g, said)
             })
             .collect())
     }
@@ -529,6 +533,27 @@ fn quoted(there: &[Statement], id: &str, from: Lang) -> Option<Sentence> {
     })
 }
 
+/// What `group`'s sentences (`said`) say, and the statement of each member whose source
+/// they do not cite, as its source's contribution: a statement the group's sentence does
+/// not back ("Pelletier a nié toutes les accusations", grouped by its name with the
+/// verdict two other sources give) is not lost to a group that speaks for the others. Not
+/// one whose subject is a pronoun, which would read as about the contribution before it.
+fn with_the_rest(
+    lang: Lang,
+    all: &[Statement],
+    group: &[usize],
+    mut said: Vec<Sentence>,
+) -> Vec<Sentence> {
+    let cited: Vec<String> = said.iter().flat_map(|s| s.sources.clone()).collect();
+    let rest: Vec<Sentence> = group
+        .iter()
+        .filter(|&&i| !cited.contains(&all[i].source) && !statements::leans_back(&all[i].text))
+        .map(|&i| own(&all[i], lang))
+        .collect();
+    said.extend(rest);
+    said
+}
+
 /// The group's statement that the most of its sources back, as it is written, as common
 /// ground; where none is backed by two sources (they give rival figures, say), each
 /// statement of the group is its own source's contribution instead, so no source's
@@ -703,6 +728,44 @@ mod tests {
                 (Section::Contribution, &["S2".to_string()][..]),
             ]
         );
+    }
+
+    #[test]
+    fn a_member_the_groups_sentence_does_not_cite_keeps_its_statement() {
+        let texts = [
+            "Le tribunal de Lyon a condamné Gérard Pelletier à quatre ans de prison.",
+            "Gérard Pelletier a été condamné à quatre ans de prison par le tribunal de Lyon.",
+            "Gérard Pelletier a nié toutes les accusations pendant le procès.",
+            "Il fera appel.",
+        ];
+        let all: Vec<Statement> = texts
+            .iter()
+            .enumerate()
+            .map(|(i, t)| Statement {
+                source: format!("S{}", i.min(2) + 1),
+                index: i,
+                text: t.to_string(),
+                support: Vec::new(),
+                features: statements::Features::of(t),
+            })
+            .collect();
+        let common = Sentence {
+            section: Section::CommonGround,
+            text: texts[0].to_string(),
+            sources: vec!["S1".into(), "S2".into()],
+            origin: Origin::Extractive,
+            support: Vec::new(),
+        };
+        let out = with_the_rest(Lang::Fr, &all, &[0, 1, 2, 3], vec![common]);
+        let got: Vec<(Section, &str)> = out.iter().map(|s| (s.section, s.text.as_str())).collect();
+        assert_eq!(
+            got,
+            [
+                (Section::CommonGround, texts[0]),
+                (Section::Contribution, texts[2]),
+            ]
+        );
+        assert_eq!(out[1].sources, ["S3"]);
     }
 
     #[test]
