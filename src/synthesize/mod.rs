@@ -101,8 +101,11 @@ impl Pipeline<'_> {
                     .get(&lang)
                     .map(String::as_str)
                     .unwrap_or_default();
-                let sibling = (r.lang != lang).then(|| r.summaries.get(&r.lang)).flatten();
-                statements::statements(summary, lang, sibling.map(String::as_str), t)
+                let sibling = (r.lang != lang)
+                    .then(|| r.summaries.get(&r.lang))
+                    .flatten()
+                    .map(|first| translated_part(first, r.checks.get(&lang)));
+                statements::statements(summary, lang, sibling.as_deref(), t)
             })
             .collect()
     }
@@ -533,6 +536,19 @@ fn quoted(there: &[Statement], id: &str, from: Lang) -> Option<Sentence> {
     })
 }
 
+/// The sentences of a first summary that its translation (checked by `check`) kept, in
+/// order: the translation's sentences stand at the same places among them, once those
+/// left out (`check.untranslated`) are taken away, so each takes its original's support.
+fn translated_part(first: &str, check: Option<&OutputCheck>) -> String {
+    let left_out = check.map_or(&[][..], |c| c.untranslated.as_slice());
+    crate::text::sentences(first)
+        .into_iter()
+        .map(str::trim)
+        .filter(|x| !x.is_empty() && !left_out.iter().any(|u| u.trim() == *x))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// What `group`'s sentences (`said`) say, and the statement of each member whose source
 /// they do not cite, as its source's contribution: a statement the group's sentence does
 /// not back ("Pelletier a nié toutes les accusations", grouped by its name with the
@@ -766,6 +782,21 @@ mod tests {
             ]
         );
         assert_eq!(out[1].sources, ["S3"]);
+    }
+
+    #[test]
+    fn a_translation_aligns_with_the_sentences_of_its_original_it_kept() {
+        let first = "A court sentenced Gerard Pelletier. Pelletier denied all charges. \
+                     Fourteen others were tried.";
+        let check = OutputCheck {
+            untranslated: vec!["A court sentenced Gerard Pelletier.".into()],
+            ..OutputCheck::of(language::language(first, Lang::En))
+        };
+        assert_eq!(
+            translated_part(first, Some(&check)),
+            "Pelletier denied all charges. Fourteen others were tried."
+        );
+        assert_eq!(translated_part(first, None), first);
     }
 
     #[test]
