@@ -118,44 +118,26 @@ fn lingua(lang: Lang) -> Language {
     }
 }
 
-/// Words of `text` that are not in `expected`, its language, as a reader would see at once:
-/// an English possessive in French ("la France's"), a word of the source's other language
-/// carried over untranslated ("tannery" in a French summary of an English source), a
-/// word that reads plainly as another language, or, given `expected`'s word list, a word
-/// in no language at all ("38 volos", "acceder"). Capitalised words (names, sentence
-/// openings) and words of a source in `expected` itself ("meeting" in a French source) are
-/// left alone: the test is about words the writer should have translated.
-pub fn foreign_words(
-    text: &str,
-    expected: Lang,
-    from: (&str, Lang),
-    lexicons: Option<&Lexicons>,
-) -> Vec<String> {
-    foreign(text, expected, from, lexicons).words
-}
-
-/// The words of `text` that `foreign_words` finds as everyday words of the source's
-/// language left untranslated ("le service de la fire"; `Lexicon::is_common`). Such a
-/// sentence is left out, not asked for again: named and barred, the word came back in
-/// another sense ("le service de la fumée", "le traité" for "the deal"), which reads
-/// back well and which no check sees.
-pub fn everyday_left(
-    text: &str,
-    expected: Lang,
-    from: (&str, Lang),
-    lexicons: Option<&Lexicons>,
-) -> Vec<String> {
-    foreign(text, expected, from, lexicons).everyday
-}
-
-/// What one reading of a text finds foreign (`foreign_words`), and which of those are
-/// everyday words of the source left untranslated (`everyday_left`).
+/// What one reading of a text finds foreign, and which of those are everyday words of the
+/// source left untranslated.
 pub struct Foreign {
+    /// The words of `text` that are not in `expected`, its language, as a reader would see at once:
+    /// an English possessive in French ("la France's"), a word of the source's other language
+    /// carried over untranslated ("tannery" in a French summary of an English source), a
+    /// word that reads plainly as another language, or, given `expected`'s word list, a word
+    /// in no language at all ("38 volos", "acceder"). Capitalised words (names, sentence
+    /// openings) and words of a source in `expected` itself ("meeting" in a French source) are
+    /// left alone: the test is about words the writer should have translated.
     pub words: Vec<String>,
+    /// Those of `words` that are everyday words of the source's language left
+    /// untranslated ("le service de la fire"; `Lexicon::is_common`). Such a
+    /// sentence is left out, not asked for again: named and barred, the word came back in
+    /// another sense ("le service de la fumée", "le traité" for "the deal"), which reads
+    /// back well and which no check sees.
     pub everyday: Vec<String>,
 }
 
-/// `foreign_words` and `everyday_left` of `text`, in one reading of it and its source.
+/// The foreign words of `text` (`Foreign`), in one reading of it and its source.
 pub fn foreign(
     text: &str,
     expected: Lang,
@@ -377,6 +359,16 @@ mod tests {
 
     use super::*;
 
+    /// The foreign words of `text` (`Foreign::words`).
+    fn foreign_in(
+        text: &str,
+        expected: Lang,
+        from: (&str, Lang),
+        lexicons: Option<&Lexicons>,
+    ) -> Vec<String> {
+        foreign(text, expected, from, lexicons).words
+    }
+
     #[test]
     fn detects_the_two_languages() {
         let fr = language(
@@ -454,21 +446,25 @@ mod tests {
             Lang::En,
         );
         let fr = "Le service de la fire dirige les secours.";
-        assert_eq!(foreign_words(fr, Lang::Fr, src, Some(&both)), ["fire"]);
-        assert_eq!(everyday_left(fr, Lang::Fr, src, Some(&both)), ["fire"]);
+        assert_eq!(foreign(fr, Lang::Fr, src, Some(&both)).words, ["fire"]);
+        assert_eq!(foreign(fr, Lang::Fr, src, Some(&both)).everyday, ["fire"]);
         // A borrowing is no everyday word; without the source's list nothing is found.
         let loan = "Le service de secours a fait voler un drone lundi.";
-        assert!(foreign_words(loan, Lang::Fr, src, Some(&both)).is_empty());
-        assert!(everyday_left(loan, Lang::Fr, src, Some(&both)).is_empty());
+        assert!(foreign(loan, Lang::Fr, src, Some(&both)).words.is_empty());
+        assert!(foreign(loan, Lang::Fr, src, Some(&both))
+            .everyday
+            .is_empty());
         // A made-up word is foreign, and is no everyday word left.
         let made_up = "Le service de la fira dirige les secours.";
-        assert_eq!(foreign_words(made_up, Lang::Fr, src, Some(&both)), ["fira"]);
-        assert!(everyday_left(made_up, Lang::Fr, src, Some(&both)).is_empty());
+        assert_eq!(foreign(made_up, Lang::Fr, src, Some(&both)).words, ["fira"]);
+        assert!(foreign(made_up, Lang::Fr, src, Some(&both))
+            .everyday
+            .is_empty());
         let only_fr = Lexicons {
             fr: both.fr,
             en: None,
         };
-        assert!(foreign_words(fr, Lang::Fr, src, Some(&only_fr)).is_empty());
+        assert!(foreign(fr, Lang::Fr, src, Some(&only_fr)).words.is_empty());
         // French's everyday words in English, but for a British spelling of a word the
         // English list knows.
         let fr_words = Lexicon::ranked(["le", "centre", "selon", "programme", "ville"], 4);
@@ -479,16 +475,16 @@ mod tests {
         };
         let src = ("Selon la ville, le programme du centre est prêt.", Lang::Fr);
         let en = "The programme of the city centre is ready, selon the city.";
-        assert_eq!(foreign_words(en, Lang::En, src, Some(&both)), ["selon"]);
-        assert_eq!(everyday_left(en, Lang::En, src, Some(&both)), ["selon"]);
+        assert_eq!(foreign(en, Lang::En, src, Some(&both)).words, ["selon"]);
+        assert_eq!(foreign(en, Lang::En, src, Some(&both)).everyday, ["selon"]);
     }
 
     #[test]
     fn an_english_ordinal_in_french_is_foreign() {
         let src = ("The state of emergency runs until July 20th.", Lang::En);
         let fr = "L'état d'urgence court jusqu'à juillet 20th.";
-        assert_eq!(foreign_words(fr, Lang::Fr, src, None), ["20th"]);
-        assert!(foreign_words("jusqu'au 20 juillet, au 1er août", Lang::Fr, src, None).is_empty());
+        assert_eq!(foreign_in(fr, Lang::Fr, src, None), ["20th"]);
+        assert!(foreign_in("jusqu'au 20 juillet, au 1er août", Lang::Fr, src, None).is_empty());
     }
 
     #[test]
@@ -510,8 +506,8 @@ mod tests {
             ),
         ];
         for (src, fr, found, good) in cases {
-            assert_eq!(foreign_words(fr, Lang::Fr, (src, Lang::En), None), found);
-            assert!(foreign_words(good, Lang::Fr, (src, Lang::En), None).is_empty());
+            assert_eq!(foreign_in(fr, Lang::Fr, (src, Lang::En), None), found);
+            assert!(foreign_in(good, Lang::Fr, (src, Lang::En), None).is_empty());
         }
         // An English word that is a French one without its accents.
         let lexicon = french(Lexicon::from_words([
@@ -524,10 +520,12 @@ mod tests {
         let src = "The reservoir reached a record level.";
         let fr = "Le reservoir atteint un niveau record.";
         assert_eq!(
-            foreign_words(fr, Lang::Fr, (src, Lang::En), Some(&lexicon)),
+            foreign(fr, Lang::Fr, (src, Lang::En), Some(&lexicon)).words,
             ["reservoir"]
         );
-        assert!(foreign_words(fr, Lang::Fr, (fr, Lang::Fr), Some(&lexicon)).is_empty());
+        assert!(foreign(fr, Lang::Fr, (fr, Lang::Fr), Some(&lexicon))
+            .words
+            .is_empty());
         // Two words glued into one, unless the source writes it so.
         let src = "She filed a complaint with the state attorney general about the iPhone app.";
         let fr =
@@ -543,12 +541,12 @@ mod tests {
             "application",
         ]));
         assert_eq!(
-            foreign_words(fr, Lang::Fr, (src, Lang::En), Some(&lexicon)),
+            foreign(fr, Lang::Fr, (src, Lang::En), Some(&lexicon)).words,
             ["duÉtat"]
         );
         // A French source's own anglicism is French enough for its French summary.
         let fr_src = "Le meeting du parti a réuni 900 personnes.";
-        assert!(foreign_words(
+        assert!(foreign_in(
             "Le meeting a réuni 900 personnes.",
             Lang::Fr,
             (fr_src, Lang::Fr),
@@ -559,7 +557,7 @@ mod tests {
         let fr_src = "Le conseil départemental a voté la modernisation de la voûte du barrage.";
         let en = "The conseil voted to modernise the voûte of the dam; the municipal budget and the tribunal were not involved.";
         assert_eq!(
-            foreign_words(en, Lang::En, (fr_src, Lang::Fr), None),
+            foreign_in(en, Lang::En, (fr_src, Lang::Fr), None),
             vec!["conseil", "voûte"]
         );
     }
@@ -584,13 +582,15 @@ mod tests {
             "SNCF cancelled 312 trains and 38 flights during the strike; the startup-backed plan.";
         let out = "La SNCF a annulé 312 trains et 38 volos pendant la grève, pour acceder aux capacités startup-backed.";
         assert_eq!(
-            foreign_words(out, Lang::Fr, (src, Lang::En), Some(&fr)),
+            foreign(out, Lang::Fr, (src, Lang::En), Some(&fr)).words,
             vec!["volos", "acceder"]
         );
         let good = "La SNCF a annulé 312 trains et 38 vols pendant la grève nationale.";
-        assert!(foreign_words(good, Lang::Fr, (src, Lang::En), Some(&fr)).is_empty());
+        assert!(foreign(good, Lang::Fr, (src, Lang::En), Some(&fr))
+            .words
+            .is_empty());
         // Without a list, a made-up word that reads as no other language goes unseen.
-        assert!(foreign_words(out, Lang::Fr, (src, Lang::En), None).is_empty());
+        assert!(foreign_in(out, Lang::Fr, (src, Lang::En), None).is_empty());
     }
 
     #[test]

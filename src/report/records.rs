@@ -117,11 +117,11 @@ pub struct OutputCheck {
     /// language), so the reader still has what the translation could not carry.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub untranslated: Vec<String>,
-    /// Words left in another language than the output's (`language::foreign_words`).
+    /// Words left in another language than the output's (`language::Foreign::words`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub foreign_words: Vec<String>,
     /// Those of `foreign_words` that are everyday words of the source's language left
-    /// untranslated (`language::everyday_left`): not asked for again.
+    /// untranslated (`language::Foreign::everyday`): not asked for again.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub everyday_words: Vec<String>,
     /// Sentences added to the summary: the body sentence that gives its source's headline
