@@ -706,23 +706,28 @@ mod tests {
         }
     }
 
+    /// Statements of `texts`, in order, the i-th one of source "S{source(i)}".
+    fn statements_of(texts: &[&str], source: impl Fn(usize) -> usize) -> Vec<Statement> {
+        texts
+            .iter()
+            .enumerate()
+            .map(|(i, t)| Statement {
+                source: format!("S{}", source(i)),
+                index: i,
+                text: t.to_string(),
+                support: Vec::new(),
+                features: statements::Features::of(t),
+            })
+            .collect()
+    }
+
     #[test]
     fn a_group_no_statement_of_which_two_sources_back_gives_each_back_to_its_source() {
         let texts = [
             "La SNCF a annulé 260 trains sur les lignes régionales et nationales.",
             "La SNCF a annulé 312 trains sur les lignes régionales et nationales.",
         ];
-        let all: Vec<Statement> = texts
-            .iter()
-            .enumerate()
-            .map(|(i, t)| Statement {
-                source: format!("S{}", i + 1),
-                index: 0,
-                text: t.to_string(),
-                support: Vec::new(),
-                features: statements::Features::of(t),
-            })
-            .collect();
+        let all = statements_of(&texts, |i| i + 1);
         let sources: Vec<SourceText> = all
             .iter()
             .map(|s| SourceText {
@@ -754,17 +759,7 @@ mod tests {
             "Gérard Pelletier a nié toutes les accusations pendant le procès.",
             "Il fera appel.",
         ];
-        let all: Vec<Statement> = texts
-            .iter()
-            .enumerate()
-            .map(|(i, t)| Statement {
-                source: format!("S{}", i.min(2) + 1),
-                index: i,
-                text: t.to_string(),
-                support: Vec::new(),
-                features: statements::Features::of(t),
-            })
-            .collect();
+        let all = statements_of(&texts, |i| i.min(2) + 1);
         let common = Sentence {
             section: Section::CommonGround,
             text: texts[0].to_string(),
