@@ -1,7 +1,7 @@
 //! The synthesis on stories of its own (tests/fixtures/greve: a strike, two French sources
 //! and one English; tests/fixtures/feu: a forest fire, told in French, Spanish and
 //! English; tests/fixtures/rougeole: a measles outbreak, two French sources and one
-//! English), from summaries written here as a model would, with a model double that puts
+//! English; tests/fixtures/proces: a trial, two French sources and one English), from summaries written here as a model would, with a model double that puts
 //! each common-ground group in one sentence: rival counts found with no word list, figures
 //! attributed to parties listed as such, every sentence cited, every citation held by its
 //! source.
@@ -325,5 +325,70 @@ fn a_count_two_sources_give_differently_is_a_disagreement_and_attributed_figures
                 assert_eq!(src[span.start..span.end], span.text);
             }
         }
+    });
+}
+
+/// Summaries of tests/fixtures/proces, as the default model wrote them: the first French
+/// source's lost its count of defendants, and no French summary of the English source
+/// kept it.
+fn trial_summaries(id: &str) -> Summaries {
+    match id {
+        // proces-lemonde.txt
+        "S1" => (
+            Lang::Fr,
+            Some(Lang::Fr),
+            [
+                "Le tribunal correctionnel de Lyon a condamné l'ancien maire de Valcourt, Gérard Pelletier, à trois ans de prison, dont un an ferme. Le parquet évaluait le préjudice pour la commune à 2,3 millions d'euros, quand la défense ne reconnaissait qu'un surcoût de 600 000 euros.",
+                "The Lyon criminal court sentenced the former mayor of Valcourt, Gérard Pelletier, to three years in prison, one of them without suspension.",
+            ],
+        ),
+        // proces-regional.txt
+        "S2" => (
+            Lang::Fr,
+            Some(Lang::Fr),
+            [
+                "Douze prévenus au total étaient jugés dans ce dossier de marchés publics truqués. La maire actuelle, Sylvie Arnaud, s'est dite soulagée.",
+                "Twelve defendants in all were tried in this rigged public contracts case. The current mayor, Sylvie Arnaud, said she was relieved.",
+            ],
+        ),
+        // trial-wire.txt
+        _ => (
+            Lang::En,
+            Some(Lang::En),
+            [
+                "Un tribunal français a condamné Gérard Pelletier, ancien maire de Valcourt, à trois ans de prison, dont deux avec sursis.",
+                "A French court sentenced Gérard Pelletier, the former mayor of Valcourt, to three years in prison, two of them suspended. Fourteen other defendants stood trial alongside him in Lyon.",
+            ],
+        ),
+    }
+}
+
+#[test]
+fn a_count_the_summaries_lost_is_found_in_the_sources_and_two_parties_figures_are_theirs() {
+    synthesize("proces", trial_summaries, |lang, syn, _| {
+        let text = &syn.text;
+        // 14 defendants in S1 and S3, 12 in S2: S1's summary lost its count, yet its own
+        // sentence ("Quatorze prévenus comparaissaient …") stands against S2's.
+        let d = &syn.check.disagreements;
+        assert_eq!(d.len(), 1, "only the defendants: {d:?}\n{text}");
+        assert!(d[0].ok, "{d:?}");
+        let defendants = match lang {
+            Lang::Fr => "14 prévenus selon [S1][S3], mais 12 prévenus selon [S2].",
+            Lang::En => "14 defendants according to [S1][S3], but 12 defendants according to [S2].",
+        };
+        assert!(text.contains(defendants), "{text}");
+        // The prosecution's and the defence's estimates of the loss, in S1 and in S3:
+        // each party's own, named by the subject of the verb that puts it forward.
+        let attributed = match lang {
+            Lang::Fr => {
+                "2,3 millions d'euros (« le parquet »), 600 000 euros (« la défense ») [S1]"
+            }
+            Lang::En => "2.3 million euros (“prosecutors”), 600,000 euros (“the defence”) [S3]",
+        };
+        assert!(text.contains(attributed), "{text}");
+        assert!(
+            syn.check.uncited.is_empty() && syn.check.uncited_sentences.is_empty(),
+            "{text}"
+        );
     });
 }

@@ -3,7 +3,7 @@
 //! `prompts/concepts.txt`, in either language), with close but different values. The model
 //! words them in the synthesis; `verify` checks that it did, with the right sources.
 
-use crate::checks::ground::{self, Currency, Fact, Key};
+use crate::checks::ground::{self, Currency, Fact, Key, Period};
 use crate::lang::Lang;
 use crate::text::sentences;
 use serde::Serialize;
@@ -29,7 +29,7 @@ pub struct Version {
 
 impl Version {
     /// Adds source `id` to those giving this version, kept in source order.
-    fn add_source(&mut self, id: &str) {
+    pub fn add_source(&mut self, id: &str) {
         if !self.sources.iter().any(|s| s == id) {
             self.sources.push(id.to_string());
             self.sources.sort_by_key(|s| source_rank(s));
@@ -213,12 +213,17 @@ impl Said<'_> {
     /// par seconde" beside "1,500 people"): people-words are one class in both languages,
     /// so this holds across them. Other counts are taken as given, for their words may be
     /// in another language than the source's.
-    fn gives(&self, fact: &Fact, units: &[String]) -> bool {
+    fn gives(&self, fact: &Fact, units: &[String], spans: &[Period]) -> bool {
         if !knows(self.holds, fact.key) {
             return false;
         }
         if FactKind::of(fact.key) != Some(FactKind::Count) {
             return true;
+        }
+        // A span of time is told in every language alike ("trois ans", "three years"):
+        // "la ligne 3" does not give three years.
+        if let (Key::Num(q), false) = (fact.key, spans.is_empty()) {
+            return ground::gives_period(&ground::periods(self.source_text), q, spans, false);
         }
         let people = |u: &[String]| u.first().is_some_and(|w| w == PEOPLE[0]);
         ground::facts(self.source_text)
@@ -406,14 +411,21 @@ pub fn keeps_bounds(original: &str, translation: &str) -> bool {
 
 /// Does a figure qualified as `bound` at `value` admit `other` (4,200 is "more than
 /// 4,000")?
-fn admits(bound: Option<Bound>, value: Key, other: Key) -> bool {
+/// How far from its value an estimate ("about", "près de") reaches: a value within it is
+/// the same figure, told roughly.
+const NEAR: f64 = 0.05;
+
+fn admits(bound: Option<Bound>, value: Key, other: Key, other_bound: Option<Bound>) -> bool {
     let (Some(x), Some(y)) = (magnitude(value), magnitude(other)) else {
         return false;
     };
     match bound {
         Some(Bound::Over) => y >= x,
         Some(Bound::Under) => y <= x,
-        _ => false,
+        // "près de 300" admits 312; "environ 3 900 hectares" admits neither 4 200 nor
+        // "more than 4,000", which sets a bound of its own.
+        Some(Bound::Near) => other_bound.is_none() && (y - x).abs() <= NEAR * x,
+        None => false,
     }
 }
 
@@ -431,6 +443,77 @@ fn magnitude(key: Key) -> Option<f64> {
 const PEOPLE: &[&str] = &[
     "person", "people", "habita", "inhabi", "reside", "indivi", "gens",
 ];
+
+/// Do statements `a` and `b` each give a count of one particular thing, the word right
+/// after it ("Quatorze prévenus comparaissaient", "Douze prévenus au total")? That word
+/// ties them as two or more shared words tie other statements. Not a span of time ("trois
+/// ans") nor people as such ("12 personnes"), which count too many things.
+pub fn count_one_thing(a: &str, b: &str) -> bool {
+    one_thing(&counted_things(a), &counted_things(b))
+}
+
+/// What each count of `sentence` may count (`unit`), but for spans of time.
+fn counted_things(sentence: &str) -> Vec<Vec<String>> {
+    ground::facts(sentence)
+        .into_iter()
+        .filter(|f| FactKind::of(f.key) == Some(FactKind::Count))
+        .filter(|f| ground::period(&next_word(sentence, &f.raw)).is_none())
+        .map(|f| unit(sentence, &f.raw))
+        .filter(|u| !u.is_empty())
+        .collect()
+}
+
+/// Do two sentences' counts (`counted_things`) count one particular thing ("Fourteen
+/// other defendants", "Twelve defendants"), not people as such?
+fn one_thing(a: &[Vec<String>], b: &[Vec<String>]) -> bool {
+    a.iter().any(|x| {
+        b.iter()
+            .any(|y| shared_unit(x, y).is_some_and(|u| u != PEOPLE[0]))
+    })
+}
+
+/// Rival counts of one particular thing in the sources' own sentences (`texts`: id, text,
+/// language), between two sources in one language, whose counted words are compared as
+/// written ("Quatorze prévenus comparaissaient …", "Douze prévenus au total …"): found
+/// where a summary lost the sentence that gives one, as small models' summaries often do.
+/// `between` is as strict as between statements; dates and amounts are left to them.
+pub fn counts_in_texts(texts: &[(&str, &str, Lang)]) -> Vec<Disagreement> {
+    let holds: Vec<BTreeSet<Key>> = texts.iter().map(|t| ground::holds(t.1)).collect();
+    let counting: Vec<(usize, &str, Vec<Vec<String>>)> = texts
+        .iter()
+        .enumerate()
+        .flat_map(|(k, t)| sentences(t.1).into_iter().map(move |s| (k, s)))
+        .filter(|(_, s)| !is_reference(s))
+        .map(|(k, s)| (k, s, counted_things(s)))
+        .filter(|(.., things)| !things.is_empty())
+        .collect();
+    fn said<'a>(
+        texts: &[(&'a str, &'a str, Lang)],
+        holds: &'a [BTreeSet<Key>],
+        k: usize,
+        s: &'a str,
+    ) -> Said<'a> {
+        Said {
+            source: texts[k].0,
+            text: s,
+            context: s,
+            source_text: texts[k].1,
+            holds: &holds[k],
+        }
+    }
+    let mut out = Vec::new();
+    for (x, a) in counting.iter().enumerate() {
+        for b in &counting[x + 1..] {
+            let alike = a.0 != b.0 && texts[a.0].2 == texts[b.0].2 && one_thing(&a.2, &b.2);
+            if alike {
+                let pair = [said(texts, &holds, a.0, a.1), said(texts, &holds, b.0, b.1)];
+                between(&pair, false, &mut out);
+            }
+        }
+    }
+    out.retain(|d| d.kind == FactKind::Count);
+    out
+}
 
 /// What two counts both count, if they count the same thing: the word one names first
 /// that is among the other's ("260 regional and national trains", "312 trains": "trains").
@@ -494,7 +577,18 @@ pub fn in_words_of(mut d: Disagreement, here: &[(&str, &str)], lang: Lang) -> Di
                 .and_then(|f| qualifier(&v.text, &f.raw))
                 .map_or("", |(_, b)| b.word(lang));
             let number = format!("{bound} {}", display(v.key, lang));
-            (number.trim().to_string(), counted.clone())
+            // A span of time is said in this language ("au moins 4 ans": "more than 4
+            // years"), whatever another version counts.
+            let span = match v.key {
+                Key::Num(q) => ground::spans_of(&ground::periods(&v.text), q)
+                    .first()
+                    .map(|p| p.word(lang, q.value()).to_string()),
+                _ => None,
+            };
+            (
+                number.trim().to_string(),
+                span.unwrap_or_else(|| counted.clone()),
+            )
         });
         v.text = format!("{number} {word}").trim().to_string();
     }
@@ -778,14 +872,103 @@ fn named_before(before: &str) -> Option<String> {
     let tail = words[words.len().saturating_sub(3)..]
         .join(" ")
         .to_lowercase();
-    let verb = CLAIMING.iter().find(|v| {
+    let Some(verb) = CLAIMING.iter().find(|v| {
         tail.ends_with(*v)
             || tail.ends_with(&format!("{v} quelque"))
             || tail.ends_with(&format!("{v} some"))
-    })?;
+    }) else {
+        return reported_by(clause);
+    };
     let at = lower.rfind(verb)?;
     let subject = clause[..at].rsplit(',').next()?.trim();
     (!subject.is_empty() && subject.split_whitespace().count() <= 6).then(|| subject.to_string())
+}
+
+/// Words that join two parties' clauses in one sentence ("Le parquet évaluait … à 2,3
+/// millions, quand la défense …", "Prosecutors put … at 2.3 million, while the defence
+/// …"): grammar, in both languages.
+const CLAUSE_JOINS: &[&str] = &[
+    " quand ",
+    " tandis que ",
+    " alors que ",
+    ", mais ",
+    " while ",
+    " whereas ",
+    ", but ",
+];
+
+/// Beginnings of verbs by which someone puts a figure forward as their estimate or their
+/// claim, folded: "évaluait", "estime", "reconnaissait", "put … at", "argued", "claims".
+const REPORTING: &[&str] = &[
+    "estim",
+    "evalu",
+    "chiffr",
+    "affirm",
+    "reconn",
+    "assur",
+    "avanc",
+    "declar",
+    "soutien",
+    "soutenai",
+    "preten",
+    "admet",
+    "admett",
+    "put",
+    "puts",
+    "argu",
+    "claim",
+    "reckon",
+    "insist",
+    "acknowledg",
+    "admit",
+    "said",
+    "say",
+];
+
+/// Words that may stand between a subject and its verb ("la défense ne reconnaissait",
+/// "Prosecutors had put").
+const BETWEEN_SUBJECT_AND_VERB: &[&str] = &[
+    "ne", "n'", "n’", "a", "avait", "ont", "avaient", "had", "has", "have", "did", "does",
+];
+
+/// Who the clause that runs up to a figure (`clause`, cut at the last of `CLAUSE_JOINS`)
+/// gives it as: its subject, a noun of four words at most opened by an article or a
+/// capital, when the verb after it is one of `REPORTING`.
+fn reported_by(clause: &str) -> Option<String> {
+    let start = CLAUSE_JOINS
+        .iter()
+        .filter_map(|j| clause.rfind(j).map(|i| i + j.len()))
+        .max()
+        .unwrap_or(0);
+    let words: Vec<&str> = clause[start..].split_whitespace().collect();
+    let first = ground::fold(words.first()?);
+    const ARTICLES: &[&str] = &["le", "la", "les", "the", "un", "une", "des", "a", "an"];
+    let opens = ARTICLES.contains(&first.as_str())
+        || first.starts_with("l'")
+        || first.starts_with("l’")
+        || words[0].starts_with(char::is_uppercase);
+    if !opens {
+        return None;
+    }
+    let verb = words.iter().position(|w| {
+        let w = ground::fold(w);
+        REPORTING.iter().any(|r| w.starts_with(r))
+    })?;
+    let mut end = verb;
+    while end > 1 && BETWEEN_SUBJECT_AND_VERB.contains(&ground::fold(words[end - 1]).as_str()) {
+        end -= 1;
+    }
+    let subject = &words[..end];
+    let plain = subject
+        .iter()
+        .all(|w| w.chars().all(|c| c.is_alphabetic() || "'’-".contains(c)));
+    (!subject.is_empty() && subject.len() <= 4 && plain).then(|| {
+        let who = subject.join(" ");
+        let mut c = who.chars();
+        c.next()
+            .map(|f| f.to_lowercase().chain(c).collect())
+            .unwrap_or_default()
+    })
 }
 
 /// Adds to `out` the rival values among statements that say the same thing (each from
@@ -802,7 +985,8 @@ fn named_before(before: &str) -> Option<String> {
 /// published on 3 November" and "the council adopted the route on 14 October" share a
 /// subject, not an event.
 pub fn between(group: &[Said], one_event: bool, out: &mut Vec<Disagreement>) {
-    let facts: Vec<Vec<(Fact, FactKind, Vec<String>)>> = group
+    type Read = (Fact, FactKind, Vec<String>, Vec<Period>);
+    let facts: Vec<Vec<Read>> = group
         .iter()
         .map(|s| {
             let attributed: Vec<Key> = parties(s.text)
@@ -815,12 +999,14 @@ pub fn between(group: &[Said], one_event: bool, out: &mut Vec<Disagreement>) {
                 .filter(|f| !attributed.contains(&f.key))
                 .filter_map(|f| {
                     let kind = FactKind::of(f.key)?;
-                    let u = if kind == FactKind::Count {
-                        unit(s.text, &f.raw)
-                    } else {
-                        Vec::new()
+                    let (u, spans) = match (kind, f.key) {
+                        (FactKind::Count, Key::Num(q)) => (
+                            unit(s.text, &f.raw),
+                            ground::spans_of(&ground::periods(s.text), q),
+                        ),
+                        _ => Default::default(),
                     };
-                    Some((f, kind, u))
+                    Some((f, kind, u, spans))
                 })
                 .collect()
         })
@@ -830,18 +1016,21 @@ pub fn between(group: &[Said], one_event: bool, out: &mut Vec<Disagreement>) {
             if group[a].source == group[b].source {
                 continue;
             }
-            for (fa, ka, ua) in &facts[a] {
-                for (fb, kb, ub) in &facts[b] {
+            for (fa, ka, ua, pa) in &facts[a] {
+                for (fb, kb, ub, pb) in &facts[b] {
                     let unit = shared_unit(ua, ub);
                     let rival = ka == kb
                         && (*ka != FactKind::Count || unit.is_some())
                         && (*ka != FactKind::Date || one_event)
+                        // Spans of time are as common as dates: "two years of
+                        // consultation" and "three years of works" are two things.
+                        && (pa.is_empty() && pb.is_empty() || one_event)
                         && fa.key != fb.key
                         && close(fa.key, fb.key)
-                        && !admits(bound_of(group[a].text, fa), fa.key, fb.key)
-                        && !admits(bound_of(group[b].text, fb), fb.key, fa.key)
-                        && !group[a].gives(fb, ub)
-                        && !group[b].gives(fa, ua);
+                        && !admits(bound_of(group[a].text, fa), fa.key, fb.key, bound_of(group[b].text, fb))
+                        && !admits(bound_of(group[b].text, fb), fb.key, fa.key, bound_of(group[a].text, fa))
+                        && !group[a].gives(fb, ub, pb)
+                        && !group[b].gives(fa, ua, pa);
                     if rival {
                         add_rival(out, *ka, [(&group[a], fa), (&group[b], fb)], unit);
                     }
@@ -1123,9 +1312,17 @@ fn money(x: f64, currency: Currency, lang: Lang) -> String {
     } else {
         (x, "", "")
     };
+    // French writes "1,1 million", "2 millions".
+    let scale_fr = match n < 2.0 {
+        true => scale_fr.trim_end_matches('s'),
+        false => scale_fr,
+    };
     let n = {
         let r = (n * 100.0).round() / 100.0;
-        if r.fract() == 0.0 {
+        if scale_fr.is_empty() {
+            // "600 000 euros", "600,000 euros": grouped as counts are.
+            count(r, lang)
+        } else if r.fract() == 0.0 {
             format!("{}", r as i64)
         } else {
             match lang {
@@ -1315,6 +1512,8 @@ mod tests {
             "12 milliards d'euros",
             "$14 billion",
             "1,3 milliard d'euros",
+            "600 000 euros",
+            "2,3 millions d'euros",
         ] {
             let k = key(written);
             for lang in Lang::BOTH {
@@ -1324,10 +1523,11 @@ mod tests {
         }
         assert_eq!(display(key("2026-01-08"), Lang::Fr), "8 janvier 2026");
         assert_eq!(display(key("$14 billion"), Lang::En), "14 billion dollars");
-        assert_eq!(
-            display(key("EUR 1.3 bn"), Lang::Fr),
-            "1,3 milliards d'euros"
-        );
+        // Below two, French says "milliard" and "million"; below a million, it groups
+        // the digits as a count.
+        assert_eq!(display(key("EUR 1.3 bn"), Lang::Fr), "1,3 milliard d'euros");
+        assert_eq!(display(key("600,000 euros"), Lang::Fr), "600 000 euros");
+        assert_eq!(display(key("600 000 euros"), Lang::En), "600,000 euros");
     }
 
     #[test]
@@ -1541,6 +1741,80 @@ mod tests {
     }
 
     #[test]
+    fn a_span_of_time_a_source_rejects_is_a_rival_of_the_one_it_gives() {
+        let a = "La ligne 3 sera longue de 11 kilomètres. Selon l'association, le chantier \
+                 durera au moins quatre ans et non trois comme l'annonce la métropole.";
+        let b = "Les commerçants s'inquiètent de trois ans de chantier.";
+        let found = rivals_of(&[
+            said(
+                "S2",
+                "Le chantier durera au moins quatre ans et non trois comme l'annonce la métropole.",
+                a,
+            ),
+            said("S3", b, b),
+        ]);
+        assert_eq!(found.len(), 1, "{found:?}");
+        let v: Vec<&str> = found[0].versions.iter().map(|v| v.text.as_str()).collect();
+        assert_eq!(v, ["au moins 4 ans", "3 ans"]);
+    }
+
+    #[test]
+    fn counts_of_one_thing_in_two_sources_texts_are_rivals() {
+        let a = "Procès : l'ancien maire condamné à trois ans de prison. Quatorze prévenus \
+                 comparaissaient à ses côtés, parmi lesquels deux anciens adjoints.";
+        let b = "Après six semaines de débats, le jugement est tombé. Douze prévenus au total \
+                 étaient jugés dans ce dossier.";
+        let c = "Fourteen other defendants stood trial alongside him.";
+        let found = counts_in_texts(&[
+            ("S1", a, Lang::Fr),
+            ("S2", b, Lang::Fr),
+            ("S3", c, Lang::En),
+        ]);
+        assert_eq!(found.len(), 1, "{found:?}");
+        let v: Vec<(&str, &[String])> = found[0]
+            .versions
+            .iter()
+            .map(|v| (v.text.as_str(), v.sources.as_slice()))
+            .collect();
+        assert_eq!(
+            v,
+            [
+                ("14 prévenus", &["S1".to_string()][..]),
+                ("12 prévenus", &["S2".to_string()][..])
+            ]
+        );
+        // A source that gives both counts tells two groups apart.
+        let both = "Douze prévenus étaient jugés ; quatorze prévenus avaient été mis en examen.";
+        assert!(counts_in_texts(&[("S1", a, Lang::Fr), ("S2", both, Lang::Fr)]).is_empty());
+    }
+
+    #[test]
+    fn one_thing_both_count_ties_two_statements() {
+        assert!(count_one_thing(
+            "Quatorze prévenus comparaissaient à ses côtés.",
+            "Douze prévenus au total étaient jugés dans ce dossier."
+        ));
+        // Spans of time and people as such count too many things to tie two statements.
+        assert!(!count_one_thing(
+            "Le chantier durera quatre ans.",
+            "Le maire a été condamné à trois ans de prison."
+        ));
+        assert!(!count_one_thing(
+            "Douze personnes ont été blessées.",
+            "Quatorze personnes ont été interpellées."
+        ));
+        assert!(!count_one_thing(
+            "Quatorze prévenus comparaissaient.",
+            "Douze communes sont touchées."
+        ));
+        // The counted word need not come first in both.
+        assert!(count_one_thing(
+            "Fourteen other defendants stood trial alongside him.",
+            "Twelve defendants in all were tried."
+        ));
+    }
+
+    #[test]
     fn a_count_found_in_the_other_language_is_worded_as_this_one_words_it() {
         // The versions' wording once the first disagreement found is worded from `here`.
         let worded = |found: &[Disagreement], here: &[(&str, &str)], lang| -> Vec<String> {
@@ -1561,6 +1835,16 @@ mod tests {
         );
         // With neither figure here, the numbers alone.
         assert_eq!(worded(&found, &[], Lang::Fr), ["260", "312"]);
+        // But a span of time in this language's words.
+        let (x, y) = (
+            "Le chantier durera au moins quatre ans, selon l'association Foch.",
+            "Les commerçants de l'avenue Foch s'inquiètent de trois ans de chantier.",
+        );
+        let found = rivals_of(&[said("S2", x, x), said("S3", y, y)]);
+        assert_eq!(
+            worded(&found, &[], Lang::En),
+            ["more than 4 years", "3 years"]
+        );
         // The same number counting something else here is not the version's wording, and
         // a number written with a space keeps it whole.
         let (x, y) = (
@@ -1721,6 +2005,14 @@ mod tests {
         assert_eq!(v, ["more than 4,000 hectares", "about 3,900 hectares"]);
         let fewer = "Fewer than 4,000 hectares burned.";
         assert!(rivals_of(&[said("S3", under, under), said("S4", fewer, fewer)]).is_empty());
+        // An estimate admits a value close to it, not one further off.
+        let near = "Près de 300 cas ont été signalés en Bretagne.";
+        let counted = "L'ARS a recensé 312 cas en Bretagne.";
+        assert!(rivals_of(&[said("S2", near, near), said("S3", counted, counted)]).is_empty());
+        assert_eq!(
+            rivals_of(&[said("S1", exact, exact), said("S3", under, under)]).len(),
+            1
+        );
         // A word that ends like a qualifier is none ("clover 4,000").
         assert_eq!(qualifier("a clover 4,000 times", "4,000"), None);
     }
@@ -1812,5 +2104,20 @@ mod tests {
         let fr = "Selon l'association, qui regroupe 87 boutiques, le chantier durera des années.";
         assert!(claims(fr).is_empty());
         assert!(claims("Le conseil a voté 412 millions d'euros.").is_empty());
+        // Two parties, each the subject of a verb by which it puts its figure forward.
+        let fr = "Le parquet évaluait le préjudice pour la commune à 2,3 millions d'euros, \
+                  quand la défense ne reconnaissait qu'un surcoût de 600 000 euros.";
+        let who: Vec<String> = parties(fr).into_iter().map(|(_, w)| w).collect();
+        assert_eq!(who, ["le parquet", "la défense"]);
+        let en = "Prosecutors had put the town's losses at 2.3 million euros, while the \
+                  defence argued the overcharge was no more than 600,000 euros.";
+        let who: Vec<String> = parties(en).into_iter().map(|(_, w)| w).collect();
+        assert_eq!(who, ["prosecutors", "the defence"]);
+        // One party's figure, and figures no verb puts forward, are facts.
+        assert!(parties("Le tribunal a estimé le préjudice à 1,1 million d'euros.").is_empty());
+        assert!(parties(
+            "Le budget atteint 5 millions d'euros, alors que la région apporte 2 millions."
+        )
+        .is_empty());
     }
 }

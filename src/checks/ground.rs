@@ -657,7 +657,7 @@ pub fn facts(text: &str) -> Vec<Fact> {
         if let Some(n) = joined_count(w) {
             out.push(Fact {
                 key: Key::Num(Quantity::new(n as f64)),
-                raw: n.to_string(),
+                raw: w.split('-').next().unwrap_or(w).to_string(),
             });
         }
         i += 1;
@@ -691,14 +691,226 @@ fn spelled(word: &str, next: &str, clause_start: bool) -> Option<f64> {
         .map(|&(_, n)| n as f64)
 }
 
+/// A span of time a count measures ("quatre ans", "four hours", "a 35-hour week"): four
+/// years are not backed by a source's four hours of debate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Period {
+    Minute,
+    Hour,
+    Day,
+    Week,
+    Month,
+    Year,
+    Decade,
+    Century,
+}
+
+impl Period {
+    /// How `lang` names `n` of this span ("ans", "year").
+    pub fn word(self, lang: Lang, n: f64) -> &'static str {
+        let many = n >= 2.0;
+        match (self, lang, many) {
+            (Period::Minute, Lang::Fr, true) | (Period::Minute, Lang::En, true) => "minutes",
+            (Period::Minute, _, false) => "minute",
+            (Period::Hour, Lang::Fr, true) => "heures",
+            (Period::Hour, Lang::Fr, false) => "heure",
+            (Period::Hour, Lang::En, true) => "hours",
+            (Period::Hour, Lang::En, false) => "hour",
+            (Period::Day, Lang::Fr, true) => "jours",
+            (Period::Day, Lang::Fr, false) => "jour",
+            (Period::Day, Lang::En, true) => "days",
+            (Period::Day, Lang::En, false) => "day",
+            (Period::Week, Lang::Fr, true) => "semaines",
+            (Period::Week, Lang::Fr, false) => "semaine",
+            (Period::Week, Lang::En, true) => "weeks",
+            (Period::Week, Lang::En, false) => "week",
+            (Period::Month, Lang::Fr, _) => "mois",
+            (Period::Month, Lang::En, true) => "months",
+            (Period::Month, Lang::En, false) => "month",
+            (Period::Year, Lang::Fr, true) => "ans",
+            (Period::Year, Lang::Fr, false) => "an",
+            (Period::Year, Lang::En, true) => "years",
+            (Period::Year, Lang::En, false) => "year",
+            (Period::Decade, Lang::Fr, true) => "décennies",
+            (Period::Decade, Lang::Fr, false) => "décennie",
+            (Period::Decade, Lang::En, true) => "decades",
+            (Period::Decade, Lang::En, false) => "decade",
+            (Period::Century, Lang::Fr, true) => "siècles",
+            (Period::Century, Lang::Fr, false) => "siècle",
+            (Period::Century, Lang::En, true) => "centuries",
+            (Period::Century, Lang::En, false) => "century",
+        }
+    }
+}
+
+/// The words of each `Period`, folded, in the languages sources come in: grammar of
+/// measure, not a subject's vocabulary.
+const PERIODS: &[(&str, Period)] = &[
+    ("minute", Period::Minute),
+    ("minutes", Period::Minute),
+    ("minutos", Period::Minute),
+    ("heure", Period::Hour),
+    ("heures", Period::Hour),
+    ("hour", Period::Hour),
+    ("hours", Period::Hour),
+    ("horas", Period::Hour),
+    ("jour", Period::Day),
+    ("jours", Period::Day),
+    ("journee", Period::Day),
+    ("journees", Period::Day),
+    ("day", Period::Day),
+    ("days", Period::Day),
+    ("dias", Period::Day),
+    ("semaine", Period::Week),
+    ("semaines", Period::Week),
+    ("week", Period::Week),
+    ("weeks", Period::Week),
+    ("semanas", Period::Week),
+    ("mois", Period::Month),
+    ("month", Period::Month),
+    ("months", Period::Month),
+    ("meses", Period::Month),
+    ("an", Period::Year),
+    ("ans", Period::Year),
+    ("annee", Period::Year),
+    ("annees", Period::Year),
+    ("year", Period::Year),
+    ("years", Period::Year),
+    ("anos", Period::Year),
+    ("decennie", Period::Decade),
+    ("decennies", Period::Decade),
+    ("decade", Period::Decade),
+    ("decades", Period::Decade),
+    ("siecle", Period::Century),
+    ("siecles", Period::Century),
+    ("century", Period::Century),
+    ("centuries", Period::Century),
+];
+
+pub(crate) fn period(word: &str) -> Option<Period> {
+    let w = fold(word);
+    PERIODS.iter().find(|(p, _)| *p == w).map(|&(_, p)| p)
+}
+
+/// A count as a text gives it: its value, the span of time it measures where one of the
+/// two words after it names one ("trois ans", "quatre longues années"), and whether it
+/// labels something rather than counting ("la ligne 3", "article 12": no grammar word
+/// before it).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Counted {
+    pub q: Quantity,
+    pub span: Option<Period>,
+    pub label: bool,
+    /// It names what it counts, and that is no span of time ("six prévenus"; not "from
+    /// 62 to 64 by 2030", where a span may be left to the reader).
+    pub names_thing: bool,
+}
+
+/// Words a count may follow when it counts ("de 62 à 64 ans", "from 62 to 64", "les 3
+/// prévenus", "et non trois" aside: `REJECTING`): grammar, in the languages sources come in.
+const BEFORE_A_COUNT: &[&str] = &[
+    "a", "à", "de", "des", "du", "d'", "les", "la", "le", "l'", "ses", "leurs", "et", "ou", "en",
+    "entre", "sur", "pour", "par", "que", "qu'", "plus", "moins", "environ", "pres", "près",
+    "quelque", "vers", "avec", "dont", "soit", "to", "from", "at", "of", "by", "and", "or", "in",
+    "on", "for", "than", "between", "about", "around", "some", "nearly", "almost", "over", "under",
+    "the", "its", "their", "with", "y", "e", "los", "las", "el", "di",
+];
+
+/// Each count of `text` (in digits or spelled out, "a 35-hour week" too, "cuatro años" in
+/// a source), as `Counted`.
+pub fn periods(text: &str) -> Vec<Counted> {
+    let t = tokens(text);
+    let mut out = Vec::new();
+    for (i, (w, _)) in t.iter().enumerate() {
+        let clause_start = i == 0 || t[i - 1].1;
+        let after = |k: usize| t.get(i + k).map_or("", |n| n.0.as_str());
+        // "four-year", "35-hour": the count and its period in one word.
+        let (w, joined) = match w.split_once('-') {
+            Some((a, b)) if !a.is_empty() => (a, Some(b.split('-').next().unwrap_or(b))),
+            _ => (w.as_str(), None),
+        };
+        let next = joined.unwrap_or_else(|| after(1));
+        let other = || {
+            OTHER_COUNT_WORDS
+                .iter()
+                .find(|(o, _)| *o == fold(w))
+                .map(|&(_, n)| n as f64)
+        };
+        let Some(x) = number(w)
+            .or_else(|| spelled(w, next, clause_start))
+            .or_else(other)
+        else {
+            continue;
+        };
+        let span = match joined {
+            Some(unit) => period(unit),
+            None => period(after(1)).or_else(|| period(after(2))),
+        };
+        let before = (i > 0 && !clause_start).then(|| fold(&t[i - 1].0));
+        let label = before.is_some_and(|b| {
+            b.chars().all(char::is_alphabetic) && !BEFORE_A_COUNT.contains(&b.as_str())
+        });
+        let thing = fold(next);
+        let names_thing = span.is_none()
+            && thing.chars().count() >= 2
+            && thing.chars().all(char::is_alphabetic)
+            && !BEFORE_A_COUNT.contains(&thing.as_str());
+        out.push(Counted {
+            q: Quantity::new(x),
+            span,
+            label,
+            names_thing,
+        });
+    }
+    out
+}
+
+/// The spans of time `q` measures where `counts` (`periods`) give it.
+pub(crate) fn spans_of(counts: &[Counted], q: Quantity) -> Vec<Period> {
+    counts
+        .iter()
+        .filter(|c| c.q == q)
+        .filter_map(|c| c.span)
+        .collect()
+}
+
+/// Does a source whose counts are `there` (`periods`) give `q` as one of the spans of time
+/// in `want` (or as a count that names no span: "from 62 to 64" backs "64 ans"), or,
+/// `want` empty and the claim naming what it counts (`thing`), as a count of something
+/// else than time? "La ligne 3" does not give three years, nor "six semaines" six
+/// defendants. Where the source holds `q` only in a form `periods` does not read, it is
+/// not held to a span.
+pub(crate) fn gives_period(there: &[Counted], q: Quantity, want: &[Period], thing: bool) -> bool {
+    let of_q: Vec<&Counted> = there.iter().filter(|c| c.q == q).collect();
+    of_q.is_empty()
+        || of_q.iter().any(|c| match c.span {
+            Some(p) => want.contains(&p) || want.is_empty() && !thing,
+            None => want.is_empty() || !c.label,
+        })
+}
+
 /// The count of a word whose digits are joined by a hyphen to what they count ("an
 /// 8-month-old baby", "a 35-hour week"): as much a figure as "8 months".
+/// A count spelled out is read so only before a span of time ("a four-year plan"):
+/// "twenty-two" and "quatre-vingts" are parts of larger numbers.
 fn joined_count(word: &str) -> Option<u32> {
     let (digits, rest) = word.split_once('-')?;
     let counted = rest.starts_with(char::is_alphabetic)
         && rest.chars().all(|c| c.is_alphabetic() || c == '-');
     let short = (1..=3).contains(&digits.len()) && digits.bytes().all(|c| c.is_ascii_digit());
-    (counted && short).then(|| digits.parse().ok()).flatten()
+    let spelled = || {
+        let unit = rest.split('-').next().unwrap_or(rest);
+        period(unit)?;
+        COUNT_WORDS
+            .iter()
+            .find(|(w, _)| *w == digits.to_lowercase())
+            .map(|&(_, n)| n)
+    };
+    match counted && short {
+        true => digits.parse().ok(),
+        false if counted => spelled(),
+        false => None,
+    }
 }
 
 /// Every form a source fact can be referred to by: a date also stands for its month and year,
@@ -706,7 +918,50 @@ fn joined_count(word: &str) -> Option<u32> {
 /// Every fact a text holds, with what each implies (a date its month and year, an amount
 /// its bare number): what a source can be said to give.
 pub fn holds(text: &str) -> BTreeSet<Key> {
-    support_keys(&facts(text))
+    let mut keys = support_keys(&facts(text));
+    without_rejected(&mut keys, text);
+    keys
+}
+
+/// Words right before a count that reject it ("au moins quatre ans et non trois",
+/// "four years, not three", "rather than three"): grammar, in the languages sources
+/// come in.
+const REJECTING: &[&str] = &[
+    "non",
+    "not",
+    "pas",
+    "rather than",
+    "instead of",
+    "plutot que",
+    "au lieu de",
+];
+
+/// The counts of `text` that it gives only to reject them (`REJECTING`): a source that
+/// says "au moins quatre ans et non trois" does not give three years, it denies them.
+fn rejected(text: &str) -> BTreeSet<Quantity> {
+    let t: Vec<String> = tokens(text).into_iter().map(|(w, _)| fold(&w)).collect();
+    let mut all: Vec<(Quantity, bool)> = Vec::new();
+    for (i, w) in t.iter().enumerate() {
+        let Some(x) = number(w).or_else(|| spelled(w, "", false)) else {
+            continue;
+        };
+        let before = t[i.saturating_sub(2)..i].join(" ");
+        let denied = REJECTING
+            .iter()
+            .any(|r| before == *r || before.ends_with(&format!(" {r}")));
+        all.push((Quantity::new(x), denied));
+    }
+    all.iter()
+        .filter(|(q, _)| all.iter().filter(|(v, _)| v == q).all(|(_, d)| *d))
+        .map(|&(q, _)| q)
+        .collect()
+}
+
+/// `keys` (of `text`) without the counts `text` gives only to reject them (`rejected`).
+fn without_rejected(keys: &mut BTreeSet<Key>, text: &str) {
+    for q in rejected(text) {
+        keys.remove(&Key::Num(q));
+    }
 }
 
 fn support_keys(source_facts: &[Fact]) -> BTreeSet<Key> {
@@ -1273,29 +1528,44 @@ fn weekdays_backed(text: &str) -> BTreeSet<u32> {
     days
 }
 
+/// What one source can back: its id, the facts and words it gives, the weekdays its dates
+/// fall on, the spans of time its counts measure, its language.
+struct Read<'a> {
+    id: &'a str,
+    keys: BTreeSet<Key>,
+    words: BTreeSet<String>,
+    days: BTreeSet<u32>,
+    periods: Vec<Counted>,
+    lang: Lang,
+}
+
+impl<'a> Read<'a> {
+    fn of(id: &'a str, text: &str, lang: Lang) -> Self {
+        let mut keys = support_keys(&facts(text));
+        // "huit mois" backs "an 8-month-old" and "8 months"; "las dos orillas" backs
+        // "les deux rives".
+        keys.extend(
+            spelled_counts(text)
+                .into_iter()
+                .chain(other_counts(text))
+                .map(|n| Key::Num(Quantity::new(n as f64))),
+        );
+        without_rejected(&mut keys, text);
+        Read {
+            id,
+            keys,
+            words: words(text),
+            days: weekdays_backed(text),
+            periods: periods(text),
+            lang,
+        }
+    }
+}
+
 pub fn check(output: &str, lang: Lang, sources: &[(&str, &str, Lang)]) -> Grounding {
-    // Per source: its id, the facts and words it backs, the weekdays it backs, its language.
-    type Read<'a> = (
-        &'a str,
-        BTreeSet<Key>,
-        BTreeSet<String>,
-        BTreeSet<u32>,
-        Lang,
-    );
     let per_source: Vec<Read> = sources
         .iter()
-        .map(|(id, text, l)| {
-            let mut keys = support_keys(&facts(text));
-            // "huit mois" backs "an 8-month-old" and "8 months"; "las dos orillas" backs
-            // "les deux rives".
-            keys.extend(
-                spelled_counts(text)
-                    .into_iter()
-                    .chain(other_counts(text))
-                    .map(|n| Key::Num(Quantity::new(n as f64))),
-            );
-            (*id, keys, words(text), weekdays_backed(text), *l)
-        })
+        .map(|(id, text, l)| Read::of(id, text, *l))
         .collect();
     let (mut n, mut ok, mut unsupported) = (0, 0, Vec::new());
     let mut names_checked = 0;
@@ -1310,18 +1580,18 @@ pub fn check(output: &str, lang: Lang, sources: &[(&str, &str, Lang)]) -> Ground
         let cited = crate::checks::citations::citations(sentence);
         let looked: Vec<&Read> = per_source
             .iter()
-            .filter(|(id, ..)| cited.is_empty() || cited.iter().any(|c| c == id))
+            .filter(|r| cited.is_empty() || cited.iter().any(|c| c == r.id))
             .collect();
         // A weekday is a fact too: "le vendredi" for "on Tuesday" contradicts its source.
         for (day, raw) in weekdays_named(sentence) {
             n += 1;
-            if looked.iter().any(|(.., days, _)| days.contains(&day)) {
+            if looked.iter().any(|r| r.days.contains(&day)) {
                 ok += 1;
             } else if !unsupported.iter().any(|u| u == raw) {
                 unsupported.push(raw.to_string());
             }
         }
-        let keys: BTreeSet<&Key> = looked.iter().flat_map(|(_, k, ..)| k.iter()).collect();
+        let keys: BTreeSet<&Key> = looked.iter().flat_map(|r| r.keys.iter()).collect();
         let stripped = sentence.replace(['[', ']'], " ");
         let stripped: String = stripped
             .split_whitespace()
@@ -1330,6 +1600,7 @@ pub fn check(output: &str, lang: Lang, sources: &[(&str, &str, Lang)]) -> Ground
             })
             .collect::<Vec<_>>()
             .join(" ");
+        let said = periods(&stripped);
         for f in facts(&stripped) {
             n += 1;
             // An amount is backed by the same number where the source leaves the currency
@@ -1345,7 +1616,17 @@ pub fn check(output: &str, lang: Lang, sources: &[(&str, &str, Lang)]) -> Ground
                 }
                 _ => None,
             };
-            if keys.contains(&f.key) || bare.is_some_and(|b| keys.contains(&b)) {
+            let held = match f.key {
+                // "quatre ans de chantier" is not backed by "quatre heures de débat", nor
+                // "six prévenus" by "six semaines de débats".
+                Key::Num(q) => looked.iter().any(|r| {
+                    let thing = said.iter().any(|c| c.q == q && c.names_thing);
+                    r.keys.contains(&f.key)
+                        && gives_period(&r.periods, q, &spans_of(&said, q), thing)
+                }),
+                _ => keys.contains(&f.key) || bare.is_some_and(|b| keys.contains(&b)),
+            };
+            if held {
                 ok += 1;
             } else if !unsupported.contains(&f.raw) {
                 unsupported.push(f.raw);
@@ -1354,8 +1635,8 @@ pub fn check(output: &str, lang: Lang, sources: &[(&str, &str, Lang)]) -> Ground
         for name in names(&stripped) {
             let pool: Vec<(&BTreeSet<String>, Lang)> = looked
                 .iter()
-                .filter(|(.., l)| name.any_language || *l == lang)
-                .map(|(_, _, w, _, l)| (w, *l))
+                .filter(|r| name.any_language || r.lang == lang)
+                .map(|r| (&r.words, r.lang))
                 .collect();
             if pool.is_empty() {
                 continue;
@@ -1429,6 +1710,96 @@ mod tests {
         assert!(check("Talks in Santo Domingo.", Lang::En, &src)
             .unsupported
             .is_empty());
+    }
+
+    #[test]
+    fn a_count_of_years_is_not_backed_by_as_many_hours() {
+        let src = [(
+            "S3",
+            "Le vote a été acquis après quatre heures de débat. Les commerçants \
+             s'inquiètent de trois ans de chantier.",
+            Lang::Fr,
+        )];
+        let g = check(
+            "Les commerçants s'inquiètent de quatre ans de chantier [S3].",
+            Lang::Fr,
+            &src,
+        );
+        assert_eq!(g.unsupported, ["quatre"]);
+        // Across languages, and in a word joined by a hyphen.
+        assert_eq!(
+            check("A four-year building site [S3].", Lang::En, &src).unsupported,
+            ["four"]
+        );
+        for backed in [
+            "The debate lasted four hours [S3].",
+            "Three years of works [S3].",
+            "A three-year building site [S3].",
+        ] {
+            let g = check(backed, Lang::En, &src);
+            assert!(g.unsupported.is_empty(), "{backed}: {:?}", g.unsupported);
+        }
+        // A word between the count and its span; a source in a third language.
+        for src in ["Quatre longues années de travaux.", "Cuatro años de obras."] {
+            let plain = [("S1", src, Lang::Fr)];
+            let g = check("Four years of works.", Lang::En, &plain);
+            assert!(g.unsupported.is_empty(), "{src}: {:?}", g.unsupported);
+        }
+        // Nor are as many people counted by a span of time.
+        let weeks = [(
+            "S2",
+            "Après six semaines de débats, douze prévenus.",
+            Lang::Fr,
+        )];
+        assert_eq!(
+            check("Il a jugé six prévenus [S2].", Lang::Fr, &weeks).unsupported,
+            ["six"]
+        );
+        assert!(check("Six weeks of debates [S2].", Lang::En, &weeks)
+            .unsupported
+            .is_empty());
+        // A count told with no span backs one ("from 62 to 64": 64 years of age); a
+        // number that labels something counts no years.
+        let ages = [("S3", "The reform raises the age from 62 to 64.", Lang::En)];
+        assert!(check(
+            "La réforme porte l'âge de 62 à 64 ans [S3].",
+            Lang::Fr,
+            &ages
+        )
+        .unsupported
+        .is_empty());
+        let label = [(
+            "S2",
+            "La ligne 3 du tramway reliera la gare au campus.",
+            Lang::Fr,
+        )];
+        assert_eq!(
+            check("Trois ans de chantier [S2].", Lang::Fr, &label).unsupported,
+            ["Trois"]
+        );
+    }
+
+    #[test]
+    fn a_count_a_source_rejects_is_not_one_it_gives() {
+        let src = [(
+            "S2",
+            "Le chantier durera au moins quatre ans et non trois comme l'annonce la métropole.",
+            Lang::Fr,
+        )];
+        assert_eq!(
+            check("Le chantier durera trois ans [S2].", Lang::Fr, &src).unsupported,
+            ["trois"]
+        );
+        assert!(
+            check("The works will last four years [S2].", Lang::En, &src)
+                .unsupported
+                .is_empty()
+        );
+        assert!(!holds(src[0].1).contains(&Key::Num(Quantity::new(3.0))));
+        // Given once plainly, it is given.
+        let both =
+            "Trois ans, disait la métropole ; quatre ans et non trois, répond l'association.";
+        assert!(holds(both).contains(&Key::Num(Quantity::new(3.0))));
     }
 
     #[test]

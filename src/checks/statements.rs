@@ -1262,7 +1262,14 @@ pub fn leans_back(sentence: &str) -> bool {
         .first()
         .is_some_and(|w| DEMONSTRATIVES.contains(&plain(w).as_str()) || elided(w))
         && !words.get(1).is_some_and(relative);
-    pronoun || demonstrative
+    // "Neuf d'entre eux ont été condamnés", "Nine of them were convicted": a share of
+    // whatever the sentence before counts.
+    let opening = ground::fold(&words.iter().take(4).copied().collect::<Vec<_>>().join(" "))
+        .replace('’', "'");
+    let share = ["d'entre eux", "d'entre elles", " of them", " of those"]
+        .iter()
+        .any(|m| opening.contains(m));
+    pronoun || demonstrative || share
 }
 
 /// `w` folded, without the punctuation around it.
@@ -1283,6 +1290,26 @@ pub fn refers_back(sentence: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_sentence_that_names_what_the_one_before_it_does_leans_back() {
+        for leaning in [
+            "Elle a pour mission de coordonner les essais.",
+            "Rattachée au ministère, elle coordonne les essais.",
+            "Ce projet repose sur trois sites.",
+            "Neuf d'entre eux ont été condamnés avec sursis.",
+            "Nine of them received suspended sentences.",
+        ] {
+            assert!(super::leans_back(leaning), "{leaning}");
+        }
+        for alone in [
+            "Ce qui inquiète les commerçants, c'est la durée du chantier.",
+            "Douze prévenus étaient jugés, neuf ont été condamnés.",
+            "The court heard twelve defendants, most of whom were fined.",
+        ] {
+            assert!(!super::leans_back(alone), "{alone}");
+        }
+    }
+
     #[test]
     fn a_source_sentence_lifted_from_its_object_on_is_cut_short() {
         let source = "An audit published on Monday by the regional chamber puts the real \

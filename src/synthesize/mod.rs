@@ -252,15 +252,38 @@ impl Pipeline<'_> {
         let elsewhere = rivals(&there, &texts)
             .into_iter()
             .map(|d| disagree::in_words_of(d, &here, lang));
-        for mut d in rivals(&all, &texts).into_iter().chain(elsewhere) {
-            // One found already (same values) is stated once, with its topic; one that
-            // holds fewer of the same values gives way to this one.
+        // And between the sources' own sentences: a count both summaries lost.
+        let own: Vec<(&str, &str, Lang)> = texts.iter().map(|t| (t.id, t.text, t.lang)).collect();
+        let in_texts = disagree::counts_in_texts(&own)
+            .into_iter()
+            .map(|d| disagree::in_words_of(d, &here, lang));
+        for mut d in rivals(&all, &texts)
+            .into_iter()
+            .chain(elsewhere)
+            .chain(in_texts)
+        {
+            // One found already (same values) is stated once, with its topic and the
+            // sources of both; one that holds fewer of the same values gives way to this
+            // one.
             let within = |x: &Disagreement, y: &Disagreement| {
                 x.versions
                     .iter()
                     .all(|v| y.versions.iter().any(|w| w.key == v.key))
             };
-            if found.iter().any(|e| within(&d, e)) {
+            if let Some(e) = found.iter_mut().find(|e| within(&d, e)) {
+                for v in &d.versions {
+                    let Some(w) = e.versions.iter_mut().find(|w| w.key == v.key) else {
+                        continue;
+                    };
+                    for s in &v.sources {
+                        w.add_source(s);
+                    }
+                    // A version worded with what it counts beats its number alone.
+                    let bare = |t: &str| t.ends_with(|c: char| c.is_ascii_digit());
+                    if bare(&w.text) && !bare(&v.text) {
+                        w.text = v.text.clone();
+                    }
+                }
                 continue;
             }
             match found.iter().position(|e| e.kind == d.kind && within(e, &d)) {
@@ -477,8 +500,8 @@ fn attributed(texts: &[SourceText], lang: Lang) -> Vec<(Vec<String>, Span)> {
 }
 
 /// Rival values between statements of different sources that speak of the same thing
-/// (sharing two words, names or facts or more; `disagree::between` is strict about the
-/// rest), merged where they share a version (`disagree::between`).
+/// (sharing two words, names or facts or more, or one that both count,
+/// `disagree::count_one_thing`; `disagree::between` is strict about the rest), merged where they share a version (`disagree::between`).
 fn rivals(all: &[Statement], texts: &[SourceText]) -> Vec<Disagreement> {
     let holds: Vec<_> = texts.iter().map(|t| ground::holds(t.text)).collect();
     let said = |i: usize| -> Option<disagree::Said> {
@@ -497,7 +520,12 @@ fn rivals(all: &[Statement], texts: &[SourceText]) -> Vec<Disagreement> {
     let mut out: Vec<Disagreement> = Vec::new();
     for (x, &i) in with_facts.iter().enumerate() {
         for &j in &with_facts[x + 1..] {
-            if all[i].source == all[j].source || all[i].features.shared(&all[j].features) < 2 {
+            let alike = match all[i].features.shared(&all[j].features) {
+                0 => false,
+                1 => disagree::count_one_thing(&all[i].text, &all[j].text),
+                _ => true,
+            };
+            if all[i].source == all[j].source || !alike {
                 continue;
             }
             let (Some(a), Some(b)) = (said(i), said(j)) else {
