@@ -1768,6 +1768,13 @@ mod tests {
         )
         .unsupported
         .is_empty());
+        // And the other way: a count that names nothing it counts is not held to one.
+        let ans = [("S1", "L'âge passe de 62 à 64 ans d'ici 2030.", Lang::Fr)];
+        assert!(
+            check("The age rises from 62 to 64 by 2030 [S1].", Lang::En, &ans)
+                .unsupported
+                .is_empty()
+        );
         let label = [(
             "S2",
             "La ligne 3 du tramway reliera la gare au campus.",
