@@ -612,8 +612,23 @@ fn in_digits(f: &Fact) -> String {
 /// every version, none set beside another party's (`parties`); as its value, in this
 /// language's form, with the word the versions count (`same`: whether the source is in
 /// `lang`, so its own word may do). Two such counts or none: left as it is, never a guess.
+/// A source in the other language, whose words for the thing are not these ("Fourteen
+/// other defendants" beside "14 prévenus"), joins a version only: where the one count
+/// close to every version that its text gives is that version's value. Not spans of
+/// time, which count too many things ("two years of consultation", "three years of
+/// works").
 pub fn extend(d: &mut Disagreement, texts: &[(&str, &str, bool)], lang: Lang) {
     if d.kind != FactKind::Count {
+        return;
+    }
+    let spans = |t: &str, k: Key| match k {
+        Key::Num(q) => !ground::spans_of(&ground::periods(t), q).is_empty(),
+        _ => false,
+    };
+    if d.versions
+        .iter()
+        .any(|v| spans(&v.text, v.key) || spans(&v.context, v.key))
+    {
         return;
     }
     let units: Vec<(Vec<String>, String)> = d
@@ -651,6 +666,29 @@ pub fn extend(d: &mut Disagreement, texts: &[(&str, &str, bool)], lang: Lang) {
     for (id, text, same) in texts {
         if d.versions.iter().any(|v| v.sources.iter().any(|s| s == id)) {
             continue;
+        }
+        if !same {
+            // The one count close to every version that the text gives, whatever it
+            // counts, where it is a version's value.
+            let mut near: Vec<Key> = Vec::new();
+            for sentence in sentences(text) {
+                let party: Vec<Key> = parties(sentence).into_iter().map(|(f, _)| f.key).collect();
+                for f in ground::facts(sentence) {
+                    let counted = FactKind::of(f.key) == Some(FactKind::Count)
+                        && !spans(sentence, f.key)
+                        && !party.contains(&f.key)
+                        && d.versions.iter().all(|v| close(v.key, f.key));
+                    if counted && !near.contains(&f.key) {
+                        near.push(f.key);
+                    }
+                }
+            }
+            if let [k] = near.as_slice() {
+                if let Some(v) = d.versions.iter_mut().find(|v| v.key == *k) {
+                    v.add_source(id);
+                    continue;
+                }
+            }
         }
         let mut found: Vec<(Fact, &str)> = Vec::new();
         for sentence in sentences(text) {
@@ -2058,6 +2096,51 @@ mod tests {
             v,
             ["4 200 hectares", "4 500 hectares", "environ 3 900 hectares"]
         );
+    }
+
+    #[test]
+    fn a_source_in_the_other_language_joins_the_version_whose_value_it_alone_gives() {
+        let (a, b) = (
+            "Quatorze prévenus comparaissaient à ses côtés.",
+            "Douze prévenus au total étaient jugés.",
+        );
+        let mut found = rivals_of(&[said("S1", a, a), said("S2", b, b)]);
+        let wire = "Fourteen other defendants stood trial. Pelletier ran the town for eighteen \
+                    years.";
+        let texts = [("S1", a, true), ("S2", b, true), ("S3", wire, false)];
+        extend(&mut found[0], &texts, Lang::Fr);
+        let v: Vec<(&str, &[String])> = found[0]
+            .versions
+            .iter()
+            .map(|v| (v.text.as_str(), v.sources.as_slice()))
+            .collect();
+        assert_eq!(
+            v,
+            [
+                ("14 prévenus", &["S1".to_string(), "S3".to_string()][..]),
+                ("12 prévenus", &["S2".to_string()][..])
+            ]
+        );
+        // Two close counts in it: which one is the version is unknown.
+        let mut found = rivals_of(&[said("S1", a, a), said("S2", b, b)]);
+        let two = "Fourteen defendants and eleven witnesses were heard.";
+        extend(&mut found[0], &[("S3", two, false)], Lang::Fr);
+        assert!(found[0].versions.iter().all(|v| v.sources.len() == 1));
+        // Spans of time are not extended.
+        let (x, y) = (
+            "The chamber ended two years of consultation.",
+            "The works will last three years.",
+        );
+        let mut found = rivals_of(&[said("S1", x, x), said("S2", y, y)]);
+        if let Some(d) = found.first_mut() {
+            let before = d.versions.len();
+            extend(
+                d,
+                &[("S3", "Le chantier durera quatre ans.", false)],
+                Lang::En,
+            );
+            assert_eq!(d.versions.len(), before);
+        }
     }
 
     #[test]
