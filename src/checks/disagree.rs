@@ -282,7 +282,8 @@ enum Bound {
     Over,
     /// "fewer than 4,000", "nearly 4,000": any value below.
     Under,
-    /// "about 4,000": an estimate, shown as such, still a rival of another value.
+    /// "about 4,000": an estimate, shown as such, a rival of a value further than `NEAR`
+    /// from it.
     Near,
 }
 
@@ -409,12 +410,12 @@ pub fn keeps_bounds(original: &str, translation: &str) -> bool {
     })
 }
 
-/// Does a figure qualified as `bound` at `value` admit `other` (4,200 is "more than
-/// 4,000")?
 /// How far from its value an estimate ("about", "près de") reaches: a value within it is
 /// the same figure, told roughly.
 const NEAR: f64 = 0.05;
 
+/// Does a figure qualified as `bound` at `value` admit `other` (4,200 is "more than
+/// 4,000"), given `other`'s own qualifier?
 fn admits(bound: Option<Bound>, value: Key, other: Key, other_bound: Option<Bound>) -> bool {
     let (Some(x), Some(y)) = (magnitude(value), magnitude(other)) else {
         return false;
@@ -612,9 +613,9 @@ fn in_digits(f: &Fact) -> String {
 /// every version, none set beside another party's (`parties`); as its value, in this
 /// language's form, with the word the versions count (`same`: whether the source is in
 /// `lang`, so its own word may do). Two such counts or none: left as it is, never a guess.
-/// A source in the other language, whose words for the thing are not these ("Fourteen
-/// other defendants" beside "14 prévenus"), joins a version only: where the one count
-/// close to every version that its text gives is that version's value. Not spans of
+/// A source whose words for the thing are not these (in the other language: "Fourteen
+/// other defendants" beside "14 prévenus") joins a version where the one count close to
+/// every version that its text gives is that version's value. Not spans of
 /// time, which count too many things ("two years of consultation", "three years of
 /// works").
 pub fn extend(d: &mut Disagreement, texts: &[(&str, &str, bool)], lang: Lang) {
@@ -667,7 +668,7 @@ pub fn extend(d: &mut Disagreement, texts: &[(&str, &str, bool)], lang: Lang) {
         if d.versions.iter().any(|v| v.sources.iter().any(|s| s == id)) {
             continue;
         }
-        if !same {
+        {
             // The one count close to every version that the text gives, whatever it
             // counts, where it is a version's value.
             let mut near: Vec<Key> = Vec::new();
@@ -1636,6 +1637,14 @@ mod tests {
         assert!(find(&alone, &concepts()).is_empty());
     }
 
+    /// Each version's text with its sources.
+    fn versions_of(d: &Disagreement) -> Vec<(&str, &[String])> {
+        d.versions
+            .iter()
+            .map(|v| (v.text.as_str(), v.sources.as_slice()))
+            .collect()
+    }
+
     fn rivals_of(group: &[Said]) -> Vec<Disagreement> {
         let mut out = Vec::new();
         between(group, true, &mut out);
@@ -1809,11 +1818,7 @@ mod tests {
             ("S3", c, Lang::En),
         ]);
         assert_eq!(found.len(), 1, "{found:?}");
-        let v: Vec<(&str, &[String])> = found[0]
-            .versions
-            .iter()
-            .map(|v| (v.text.as_str(), v.sources.as_slice()))
-            .collect();
+        let v = versions_of(&found[0]);
         assert_eq!(
             v,
             [
@@ -2076,11 +2081,7 @@ mod tests {
             ),
         ];
         extend(&mut found[0], &texts, Lang::En);
-        let v: Vec<(&str, &[String])> = found[0]
-            .versions
-            .iter()
-            .map(|v| (v.text.as_str(), v.sources.as_slice()))
-            .collect();
+        let v = versions_of(&found[0]);
         // In the sources' order.
         assert_eq!(v.len(), 3, "{v:?}");
         assert_eq!(v[0].0, "4,200 hectares");
@@ -2109,11 +2110,7 @@ mod tests {
                     years.";
         let texts = [("S1", a, true), ("S2", b, true), ("S3", wire, false)];
         extend(&mut found[0], &texts, Lang::Fr);
-        let v: Vec<(&str, &[String])> = found[0]
-            .versions
-            .iter()
-            .map(|v| (v.text.as_str(), v.sources.as_slice()))
-            .collect();
+        let v = versions_of(&found[0]);
         assert_eq!(
             v,
             [

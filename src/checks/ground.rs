@@ -280,7 +280,16 @@ fn day_and_month(first: &str, second: &str) -> Option<(u32, u32)> {
         return Some((d, m));
     }
     let english = first.starts_with(char::is_uppercase);
-    match (full(first), day(second)) {
+    // A wire's dateline abbreviates its month ("LYON, Nov 17"); not "Jan", "Mar" nor
+    // "Sept", which are names and words too ("sept" is seven).
+    let abbreviated = || {
+        let bare = first.trim_end_matches('.');
+        let plain = !["jan", "mar", "sept"].contains(&fold(bare).as_str());
+        (bare.chars().count() <= 4 && plain)
+            .then(|| month(bare))
+            .flatten()
+    };
+    match (full(first).or_else(abbreviated), day(second)) {
         (Some(m), Some(d)) if english => Some((d, m)),
         _ => None,
     }
@@ -1904,6 +1913,8 @@ mod tests {
         }
         assert_eq!(keys("from May 4"), keys("à partir du 4 mai"));
         assert_eq!(keys("on May 11"), ["day:05-11"]);
+        // A wire's dateline.
+        assert_eq!(keys("LYON, Nov 17 (Wire) - A court"), ["day:11-17"]);
         // A comma between them: a month, then a number.
         assert_eq!(
             keys("published in March, 12 percent"),
