@@ -833,9 +833,11 @@ pub fn periods(text: &str) -> Vec<Counted> {
     for (i, (w, _)) in t.iter().enumerate() {
         let clause_start = i == 0 || t[i - 1].1;
         let after = |k: usize| t.get(i + k).map_or("", |n| n.0.as_str());
-        // "four-year", "35-hour": the count and its period in one word.
+        // "four-year", "35-hour": the count and its period in one word; "dix-huit" is
+        // one number.
+        let whole = spelled(w, after(1), clause_start).is_some();
         let (w, joined) = match w.split_once('-') {
-            Some((a, b)) if !a.is_empty() => (a, Some(b.split('-').next().unwrap_or(b))),
+            Some((a, b)) if !a.is_empty() && !whole => (a, Some(b.split('-').next().unwrap_or(b))),
             _ => (w.as_str(), None),
         };
         let next = joined.unwrap_or_else(|| after(1));
@@ -1141,7 +1143,9 @@ const NOT_NAMES: &[&str] = &[
 
 /// Number words from two up, English and French ("six" is both), with their values. Not
 /// "seize" (an English verb too) nor "cent" ("per cent"); "quatre-vingts" and
-/// "twenty-two" are joined by hyphens, and `spelled_counts` leaves those out.
+/// "twenty-two" are joined by hyphens, and `spelled_counts` leaves those out. French
+/// writes seventeen to nineteen in two words joined by a hyphen ("dix-huit ans"), read
+/// whole as a fact.
 pub const COUNT_WORDS: &[(&str, u32)] = &[
     ("two", 2),
     ("three", 3),
@@ -1178,6 +1182,9 @@ pub const COUNT_WORDS: &[(&str, u32)] = &[
     ("treize", 13),
     ("quatorze", 14),
     ("quinze", 15),
+    ("dix-sept", 17),
+    ("dix-huit", 18),
+    ("dix-neuf", 19),
     ("vingt", 20),
     ("trente", 30),
     ("quarante", 40),
@@ -1748,6 +1755,17 @@ mod tests {
             let g = check(backed, Lang::En, &src);
             assert!(g.unsupported.is_empty(), "{backed}: {:?}", g.unsupported);
         }
+        // French seventeen to nineteen, in two words joined by a hyphen.
+        let dix = [("S1", "Il a dirigé la ville pendant dix-huit ans.", Lang::Fr)];
+        assert!(
+            check("He ran the town for eighteen years [S1].", Lang::En, &dix)
+                .unsupported
+                .is_empty()
+        );
+        assert_eq!(
+            check("He ran the town for eighteen months [S1].", Lang::En, &dix).unsupported,
+            ["eighteen"]
+        );
         // A word between the count and its span; a source in a third language.
         for src in ["Quatre longues années de travaux.", "Cuatro años de obras."] {
             let plain = [("S1", src, Lang::Fr)];
