@@ -195,15 +195,31 @@ fn close(a: Key, b: Key) -> bool {
     }
 }
 
+/// What a source's whole text gives, read once for all its statements: every fact it
+/// holds (`ground::holds`) and its counts with the spans of time they measure
+/// (`ground::periods`).
+pub struct Given {
+    pub holds: BTreeSet<Key>,
+    pub counted: Vec<ground::Counted>,
+}
+
+impl Given {
+    pub fn of(text: &str) -> Self {
+        Given {
+            holds: ground::holds(text),
+            counted: ground::periods(text),
+        }
+    }
+}
+
 /// A statement one source makes, for `between`: its sentence in the synthesis's language,
-/// the source sentence behind it, the source's whole text and every fact it holds
-/// (`ground::holds`).
+/// the source sentence behind it, the source's whole text and what that gives (`Given`).
 pub struct Said<'a> {
     pub source: &'a str,
     pub text: &'a str,
     pub context: &'a str,
     pub source_text: &'a str,
-    pub holds: &'a BTreeSet<Key>,
+    pub given: &'a Given,
 }
 
 impl Said<'_> {
@@ -214,7 +230,7 @@ impl Said<'_> {
     /// so this holds across them. Other counts are taken as given, for their words may be
     /// in another language than the source's.
     fn gives(&self, fact: &Fact, units: &[String], spans: &[Period]) -> bool {
-        if !knows(self.holds, fact.key) {
+        if !knows(&self.given.holds, fact.key) {
             return false;
         }
         if FactKind::of(fact.key) != Some(FactKind::Count) {
@@ -223,7 +239,7 @@ impl Said<'_> {
         // A span of time is told in every language alike ("trois ans", "three years"):
         // "la ligne 3" does not give three years.
         if let (Key::Num(q), false) = (fact.key, spans.is_empty()) {
-            return ground::gives_period(&ground::periods(self.source_text), q, spans, false);
+            return ground::gives_period(&self.given.counted, q, spans, false);
         }
         let people = |u: &[String]| u.first().is_some_and(|w| w == PEOPLE[0]);
         ground::facts(self.source_text)
@@ -479,7 +495,7 @@ fn one_thing(a: &[Vec<String>], b: &[Vec<String>]) -> bool {
 /// where a summary lost the sentence that gives one, as small models' summaries often do.
 /// `between` is as strict as between statements; dates and amounts are left to them.
 pub fn counts_in_texts(texts: &[(&str, &str, Lang)]) -> Vec<Disagreement> {
-    let holds: Vec<BTreeSet<Key>> = texts.iter().map(|t| ground::holds(t.1)).collect();
+    let given: Vec<Given> = texts.iter().map(|t| Given::of(t.1)).collect();
     let counting: Vec<(usize, &str, Vec<Vec<String>>)> = texts
         .iter()
         .enumerate()
@@ -490,7 +506,7 @@ pub fn counts_in_texts(texts: &[(&str, &str, Lang)]) -> Vec<Disagreement> {
         .collect();
     fn said<'a>(
         texts: &[(&'a str, &'a str, Lang)],
-        holds: &'a [BTreeSet<Key>],
+        given: &'a [Given],
         k: usize,
         s: &'a str,
     ) -> Said<'a> {
@@ -499,7 +515,7 @@ pub fn counts_in_texts(texts: &[(&str, &str, Lang)]) -> Vec<Disagreement> {
             text: s,
             context: s,
             source_text: texts[k].1,
-            holds: &holds[k],
+            given: &given[k],
         }
     }
     let mut out = Vec::new();
@@ -507,7 +523,7 @@ pub fn counts_in_texts(texts: &[(&str, &str, Lang)]) -> Vec<Disagreement> {
         for b in &counting[x + 1..] {
             let alike = a.0 != b.0 && texts[a.0].2 == texts[b.0].2 && one_thing(&a.2, &b.2);
             if alike {
-                let pair = [said(texts, &holds, a.0, a.1), said(texts, &holds, b.0, b.1)];
+                let pair = [said(texts, &given, a.0, a.1), said(texts, &given, b.0, b.1)];
                 between(&pair, false, &mut out);
             }
         }
@@ -1653,13 +1669,13 @@ mod tests {
 
     fn said<'a>(source: &'a str, text: &'a str, source_text: &'a str) -> Said<'a> {
         // Leaked: a test's few sets live as long as the test binary.
-        let holds: &'static BTreeSet<Key> = Box::leak(Box::new(ground::holds(source_text)));
+        let given: &'static Given = Box::leak(Box::new(Given::of(source_text)));
         Said {
             source,
             text,
             context: text,
             source_text,
-            holds,
+            given,
         }
     }
 

@@ -1635,11 +1635,15 @@ pub fn check(output: &str, lang: Lang, sources: &[(&str, &str, Lang)]) -> Ground
             let held = match f.key {
                 // "quatre ans de chantier" is not backed by "quatre heures de débat", nor
                 // "six prévenus" by "six semaines de débats".
-                Key::Num(q) => looked.iter().any(|r| {
-                    let thing = said.iter().any(|c| c.q == q && c.names_thing);
-                    r.keys.contains(&f.key)
-                        && gives_period(&r.periods, q, &spans_of(&said, q), thing)
-                }),
+                Key::Num(q) => {
+                    let (spans, thing) = (
+                        spans_of(&said, q),
+                        said.iter().any(|c| c.q == q && c.names_thing),
+                    );
+                    looked.iter().any(|r| {
+                        r.keys.contains(&f.key) && gives_period(&r.periods, q, &spans, thing)
+                    })
+                }
                 _ => keys.contains(&f.key) || bare.is_some_and(|b| keys.contains(&b)),
             };
             if held {

@@ -503,7 +503,7 @@ fn attributed(texts: &[SourceText], lang: Lang) -> Vec<(Vec<String>, Span)> {
 /// (sharing two words, names or facts or more, or one that both count,
 /// `disagree::count_one_thing`; `disagree::between` is strict about the rest), merged where they share a version (`disagree::between`).
 fn rivals(all: &[Statement], texts: &[SourceText]) -> Vec<Disagreement> {
-    let holds: Vec<_> = texts.iter().map(|t| ground::holds(t.text)).collect();
+    let given: Vec<_> = texts.iter().map(|t| disagree::Given::of(t.text)).collect();
     let said = |i: usize| -> Option<disagree::Said> {
         let k = texts.iter().position(|t| t.id == all[i].source)?;
         Some(disagree::Said {
@@ -511,7 +511,7 @@ fn rivals(all: &[Statement], texts: &[SourceText]) -> Vec<Disagreement> {
             text: &all[i].text,
             context: all[i].support.first().map_or("", |s| s.text.as_str()),
             source_text: texts[k].text,
-            holds: &holds[k],
+            given: &given[k],
         })
     };
     let with_facts: Vec<usize> = (0..all.len())
