@@ -684,43 +684,34 @@ pub fn extend(d: &mut Disagreement, texts: &[(&str, &str, bool)], lang: Lang) {
         if d.versions.iter().any(|v| v.sources.iter().any(|s| s == id)) {
             continue;
         }
-        {
-            // The one count close to every version that the text gives, whatever it
-            // counts, where it is a version's value.
-            let mut near: Vec<Key> = Vec::new();
-            for sentence in sentences(text) {
-                let party: Vec<Key> = parties(sentence).into_iter().map(|(f, _)| f.key).collect();
-                for f in ground::facts(sentence) {
-                    let counted = FactKind::of(f.key) == Some(FactKind::Count)
-                        && !spans(sentence, f.key)
-                        && !party.contains(&f.key)
-                        && d.versions.iter().all(|v| close(v.key, f.key));
-                    if counted && !near.contains(&f.key) {
-                        near.push(f.key);
-                    }
-                }
-            }
-            if let [k] = near.as_slice() {
-                if let Some(v) = d.versions.iter_mut().find(|v| v.key == *k) {
-                    v.add_source(id);
-                    continue;
-                }
-            }
-        }
+        // Read once: the counts close to every version that the text gives, none set
+        // beside another party's; those that count what the versions count (`found`),
+        // and those of anything but a span of time (`near`).
         let mut found: Vec<(Fact, &str)> = Vec::new();
+        let mut near: Vec<Key> = Vec::new();
         for sentence in sentences(text) {
             let party: Vec<Key> = parties(sentence).into_iter().map(|(f, _)| f.key).collect();
             for f in ground::facts(sentence) {
+                let close_count = FactKind::of(f.key) == Some(FactKind::Count)
+                    && d.versions.iter().all(|v| close(v.key, f.key))
+                    && !party.contains(&f.key);
+                if !close_count {
+                    continue;
+                }
+                if !spans(sentence, f.key) && !near.contains(&f.key) {
+                    near.push(f.key);
+                }
                 let counts = unit(sentence, &f.raw).first() == Some(&first);
-                let near = d.versions.iter().all(|v| close(v.key, f.key));
-                if FactKind::of(f.key) == Some(FactKind::Count)
-                    && counts
-                    && near
-                    && !party.contains(&f.key)
-                    && !found.iter().any(|(g, _)| g.key == f.key)
-                {
+                if counts && !found.iter().any(|(g, _)| g.key == f.key) {
                     found.push((f, sentence));
                 }
+            }
+        }
+        // The one such count, whatever it counts, where it is a version's value.
+        if let [k] = near.as_slice() {
+            if let Some(v) = d.versions.iter_mut().find(|v| v.key == *k) {
+                v.add_source(id);
+                continue;
             }
         }
         let [(f, sentence)] = found.as_slice() else {
