@@ -296,24 +296,47 @@ fn unit(text: &str, raw: &str) -> Vec<String> {
 enum Bound {
     /// "more than 4,000": any value above.
     Over,
-    /// "fewer than 4,000", "nearly 4,000": any value below.
+    /// "at least 4,000": that value or any above.
+    AtLeast,
+    /// "fewer than 4,000": any value below.
     Under,
+    /// "up to 4,000": that value or any below.
+    UpTo,
+    /// "nearly 4,000": short of it.
+    Nearly,
     /// "about 4,000": an estimate, shown as such, a rival of a value further than `NEAR`
     /// from it.
     Near,
 }
 
 impl Bound {
-    /// How this language says it before a count.
+    /// How this language says it before a count. Each bound keeps its own words: "au moins
+    /// 4 ans" is not "more than 4 years".
     fn word(self, lang: Lang) -> &'static str {
         match (self, lang) {
             (Bound::Over, Lang::Fr) => "plus de",
             (Bound::Over, Lang::En) => "more than",
+            (Bound::AtLeast, Lang::Fr) => "au moins",
+            (Bound::AtLeast, Lang::En) => "at least",
             (Bound::Under, Lang::Fr) => "moins de",
             (Bound::Under, Lang::En) => "fewer than",
+            (Bound::UpTo, Lang::Fr) => "jusqu'à",
+            (Bound::UpTo, Lang::En) => "up to",
+            (Bound::Nearly, Lang::Fr) => "presque",
+            (Bound::Nearly, Lang::En) => "nearly",
             (Bound::Near, Lang::Fr) => "environ",
             (Bound::Near, Lang::En) => "about",
         }
+    }
+
+    /// Does it admit values above the figure ("more than", "at least")?
+    fn above(self) -> bool {
+        matches!(self, Bound::Over | Bound::AtLeast)
+    }
+
+    /// Does it admit values below the figure ("fewer than", "up to", "nearly")?
+    fn below(self) -> bool {
+        matches!(self, Bound::Under | Bound::UpTo | Bound::Nearly)
     }
 }
 
@@ -323,24 +346,24 @@ const QUALIFIERS: &[(&str, Bound)] = &[
     ("more than", Bound::Over),
     ("over", Bound::Over),
     ("above", Bound::Over),
-    ("at least", Bound::Over),
+    ("at least", Bound::AtLeast),
     ("plus de", Bound::Over),
-    ("au moins", Bound::Over),
+    ("au moins", Bound::AtLeast),
     ("más de", Bound::Over),
-    ("al menos", Bound::Over),
+    ("al menos", Bound::AtLeast),
     ("less than", Bound::Under),
     ("fewer than", Bound::Under),
     ("under", Bound::Under),
-    ("up to", Bound::Under),
-    ("nearly", Bound::Under),
-    ("almost", Bound::Under),
+    ("up to", Bound::UpTo),
+    ("nearly", Bound::Nearly),
+    ("almost", Bound::Nearly),
     ("moins de", Bound::Under),
-    ("jusqu'à", Bound::Under),
-    ("jusqu’à", Bound::Under),
-    ("presque", Bound::Under),
+    ("jusqu'à", Bound::UpTo),
+    ("jusqu’à", Bound::UpTo),
+    ("presque", Bound::Nearly),
     ("menos de", Bound::Under),
-    ("hasta", Bound::Under),
-    ("casi", Bound::Under),
+    ("hasta", Bound::UpTo),
+    ("casi", Bound::Nearly),
     ("about", Bound::Near),
     ("around", Bound::Near),
     ("roughly", Bound::Near),
@@ -384,9 +407,11 @@ fn bound_of(text: &str, f: &Fact) -> Option<Bound> {
 /// 4 200") is not, nor is an estimate ("about").
 pub fn adds_bound(claim: &str, source: &str) -> bool {
     ground::facts(claim).iter().any(|f| {
-        let Some(b @ (Bound::Over | Bound::Under)) = bound_of(claim, f) else {
+        let Some(b) = bound_of(claim, f).filter(|b| b.above() || b.below()) else {
             return false;
         };
+        // "more than" is backed by "at least": the same side of the figure.
+        let side = |x: Bound| (x.above(), x.below());
         let giving: Vec<(&str, Fact)> = sentences(source)
             .into_iter()
             .flat_map(|s| ground::facts(s).into_iter().map(move |g| (s, g)))
@@ -395,7 +420,11 @@ pub fn adds_bound(claim: &str, source: &str) -> bool {
         // A figure the source writes otherwise than it is read ("10 percent" is read "10
         // %") has no place to look for its bound: the source may well set it.
         let unread = giving.iter().any(|(s, g)| !s.contains(&g.raw));
-        !giving.is_empty() && !unread && !giving.iter().any(|(s, g)| bound_of(s, g) == Some(b))
+        !giving.is_empty()
+            && !unread
+            && !giving
+                .iter()
+                .any(|(s, g)| bound_of(s, g).map(side) == Some(side(b)))
     })
 }
 
@@ -419,8 +448,8 @@ pub fn keeps_bounds(original: &str, translation: &str) -> bool {
         let agrees = |b: Option<Bound>| match (bound, b) {
             (Bound::Near, None) => true,
             (_, None) => false,
-            (Bound::Over, Some(b)) => b == Bound::Over,
-            (Bound::Under | Bound::Near, Some(b)) => b != Bound::Over,
+            (a, Some(b)) if a.above() => b.above(),
+            (_, Some(b)) => !b.above(),
         };
         given.is_empty() || given.into_iter().any(agrees)
     })
@@ -437,11 +466,11 @@ fn admits(bound: Option<Bound>, value: Key, other: Key, other_bound: Option<Boun
         return false;
     };
     match bound {
-        Some(Bound::Over) => y >= x,
-        Some(Bound::Under) => y <= x,
         // "près de 300" admits 312; "environ 3 900 hectares" admits neither 4 200 nor
         // "more than 4,000", which sets a bound of its own.
         Some(Bound::Near) => other_bound.is_none() && (y - x).abs() <= NEAR * x,
+        Some(b) if b.above() => y >= x,
+        Some(_) => y <= x,
         None => false,
     }
 }
@@ -594,7 +623,7 @@ pub fn in_words_of(mut d: Disagreement, here: &[(&str, &str)], lang: Lang) -> Di
                 .and_then(|f| qualifier(&v.text, &f.raw))
                 .map_or("", |(_, b)| b.word(lang));
             let number = format!("{bound} {}", display(v.key, lang));
-            // A span of time is said in this language ("au moins 4 ans": "more than 4
+            // A span of time is said in this language ("au moins 4 ans": "at least 4
             // years"), whatever another version counts.
             let span = match v.key {
                 Key::Num(q) => ground::spans_of(&ground::periods(&v.text), q)
@@ -1891,9 +1920,10 @@ mod tests {
             "Les commerçants de l'avenue Foch s'inquiètent de trois ans de chantier.",
         );
         let found = rivals_of(&[said("S2", x, x), said("S3", y, y)]);
+        // "au moins" is "at least", not "more than".
         assert_eq!(
             worded(&found, &[], Lang::En),
-            ["more than 4 years", "3 years"]
+            ["at least 4 years", "3 years"]
         );
         // The same number counting something else here is not the version's wording, and
         // a number written with a space keeps it whole.
