@@ -219,6 +219,40 @@ fn root(w: &str) -> String {
     w.chars().take(5).collect()
 }
 
+/// Does `sentence` state as a fact what each of the source sentences it rests on (`rests`)
+/// only asks ("Ce partenariat illustre une stratégie de souveraineté …" from "Nous pouvons
+/// nous demander si ce partenariat illustre une stratégie de souveraineté … ?")? A question
+/// asserts nothing, so a claim drawn from it is in no source. A sentence that still asks
+/// (a question mark, "si", "whether", "se demande") reports the question, and may.
+/// Grammar words, not a subject's.
+pub fn answers_a_question(sentence: &str, rests: &[&str]) -> bool {
+    const ASKING: &[&str] = &[
+        "si",
+        "whether",
+        "if",
+        "question",
+        "questions",
+        "demande",
+        "demandent",
+        "demander",
+        "interroge",
+        "interrogent",
+        "ask",
+        "asks",
+        "asked",
+        "wonder",
+        "wonders",
+        "wondered",
+    ];
+    let asks = |s: &str| s.trim_end().ends_with('?');
+    if rests.is_empty() || !rests.iter().all(|r| asks(r)) || sentence.contains('?') {
+        return false;
+    }
+    let folded = ground::fold(sentence);
+    let asking = words_of(&folded).any(|w| ASKING.contains(&w));
+    !asking
+}
+
 /// Is a sentence negated, in French or English ("ne … pas", "n'a jamais", "not", "never",
 /// "didn't")? Grammar words, not a subject's.
 pub fn negated(sentence: &str) -> bool {
@@ -1290,6 +1324,26 @@ pub fn refers_back(sentence: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_claim_drawn_from_a_question_is_told_from_one_that_reports_it() {
+        let asked = ["Peut-on dire que ce partenariat illustre une stratégie de souveraineté ?"];
+        let claim = "Ce partenariat illustre une stratégie de souveraineté.";
+        assert!(super::answers_a_question(claim, &asked));
+        for reported in [
+            "L'auteur se demande si ce partenariat illustre une stratégie de souveraineté.",
+            "Ce partenariat illustre-t-il une stratégie de souveraineté ?",
+        ] {
+            assert!(!super::answers_a_question(reported, &asked), "{reported}");
+        }
+        // Resting on a statement as well, the claim may be the statement's.
+        let both = [
+            asked[0],
+            "Ce partenariat illustre une stratégie de souveraineté.",
+        ];
+        assert!(!super::answers_a_question(claim, &both));
+        assert!(!super::answers_a_question(claim, &[]));
+    }
+
     #[test]
     fn a_sentence_that_names_what_the_one_before_it_does_leans_back() {
         for leaning in [

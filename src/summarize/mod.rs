@@ -14,6 +14,7 @@ use crate::report::records::{CallKind, OutputCheck, Part};
 use minijinja::context;
 use std::collections::{BTreeMap, HashSet};
 
+mod pronouns;
 pub mod select;
 
 /// Times a stretch whose note its token limit cut is halved again: a chunk, then halves,
@@ -311,10 +312,13 @@ impl Pipeline<'_> {
         lines: Option<&[select::NoteLine]>,
     ) -> Result<(String, OutputCheck)> {
         let to = from.other();
-        let firsts: Vec<&str> = crate::text::sentences(first)
+        let written: Vec<&str> = crate::text::sentences(first)
             .into_iter()
             .filter(|x| !x.is_empty())
             .collect();
+        // Each sentence is translated alone: its opening pronoun is named first.
+        let named = pronouns::resolved(&written, from);
+        let firsts: Vec<&str> = named.iter().map(String::as_str).collect();
         let s = read.source;
         let (mut out, mut retried) = self.translate_each(read, to, &firsts, 0)?;
         let first_out = out.clone();
@@ -332,7 +336,7 @@ impl Pipeline<'_> {
             .filter(|((first, now), ok)| !**ok || first != now)
             .map(|((first, _), _)| first.clone())
             .collect();
-        let untranslated: Vec<String> = firsts
+        let untranslated: Vec<String> = written
             .iter()
             .zip(&ok)
             .filter(|(_, ok)| !**ok)
@@ -1060,6 +1064,7 @@ fn shippable(read: &Read, from: Lang, original: &str, translation: &str) -> bool
         || !disagree::keeps_bounds(original, translation)
         || !keeps_names(original, translation, read.words)
         || !names::renders_whole(original, translation)
+        || roles::adds_title(original, translation)
         || language::half_translated(original, translation)
     {
         return false;
@@ -1210,7 +1215,11 @@ fn triage_resting(
                 && read
                     .headline
                     .is_some_and(|h| index.grafts_headline(&s.text, h, sentence));
+            // "Ce partenariat illustre une stratégie …" where the source only asks whether
+            // it does.
+            let asked = statements::answers_a_question(sentence, &rests_on);
             let wrong = unsupported
+                || asked
                 || foreign
                 || misattributes
                 || flipped
