@@ -641,6 +641,43 @@ pub fn in_words_of(mut d: Disagreement, here: &[(&str, &str)], lang: Lang) -> Di
     d
 }
 
+/// `d` with each count that is still a number alone, once every statement and source in
+/// `lang` has had its say (`in_words_of`, `extend`), given the word its own sentence counts
+/// (`their_word`): "14 “prévenus” according to [S1][S3]" rather than "14 according to
+/// [S1][S3]".
+pub fn name_bare_counts(d: &mut Disagreement, lang: Lang) {
+    if d.kind != FactKind::Count {
+        return;
+    }
+    for v in &mut d.versions {
+        if !v.text.ends_with(|c: char| c.is_ascii_digit()) {
+            continue;
+        }
+        if let Some(word) = their_word(v, lang) {
+            v.text = format!("{} {word}", v.text);
+        }
+    }
+}
+
+/// What a version counts, as its own sentence names it: quoted where that sentence is in
+/// the other language than `lang` ("14 “prévenus”"), so a count keeps its thing and no word
+/// is translated by guess. A grammar word after the number ("14 de ses …") names nothing:
+/// none.
+fn their_word(v: &Version, lang: Lang) -> Option<String> {
+    let f = fact_of(&v.context, v.key)?;
+    let word = next_word(&v.context, &f.raw);
+    if word.chars().count() < 4 || !word.chars().all(char::is_alphabetic) {
+        return None;
+    }
+    if !crate::checks::language::in_another_language(&v.context, lang) {
+        return Some(word);
+    }
+    Some(match lang {
+        Lang::Fr => format!("« {word} »"),
+        Lang::En => format!("“{word}”"),
+    })
+}
+
 /// A figure as a version shows it: as its source writes it, in digits where it spells a
 /// count out ("Quatorze prévenus" is shown "14 prévenus", in a line that names several).
 fn in_digits(f: &Fact) -> String {
@@ -1912,8 +1949,17 @@ mod tests {
             worded(&found, &here, Lang::Fr),
             ["260 trains", "312 trains"]
         );
-        // With neither figure here, the numbers alone.
+        // With neither figure here, the numbers alone, until every source has had its say;
+        // then each number takes the word its own sentence counts, quoted where that
+        // sentence is in the other language.
         assert_eq!(worded(&found, &[], Lang::Fr), ["260", "312"]);
+        let named = |lang| {
+            let mut d = in_words_of(found[0].clone(), &[], lang);
+            name_bare_counts(&mut d, lang);
+            d.versions.into_iter().map(|v| v.text).collect::<Vec<_>>()
+        };
+        assert_eq!(named(Lang::Fr), ["260 « trains »", "312 « trains »"]);
+        assert_eq!(named(Lang::En), ["260 trains", "312 trains"]);
         // But a span of time in this language's words.
         let (x, y) = (
             "Le chantier durera au moins quatre ans, selon l'association Foch.",

@@ -303,6 +303,7 @@ impl Pipeline<'_> {
             .collect();
         for d in &mut found {
             disagree::extend(d, &whole, lang);
+            disagree::name_bare_counts(d, lang);
         }
         let attributed = attributed(&texts, lang);
         let section = self
