@@ -3,7 +3,7 @@
 
 use crate::checks::ground::{Key, Quantity};
 use crate::checks::lexicon::Lexicons;
-use crate::checks::{disagree, ground, language, names, readback, roles, statements};
+use crate::checks::{disagree, ground, language, names, readback, roles, statements, steps};
 use crate::chunking::{self, Chunk};
 use crate::error::{Error, Result};
 use crate::inputs::{self, Source};
@@ -1065,6 +1065,7 @@ fn shippable(read: &Read, from: Lang, original: &str, translation: &str) -> bool
         || !keeps_names(original, translation, read.words)
         || !names::renders_whole(original, translation)
         || roles::adds_title(original, translation)
+        || steps::adds_step(original, translation)
         || language::half_translated(original, translation)
     {
         return false;
