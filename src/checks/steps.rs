@@ -6,23 +6,17 @@
 
 use super::ground::fold;
 
-/// One step: the words that give it in either language (`any`: an original holding one of
-/// them gives the step), and those of them that give nothing else (`only`: a translation
-/// holding one of them gives it). "arrêté" is also a decree and "appel" a call, so a
-/// translation is not held to them; an original that says them may still give the step.
+/// One step: the words that give it and nothing else (`only`), and those that give it or
+/// something else (`also`): "arrêté" is also a decree and "appel" a call. An original
+/// holding any of them may give the step; a translation gives it by a word of `only`.
 struct Step {
-    any: &'static [&'static str],
     only: &'static [&'static str],
+    also: &'static [&'static str],
 }
 
 const STEPS: &[Step] = &[
     Step {
-        any: &[
-            "arrete",
-            "arretee",
-            "arretes",
-            "arretees",
-            "arreter",
+        only: &[
             "arrestation",
             "arrestations",
             "interpelle",
@@ -35,37 +29,13 @@ const STEPS: &[Step] = &[
             "arrests",
             "arrested",
         ],
-        only: &[
-            "arrestation",
-            "arrestations",
-            "interpelle",
-            "interpellee",
-            "interpelles",
-            "interpellees",
-            "arrest",
-            "arrests",
-            "arrested",
-        ],
+        also: &["arrete", "arretee", "arretes", "arretees", "arreter"],
     },
     Step {
-        any: &["appel", "appels", "appelant", "appeal", "appeals", "appealed"],
         only: &["appeal", "appeals", "appealed"],
+        also: &["appel", "appels", "appelant"],
     },
     Step {
-        any: &[
-            "relaxe",
-            "relaxee",
-            "relaxes",
-            "relaxees",
-            "acquitte",
-            "acquittee",
-            "acquittes",
-            "acquittees",
-            "acquittement",
-            "acquitted",
-            "acquittal",
-            "cleared",
-        ],
         only: &[
             "relaxe",
             "relaxee",
@@ -79,17 +49,9 @@ const STEPS: &[Step] = &[
             "acquitted",
             "acquittal",
         ],
+        also: &["cleared"],
     },
     Step {
-        any: &[
-            "inculpe",
-            "inculpee",
-            "inculpes",
-            "inculpees",
-            "inculpation",
-            "indicted",
-            "indictment",
-        ],
         only: &[
             "inculpe",
             "inculpee",
@@ -99,6 +61,7 @@ const STEPS: &[Step] = &[
             "indicted",
             "indictment",
         ],
+        also: &[],
     },
 ];
 
@@ -114,8 +77,8 @@ pub fn adds_step(original: &str, translation: &str) -> bool {
     };
     let (theirs, mine) = (words(original), words(translation));
     STEPS.iter().any(|s| {
-        mine.iter().any(|w| s.only.contains(&w.as_str()))
-            && !theirs.iter().any(|w| s.any.contains(&w.as_str()))
+        let gives = |w: &String| s.only.contains(&w.as_str()) || s.also.contains(&w.as_str());
+        mine.iter().any(|w| s.only.contains(&w.as_str())) && !theirs.iter().any(gives)
     })
 }
 
@@ -126,11 +89,23 @@ mod tests {
     #[test]
     fn a_translation_that_gives_a_step_its_original_does_not_is_told() {
         let tried = "Douze prévenus au total étaient jugés dans ce dossier.";
-        assert!(adds_step(tried, "Twelve people were arrested in this case."));
-        assert!(!adds_step(tried, "Twelve defendants in all were tried in this case."));
+        assert!(adds_step(
+            tried,
+            "Twelve people were arrested in this case."
+        ));
+        assert!(!adds_step(
+            tried,
+            "Twelve defendants in all were tried in this case."
+        ));
         let court = "Le jugement est tombé devant le tribunal correctionnel de Lyon.";
-        assert!(adds_step(court, "The judgment was handed down by the Lyon Court of Appeal."));
-        assert!(!adds_step(court, "The judgment was handed down by the Lyon criminal court."));
+        assert!(adds_step(
+            court,
+            "The judgment was handed down by the Lyon Court of Appeal."
+        ));
+        assert!(!adds_step(
+            court,
+            "The judgment was handed down by the Lyon criminal court."
+        ));
         // Words that are also something else give nothing in a translation.
         assert!(!adds_step(
             "The prefect issued a decree and a call for calm.",
