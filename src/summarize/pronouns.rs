@@ -9,10 +9,12 @@ use crate::lang::Lang;
 /// `sentences` (one summary's, in `lang`, in order), each opening pronoun that stands for the
 /// subject of the sentence before it replaced by that subject's determiner and noun
 /// ("Elle demande …" after "L'association ne conteste pas …" → "L'association demande
-/// …"). A sentence's subject is what its next one's pronoun most often refers to; where
-/// the gender of the two disagrees ("Il" after "La chambre"), or the pronoun is
-/// impersonal ("Il faut", "It is expected"), or the sentence before opens on no
-/// determiner and common noun, the sentence stays as it is.
+/// …"). A sentence's subject is what its next one's pronoun most often refers to (a
+/// pronoun for the object of the sentence before, of the same gender, is the case this
+/// gets wrong: "Le conseil a adopté le plan. Il coûtera …"); where the gender of the two
+/// disagrees ("Il" after "La chambre"), or the pronoun is impersonal ("Il faut", "It is
+/// expected") or a person's ("He", "She"), or the sentence before opens on no determiner
+/// and common noun, the sentence stays as it is.
 pub fn resolved(sentences: &[&str], lang: Lang) -> Vec<String> {
     let mut out: Vec<String> = Vec::with_capacity(sentences.len());
     for (i, s) in sentences.iter().enumerate() {
@@ -73,7 +75,9 @@ fn named(sentence: &str, (np, gender): &(String, Option<Gender>), lang: Lang) ->
                 .contains(&next)
         }
         (Lang::Fr, "Elle") => gender != &Some(Gender::M),
-        (Lang::En, "He" | "She") => true,
+        // "He" and "She" name a person, and the French agrees with that person's gender
+        // alone; they may not stand for a thing the sentence before opens on ("The report
+        // … She says …"), so they are left as they are.
         // "It is expected that", "It remains to be seen".
         (Lang::En, "It") => ![
             "is", "was", "will", "would", "seems", "seemed", "remains", "remained", "appears",
@@ -138,10 +142,17 @@ mod tests {
         ] {
             assert_eq!(resolved(&[before, after], Lang::Fr)[1], after, "{after}");
         }
-        let en = [
-            "The council approved the budget.",
-            "It is expected to rise.",
-        ];
-        assert_eq!(resolved(&en, Lang::En)[1], en[1]);
+        for en in [
+            [
+                "The council approved the budget.",
+                "It is expected to rise.",
+            ],
+            [
+                "The report was written by Jane Doe.",
+                "She calls for a reserve.",
+            ],
+        ] {
+            assert_eq!(resolved(&en, Lang::En)[1], en[1]);
+        }
     }
 }
