@@ -461,7 +461,7 @@ impl Pipeline<'_> {
         let mut lost = Vec::new();
         for (i, (f, t)) in originals.iter().zip(outs.iter()).enumerate() {
             if ok[i] {
-                let words = self.lost_words(read, from, f, t, skip + i)?;
+                let words = self.lost_words(read, from, f, t, skip + i, &[])?;
                 if !words.is_empty() {
                     lost.push((i, words));
                 }
@@ -477,10 +477,12 @@ impl Pipeline<'_> {
             return Ok((ok, false));
         }
         let answers = self.ask_again(read, from, originals, &lost, skip)?;
-        for ((i, _), again) in lost.into_iter().zip(answers) {
+        for ((i, named), again) in lost.into_iter().zip(answers) {
+            // The words it was asked for by name must now read back as likely.
+            let named = &named[..named.len().min(readback::NAMED)];
             ok[i] = shippable(read, from, originals[i], &again)
                 && self
-                    .lost_words(read, from, originals[i], &again, skip + i)?
+                    .lost_words(read, from, originals[i], &again, skip + i, named)?
                     .is_empty();
             if ok[i] {
                 outs[i] = again;
@@ -531,7 +533,9 @@ impl Pipeline<'_> {
     /// look-alike that does not translate them (`prompts/false_friends.<from>.txt`), and,
     /// where `from` is a language translations are read back into (`READS_BACK`), those
     /// the model, reading the translation back into `from`, does not expect
-    /// (`readback::unread`; not where the model cannot read answers, a serving fleet's).
+    /// (`readback::unread`; not where the model cannot read answers, a serving fleet's),
+    /// and those of `named` (the words a retry was asked for) it does not find likely
+    /// (`readback::unrecovered`).
     fn lost_words(
         &mut self,
         read: &Read,
@@ -539,6 +543,7 @@ impl Pipeline<'_> {
         original: &str,
         translation: &str,
         n: usize,
+        named: &[String],
     ) -> Result<Vec<String>> {
         let mut lost = self
             .false_friends(from)?
@@ -552,7 +557,10 @@ impl Pipeline<'_> {
             .iter()
             .map(|t| (t.text.as_str(), t.logprob))
             .collect();
-        for w in readback::unread(&pairs) {
+        for w in readback::unread(&pairs)
+            .into_iter()
+            .chain(readback::unrecovered(&pairs, named))
+        {
             if !lost.contains(&w) {
                 lost.push(w);
             }
