@@ -25,18 +25,9 @@ pub const NAMED: usize = 4;
 /// (`UNREAD`), in their order. Figures and dates are left to the grounding checks: read
 /// back, "3 November" after "le 3 novembre" is as unlikely as a wrong day.
 pub fn unread(read: &[(&str, f32)]) -> Vec<String> {
-    let mut found: Vec<String> = Vec::new();
-    for (word, logprob) in words(read) {
-        let has_digit = word.chars().any(|c| c.is_ascii_digit());
-        if logprob < UNREAD
-            && !has_digit
-            && statements::says_something(&word)
-            && !found.contains(&word)
-        {
-            found.push(word);
-        }
-    }
-    found
+    below(read, UNREAD, |word| {
+        !word.chars().any(|c| c.is_ascii_digit()) && statements::says_something(word)
+    })
 }
 
 /// A word a first translation lost, that its second try was asked by name to carry, must
@@ -49,9 +40,15 @@ pub const RECOVERED: f32 = -4.0;
 /// Those of `named` (words of the original a retry was asked to carry) that the model,
 /// reading the retry back (`read`, as for `unread`), gives less than `RECOVERED`.
 pub fn unrecovered(read: &[(&str, f32)], named: &[String]) -> Vec<String> {
+    below(read, RECOVERED, |word| named.iter().any(|n| n == word))
+}
+
+/// The words of `read` (as for `unread`) that the model gives less than `threshold` and
+/// that `asked` keeps, each once, in their order.
+fn below(read: &[(&str, f32)], threshold: f32, asked: impl Fn(&str) -> bool) -> Vec<String> {
     let mut found: Vec<String> = Vec::new();
     for (word, logprob) in words(read) {
-        if logprob < RECOVERED && named.contains(&word) && !found.contains(&word) {
+        if logprob < threshold && asked(&word) && !found.contains(&word) {
             found.push(word);
         }
     }
