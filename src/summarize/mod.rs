@@ -461,7 +461,9 @@ impl Pipeline<'_> {
         let mut lost = Vec::new();
         for (i, (f, t)) in originals.iter().zip(outs.iter()).enumerate() {
             if ok[i] {
-                let words = self.lost_words(read, from, f, t, skip + i, &[])?;
+                let mut words = self.lost_words(read, from, f, t, skip + i, &[])?;
+                // The words a retry names, and must then carry (`readback::NAMED` at most).
+                words.truncate(readback::NAMED);
                 if !words.is_empty() {
                     lost.push((i, words));
                 }
@@ -479,10 +481,9 @@ impl Pipeline<'_> {
         let answers = self.ask_again(read, from, originals, &lost, skip)?;
         for ((i, named), again) in lost.into_iter().zip(answers) {
             // The words it was asked for by name must now read back as likely.
-            let named = &named[..named.len().min(readback::NAMED)];
             ok[i] = shippable(read, from, originals[i], &again)
                 && self
-                    .lost_words(read, from, originals[i], &again, skip + i, named)?
+                    .lost_words(read, from, originals[i], &again, skip + i, &named)?
                     .is_empty();
             if ok[i] {
                 outs[i] = again;
@@ -492,8 +493,8 @@ impl Pipeline<'_> {
     }
 
     /// New translations of the `lost` sentences of `originals` (each with the words its
-    /// translation lost), asked for together, each naming its words (`readback::NAMED` at
-    /// most). Asked once, greedily: translations drawn at random instead brought new errors
+    /// translation lost, `readback::NAMED` at most), asked for together, each naming its
+    /// words. Asked once, greedily: translations drawn at random instead brought new errors
     /// the reading back did not see ("berges de truite" for "oyster beds").
     fn ask_again(
         &mut self,
@@ -511,7 +512,6 @@ impl Pipeline<'_> {
                 .remove(0);
             let named: Vec<String> = words
                 .iter()
-                .take(readback::NAMED)
                 .map(|w| match to {
                     Lang::Fr => format!("« {w} »"),
                     Lang::En => format!("\"{w}\""),
