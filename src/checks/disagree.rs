@@ -28,6 +28,11 @@ pub struct Version {
 }
 
 impl Version {
+    /// Is it a number alone ("14"), with no word for what it counts?
+    pub fn bare(&self) -> bool {
+        self.text.ends_with(|c: char| c.is_ascii_digit())
+    }
+
     /// Adds source `id` to those giving this version, kept in source order.
     pub fn add_source(&mut self, id: &str) {
         if !self.sources.iter().any(|s| s == id) {
@@ -650,7 +655,7 @@ pub fn name_bare_counts(d: &mut Disagreement, lang: Lang) {
         return;
     }
     for v in &mut d.versions {
-        if !v.text.ends_with(|c: char| c.is_ascii_digit()) {
+        if !v.bare() {
             continue;
         }
         if let Some(word) = their_word(v, lang) {

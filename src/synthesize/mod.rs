@@ -279,8 +279,7 @@ impl Pipeline<'_> {
                         w.add_source(s);
                     }
                     // A version worded with what it counts beats its number alone.
-                    let bare = |t: &str| t.ends_with(|c: char| c.is_ascii_digit());
-                    if bare(&w.text) && !bare(&v.text) {
+                    if w.bare() && !v.bare() {
                         w.text = v.text.clone();
                     }
                 }
