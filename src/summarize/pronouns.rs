@@ -30,21 +30,18 @@ pub fn resolved(sentences: &[&str], lang: Lang) -> Vec<String> {
 /// The opening determiner and noun of `sentence` ("L'association", "The chamber"), with the
 /// gender its determiner shows in French (`None`: "L'", "The", either).
 fn subject(sentence: &str, lang: Lang) -> Option<(String, Option<Gender>)> {
-    let (det, rest, gender) = match lang {
-        Lang::Fr => {
-            if let Some(r) = sentence.strip_prefix("Le ") {
-                ("Le ", r, Some(Gender::M))
-            } else if let Some(r) = sentence.strip_prefix("La ") {
-                ("La ", r, Some(Gender::F))
-            } else if let Some(r) = sentence.strip_prefix("L'") {
-                ("L'", r, None)
-            } else {
-                let r = sentence.strip_prefix("L’")?;
-                ("L’", r, None)
-            }
-        }
-        Lang::En => ("The ", sentence.strip_prefix("The ")?, None),
+    let determiners: &[(&str, Option<Gender>)] = match lang {
+        Lang::Fr => &[
+            ("Le ", Some(Gender::M)),
+            ("La ", Some(Gender::F)),
+            ("L'", None),
+            ("L’", None),
+        ],
+        Lang::En => &[("The ", None)],
     };
+    let (det, rest, gender) = determiners
+        .iter()
+        .find_map(|&(d, g)| sentence.strip_prefix(d).map(|r| (d, r, g)))?;
     let noun: String = rest.chars().take_while(|c| c.is_alphabetic()).collect();
     let common = noun.chars().next().is_some_and(char::is_lowercase);
     // A noun ends at a space or a comma: "L'AMIAD" is a name, "L'État-major" a compound.
@@ -75,15 +72,15 @@ fn named(sentence: &str, (np, gender): &(String, Option<Gender>), lang: Lang) ->
                 .contains(&next)
         }
         (Lang::Fr, "Elle") => gender != &Some(Gender::M),
-        // "He" and "She" name a person, and the French agrees with that person's gender
-        // alone; they may not stand for a thing the sentence before opens on ("The report
-        // … She says …"), so they are left as they are.
         // "It is expected that", "It remains to be seen".
         (Lang::En, "It") => ![
             "is", "was", "will", "would", "seems", "seemed", "remains", "remained", "appears",
             "appeared", "takes", "took", "may", "might", "could", "should", "must", "has", "had",
         ]
         .contains(&next),
+        // "He" and "She" name a person, and the French agrees with that person's gender
+        // alone; they may not stand for a thing the sentence before opens on ("The report
+        // … She says …"), so they are left as they are.
         _ => false,
     };
     agrees.then(|| format!("{np} {rest}"))
