@@ -1262,9 +1262,10 @@ pub fn says_twice(sentence: &str) -> bool {
 }
 
 /// Is `sentence`'s subject a pronoun that names what an earlier sentence did ("Elle a
-/// pour mission …", "Rattachée au ministère, elle …", "They said …"), or does it open on a
+/// pour mission …", "Rattachée au ministère, elle …", "They said …"), does it open on a
 /// demonstrative ("Ce projet repose sur …", "C'est trois fois plus …", "This choice
-/// illustrates …")? Out of its
+/// illustrates …"), or name something further on by one (`points_back`: "… illustrates
+/// this orientation")? Out of its
 /// place, a summary's reader would take it for whatever the sentence before it names. The
 /// pronoun is looked for as the first word, or the first after an opening clause (a comma
 /// within the first `OPENING` words). "Ce qui …", "Ce que …" name nothing before them.
@@ -1303,7 +1304,100 @@ pub fn leans_back(sentence: &str) -> bool {
     let share = ["d'entre eux", "d'entre elles", " of them", " of those"]
         .iter()
         .any(|m| opening.contains(m));
-    pronoun || demonstrative || share
+    pronoun || demonstrative || share || points_back(sentence)
+}
+
+/// Does `sentence`, after its first word, name a thing by a demonstrative ("… illustrent
+/// cette orientation", "… this choice") that it has not named itself? The thing is in
+/// the sentence before, which a synthesis does not hold. Not a time ("cette semaine",
+/// "this Friday"): that is the writer's now. Not a noun the sentence already gave ("an
+/// agreement, and this agreement …"), nor "ce" as a pronoun ("ce qui", "ce sont"), nor
+/// one in an opening phrase cut off by a comma ("Dans ce cadre, le ministère a notifié
+/// …"): that links the sentence to the one before, and the sentence says its fact whole.
+/// Grammar words, and the calendar's, not a subject's.
+fn points_back(sentence: &str) -> bool {
+    const LINK: usize = 4;
+    const DEMONSTRATIVES: &[&str] = &["ce", "cet", "cette", "ces", "this", "these"];
+    const NOT_A_NOUN: &[&str] = &[
+        "qui", "que", "qu", "dont", "est", "sont", "soit", "sera", "serait", "fut", "ne", "n",
+        "faisant",
+    ];
+    const TIMES: &[&str] = &[
+        "an",
+        "annee",
+        "annees",
+        "semaine",
+        "mois",
+        "jour",
+        "jours",
+        "matin",
+        "soir",
+        "soiree",
+        "nuit",
+        "ete",
+        "hiver",
+        "printemps",
+        "automne",
+        "week-end",
+        "fois",
+        "moment",
+        "heure",
+        "epoque",
+        "saison",
+        "siecle",
+        "lundi",
+        "mardi",
+        "mercredi",
+        "jeudi",
+        "vendredi",
+        "samedi",
+        "dimanche",
+        "year",
+        "years",
+        "week",
+        "weeks",
+        "month",
+        "months",
+        "day",
+        "days",
+        "morning",
+        "afternoon",
+        "evening",
+        "night",
+        "summer",
+        "winter",
+        "spring",
+        "autumn",
+        "fall",
+        "weekend",
+        "time",
+        "season",
+        "century",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+    ];
+    let raw: Vec<&str> = sentence.split_whitespace().collect();
+    let link = raw
+        .iter()
+        .take(LINK)
+        .position(|w| w.ends_with(','))
+        .map_or(1, |i| i + 1);
+    let words: Vec<String> = raw.iter().map(|w| plain(w)).collect();
+    words.windows(2).enumerate().skip(link).any(|(i, pair)| {
+        let [det, noun] = pair else { return false };
+        // "qu'il", "n'est": the elided word before the apostrophe.
+        let head = noun.split(['\'', '’']).next().unwrap_or(noun);
+        DEMONSTRATIVES.contains(&det.as_str())
+            && !noun.is_empty()
+            && !NOT_A_NOUN.contains(&head)
+            && !TIMES.contains(&noun.as_str())
+            && !words[..i].contains(noun)
+    })
 }
 
 /// `w` folded, without the punctuation around it.
@@ -1352,6 +1446,8 @@ mod tests {
             "Ce projet repose sur trois sites.",
             "Neuf d'entre eux ont été condamnés avec sursis.",
             "Nine of them received suspended sentences.",
+            "Le Sommet de Paris et le plan France 2030 illustrent cette orientation.",
+            "The Paris summit and the 2030 plan illustrate this orientation.",
         ] {
             assert!(super::leans_back(leaning), "{leaning}");
         }
@@ -1359,6 +1455,12 @@ mod tests {
             "Ce qui inquiète les commerçants, c'est la durée du chantier.",
             "Douze prévenus étaient jugés, neuf ont été condamnés.",
             "The court heard twelve defendants, most of whom were fined.",
+            "Les syndicats appellent à manifester cette semaine à Paris.",
+            "The minister will visit the area this Friday.",
+            "Mistral signed an agreement, and this agreement runs until 2030.",
+            "Le conseil a adopté ce qu'il appelle un plan de relance.",
+            "Le maire estime que ce sont les commerçants qui paieront.",
+            "Dans ce cadre, le ministère a notifié un accord-cadre le 16 décembre 2025.",
         ] {
             assert!(!super::leans_back(alone), "{alone}");
         }
