@@ -9,17 +9,19 @@ use crate::lang::Lang;
 /// `sentences` (one summary's, in `lang`, in order), each opening pronoun that stands for the
 /// subject of the sentence before it replaced by that subject's determiner and noun
 /// ("Elle demande …" after "L'association ne conteste pas …" → "L'association demande
-/// …"). A sentence's subject is what its next one's pronoun most often refers to (a
-/// pronoun for the object of the sentence before, of the same gender, is the case this
-/// gets wrong: "Le conseil a adopté le plan. Il coûtera …"); where the gender of the two
-/// disagrees ("Il" after "La chambre"), or the pronoun is impersonal ("Il faut", "It is
-/// expected") or a person's ("He", "She"), or the sentence before opens on no determiner
-/// and common noun, the sentence stays as it is.
+/// …"). A sentence's subject is what its next one's pronoun most often refers to; where
+/// the gender of the two disagrees ("Il" after "La chambre"), or the pronoun is impersonal
+/// ("Il faut", "It is expected") or a person's ("He", "She"), or the sentence before opens
+/// on no determiner and common noun, or, in French, it names a second thing of the
+/// pronoun's gender ("Le conseil a adopté le plan. Il coûtera …": the plan, `rival`), the
+/// sentence stays as it is. An English "It" has no gender to tell its candidates apart
+/// by, and stands for the subject before it.
 pub fn resolved(sentences: &[&str], lang: Lang) -> Vec<String> {
     let mut out: Vec<String> = Vec::with_capacity(sentences.len());
     for (i, s) in sentences.iter().enumerate() {
         let named = i
             .checked_sub(1)
+            .filter(|&p| !rival(&out[p], s, lang))
             .and_then(|p| subject(&out[p], lang))
             .and_then(|np| named(s, &np, lang));
         out.push(named.unwrap_or_else(|| s.to_string()));
@@ -47,6 +49,22 @@ fn subject(sentence: &str, lang: Lang) -> Option<(String, Option<Gender>)> {
     // A noun ends at a space or a comma: "L'AMIAD" is a name, "L'État-major" a compound.
     let whole = rest[noun.len()..].starts_with([' ', ',']);
     (common && whole && noun.chars().count() > 2).then(|| (format!("{det}{noun}"), gender))
+}
+
+/// Does `before`, past its subject, name a thing by a determiner of the gender of the
+/// French pronoun `sentence` opens on ("le plan" for "Il", "une motion" for "Elle")? Then
+/// the pronoun may stand for either.
+fn rival(before: &str, sentence: &str, lang: Lang) -> bool {
+    let determiners: &[&str] = match (lang, sentence.split(' ').next()) {
+        (Lang::Fr, Some("Il")) => &["le", "un", "du", "au", "ce", "cet"],
+        (Lang::Fr, Some("Elle")) => &["la", "une", "cette"],
+        _ => return false,
+    };
+    let words: Vec<&str> = before.split_whitespace().collect();
+    words.windows(2).skip(1).any(|pair| {
+        let common = pair[1].chars().next().is_some_and(char::is_lowercase);
+        determiners.contains(&pair[0].to_lowercase().as_str()) && common
+    })
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -136,6 +154,12 @@ mod tests {
                 "Il demande un fonds.",
             ),
             ("L'AMIAD pilote le projet.", "Elle dépend du ministère."),
+            // The plan, or the council: a second thing of the pronoun's gender.
+            ("Le conseil a adopté le plan.", "Il coûtera 10 millions."),
+            (
+                "La métropole a présenté une estimation.",
+                "Elle prévoit 62 000 passagers.",
+            ),
         ] {
             assert_eq!(resolved(&[before, after], Lang::Fr)[1], after, "{after}");
         }
