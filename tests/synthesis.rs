@@ -1,7 +1,8 @@
 //! The synthesis on stories of its own (tests/fixtures/greve: a strike, two French sources
 //! and one English; tests/fixtures/feu: a forest fire, told in French, Spanish and
 //! English; tests/fixtures/rougeole: a measles outbreak, two French sources and one
-//! English; tests/fixtures/proces: a trial, two French sources and one English), from summaries written here as a model would, with a model double that puts
+//! English; tests/fixtures/proces: a trial, two French sources and one English;
+//! tests/fixtures/usine: a factory closure, two French sources and one English), from summaries written here as a model would, with a model double that puts
 //! each common-ground group in one sentence: rival counts found with no word list, figures
 //! attributed to parties listed as such, every sentence cited, every citation held by its
 //! source.
@@ -384,6 +385,67 @@ fn a_count_the_summaries_lost_is_found_in_the_sources_and_two_parties_figures_ar
                 "2,3 millions d'euros (« le parquet »), 600 000 euros (« la défense ») [S1]"
             }
             Lang::En => "2.3 million euros (“prosecutors”), 600,000 euros (“the defence”) [S3]",
+        };
+        assert!(text.contains(attributed), "{text}");
+        assert!(
+            syn.check.uncited.is_empty() && syn.check.uncited_sentences.is_empty(),
+            "{text}"
+        );
+    });
+}
+
+/// Summaries of tests/fixtures/usine, as the default model wrote them: the English wire
+/// counts 250 jobs; the radio's 240 employees are in its text only, and the daily gives
+/// 240 as the management's figure and 260 as the union's.
+fn factory_summaries(id: &str) -> Summaries {
+    match id {
+        // factory-wire.txt
+        "S1" => (
+            Lang::En,
+            Some(Lang::En),
+            [
+                "Ferralis prévoit de fermer son usine de Montbrison, en supprimant 250 emplois, et de transférer la production à Wroclaw, en Pologne. L'entreprise invoque une chute de 35 % des commandes depuis 2024.",
+                "French radiator maker Ferralis plans to close its Montbrison factory, cutting 250 jobs and moving production to Wroclaw, Poland. The company blamed a 35% drop in orders since 2024.",
+            ],
+        ),
+        // usine-quotidien.txt
+        "S2" => (
+            Lang::Fr,
+            Some(Lang::Fr),
+            [
+                "Le site emploie 240 salariés selon la direction, 260 selon la CGT, qui compte aussi les intérimaires. Le conseil régional Auvergne-Rhône-Alpes dit avoir proposé en janvier une aide de 2 millions d'euros, une offre que Ferralis n'a pas retenue.",
+                "The site employs 240 workers according to the management, 260 according to the CGT, which also counts temporary workers. The Auvergne-Rhône-Alpes regional council says it offered 2 million euros of aid in January, an offer Ferralis did not take up.",
+            ],
+        ),
+        // usine-radio.txt
+        _ => (
+            Lang::Fr,
+            Some(Lang::Fr),
+            [
+                "Le préfet de la Loire recevra les représentants du personnel et la direction le 10 mars. L'usine, ouverte en 1974, fabrique chaque année environ 900 000 radiateurs.",
+                "The prefect of the Loire will meet staff representatives and management on March 10. The plant, opened in 1974, makes about 900,000 radiators a year.",
+            ],
+        ),
+    }
+}
+
+#[test]
+fn a_count_two_sources_give_in_two_languages_is_a_disagreement_where_a_concept_names_both() {
+    synthesize("usine", factory_summaries, |lang, syn, _| {
+        let text = &syn.text;
+        // "250 jobs" in the English wire, "240 salariés" in the radio's text: the workforce,
+        // in two languages. Each version as its source's statement in this language words
+        // it, else with the word another version counts.
+        let jobs = match lang {
+            Lang::Fr => "250 emplois selon [S1], mais 240 salariés selon [S3].",
+            Lang::En => "250 jobs according to [S1], but 240 jobs according to [S3].",
+        };
+        assert!(text.contains(jobs), "{text}");
+        // The daily's two figures are the management's and the union's, not a version,
+        // each with its party as the source names it.
+        let attributed = match lang {
+            Lang::Fr => "240 (« selon la direction »), 260 (« selon la CGT ») [S2].",
+            Lang::En => "240 (“selon la direction”), 260 (“selon la CGT”) [S2].",
         };
         assert!(text.contains(attributed), "{text}");
         assert!(

@@ -4,6 +4,7 @@
 //! words them in the synthesis; `verify` checks that it did, with the right sources.
 
 use crate::checks::ground::{self, Currency, Fact, Key, Period};
+use crate::checks::language;
 use crate::lang::Lang;
 use crate::text::sentences;
 use serde::Serialize;
@@ -119,6 +120,23 @@ impl Concepts {
             Some(c) => c.en.clone(),
             None => topic.to_string(),
         }
+    }
+
+    /// The concept two counts' first counted words (`unit`: folded, cut to six letters)
+    /// both name, in whatever language ("jobs", "salari" for "salariés": the workforce).
+    fn shared(&self, a: &[String], b: &[String]) -> Option<String> {
+        let names = |u: &[String], c: &Concept| {
+            u.first().is_some_and(|w| {
+                c.stems.iter().any(|s| {
+                    let s = ground::fold(s);
+                    w.starts_with(&s) || (w.chars().count() == 6 && s.starts_with(w.as_str()))
+                })
+            })
+        };
+        self.0
+            .iter()
+            .find(|c| names(a, c) && names(b, c))
+            .map(|c| c.topic.clone())
     }
 
     /// The concepts a sentence mentions: a word starting with one of a concept's stems.
@@ -524,11 +542,13 @@ fn one_thing(a: &[Vec<String>], b: &[Vec<String>]) -> bool {
 }
 
 /// Rival counts of one particular thing in the sources' own sentences (`texts`: id, text,
-/// language), between two sources in one language, whose counted words are compared as
-/// written ("Quatorze prévenus comparaissaient …", "Douze prévenus au total …"): found
-/// where a summary lost the sentence that gives one, as small models' summaries often do.
-/// `between` is as strict as between statements; dates and amounts are left to them.
-pub fn counts_in_texts(texts: &[(&str, &str, Lang)]) -> Vec<Disagreement> {
+/// language), between two sources: in one language, whose counted words are compared as
+/// written ("Quatorze prévenus comparaissaient …", "Douze prévenus au total …"); in two,
+/// whose counted words name one of `concepts` ("250 jobs", "240 salariés": the
+/// workforce). Found where a summary lost the sentence that gives one, as small models'
+/// summaries often do. `between` is as strict as between statements; dates and amounts
+/// are left to them.
+pub fn counts_in_texts(texts: &[(&str, &str, Lang)], concepts: &Concepts) -> Vec<Disagreement> {
     let given: Vec<Given> = texts.iter().map(|t| Given::of(t.1)).collect();
     let counting: Vec<(usize, &str, Vec<Vec<String>>)> = texts
         .iter()
@@ -552,13 +572,17 @@ pub fn counts_in_texts(texts: &[(&str, &str, Lang)]) -> Vec<Disagreement> {
             given: &given[k],
         }
     }
+    let named = |a: &[String], b: &[String]| concepts.shared(a, b);
     let mut out = Vec::new();
     for (x, a) in counting.iter().enumerate() {
-        for b in &counting[x + 1..] {
-            let alike = a.0 != b.0 && texts[a.0].2 == texts[b.0].2 && one_thing(&a.2, &b.2);
-            if alike {
-                let pair = [said(texts, &given, a.0, a.1), said(texts, &given, b.0, b.1)];
-                between(&pair, false, &mut out);
+        for b in counting[x + 1..].iter().filter(|b| b.0 != a.0) {
+            let pair = [said(texts, &given, a.0, a.1), said(texts, &given, b.0, b.1)];
+            if texts[a.0].2 == texts[b.0].2 {
+                if one_thing(&a.2, &b.2) {
+                    between(&pair, false, &mut out);
+                }
+            } else {
+                between_counting(&pair, false, &named, &mut out);
             }
         }
     }
@@ -590,9 +614,16 @@ fn counted_word(text: &str, raw: &str, unit: Option<&str>) -> String {
 
 /// `d`, found between statements in the other language, with its counts worded as
 /// `here` (statements in this language: source, text) word them: a source's own figure as
-/// its statement here writes it, else the number with what another version here counts
+/// its statement here writes it (counting the same word, or what the same one of
+/// `concepts` names: "250 jobs", "250 emplois"), else as its source sentence writes it
+/// where that is in this language, else the number with what another version here counts
 /// ("312 trains" beside "260 trains": both count one thing), else the number alone.
-pub fn in_words_of(mut d: Disagreement, here: &[(&str, &str)], lang: Lang) -> Disagreement {
+pub fn in_words_of(
+    mut d: Disagreement,
+    here: &[(&str, &str)],
+    lang: Lang,
+    concepts: &Concepts,
+) -> Disagreement {
     if d.kind != FactKind::Count {
         return d;
     }
@@ -609,7 +640,10 @@ pub fn in_words_of(mut d: Disagreement, here: &[(&str, &str)], lang: Lang) -> Di
                 // The same number counting something else ("1 500 mètres cubes par
                 // seconde" for "1,500 people") is not this version's wording.
                 let here_counts = unit(text, &f.raw);
-                let same = counts.first().is_none_or(|u| here_counts.contains(u));
+                // In another language, a count of what the same concept names ("250
+                // jobs", "250 emplois") is.
+                let same = counts.first().is_none_or(|u| here_counts.contains(u))
+                    || concepts.shared(&counts, &here_counts).is_some();
                 same.then(|| (in_digits(&f), counted_word(text, &f.raw, None)))
             })
     };
@@ -622,6 +656,15 @@ pub fn in_words_of(mut d: Disagreement, here: &[(&str, &str)], lang: Lang) -> Di
         .find(|w| !w.is_empty())
         .unwrap_or_default();
     for (v, own) in d.versions.iter_mut().zip(own) {
+        // A count read in its source's own sentence, in this language, is worded there.
+        let word = v.text.rsplit(' ').next().unwrap_or_default();
+        if own.is_none()
+            && !v.bare()
+            && v.context.contains(word)
+            && !language::in_another_language(&v.context, lang)
+        {
+            continue;
+        }
         let (number, word) = own.unwrap_or_else(|| {
             // "over 4,000" stays a bound, said this language's way.
             let bound = fact_of(&v.text, v.key)
@@ -1102,6 +1145,18 @@ fn reported_by(clause: &str) -> Option<String> {
 /// published on 3 November" and "the council adopted the route on 14 October" share a
 /// subject, not an event.
 pub fn between(group: &[Said], one_event: bool, out: &mut Vec<Disagreement>) {
+    let same = |a: &[String], b: &[String]| shared_unit(a, b).map(str::to_string);
+    between_counting(group, one_event, &same, out);
+}
+
+/// `between`, where two counts count one thing when `same` finds what both count (the
+/// word both give, or a concept both name).
+fn between_counting(
+    group: &[Said],
+    one_event: bool,
+    same: &dyn Fn(&[String], &[String]) -> Option<String>,
+    out: &mut Vec<Disagreement>,
+) {
     type Read = (Fact, FactKind, Vec<String>, Vec<Period>);
     let facts: Vec<Vec<Read>> = group
         .iter()
@@ -1135,7 +1190,7 @@ pub fn between(group: &[Said], one_event: bool, out: &mut Vec<Disagreement>) {
             }
             for (fa, ka, ua, pa) in &facts[a] {
                 for (fb, kb, ub, pb) in &facts[b] {
-                    let unit = shared_unit(ua, ub);
+                    let unit = same(ua, ub);
                     let rival = ka == kb
                         && (*ka != FactKind::Count || unit.is_some())
                         && (*ka != FactKind::Date || one_event)
@@ -1149,7 +1204,8 @@ pub fn between(group: &[Said], one_event: bool, out: &mut Vec<Disagreement>) {
                         && !group[a].gives(fb, ub, pb)
                         && !group[b].gives(fa, ua, pa);
                     if rival {
-                        add_rival(out, *ka, [(&group[a], fa), (&group[b], fb)], unit);
+                        let pair = [(&group[a], fa), (&group[b], fb)];
+                        add_rival(out, *ka, pair, unit.as_deref());
                     }
                 }
             }
@@ -1890,11 +1946,14 @@ mod tests {
         let b = "Après six semaines de débats, le jugement est tombé. Douze prévenus au total \
                  étaient jugés dans ce dossier.";
         let c = "Fourteen other defendants stood trial alongside him.";
-        let found = counts_in_texts(&[
-            ("S1", a, Lang::Fr),
-            ("S2", b, Lang::Fr),
-            ("S3", c, Lang::En),
-        ]);
+        let found = counts_in_texts(
+            &[
+                ("S1", a, Lang::Fr),
+                ("S2", b, Lang::Fr),
+                ("S3", c, Lang::En),
+            ],
+            &concepts(),
+        );
         assert_eq!(found.len(), 1, "{found:?}");
         let v = versions_of(&found[0]);
         assert_eq!(
@@ -1906,7 +1965,35 @@ mod tests {
         );
         // A source that gives both counts tells two groups apart.
         let both = "Douze prévenus étaient jugés ; quatorze prévenus avaient été mis en examen.";
-        assert!(counts_in_texts(&[("S1", a, Lang::Fr), ("S2", both, Lang::Fr)]).is_empty());
+        let texts = [("S1", a, Lang::Fr), ("S2", both, Lang::Fr)];
+        assert!(counts_in_texts(&texts, &concepts()).is_empty());
+    }
+
+    #[test]
+    fn counts_in_two_languages_that_name_one_concept_are_rivals() {
+        let fr = "Au lendemain de l'annonce, les 240 salariés du site se sont mis en grève. \
+                  La fermeture menacerait une centaine d'emplois chez les sous-traitants.";
+        let en = "The company said it would close the plant, cutting 250 jobs. The plant makes \
+                  about 900,000 radiators a year.";
+        let found = counts_in_texts(&[("S1", en, Lang::En), ("S2", fr, Lang::Fr)], &concepts());
+        assert_eq!(found.len(), 1, "{found:?}");
+        let v = versions_of(&found[0]);
+        assert_eq!(
+            v,
+            [
+                ("250 jobs", &["S1".to_string()][..]),
+                ("240 salariés", &["S2".to_string()][..])
+            ]
+        );
+        // In French, the English source's count as its French statement words it.
+        let here = [("S1", "Ferralis fermera l'usine, en supprimant 250 emplois.")];
+        let d = in_words_of(found[0].clone(), &here, Lang::Fr, &concepts());
+        assert_eq!(d.versions[0].text, "250 emplois");
+        // Across languages, words no concept names may count anything.
+        let other = "Les secours ont évacué 1 400 campeurs. Sept pompiers ont été blessés.";
+        let wire = "About 1,500 homes lost power. Six roads were closed.";
+        let texts = [("S1", wire, Lang::En), ("S2", other, Lang::Fr)];
+        assert!(counts_in_texts(&texts, &concepts()).is_empty());
     }
 
     #[test]
@@ -1939,7 +2026,7 @@ mod tests {
     fn a_count_found_in_the_other_language_is_worded_as_this_one_words_it() {
         // The versions' wording once the first disagreement found is worded from `here`.
         let worded = |found: &[Disagreement], here: &[(&str, &str)], lang| -> Vec<String> {
-            let d = in_words_of(found[0].clone(), here, lang);
+            let d = in_words_of(found[0].clone(), here, lang, &concepts());
             d.versions.into_iter().map(|v| v.text).collect()
         };
         let a = "SNCF cancelled 312 trains during the strike.";
@@ -1959,7 +2046,7 @@ mod tests {
         // sentence is in the other language.
         assert_eq!(worded(&found, &[], Lang::Fr), ["260", "312"]);
         let named = |lang| {
-            let mut d = in_words_of(found[0].clone(), &[], lang);
+            let mut d = in_words_of(found[0].clone(), &[], lang, &concepts());
             name_bare_counts(&mut d, lang);
             d.versions.into_iter().map(|v| v.text).collect::<Vec<_>>()
         };
@@ -2176,7 +2263,7 @@ mod tests {
         assert_eq!(v[0].1, ["S1"]);
         // Found in English and worded here by their numbers alone, the versions take the
         // word of the source in this language that joins them.
-        let mut d = in_words_of(found[0].clone(), &[], Lang::Fr);
+        let mut d = in_words_of(found[0].clone(), &[], Lang::Fr, &concepts());
         d.versions.retain(|v| v.sources[0] != "S1");
         let texts = [("S1", "Le feu a parcouru 4 200 hectares de forêt.", true)];
         extend(&mut d, &texts, Lang::Fr);

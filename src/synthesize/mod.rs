@@ -251,12 +251,12 @@ impl Pipeline<'_> {
             .collect();
         let elsewhere = rivals(&there, &texts)
             .into_iter()
-            .map(|d| disagree::in_words_of(d, &here, lang));
+            .map(|d| disagree::in_words_of(d, &here, lang, &concepts));
         // And between the sources' own sentences: a count both summaries lost.
         let own: Vec<(&str, &str, Lang)> = texts.iter().map(|t| (t.id, t.text, t.lang)).collect();
-        let in_texts = disagree::counts_in_texts(&own)
+        let in_texts = disagree::counts_in_texts(&own, &concepts)
             .into_iter()
-            .map(|d| disagree::in_words_of(d, &here, lang));
+            .map(|d| disagree::in_words_of(d, &here, lang, &concepts));
         for mut d in rivals(&all, &texts)
             .into_iter()
             .chain(elsewhere)
