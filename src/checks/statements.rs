@@ -1311,7 +1311,8 @@ pub fn leans_back(sentence: &str) -> bool {
 /// cette orientation", "… this choice") that it has not named itself? The thing is in
 /// the sentence before, which a synthesis does not hold. Not a time ("cette semaine",
 /// "this Friday"): that is the writer's now. Not a noun the sentence already gave ("an
-/// agreement, and this agreement …"), nor "ce" as a pronoun ("ce qui", "ce sont"), nor
+/// agreement, and this agreement …"), or tells right after ("dans ce dossier de marchés
+/// publics truqués"), nor "ce" as a pronoun ("ce qui", "ce sont"), nor
 /// one in an opening phrase cut off by a comma ("Dans ce cadre, le ministère a notifié
 /// …"): that links the sentence to the one before, and the sentence says its fact whole.
 /// Grammar words, and the calendar's, not a subject's.
@@ -1381,6 +1382,10 @@ fn points_back(sentence: &str) -> bool {
         "saturday",
         "sunday",
     ];
+    const TOLD: &[&str] = &[
+        "de", "du", "des", "d", "qui", "que", "qu", "dont", "ou", "of", "to", "that", "which",
+        "where", "who",
+    ];
     let raw: Vec<&str> = sentence.split_whitespace().collect();
     let link = raw
         .iter()
@@ -1388,6 +1393,13 @@ fn points_back(sentence: &str) -> bool {
         .position(|w| w.ends_with(','))
         .map_or(1, |i| i + 1);
     let words: Vec<String> = raw.iter().map(|w| plain(w)).collect();
+    // "ce dossier de marchés publics truqués", "this plan to cut jobs", "cette décision qui
+    // …": the thing is told right after it.
+    let told = |i: usize| {
+        let next = words.get(i + 2).map_or("", String::as_str);
+        let head = next.split(['\'', '’']).next().unwrap_or(next);
+        TOLD.contains(&head) && !raw[i + 1].ends_with([',', ';', ':', '.'])
+    };
     words.windows(2).enumerate().skip(link).any(|(i, pair)| {
         let [det, noun] = pair else { return false };
         // "qu'il", "n'est": the elided word before the apostrophe.
@@ -1397,6 +1409,7 @@ fn points_back(sentence: &str) -> bool {
             && !NOT_A_NOUN.contains(&head)
             && !TIMES.contains(&noun.as_str())
             && !words[..i].contains(noun)
+            && !told(i)
     })
 }
 
@@ -1461,6 +1474,7 @@ mod tests {
             "Le conseil a adopté ce qu'il appelle un plan de relance.",
             "Le maire estime que ce sont les commerçants qui paieront.",
             "Dans ce cadre, le ministère a notifié un accord-cadre le 16 décembre 2025.",
+            "Douze prévenus étaient jugés dans ce dossier de marchés publics truqués.",
         ] {
             assert!(!super::leans_back(alone), "{alone}");
         }
