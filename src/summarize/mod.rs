@@ -945,11 +945,59 @@ fn keeps_facts(original: &str, from: Lang, translation: &str) -> bool {
             .all(|n| ground::gives_number(original, n))
 }
 
+/// `sentence` with each number the model split at its thousands ("900, 000", "1, 500")
+/// written whole ("900,000"), where `original` gives that number: a stray space after the
+/// separator, not a list of two numbers, for the original gives the whole.
+fn rejoined(sentence: &str, original: &str) -> String {
+    let given = ground::holds(original);
+    let chars: Vec<char> = sentence.chars().collect();
+    let digits = |from: usize| {
+        chars[from..]
+            .iter()
+            .take_while(|c| c.is_ascii_digit())
+            .count()
+    };
+    let mut out = String::with_capacity(sentence.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let starts = chars[i].is_ascii_digit() && (i == 0 || !chars[i - 1].is_alphanumeric());
+        let head = if starts { digits(i) } else { 0 };
+        let (comma, space) = (i + head, i + head + 1);
+        let tail = if space + 1 < chars.len() {
+            digits(space + 1)
+        } else {
+            0
+        };
+        let split = (1..=3).contains(&head)
+            && chars.get(comma) == Some(&',')
+            && chars.get(space) == Some(&' ')
+            && tail == 3
+            && !chars.get(space + 4).is_some_and(|c| c.is_alphanumeric());
+        if split {
+            let whole: String = chars[i..comma]
+                .iter()
+                .chain(&chars[space + 1..space + 4])
+                .collect();
+            let value = whole.parse::<f64>().unwrap_or(f64::NAN);
+            if given.contains(&Key::Num(Quantity::new(value))) {
+                out.extend(&chars[i..=comma]);
+                out.extend(&chars[space + 1..space + 4]);
+                i = space + 4;
+                continue;
+            }
+        }
+        out.push(chars[i]);
+        i += 1;
+    }
+    out
+}
+
 /// A translation call's answer (of `original`) as it may ship: its first sentence, its
 /// numbers in `to`'s notation, with French elisions, and without a possessor it cannot
 /// know (`unowned`).
 fn cleaned(answer: &str, original: &str, to: Lang) -> String {
-    let sentence = capitalized(&crate::lang::write_numbers(&one_sentence(answer), to));
+    let answer = rejoined(&one_sentence(answer), original);
+    let sentence = capitalized(&crate::lang::write_numbers(&answer, to));
     match to {
         Lang::Fr => crate::lang::elide(&sentence),
         Lang::En => unowned(original, &sentence),
@@ -1151,6 +1199,8 @@ fn triage_resting(
     let own = read.own(lang);
     let mut kept: Vec<String> = Vec::new();
     let mut dropped: Vec<String> = Vec::new();
+    // Where a sentence resting on the headline was left out.
+    let mut headlined: Option<usize> = None;
     for line in text.lines().filter(|l| !l.trim().is_empty()) {
         if kept.is_empty() && line.trim_end().ends_with(':') {
             dropped.push(line.trim().to_string());
@@ -1249,6 +1299,9 @@ fn triage_resting(
                 continue;
             }
             dropped.push(sentence.to_string());
+            if anchor.is_some() && anchor == read.headline {
+                headlined.get_or_insert(kept.len());
+            }
             // A sentence about the article that carries a fact ("The article summarizes a
             // deal signed in December 2025") gives way as a wrong one does.
             let framed = meta && !ground::facts(sentence).is_empty();
@@ -1264,6 +1317,17 @@ fn triage_resting(
                     kept.push(a);
                 }
             }
+        }
+    }
+    // The headline's fact, which the body's first sentence says in full, where no kept
+    // sentence says it already: the headline is the story's main fact.
+    let opening = lead(read).into_iter().next();
+    if let (Some(at), Some(first), true) = (headlined, opening, own) {
+        if !kept
+            .iter()
+            .any(|k| *k == first || repeats(&first, k) || repeats(k, &first))
+        {
+            kept.insert(at, first);
         }
     }
     (kept, dropped)
@@ -1874,6 +1938,24 @@ mod tests {
     }
 
     #[test]
+    fn a_number_split_at_its_thousands_is_written_whole_where_the_original_gives_it() {
+        let original = "L'usine fabrique chaque année environ 900 000 radiateurs.";
+        assert_eq!(
+            rejoined(
+                "The factory makes about 900, 000 radiators a year.",
+                original
+            ),
+            "The factory makes about 900,000 radiators a year."
+        );
+        // Two numbers of a list stay two.
+        let list = "Les lignes 2 et 500 sont fermées.";
+        assert_eq!(
+            rejoined("Lines 2, 500 are closed.", list),
+            "Lines 2, 500 are closed."
+        );
+    }
+
+    #[test]
     fn a_sentence_the_model_began_in_lower_case_opens_on_a_capital() {
         assert_eq!(
             super::capitalized("environ 1 500 personnes ont été évacuées."),
@@ -1944,7 +2026,7 @@ mod tests {
     }
 
     #[test]
-    fn a_sentence_resting_on_the_headline_is_left_out_and_nothing_stands_in() {
+    fn a_sentence_resting_on_the_headline_gives_way_to_the_bodys_first_unless_kept() {
         let text = "Roanne : la ville se prépare au pic de crue\n\n\
                     La préfecture a évacué 1 450 personnes mercredi. \
                     Le fleuve devrait atteindre son pic jeudi, selon le service de prévision des crues.";
@@ -1960,6 +2042,17 @@ mod tests {
         let (kept, dropped) = triage(&read, Lang::Fr, summary, &check);
         assert_eq!(dropped, ["Roanne, une ville prépare au pic de crue."]);
         assert_eq!(kept, ["La préfecture a évacué 1 450 personnes mercredi."]);
+        // Where no kept sentence says what the body's first does, it stands in.
+        let summary = "Roanne, une ville prépare au pic de crue. \
+                       Le fleuve devrait atteindre son pic jeudi, selon le service de prévision des crues.";
+        let (kept, _) = triage(&read, Lang::Fr, summary, &check);
+        assert_eq!(
+            kept,
+            [
+                "La préfecture a évacué 1 450 personnes mercredi.",
+                "Le fleuve devrait atteindre son pic jeudi, selon le service de prévision des crues."
+            ]
+        );
         // An opening question or lead is no headline; neither is a text of one line.
         assert_eq!(
             headline("Peut-on parler de tournant ? Le ministère a signé."),
