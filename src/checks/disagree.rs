@@ -1149,12 +1149,15 @@ pub fn between(group: &[Said], one_event: bool, out: &mut Vec<Disagreement>) {
     between_counting(group, one_event, &same, out);
 }
 
+/// What two counts both count, from their counted words (`unit`), if one thing.
+type OneThing<'a> = dyn Fn(&[String], &[String]) -> Option<String> + 'a;
+
 /// `between`, where two counts count one thing when `same` finds what both count (the
 /// word both give, or a concept both name).
 fn between_counting(
     group: &[Said],
     one_event: bool,
-    same: &dyn Fn(&[String], &[String]) -> Option<String>,
+    same: &OneThing<'_>,
     out: &mut Vec<Disagreement>,
 ) {
     type Read = (Fact, FactKind, Vec<String>, Vec<Period>);
