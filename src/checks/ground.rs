@@ -1512,7 +1512,7 @@ const WEEKDAYS: [(&[&str], &[&str]); 7] = [
 ];
 
 /// The weekday `w` (a word without its punctuation) names, 1 (Monday) to 7.
-fn weekday(w: &str) -> Option<u32> {
+pub(crate) fn weekday(w: &str) -> Option<u32> {
     let lower = w.to_lowercase();
     WEEKDAYS
         .iter()

@@ -1323,65 +1323,10 @@ fn points_back(sentence: &str) -> bool {
         "qui", "que", "qu", "dont", "est", "sont", "soit", "sera", "serait", "fut", "ne", "n",
         "faisant",
     ];
-    const TIMES: &[&str] = &[
-        "an",
-        "annee",
-        "annees",
-        "semaine",
-        "mois",
-        "jour",
-        "jours",
-        "matin",
-        "soir",
-        "soiree",
-        "nuit",
-        "ete",
-        "hiver",
-        "printemps",
-        "automne",
-        "week-end",
-        "fois",
-        "moment",
-        "heure",
-        "epoque",
-        "saison",
-        "siecle",
-        "lundi",
-        "mardi",
-        "mercredi",
-        "jeudi",
-        "vendredi",
-        "samedi",
-        "dimanche",
-        "year",
-        "years",
-        "week",
-        "weeks",
-        "month",
-        "months",
-        "day",
-        "days",
-        "morning",
-        "afternoon",
-        "evening",
-        "night",
-        "summer",
-        "winter",
-        "spring",
-        "autumn",
-        "fall",
-        "weekend",
-        "time",
-        "season",
-        "century",
-        "monday",
-        "tuesday",
-        "wednesday",
-        "thursday",
-        "friday",
-        "saturday",
-        "sunday",
-    ];
+    // Times of day and of the year; spans of time and weekdays are `ground`'s.
+    const TIMES: &str = "matin soir soiree nuit ete hiver printemps automne week-end fois \
+                         moment epoque saison morning afternoon evening night summer winter \
+                         spring autumn fall weekend time season";
     const TOLD: &[&str] = &[
         "de", "du", "des", "d", "qui", "que", "qu", "dont", "ou", "of", "to", "that", "which",
         "where", "who",
@@ -1407,7 +1352,9 @@ fn points_back(sentence: &str) -> bool {
         DEMONSTRATIVES.contains(&det.as_str())
             && !noun.is_empty()
             && !NOT_A_NOUN.contains(&head)
-            && !TIMES.contains(&noun.as_str())
+            && !TIMES.split_whitespace().any(|t| t == noun)
+            && ground::period(noun).is_none()
+            && ground::weekday(noun).is_none()
             && !words[..i].contains(noun)
             && !told(i)
     })
