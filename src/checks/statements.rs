@@ -1293,9 +1293,11 @@ pub fn leans_back(sentence: &str) -> bool {
         let w = w.to_lowercase();
         w.starts_with("c'") || w.starts_with("c’")
     };
-    let demonstrative = words
+    let after: Vec<String> = words.iter().skip(1).map(|w| plain(w)).collect();
+    let determiner = words
         .first()
-        .is_some_and(|w| DEMONSTRATIVES.contains(&plain(w).as_str()) || elided(w))
+        .is_some_and(|w| DEMONSTRATIVES.contains(&plain(w).as_str()));
+    let demonstrative = (determiner && !a_time(&after) || words.first().is_some_and(elided))
         && !words.get(1).is_some_and(relative);
     // "Neuf d'entre eux ont été condamnés", "Nine of them were convicted": a share of
     // whatever the sentence before counts.
@@ -1323,10 +1325,6 @@ fn points_back(sentence: &str) -> bool {
         "qui", "que", "qu", "dont", "est", "sont", "soit", "sera", "serait", "fut", "ne", "n",
         "faisant",
     ];
-    // Times of day and of the year; spans of time and weekdays are `ground`'s.
-    const TIMES: &str = "matin soir soiree nuit ete hiver printemps automne week-end fois \
-                         moment epoque saison morning afternoon evening night summer winter \
-                         spring autumn fall weekend time season";
     const TOLD: &[&str] = &[
         "de", "du", "des", "d", "qui", "que", "qu", "dont", "ou", "of", "to", "that", "which",
         "where", "who",
@@ -1352,12 +1350,37 @@ fn points_back(sentence: &str) -> bool {
         DEMONSTRATIVES.contains(&det.as_str())
             && !noun.is_empty()
             && !NOT_A_NOUN.contains(&head)
-            && !TIMES.split_whitespace().any(|t| t == noun)
-            && ground::period(noun).is_none()
-            && ground::weekday(noun).is_none()
+            && !a_time(&words[i + 1..])
             && !words[..i].contains(noun)
             && !told(i)
     })
+}
+
+/// Do `words` (folded, past a demonstrative) open on a time ("cette semaine", "ce mardi",
+/// "ces dernières années", "these past few weeks", "ces trois mois")? That is the writer's
+/// now, which needs no sentence before it. Times of day and of the year here; spans of
+/// time and weekdays are `ground`'s.
+fn a_time(words: &[String]) -> bool {
+    const TIMES: &str = "matin soir soiree nuit ete hiver printemps automne week-end fois \
+                         moment epoque saison morning afternoon evening night summer winter \
+                         spring autumn fall weekend time season";
+    let time = |w: &String| {
+        TIMES.split_whitespace().any(|t| t == w)
+            || ground::period(w).is_some()
+            || ground::weekday(w).is_some()
+    };
+    // Words that may stand between the demonstrative and its time: "ces trois dernières
+    // années", "these past few weeks".
+    const QUALIFY: &str = "dernier derniere derniers dernieres prochain prochaine prochains \
+                           prochaines quelques plusieurs past last next coming few several";
+    let qualifies = |w: &String| {
+        QUALIFY.split_whitespace().any(|q| q == w)
+            // A number in digits is no word once folded ("ces 3 derniers mois").
+            || w.is_empty()
+            || !ground::spelled_counts(w).is_empty()
+    };
+    let lead = words.iter().take(2).take_while(|w| qualifies(w)).count();
+    words.get(lead).is_some_and(time)
 }
 
 /// `w` folded, without the punctuation around it.
@@ -1422,6 +1445,22 @@ mod tests {
             "Le maire estime que ce sont les commerçants qui paieront.",
             "Dans ce cadre, le ministère a notifié un accord-cadre le 16 décembre 2025.",
             "Douze prévenus étaient jugés dans ce dossier de marchés publics truqués.",
+            "La fréquentation a doublé ces dernières années, selon la métropole.",
+            "Ces trois derniers mois, la ville a recruté 40 agents.",
+            "Sales fell by a third over these past few weeks.",
+        ] {
+            assert!(!super::leans_back(alone), "{alone}");
+        }
+        // A time after the thing is no time of the demonstrative's.
+        for leaning in [
+            "Le Sénat examinera cette réforme jeudi.",
+            "Les élus ont voté cette décision, prise mardi, à l'unanimité.",
+        ] {
+            assert!(super::leans_back(leaning), "{leaning}");
+        }
+        for alone in [
+            "Prices rose 5% these last three months.",
+            "Ces 3 derniers mois, la ville a recruté 40 agents.",
         ] {
             assert!(!super::leans_back(alone), "{alone}");
         }
