@@ -1321,8 +1321,9 @@ fn triage_resting(
     }
     // The headline's fact, which the body's first sentence says in full, where no kept
     // sentence says it already: the headline is the story's main fact.
-    let opening = lead(read).into_iter().next();
-    if let (Some(at), Some(first), true) = (headlined, opening, own) {
+    let at = headlined.filter(|_| own);
+    // The source's opening is read only where a headline sentence was left out.
+    if let Some((at, first)) = at.and_then(|at| Some((at, lead(read).into_iter().next()?))) {
         if !kept
             .iter()
             .any(|k| *k == first || repeats(&first, k) || repeats(k, &first))
