@@ -29,6 +29,9 @@ struct Scripted {
     /// first one asked of each part ("Valmont{q}x…") gets its year wrong.
     translates: bool,
     translated_parts: Vec<String>,
+    /// A summary from notes that restates every fact it is given, as a small model often
+    /// does, cut at its token limit where that is shorter.
+    restates_facts: bool,
 }
 
 impl Scripted {
@@ -45,6 +48,7 @@ impl Scripted {
             opening_only: false,
             translates: false,
             translated_parts: Vec::new(),
+            restates_facts: false,
         }
     }
 }
@@ -108,6 +112,17 @@ impl Generate for Scripted {
         } else {
             filler.join(" ")
         };
+        let facts: Vec<&str> = user.lines().filter_map(|l| l.strip_prefix("- ")).collect();
+        if self.restates_facts && !facts.is_empty() {
+            let all = facts.join(" ");
+            let words: Vec<&str> = all.split_whitespace().collect();
+            let (kept, stop) = match words.len() > p.max_new_tokens {
+                true => (&words[..p.max_new_tokens], StopReason::Length),
+                false => (&words[..], StopReason::Eos),
+            };
+            let text = kept.join(" ");
+            return Ok(common::answer(text, self.prompt_tokens(messages)?, stop));
+        }
         progress(1);
         let stop = if self.cut_when_full && n == p.max_new_tokens {
             StopReason::Length
@@ -387,6 +402,56 @@ fn a_long_sources_summary_says_something_of_every_quarter() {
     assert!(
         !en["check"]["dropped"].as_array().unwrap().is_empty(),
         "{en}"
+    );
+}
+
+#[test]
+fn a_summary_that_restates_every_fact_it_is_given_is_not_cut_off() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let p = dir.path().join("long.txt");
+    let text: Vec<String> = (0..120)
+        .map(|j| {
+            format!(
+                "En {}, le conseil de Valmont{j} a voté un budget de {} millions d'euros.",
+                1900 + j,
+                j + 7
+            )
+        })
+        .collect();
+    std::fs::write(&p, text.join(" ")).unwrap();
+    let mut cfg = config(&[p.as_path()], out.path());
+    cfg.settings.notes_tokens = 100;
+    cfg.settings.summary_tokens = 60;
+    let mut model = Scripted::new(900);
+    model.opening_only = true;
+    model.restates_facts = true;
+    let outcome = run(&cfg, &mut model);
+    assert!(
+        outcome.report.errors.is_empty(),
+        "{:?}",
+        outcome.report.errors
+    );
+    // Its facts outrun the summary's own limit (60 tokens), and the call has room for all.
+    let summary = outcome
+        .report
+        .calls
+        .iter()
+        .find(|c| c.kind == CallKind::Summary && c.part.is_none())
+        .unwrap();
+    assert!(summary.generated_tokens > 60, "{summary:?}");
+    assert_eq!(summary.stop, StopReason::Eos, "{summary:?}");
+    // So the summary is the model's, every quarter in it: nothing stood in for a quarter.
+    let report = common::read_json(&out.path().join("report.json"));
+    let fr = report["summaries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["lang"] == "fr")
+        .unwrap();
+    assert!(
+        fr["check"]["added"].as_array().is_none_or(Vec::is_empty),
+        "{fr}"
     );
 }
 

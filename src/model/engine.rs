@@ -459,12 +459,16 @@ impl CandleModel {
         let mut seq = prompt.to_vec();
         let mut out: Vec<u32> = Vec::with_capacity(params.max_new_tokens);
         let mut stats = DraftStats::default();
+        let stops = Stops {
+            ids: &self.stop_ids,
+            tokenizer: &self.tokenizer,
+        };
         if params.max_new_tokens == 0 {
             return Ok((out, StopReason::Length, stats));
         }
         loop {
             let next = choose(sampler, &logits, &out, params)?;
-            if let Some(stop) = take(&self.stop_ids, &mut out, next, params, progress) {
+            if let Some(stop) = take(&stops, &mut out, next, params, progress) {
                 return Ok((out, stop, stats));
             }
             seq.push(next);
@@ -499,7 +503,7 @@ impl CandleModel {
                     out: &mut out,
                     seq: &mut seq,
                     params,
-                    stop_ids: &self.stop_ids,
+                    stops: &stops,
                 },
                 progress,
             )?;
@@ -522,7 +526,26 @@ struct Pick<'a> {
     out: &'a mut Vec<u32>,
     seq: &'a mut Vec<u32>,
     params: &'a GenParams,
-    stop_ids: &'a [u32],
+    stops: &'a Stops<'a>,
+}
+
+/// What ends a call besides its token limit: the model's end-of-turn tokens, and for a
+/// one-sentence answer the line break after its sentence, read through the tokenizer.
+struct Stops<'a> {
+    ids: &'a [u32],
+    tokenizer: &'a Tokenizer,
+}
+
+impl Stops<'_> {
+    /// Has `out`'s last token ended the line of a complete sentence? Only a token that
+    /// holds a line break has the answer decoded.
+    fn ends_sentence(&self, out: &[u32]) -> bool {
+        let decode = |ids: &[u32]| self.tokenizer.decode(ids, true).unwrap_or_default();
+        let Some(last) = out.last() else {
+            return false;
+        };
+        decode(&[*last]).contains('\n') && super::sentence_line_end(&decode(out)).is_some()
+    }
 }
 
 /// The guesses a checked pass kept for one sequence.
@@ -553,7 +576,7 @@ fn keep_guesses(
             break;
         }
         kept += 1;
-        if let Some(stop) = take(pick.stop_ids, pick.out, u, pick.params, progress) {
+        if let Some(stop) = take(pick.stops, pick.out, u, pick.params, progress) {
             return Ok(Checked {
                 kept,
                 stop: Some(stop),
@@ -625,17 +648,20 @@ fn choose(
 
 /// Adds `next` to the output unless it ends the call; why the call ends, if it does.
 fn take(
-    stop_ids: &[u32],
+    stops: &Stops,
     out: &mut Vec<u32>,
     next: u32,
     params: &GenParams,
     progress: &mut dyn FnMut(usize),
 ) -> Option<StopReason> {
-    if !params.ignore_eos && stop_ids.contains(&next) {
+    if !params.ignore_eos && stops.ids.contains(&next) {
         return Some(StopReason::Eos);
     }
     out.push(next);
     progress(out.len());
+    if params.one_sentence && stops.ends_sentence(out) {
+        return Some(StopReason::Sentence);
+    }
     if params.stop_on_loop {
         if let Some(keep) = loop_cut(out) {
             out.truncate(keep);
@@ -1020,6 +1046,10 @@ impl CandleModel {
             let weights = self.weights.as_mut().ok_or(Error::NoWeights)?;
             let rows = weights.step_rows(&ids, &at).map_err(g)?;
             let share = t.elapsed().as_secs_f64() / ids.len() as f64;
+            let stops = Stops {
+                ids: &self.stop_ids,
+                tokenizer: &self.tokenizer,
+            };
             let mut first = 0;
             for f in feeds {
                 let (lane, slot) = (&mut lanes[f.lane], slots[f.lane]);
@@ -1039,7 +1069,7 @@ impl CandleModel {
                         out: &mut lane.out,
                         seq: &mut lane.seq,
                         params: requests[f.lane].1,
-                        stop_ids: &self.stop_ids,
+                        stops: &stops,
                     },
                     &mut |_| {},
                 )?;
@@ -1089,7 +1119,11 @@ impl CandleModel {
             }
             let params = requests[i].1;
             let next = choose(&mut lane.sampler, &lane.logits, &lane.out, params)?;
-            lane.stop = take(&self.stop_ids, &mut lane.out, next, params, &mut |_| {});
+            let stops = Stops {
+                ids: &self.stop_ids,
+                tokenizer: &self.tokenizer,
+            };
+            lane.stop = take(&stops, &mut lane.out, next, params, &mut |_| {});
             if lane.stop.is_some() {
                 continue;
             }
@@ -1298,7 +1332,8 @@ impl Generate for CandleModel {
 
 #[cfg(test)]
 mod tests {
-    use super::{loop_cut, CandleModel, LoadOptions, Runtime};
+    use super::{loop_cut, take, CandleModel, GenParams, LoadOptions, Runtime, Stops};
+    use crate::model::StopReason;
 
     #[test]
     fn tokens_read_add_up_to_the_answer_and_a_split_character_to_its_last_byte() {
@@ -1345,5 +1380,55 @@ mod tests {
         assert_eq!(loop_cut(&out), None);
         let short_repeat = [1u32, 2, 1, 2, 1, 2];
         assert_eq!(loop_cut(&short_repeat), None);
+    }
+
+    /// Feeds `text`'s tokens one at a time, as decoding does; the text taken when the call
+    /// ends, and why.
+    fn fed(m: &CandleModel, text: &str, params: &GenParams) -> (String, Option<StopReason>) {
+        let stops = Stops {
+            ids: &[],
+            tokenizer: &m.tokenizer,
+        };
+        let mut out = Vec::new();
+        for id in m.encode(text).unwrap() {
+            if let Some(stop) = take(&stops, &mut out, id, params, &mut |_| {}) {
+                return (m.decode(&out).unwrap(), Some(stop));
+            }
+        }
+        (m.decode(&out).unwrap(), None)
+    }
+
+    #[test]
+    fn a_one_sentence_answer_ends_at_the_line_break_after_its_sentence() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("tiny.gguf");
+        crate::model::tiny::write(&path, None).unwrap();
+        let opts = LoadOptions {
+            name: "tiny",
+            sha256: None,
+            max_context: 512,
+            runtime: Runtime::default(),
+        };
+        let m = CandleModel::load_tokenizer_only(&path, opts).unwrap();
+        let one = GenParams {
+            max_new_tokens: 500,
+            one_sentence: true,
+            ..GenParams::default()
+        };
+        let answer = "Le conseil a voté le budget.\n\nTraduction de nouveau :\n\nLe conseil";
+        let (text, stop) = fed(&m, answer, &one);
+        assert_eq!(stop, Some(StopReason::Sentence));
+        assert_eq!(text.trim(), "Le conseil a voté le budget.");
+        // A lead-in is not the sentence: the call goes on to the sentence after it.
+        let led = "Voici la traduction :\n\nLe conseil a voté le budget.\nNote : rien.";
+        let (text, stop) = fed(&m, led, &one);
+        assert_eq!(stop, Some(StopReason::Sentence));
+        assert_eq!(
+            text.trim(),
+            "Voici la traduction :\n\nLe conseil a voté le budget."
+        );
+        // Other calls write on through line breaks.
+        let (text, stop) = fed(&m, answer, &GenParams::default());
+        assert_eq!((text.as_str(), stop), (answer, None));
     }
 }

@@ -370,6 +370,14 @@ impl Generate for Fleet {
         let reply = s.post(&request_body("", messages, params))?;
         let seconds = started.elapsed().as_secs_f64();
         let (mut text, mut stop) = (reply.text, reply.stop);
+        // The in-process engine ends a one-sentence answer at its line break; a server
+        // runs on, so its answer is cut at the same place.
+        if params.one_sentence {
+            if let Some(end) = super::sentence_line_end(&text) {
+                text = text[..end].trim().to_string();
+                stop = StopReason::Sentence;
+            }
+        }
         let ids = s.counter.encode(&text)?;
         // The in-process engine stops a degenerate loop as it starts; a server runs on to
         // the token limit, so the loop is cut here, the same way.

@@ -139,6 +139,16 @@ pub struct GenParams {
     /// `avoid` as the engine's token ids (filled by the engine).
     #[serde(skip)]
     pub banned: Vec<u32>,
+    /// The answer is one sentence: the call ends at the first line break after a line that
+    /// ends one (`sentence_line_end`), so what a model adds after its answer ("Traduction
+    /// de nouveau :", the sentence again) is never generated and never runs into the
+    /// token limit. A serving fleet's answer is cut at the same place.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub one_sentence: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !b
 }
 
 impl Default for GenParams {
@@ -154,6 +164,7 @@ impl Default for GenParams {
             ignore_eos: false,
             avoid: Vec::new(),
             banned: Vec::new(),
+            one_sentence: false,
         }
     }
 }
@@ -168,6 +179,25 @@ pub enum StopReason {
     Length,
     /// A degenerate loop was detected and cut.
     Repetition,
+    /// A one-sentence answer's line ended (`GenParams::one_sentence`).
+    Sentence,
+}
+
+/// Where a one-sentence answer ends: the byte offset of the first line break after a line
+/// that ends a sentence (a full stop, question or exclamation mark, or ellipsis, before
+/// any closing quotes or brackets) and holds more than one word. A lead-in ("Voici la
+/// traduction :") or a lone list number does not end the answer.
+pub fn sentence_line_end(text: &str) -> Option<usize> {
+    let mut start = 0;
+    for (at, _) in text.match_indices('\n') {
+        let line = text[start..at].trim();
+        let body = line.trim_end_matches(['»', '"', '”', '’', '\'', ')', ']', '*', ' ', '\u{a0}']);
+        if body.ends_with(['.', '!', '?', '…']) && line.split_whitespace().nth(1).is_some() {
+            return Some(at);
+        }
+        start = at + 1;
+    }
+    None
 }
 
 /// The result of one model call, with the counts and timings that go into report.json.
@@ -347,5 +377,33 @@ pub trait Generate: Send {
     /// where calls cannot overlap (an in-process model runs one at a time).
     fn fork(&self, _n: usize) -> Vec<Box<dyn Generate>> {
         Vec::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sentence_line_end;
+
+    #[test]
+    fn a_sentence_line_ends_at_its_line_break_and_a_lead_in_does_not() {
+        fn at(t: &str) -> Option<&str> {
+            sentence_line_end(t).map(|i| &t[..i])
+        }
+        assert_eq!(
+            at("Le conseil a voté.\n\nEncore"),
+            Some("Le conseil a voté.")
+        );
+        assert_eq!(
+            at("« Nous restons », a-t-il dit.»\n"),
+            Some("« Nous restons », a-t-il dit.»")
+        );
+        assert_eq!(
+            at("Voici la traduction :\n\nIl a plu.\n"),
+            Some("Voici la traduction :\n\nIl a plu.")
+        );
+        // No line break yet, a lone list number, a heading: the answer goes on.
+        assert_eq!(at("Le conseil a voté."), None);
+        assert_eq!(at("1.\nLe conseil"), None);
+        assert_eq!(at("## Traduction\n"), None);
     }
 }

@@ -327,6 +327,7 @@ impl<'a> Pipeline<'a> {
         let mut params = GenParams {
             max_new_tokens: call.max_new,
             avoid: self.avoid.clone(),
+            one_sentence: call.part.is_some_and(|p| p.answers_one_sentence()),
             ..self.settings.params.clone()
         };
         if let Some(seed) = call.sample {

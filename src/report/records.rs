@@ -45,6 +45,14 @@ pub enum Part {
     Sentence(usize),
 }
 
+impl Part {
+    /// Is this part's answer one sentence (a common-ground sentence, a sentence's
+    /// translation), so that its call ends with that sentence (`GenParams::one_sentence`)?
+    pub fn answers_one_sentence(&self) -> bool {
+        matches!(self, Part::Group(_) | Part::Sentence(_))
+    }
+}
+
 impl fmt::Display for Part {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

@@ -189,13 +189,13 @@ impl Pipeline<'_> {
         let lang = read.native.unwrap_or(Lang::En);
         let chunks = self.plan(s, lang)?;
         let tokens = self.model.count_tokens(&s.text)?;
-        let (messages, notes) = if chunks.len() == 1 {
+        let (messages, notes, max_new) = if chunks.len() == 1 {
             let m = self.task_prompt(
                 "summary_direct",
                 lang,
                 context! { text => s.text, words => self.settings.summary_words },
             )?;
-            (m, None)
+            (m, None, self.settings.summary_tokens)
         } else {
             let lines = select::note_lines(&self.chunk_notes(s, lang, &chunks)?, &s.text, lang);
             let parts = self.fitting_parts(s, &lines)?;
@@ -205,7 +205,12 @@ impl Pipeline<'_> {
                 .cloned()
                 .collect::<Vec<_>>()
                 .join("\n");
-            (self.summary_prompt(lang, &parts)?, Some((joined, lines)))
+            let max_new = self.notes_answer(&parts)?;
+            (
+                self.summary_prompt(lang, &parts)?,
+                Some((joined, lines)),
+                max_new,
+            )
         };
         Ok(Pending {
             read,
@@ -214,6 +219,7 @@ impl Pipeline<'_> {
             tokens,
             messages,
             notes,
+            max_new,
         })
     }
 
@@ -233,7 +239,7 @@ impl Pipeline<'_> {
                 lang: p.lang,
                 part: None,
                 messages: p.messages.clone(),
-                max_new: self.settings.summary_tokens,
+                max_new: p.max_new,
                 sample: None,
             })
             .collect();
@@ -830,11 +836,21 @@ impl Pipeline<'_> {
         }
     }
 
+    /// Tokens a summary written from `parts` may take: the summary's own limit, or more
+    /// where its facts are longer. A small model often restates every fact it is given,
+    /// and a summary cut off at its limit loses the document's end (its last parts).
+    fn notes_answer(&self, parts: &[Vec<String>]) -> Result<usize> {
+        let facts = self.model.count_tokens(&parts.concat().join("\n"))?;
+        let room = self.settings.summary_tokens;
+        Ok(room.max(facts + room / 4))
+    }
+
     /// Does the summary prompt holding `parts` fit in both languages?
     fn parts_fit(&self, parts: &[Vec<String>]) -> Result<bool> {
+        let max_new = self.notes_answer(parts)?;
         for l in Lang::BOTH {
             let m = self.summary_prompt(l, parts)?;
-            if !self.fits_checked(&m, self.settings.summary_tokens, l)? {
+            if !self.fits_checked(&m, max_new, l)? {
                 return Ok(false);
             }
         }
@@ -887,8 +903,9 @@ struct Pending<'s> {
     lang: Lang,
     chunks: Vec<Chunk>,
     tokens: usize,
-    /// The summary call's messages.
+    /// The summary call's messages, and the tokens its answer may take.
     messages: Vec<Message>,
+    max_new: usize,
     /// For a source of several chunks: the note lines its summary was written from, and
     /// those the prompt held, joined.
     notes: Option<(String, Vec<select::NoteLine>)>,
