@@ -1381,14 +1381,26 @@ fn figures_of<'t>(
 }
 
 /// Sentences a source opens with, for a summary none of whose sentences may ship: the first
-/// `LEAD` that may stand in for one (`extractable`; a heading may not).
+/// `LEAD` that may stand in for one (`extractable`; a heading may not) and tell something
+/// (`informs`).
 fn lead(read: &Read) -> Vec<String> {
     crate::text::sentences(&read.source.text)
         .into_iter()
         .filter(|s| Some(*s) != read.headline)
         .filter_map(stand_in)
+        .filter(|s| informs(s))
         .take(LEAD)
         .collect()
+}
+
+/// Does an opening sentence tell the reader something: a figure, a date or a name, or
+/// enough words to hold a fact without them ("Firefighters battled a blaze overnight in
+/// the hills above the city.")? A short line before the story ("Written for the tests.",
+/// "Updated.") is not its lead.
+fn informs(sentence: &str) -> bool {
+    sentence.split_whitespace().count() >= 10
+        || !ground::facts(sentence).is_empty()
+        || !ground::folded_names(sentence).is_empty()
 }
 
 /// Source sentences a summary none of whose sentences may ship is made of.
@@ -2081,6 +2093,23 @@ mod tests {
             Some("Le ministère a signé un accord")
         );
         assert_eq!(headline("Une seule ligne sans point"), None);
+    }
+
+    #[test]
+    fn a_short_line_before_the_story_is_not_its_lead() {
+        let text = "Roanne : la ville se prépare au pic de crue\n\n\
+                    Écrit pour les essais. Les lieux sont inventés.\n\n\
+                    La préfecture a évacué 1 450 personnes mercredi. \
+                    Les pompiers ont passé la nuit sur les digues qui bordent le fleuve en amont.";
+        let source = source("crue", text);
+        let read = Read::of(&source, None);
+        assert_eq!(
+            lead(&read),
+            [
+                "La préfecture a évacué 1 450 personnes mercredi.",
+                "Les pompiers ont passé la nuit sur les digues qui bordent le fleuve en amont."
+            ]
+        );
     }
 
     #[test]
