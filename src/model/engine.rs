@@ -537,14 +537,11 @@ struct Stops<'a> {
 }
 
 impl Stops<'_> {
-    /// Has `out`'s last token ended the line of a complete sentence? Only a token that
-    /// holds a line break has the answer decoded.
+    /// Is the one-sentence answer `out` complete (`one_sentence_end`)? Such answers are a
+    /// few dozen tokens: decoding them whole at each step costs microseconds.
     fn ends_sentence(&self, out: &[u32]) -> bool {
-        let decode = |ids: &[u32]| self.tokenizer.decode(ids, true).unwrap_or_default();
-        let Some(last) = out.last() else {
-            return false;
-        };
-        decode(&[*last]).contains('\n') && super::sentence_line_end(&decode(out)).is_some()
+        let text = self.tokenizer.decode(out, true).unwrap_or_default();
+        super::one_sentence_end(&text).is_some()
     }
 }
 
@@ -1427,6 +1424,10 @@ mod tests {
             text.trim(),
             "Voici la traduction :\n\nLe conseil a voté le budget."
         );
+        // A second sentence on the line ends the call as it starts.
+        let (text, stop) = fed(&m, "Le conseil a voté le budget. Il coûtera cher.", &one);
+        assert_eq!(stop, Some(StopReason::Sentence));
+        assert!(text.starts_with("Le conseil a voté le budget. ") && !text.contains("coûtera"));
         // Other calls write on through line breaks.
         let (text, stop) = fed(&m, answer, &GenParams::default());
         assert_eq!((text.as_str(), stop), (answer, None));

@@ -370,10 +370,10 @@ impl Generate for Fleet {
         let reply = s.post(&request_body("", messages, params))?;
         let seconds = started.elapsed().as_secs_f64();
         let (mut text, mut stop) = (reply.text, reply.stop);
-        // The in-process engine ends a one-sentence answer at its line break; a server
+        // The in-process engine ends a one-sentence answer where it is complete; a server
         // runs on, so its answer is cut at the same place.
         if params.one_sentence {
-            if let Some(end) = super::sentence_line_end(&text) {
+            if let Some(end) = super::one_sentence_end(&text) {
                 text = text[..end].trim().to_string();
                 stop = StopReason::Sentence;
             }

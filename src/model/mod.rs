@@ -140,7 +140,7 @@ pub struct GenParams {
     #[serde(skip)]
     pub banned: Vec<u32>,
     /// The answer is one sentence: the call ends at the first line break after a line that
-    /// ends one (`sentence_line_end`), so what a model adds after its answer ("Traduction
+    /// ends one, or where a second sentence starts (`one_sentence_end`), so what a model adds after its answer ("Traduction
     /// de nouveau :", the sentence again) is never generated and never runs into the
     /// token limit. A serving fleet's answer is cut at the same place.
     #[serde(default, skip_serializing_if = "is_false")]
@@ -183,21 +183,51 @@ pub enum StopReason {
     Sentence,
 }
 
-/// Where a one-sentence answer ends: the byte offset of the first line break after a line
-/// that ends a sentence (a full stop, question or exclamation mark, or ellipsis, before
-/// any closing quotes or brackets) and holds more than one word. A lead-in ("Voici la
-/// traduction :") or a lone list number does not end the answer.
-pub fn sentence_line_end(text: &str) -> Option<usize> {
+/// Where a one-sentence answer is complete, as a byte offset: past a sentence that more
+/// text follows on its line (the answer's one sentence is its first: `one_sentence` in the
+/// pipeline reads no further), or at the line break after a line that ends a sentence (a
+/// full stop, question or exclamation mark, or ellipsis, before any closing quotes or
+/// brackets) and holds more than one word. A lead-in ("Voici la traduction :") or a lone
+/// list number does not end the answer, and citations after a full stop ("… 2025. [S4]")
+/// belong to its sentence.
+pub fn one_sentence_end(text: &str) -> Option<usize> {
     let mut start = 0;
-    for (at, _) in text.match_indices('\n') {
-        let line = text[start..at].trim();
-        let body = line.trim_end_matches(['»', '"', '”', '’', '\'', ')', ']', '*', ' ', '\u{a0}']);
-        if body.ends_with(['.', '!', '?', '…']) && line.split_whitespace().nth(1).is_some() {
-            return Some(at);
+    for line in text.split_inclusive('\n') {
+        let ended = line.ends_with('\n');
+        let body = line.trim_end_matches('\n');
+        let words = body.split_whitespace().nth(1).is_some();
+        if let Some(cut) = next_sentence(body).filter(|_| words) {
+            return Some(start + cut);
         }
-        start = at + 1;
+        let tail = body
+            .trim()
+            .trim_end_matches(['»', '"', '”', '’', '\'', ')', ']', '*']);
+        if ended && words && tail.trim_end().ends_with(['.', '!', '?', '…']) {
+            return Some(start + body.len());
+        }
+        start += line.len();
     }
     None
+}
+
+/// In one line, the end of a sentence that another one follows: a full stop, question or
+/// exclamation mark and the citations after it ("… 2025. [S4]"), then spaces, then more.
+fn next_sentence(line: &str) -> Option<usize> {
+    line.char_indices().find_map(|(i, c)| {
+        let rest = &line[i + c.len_utf8()..];
+        if !matches!(c, '.' | '!' | '?') || !rest.starts_with(' ') {
+            return None;
+        }
+        let (mut end, mut after) = (i + 1, rest.trim_start_matches(' '));
+        while let Some(k) = after.strip_prefix("[S").and_then(|a| a.find(']')) {
+            let cited = &after[k + 3..];
+            end = line.len() - cited.len();
+            after = cited.trim_start_matches(' ');
+        }
+        // "1. Le conseil …": a list number is not a sentence.
+        let sentence = line[..end].split_whitespace().nth(1).is_some();
+        (sentence && !after.is_empty() && !after.starts_with('[')).then_some(end)
+    })
 }
 
 /// The result of one model call, with the counts and timings that go into report.json.
@@ -382,12 +412,12 @@ pub trait Generate: Send {
 
 #[cfg(test)]
 mod tests {
-    use super::sentence_line_end;
+    use super::one_sentence_end;
 
     #[test]
     fn a_sentence_line_ends_at_its_line_break_and_a_lead_in_does_not() {
         fn at(t: &str) -> Option<&str> {
-            sentence_line_end(t).map(|i| &t[..i])
+            one_sentence_end(t).map(|i| &t[..i])
         }
         assert_eq!(
             at("Le conseil a voté.\n\nEncore"),
@@ -400,6 +430,20 @@ mod tests {
         assert_eq!(
             at("Voici la traduction :\n\nIl a plu.\n"),
             Some("Voici la traduction :\n\nIl a plu.")
+        );
+        // A second sentence on the line: the first is the answer; a citation is not one.
+        assert_eq!(
+            at("Le conseil a voté. Le budget"),
+            Some("Le conseil a voté.")
+        );
+        assert_eq!(at("Il a signé en 2025. [S4]"), None);
+        assert_eq!(
+            at("1. Le conseil a voté. Puis"),
+            Some("1. Le conseil a voté.")
+        );
+        assert_eq!(
+            at("Il a signé en 2025. [S4] Puis"),
+            Some("Il a signé en 2025. [S4]")
         );
         // No line break yet, a lone list number, a heading: the answer goes on.
         assert_eq!(at("Le conseil a voté."), None);

@@ -597,7 +597,7 @@ impl<'a> Pipeline<'a> {
 pub(crate) fn one_sentence(answer: &str) -> String {
     let body = answer
         .lines()
-        .map(|l| l.trim().trim_start_matches(['-', '*', '#', ' ']).trim())
+        .map(|l| without_list_mark(l.trim()))
         .find(|l| l.chars().any(char::is_alphabetic) && !l.ends_with(':'))
         .unwrap_or_default();
     let first = crate::text::sentences(body)
@@ -611,6 +611,16 @@ pub(crate) fn one_sentence(answer: &str) -> String {
         s.push('.');
     }
     s
+}
+
+/// A line without the list mark it opens with ("- ", "* ", "## ", "1. ", "2) ").
+fn without_list_mark(line: &str) -> &str {
+    let line = line.trim_start_matches(['-', '*', '#', ' ']);
+    let digits = line.trim_start_matches(|c: char| c.is_ascii_digit());
+    match digits.strip_prefix(['.', ')']) {
+        Some(rest) if digits.len() < line.len() && rest.starts_with(' ') => rest.trim(),
+        _ => line.trim(),
+    }
 }
 
 /// What an answer cut by its token limit says in full: up to its last complete line or
@@ -735,6 +745,10 @@ mod tests {
             one_sentence("Voici la traduction :\n\nLe conseil a voté le budget."),
             "Le conseil a voté le budget."
         );
+        // A list number is not the sentence; a figure that opens one stays.
+        assert_eq!(one_sentence("1. Le conseil a voté."), "Le conseil a voté.");
+        assert_eq!(one_sentence("2) 12 prévenus jugés."), "12 prévenus jugés.");
+        assert_eq!(one_sentence("1.5 million voted."), "1.5 million voted.");
     }
 
     #[test]
