@@ -44,7 +44,7 @@ fn sayer(quiet: bool) -> impl Fn(&str) + Sync {
 /// Reads the sources before the (slow) model load, so bad input is reported at once; none
 /// readable is an input error.
 fn read_first(cfg: &bisum::run::RunConfig, say: &dyn Fn(&str)) -> Result<ReadSources> {
-    let read = bisum::run::read_sources(&cfg);
+    let read = bisum::run::read_sources(cfg);
     if read.sources.is_empty() {
         for f in &read.failed {
             say(&format!("bisum: {}", f.error.as_deref().unwrap_or("")));

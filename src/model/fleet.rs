@@ -186,7 +186,7 @@ fn describe(
         endpoint: endpoint.as_str().to_string(),
         reason,
     };
-    let models = get_json(agent, &endpoint.api("models"), key).map_err(|r| fail(r))?;
+    let models = get_json(agent, &endpoint.api("models"), key).map_err(fail)?;
     let model_id = models["data"][0]["id"]
         .as_str()
         .ok_or_else(|| fail("/models lists no model".into()))?
