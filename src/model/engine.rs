@@ -1332,8 +1332,8 @@ mod tests {
     use super::{loop_cut, take, CandleModel, GenParams, LoadOptions, Runtime, Stops};
     use crate::model::StopReason;
 
-    #[test]
-    fn tokens_read_add_up_to_the_answer_and_a_split_character_to_its_last_byte() {
+    /// The tiny test model's tokenizer (its tokens are bytes), without weights.
+    fn tiny_tokenizer() -> CandleModel {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("tiny.gguf");
         crate::model::tiny::write(&path, None).unwrap();
@@ -1343,7 +1343,12 @@ mod tests {
             max_context: 512,
             runtime: Runtime::default(),
         };
-        let m = CandleModel::load_tokenizer_only(&path, opts).unwrap();
+        CandleModel::load_tokenizer_only(&path, opts).unwrap()
+    }
+
+    #[test]
+    fn tokens_read_add_up_to_the_answer_and_a_split_character_to_its_last_byte() {
+        let m = tiny_tokenizer();
         let text = "Le résumé, déjà lu : 12 € au total.";
         let ids = m.encode(text).unwrap();
         let logprobs: Vec<f32> = (0..ids.len()).map(|i| -(i as f32)).collect();
@@ -1397,16 +1402,7 @@ mod tests {
 
     #[test]
     fn a_one_sentence_answer_ends_at_the_line_break_after_its_sentence() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("tiny.gguf");
-        crate::model::tiny::write(&path, None).unwrap();
-        let opts = LoadOptions {
-            name: "tiny",
-            sha256: None,
-            max_context: 512,
-            runtime: Runtime::default(),
-        };
-        let m = CandleModel::load_tokenizer_only(&path, opts).unwrap();
+        let m = tiny_tokenizer();
         let one = GenParams {
             max_new_tokens: 500,
             one_sentence: true,
