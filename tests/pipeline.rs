@@ -329,12 +329,10 @@ fn a_source_in_a_third_language_is_summarized_in_english_first_and_nothing_of_it
     }
 }
 
-#[test]
-fn a_long_sources_summary_says_something_of_every_quarter() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = tempfile::tempdir().unwrap();
-    let p = dir.path().join("long.txt");
-    // Four parts, every sentence with its own year, town and amount.
+/// A long source in `dir`: four parts of 30 sentences, every sentence with its own year
+/// (part `q` from 1900 + 30q), town ("Valmont{q}x{j}") and amount.
+fn long_source(dir: &Path) -> std::path::PathBuf {
+    let p = dir.join("long.txt");
     let text: Vec<String> = (0..4)
         .flat_map(|q| {
             (0..30).map(move |j| {
@@ -347,6 +345,14 @@ fn a_long_sources_summary_says_something_of_every_quarter() {
         })
         .collect();
     std::fs::write(&p, text.join(" ")).unwrap();
+    p
+}
+
+#[test]
+fn a_long_sources_summary_says_something_of_every_quarter() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let p = long_source(dir.path());
     let mut cfg = config(&[p.as_path()], out.path());
     cfg.settings.notes_tokens = 100;
     cfg.settings.summary_tokens = 100;
@@ -409,17 +415,7 @@ fn a_long_sources_summary_says_something_of_every_quarter() {
 fn a_summary_that_restates_every_fact_it_is_given_is_not_cut_off() {
     let dir = tempfile::tempdir().unwrap();
     let out = tempfile::tempdir().unwrap();
-    let p = dir.path().join("long.txt");
-    let text: Vec<String> = (0..120)
-        .map(|j| {
-            format!(
-                "En {}, le conseil de Valmont{j} a voté un budget de {} millions d'euros.",
-                1900 + j,
-                j + 7
-            )
-        })
-        .collect();
-    std::fs::write(&p, text.join(" ")).unwrap();
+    let p = long_source(dir.path());
     let mut cfg = config(&[p.as_path()], out.path());
     cfg.settings.notes_tokens = 100;
     cfg.settings.summary_tokens = 60;

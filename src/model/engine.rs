@@ -536,6 +536,17 @@ struct Stops<'a> {
     tokenizer: &'a Tokenizer,
 }
 
+impl CandleModel {
+    /// What ends this model's calls (`Stops`). Where the weights are borrowed mutably at the
+    /// same time, the two fields are borrowed directly instead.
+    fn stops(&self) -> Stops<'_> {
+        Stops {
+            ids: &self.stop_ids,
+            tokenizer: &self.tokenizer,
+        }
+    }
+}
+
 impl Stops<'_> {
     /// Is the one-sentence answer `out` complete (`one_sentence_end`)? Such answers are a
     /// few dozen tokens: decoding them whole at each step costs microseconds.
@@ -1110,16 +1121,13 @@ impl CandleModel {
         requests: &[(&[u32], &GenParams)],
     ) -> Result<Vec<Feed>> {
         let mut feeds = Vec::new();
+        let stops = self.stops();
         for (i, lane) in lanes.iter_mut().enumerate() {
             if lane.stop.is_some() {
                 continue;
             }
             let params = requests[i].1;
             let next = choose(&mut lane.sampler, &lane.logits, &lane.out, params)?;
-            let stops = Stops {
-                ids: &self.stop_ids,
-                tokenizer: &self.tokenizer,
-            };
             lane.stop = take(&stops, &mut lane.out, next, params, &mut |_| {});
             if lane.stop.is_some() {
                 continue;

@@ -140,9 +140,10 @@ pub struct GenParams {
     #[serde(skip)]
     pub banned: Vec<u32>,
     /// The answer is one sentence: the call ends at the first line break after a line that
-    /// ends one, or where a second sentence starts (`one_sentence_end`), so what a model adds after its answer ("Traduction
-    /// de nouveau :", the sentence again) is never generated and never runs into the
-    /// token limit. A serving fleet's answer is cut at the same place.
+    /// ends one, or where a second sentence starts (`one_sentence_end`), so what a model
+    /// adds after its answer ("Traduction de nouveau :", the sentence again) is never
+    /// generated and never runs into the token limit. A serving fleet's answer is cut at
+    /// the same place.
     #[serde(default, skip_serializing_if = "is_false")]
     pub one_sentence: bool,
 }
@@ -195,10 +196,10 @@ pub fn one_sentence_end(text: &str) -> Option<usize> {
     for line in text.split_inclusive('\n') {
         let ended = line.ends_with('\n');
         let body = line.trim_end_matches('\n');
-        let words = body.split_whitespace().nth(1).is_some();
-        if let Some(cut) = next_sentence(body).filter(|_| words) {
+        if let Some(cut) = next_sentence(body) {
             return Some(start + cut);
         }
+        let words = body.split_whitespace().nth(1).is_some();
         let tail = body
             .trim()
             .trim_end_matches(['»', '"', '”', '’', '\'', ')', ']', '*']);
@@ -210,23 +211,17 @@ pub fn one_sentence_end(text: &str) -> Option<usize> {
     None
 }
 
-/// In one line, the end of a sentence that another one follows: a full stop, question or
-/// exclamation mark and the citations after it ("… 2025. [S4]"), then spaces, then more.
+/// In one line, the end of a sentence that another one follows, where
+/// `text::sentences` (which `one_sentence` in the pipeline cuts by) ends it: past its full
+/// stop, question or exclamation mark and the citations after it ("… 2025. [S4]"). A list
+/// number ("1. Le conseil …") is no sentence, and a citation still being written is no
+/// second one.
 fn next_sentence(line: &str) -> Option<usize> {
-    line.char_indices().find_map(|(i, c)| {
-        let rest = &line[i + c.len_utf8()..];
-        if !matches!(c, '.' | '!' | '?') || !rest.starts_with(' ') {
-            return None;
-        }
-        let (mut end, mut after) = (i + 1, rest.trim_start_matches(' '));
-        while let Some(k) = after.strip_prefix("[S").and_then(|a| a.find(']')) {
-            let cited = &after[k + 3..];
-            end = line.len() - cited.len();
-            after = cited.trim_start_matches(' ');
-        }
-        // "1. Le conseil …": a list number is not a sentence.
+    let pieces = crate::text::sentences(line);
+    pieces.windows(2).find_map(|w| {
+        let end = w[0].as_ptr() as usize - line.as_ptr() as usize + w[0].len();
         let sentence = line[..end].split_whitespace().nth(1).is_some();
-        (sentence && !after.is_empty() && !after.starts_with('[')).then_some(end)
+        (sentence && !w[1].starts_with('[')).then_some(end)
     })
 }
 

@@ -198,14 +198,13 @@ impl Pipeline<'_> {
             (m, None, self.settings.summary_tokens)
         } else {
             let lines = select::note_lines(&self.chunk_notes(s, lang, &chunks)?, &s.text, lang);
-            let parts = self.fitting_parts(s, &lines)?;
+            let (parts, max_new) = self.fitting_parts(s, &lines)?;
             let joined = parts
                 .iter()
                 .flatten()
                 .cloned()
                 .collect::<Vec<_>>()
                 .join("\n");
-            let max_new = self.notes_answer(&parts)?;
             (
                 self.summary_prompt(lang, &parts)?,
                 Some((joined, lines)),
@@ -816,13 +815,18 @@ impl Pipeline<'_> {
     /// The note lines the summary prompt holds, by quarter: at most `max_items`, taken from
     /// each quarter in turn (`select::balanced`), fewer while the prompt would not fit the
     /// context in both languages. Only a single line that fills the prompt alone is an
-    /// error.
-    fn fitting_parts(&self, s: &Source, lines: &[select::NoteLine]) -> Result<Vec<Vec<String>>> {
+    /// error. With them, the tokens the summary may take (`notes_answer`).
+    fn fitting_parts(
+        &self,
+        s: &Source,
+        lines: &[select::NoteLine],
+    ) -> Result<(Vec<Vec<String>>, usize)> {
         let mut n = self.settings.max_items.max(select::QUARTERS);
         loop {
             let parts = select::parts(&select::balanced(lines, n));
-            if self.parts_fit(&parts)? {
-                return Ok(parts);
+            let max_new = self.notes_answer(&parts)?;
+            if self.parts_fit(&parts, max_new)? {
+                return Ok((parts, max_new));
             }
             if n <= 1 {
                 return Err(Error::ContextOverflow {
@@ -845,9 +849,9 @@ impl Pipeline<'_> {
         Ok(room.max(facts + room / 4))
     }
 
-    /// Does the summary prompt holding `parts` fit in both languages?
-    fn parts_fit(&self, parts: &[Vec<String>]) -> Result<bool> {
-        let max_new = self.notes_answer(parts)?;
+    /// Does the summary prompt holding `parts`, with `max_new` tokens for its answer, fit
+    /// in both languages?
+    fn parts_fit(&self, parts: &[Vec<String>], max_new: usize) -> Result<bool> {
         for l in Lang::BOTH {
             let m = self.summary_prompt(l, parts)?;
             if !self.fits_checked(&m, max_new, l)? {
