@@ -873,6 +873,15 @@ impl Indexed {
         self.best(claim).map(|(a, b)| &text[a..b])
     }
 
+    /// The sentence of `text` (the one indexed) right before the one `claim` rests on:
+    /// where a pronoun of that one comes from.
+    pub fn before_anchored<'t>(&self, text: &'t str, claim: &str) -> Option<&'t str> {
+        let (start, _) = self.best(claim)?;
+        let i = self.sentences.iter().position(|(a, ..)| *a == start)?;
+        let (a, b, _) = self.sentences.get(i.checked_sub(1)?)?;
+        Some(&text[*a..*b])
+    }
+
     /// Does a clause of `claim` rest on `headline` alone (a sentence of the text indexed,
     /// its first line): is the headline the one sentence that shares the most with it?
     /// "La rougeole progresse en France, avec près de 300 cas …" ties the headline's
@@ -1268,17 +1277,20 @@ pub fn says_twice(sentence: &str) -> bool {
 /// this orientation")? Out of its
 /// place, a summary's reader would take it for whatever the sentence before it names. The
 /// pronoun is looked for as the first word, or the first after an opening clause (a comma
-/// within the first `OPENING` words). "Ce qui …", "Ce que …" name nothing before them.
-/// Grammar words, not a subject's.
+/// within the first `OPENING` words: "À son plus fort, en 1957, il …"). "Ce qui …",
+/// "Ce que …" name nothing before them. Grammar words, not a subject's.
 pub fn leans_back(sentence: &str) -> bool {
     const PRONOUNS: &[&str] = &["il", "elle", "ils", "elles", "it", "he", "she", "they"];
     const DEMONSTRATIVES: &[&str] = &["ce", "cet", "cette", "ces", "this", "these", "those"];
     const OPENING: usize = 10;
     let words: Vec<&str> = sentence.split_whitespace().take(OPENING + 1).collect();
+    // "À son plus fort, en 1957, il employait …": each opening clause may be followed by
+    // the subject.
     let after_comma = words
         .iter()
-        .position(|w| w.ends_with(','))
-        .and_then(|i| words.get(i + 1));
+        .zip(words.iter().skip(1))
+        .filter(|(w, _)| w.ends_with(','))
+        .map(|(_, next)| next);
     let pronoun = words
         .first()
         .into_iter()
@@ -1426,6 +1438,7 @@ mod tests {
         for leaning in [
             "Elle a pour mission de coordonner les essais.",
             "Rattachée au ministère, elle coordonne les essais.",
+            "À son plus fort, en 1957, il employait 3 200 ouvriers.",
             "Ce projet repose sur trois sites.",
             "Neuf d'entre eux ont été condamnés avec sursis.",
             "Nine of them received suspended sentences.",

@@ -1219,6 +1219,10 @@ fn triage_resting(
     // Written in the source's own language: its sentences may stand in, its verbs compare.
     let own = read.own(lang);
     let mut kept: Vec<String> = Vec::new();
+    // Whether each of `kept` is the model's and follows the model's sentence before it.
+    let mut follows: Vec<bool> = Vec::new();
+    // The model's sentence before, where it was kept.
+    let mut before: Option<String> = None;
     let mut dropped: Vec<String> = Vec::new();
     // Where a sentence resting on the headline was left out.
     let mut headlined: Option<usize> = None;
@@ -1316,9 +1320,12 @@ fn triage_resting(
                 || disagree::adds_bound(sentence, &s.text);
             let meta = about_itself(sentence, lang);
             if !(wrong || again || meta) {
+                follows.push(before.is_some() && kept.last() == before.as_ref());
                 kept.push(sentence.to_string());
+                before = Some(sentence.to_string());
                 continue;
             }
+            before = None;
             dropped.push(sentence.to_string());
             if anchor.is_some() && anchor == read.headline {
                 headlined.get_or_insert(kept.len());
@@ -1332,10 +1339,11 @@ fn triage_resting(
             for a in anchor
                 .into_iter()
                 .chain(figures_of(sentence, &kept, index, &s.text))
-                .filter_map(stand_in)
+                .filter_map(lifted)
             {
                 if !kept.iter().any(|k| *k == a || repeats(&a, k)) {
                     kept.push(a);
+                    follows.push(false);
                 }
             }
         }
@@ -1350,7 +1358,13 @@ fn triage_resting(
             .any(|k| *k == first || repeats(&first, k) || repeats(k, &first))
         {
             kept.insert(at, first);
+            follows.insert(at, false);
         }
+    }
+    if own {
+        let (alone, unread) = reading_alone(read, &kept, &follows);
+        dropped.extend(unread);
+        kept = alone;
     }
     (kept, dropped)
 }
@@ -1407,29 +1421,97 @@ fn informs(sentence: &str) -> bool {
         || !ground::folded_names(sentence).is_empty()
 }
 
+/// `sentences` (a summary in its source's language, in order; `follows`: which are the
+/// model's, right after the model's sentence before them), each that leans on the one
+/// before it (`statements::refers_back`: "Il employait 3 200 ouvriers") read where it
+/// stands: right after the model's sentence it followed, or after the source sentence it
+/// leans on. A small model lifts source sentences with their pronouns, and once the
+/// sentence before is left out, or a source sentence stands in, "il" names whatever
+/// comes before ("Ses quatre turbines … Il employait …": the turbines employed
+/// workers). Such a sentence gives way to the source sentence it rests on where that
+/// reads alone; else the source sentence before that one, where it reads alone, comes
+/// first ("Le chantier s'ouvrit en septembre 1954."), unless it is in the summary
+/// already, where the sentence follows it; else it is left out. Right by construction:
+/// every sentence added is the source's own. Also the sentences left out.
+fn reading_alone(
+    read: &Read,
+    sentences: &[String],
+    follows: &[bool],
+) -> (Vec<String>, Vec<String>) {
+    let text = read.source.text.as_str();
+    let index = &read.index;
+    let mut out: Vec<String> = Vec::with_capacity(sentences.len());
+    let mut unread = Vec::new();
+    let held = |out: &[String], s: &str| out.iter().position(|k| k == s || repeats(s, k));
+    for (i, s) in sentences.iter().enumerate() {
+        // A source sentence put in before an earlier one is not said twice.
+        if held(&out, s).is_some() {
+            continue;
+        }
+        let anchor = index.anchored(text, s);
+        let before = index.before_anchored(text, s);
+        // Right after the model's sentence it followed, or after one resting on the
+        // source sentence it rests on or the one before that.
+        let after = |p: &String| {
+            (follows[i] && *p == sentences[i - 1])
+                || index
+                    .anchored(text, p)
+                    .is_some_and(|a| Some(a) == anchor || Some(a) == before)
+        };
+        if !statements::refers_back(s) || out.last().is_some_and(after) {
+            out.push(s.clone());
+            continue;
+        }
+        if let Some(alone) = anchor.and_then(stand_in) {
+            if held(&out, &alone).is_none() {
+                out.push(alone);
+                continue;
+            }
+        }
+        match before.and_then(stand_in) {
+            Some(b) => match held(&out, &b) {
+                Some(at) => out.insert(at + 1, s.clone()),
+                None => out.extend([b, s.clone()]),
+            },
+            None => unread.push(s.clone()),
+        }
+    }
+    (out, unread)
+}
+
 /// Source sentences a summary none of whose sentences may ship is made of.
 const LEAD: usize = 2;
 
 /// A source sentence as it stands in for a summary sentence (its spacing tidied), where it
 /// may (`extractable`).
 fn stand_in(sentence: &str) -> Option<String> {
+    lifted(sentence).filter(|t| extractable(t))
+}
+
+/// A source sentence (its spacing tidied) where it may take a wrong summary sentence's
+/// place, though it may lean on the sentence before it: `reading_alone` then puts that
+/// one before it, or leaves it out ("Sa présidente, Claire Dumoulin, salue …" comes with
+/// "Le projet est porté par la métropole.").
+fn lifted(sentence: &str) -> Option<String> {
     let tidy = sentence.split_whitespace().collect::<Vec<_>>().join(" ");
-    extractable(&tidy).then_some(tidy)
+    liftable(&tidy).then_some(tidy)
 }
 
 /// May a source sentence stand in for a summary sentence: a statement of a readable length
 /// (4 to 60 words) that ends as a sentence does, not a heading or a lead-in, not a
-/// question, that reads alone (`statements::leans_back`) and is not the author speaking
+/// question, that reads alone (`statements::refers_back`) and is not the author speaking
 /// (`authors_voice`)?
 fn extractable(sentence: &str) -> bool {
+    liftable(sentence) && !statements::refers_back(sentence)
+}
+
+/// `extractable`, short of reading alone: it may lean on the sentence before it.
+fn liftable(sentence: &str) -> bool {
     let words = sentence.split_whitespace().count();
     let ends = sentence
         .trim_end()
         .ends_with(['.', '!', '»', '"', '…', '”']);
-    (4..=60).contains(&words)
-        && ends
-        && !statements::leans_back(sentence)
-        && !authors_voice(sentence)
+    (4..=60).contains(&words) && ends && !authors_voice(sentence)
 }
 
 /// Does `sentence` speak in its author's first person ("Nous pouvons alors nous demander
@@ -2047,6 +2129,68 @@ mod tests {
     }
 
     #[test]
+    fn a_sentence_leaning_on_one_it_no_longer_follows_gets_what_it_leans_on() {
+        let text = "La fonderie de Brévannes ferma en mars 1982. \
+                    Le chantier du nouveau port commença en avril 1990. \
+                    À son plus fort, en 1992, il employait 850 ouvriers. \
+                    Le port fut inauguré le 3 juin 1995 par la préfète. \
+                    Ses deux quais reçurent 40 navires la première année. \
+                    La criée ouvrit en 1996, et elle vendit 9 000 tonnes de poisson. \
+                    Elle ferma en 2004 faute de bateaux. \
+                    Elle rouvrit en 2010.";
+        let source = source("port", text);
+        let read = Read::of(&source, None);
+        let s: Vec<&str> = crate::text::sentences(text).into_iter().collect();
+        let alone = |summary: &[&str], follows: &[bool]| {
+            let summary: Vec<String> = summary.iter().map(|x| x.to_string()).collect();
+            reading_alone(&read, &summary, follows)
+        };
+        // The pronoun comes from the source: the sentence before its source sentence
+        // comes first, and it stays where its own sentence before is there already.
+        let (kept, unread) = alone(
+            &[
+                "Il employait à son plus fort 850 ouvriers.",
+                "Ses deux quais reçurent 40 navires la première année.",
+                "Le port fut inauguré le 3 juin 1995 par la préfète.",
+            ],
+            &[false, false, false],
+        );
+        assert!(unread.is_empty(), "{unread:?}");
+        assert_eq!(
+            kept,
+            [
+                s[1],
+                "Il employait à son plus fort 850 ouvriers.",
+                s[3],
+                s[4],
+            ]
+        );
+        // Where the sentence it rests on reads alone, that one takes its place; right
+        // after the model's sentence before it, a sentence stays as the model wrote it.
+        let (kept, _) = alone(
+            &[
+                "Elle vendit 9 000 tonnes de poisson dès 1996.",
+                s[1],
+                "Il employait 850 ouvriers en 1992.",
+            ],
+            &[false, false, true],
+        );
+        assert_eq!(kept, [s[5], s[1], "Il employait 850 ouvriers en 1992."]);
+        let summary = [s[0], "Il employait 850 ouvriers."];
+        assert_eq!(alone(&summary, &[false, true]).0, summary);
+        assert_eq!(
+            alone(&summary, &[false, false]).0,
+            [s[0], s[1], "Il employait 850 ouvriers."]
+        );
+        // Nothing to lean on that reads alone: left out.
+        let (kept, unread) = alone(&[s[3], s[7]], &[false, false]);
+        assert_eq!(
+            (kept, unread),
+            (vec![s[3].to_string()], vec![s[7].to_string()])
+        );
+    }
+
+    #[test]
     fn a_negation_is_compared_only_with_a_sentence_known_to_be_the_one_rested_on() {
         let text = "« Nous n'avions pas d'autre choix », a expliqué le directeur à Roanne. \
                     Le maire de Roanne a demandé à l'État de reconnaître la catastrophe naturelle.";
@@ -2184,9 +2328,13 @@ mod tests {
         let check = OutputCheck::of(crate::checks::language::language(summary, Lang::Fr));
         let (kept, dropped) = triage(&read, Lang::Fr, summary, &check);
         assert_eq!(dropped, [summary]);
+        // With the sentence that says whose president she is.
         assert_eq!(
             kept,
-            ["Sa présidente, Claire Dumoulin, salue un projet qui rapproche les quartiers."]
+            [
+                "Le projet est porté par la métropole de Valmont.",
+                "Sa présidente, Claire Dumoulin, salue un projet qui rapproche les quartiers."
+            ]
         );
         let en = "Mayor Claire Dumoulin welcomes a project that brings the neighbourhoods closer.";
         let (kept, _) = triage(&read, Lang::En, en, &check);
