@@ -1058,6 +1058,22 @@ fn unowned(original: &str, translation: &str) -> String {
     }
 }
 
+/// Does `translation` (of `original`, in `from`) set a time limit its French original does
+/// not: "until June" for "d'ici la fin du mois de juin" (by the end of June)? A deadline
+/// and a duration read alike to a small model and say opposite things of what happens
+/// before the date ("will close … until June": the plant closes now). The original may set
+/// it with "jusqu'…", "avant" ("pas avant lundi", "not until Monday"), "tant que" or "en
+/// attendant"; an English original's words are not told apart this way.
+fn adds_until(from: Lang, original: &str, translation: &str) -> bool {
+    const UNTIL: &[&str] = &["until", "till"];
+    const LIMITS: &[&str] = &["jusqu", "avant", "tant que", "en attendant"];
+    let until = translation
+        .split(|c: char| !c.is_alphabetic())
+        .any(|w| UNTIL.contains(&w.to_lowercase().as_str()));
+    let original = original.to_lowercase();
+    from == Lang::Fr && until && !LIMITS.iter().any(|l| original.contains(l))
+}
+
 /// Does `translation` state every amount, percentage and count of `original` ("64 ans
 /// d'ici 2030" for "de 62 à 64 ans d'ici 2030" does not), and the same fractions ("a
 /// quarter of the cases" for "un tiers des cas" does not), and every date's month,
@@ -1144,6 +1160,7 @@ fn shippable(read: &Read, from: Lang, original: &str, translation: &str) -> bool
         || roles::adds_title(original, translation)
         || steps::adds_step(original, translation)
         || language::half_translated(original, translation)
+        || adds_until(from, original, translation)
     {
         return false;
     }
@@ -1871,6 +1888,36 @@ mod tests {
             assert_eq!(
                 keeps_facts(original, from, translation) && keeps_counts(original, translation),
                 keeps,
+                "{translation}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_deadline_is_not_translated_as_a_time_limit() {
+        let by = "L'entreprise a annoncé la fermeture de son usine d'ici la fin du mois de juin.";
+        assert!(adds_until(
+            Lang::Fr,
+            by,
+            "The company announced it will close its plant until June."
+        ));
+        assert!(!adds_until(
+            Lang::Fr,
+            by,
+            "The company announced it will close its plant by the end of June."
+        ));
+        for (original, translation) in [
+            (
+                "La grève durera jusqu'au 19 mars.",
+                "The strike will last until March 19.",
+            ),
+            (
+                "Le préfet ne rendra pas sa décision avant lundi.",
+                "The prefect will not decide until Monday.",
+            ),
+        ] {
+            assert!(
+                !adds_until(Lang::Fr, original, translation),
                 "{translation}"
             );
         }
