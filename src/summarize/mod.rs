@@ -1067,11 +1067,14 @@ fn unowned(original: &str, translation: &str) -> String {
 fn adds_until(from: Lang, original: &str, translation: &str) -> bool {
     const UNTIL: &[&str] = &["until", "till"];
     const LIMITS: &[&str] = &["jusqu", "avant", "tant que", "en attendant"];
+    if from != Lang::Fr {
+        return false;
+    }
     let until = translation
         .split(|c: char| !c.is_alphabetic())
         .any(|w| UNTIL.contains(&w.to_lowercase().as_str()));
     let original = original.to_lowercase();
-    from == Lang::Fr && until && !LIMITS.iter().any(|l| original.contains(l))
+    until && !LIMITS.iter().any(|l| original.contains(l))
 }
 
 /// Does `translation` state every amount, percentage and count of `original` ("64 ans
@@ -1238,8 +1241,8 @@ fn triage_resting(
     let mut kept: Vec<String> = Vec::new();
     // Whether each of `kept` is the model's and follows the model's sentence before it.
     let mut follows: Vec<bool> = Vec::new();
-    // The model's sentence before, where it was kept.
-    let mut before: Option<String> = None;
+    // Was the model's sentence before kept (then it is the last of `kept`)?
+    let mut after_kept = false;
     let mut dropped: Vec<String> = Vec::new();
     // Where a sentence resting on the headline was left out.
     let mut headlined: Option<usize> = None;
@@ -1337,12 +1340,12 @@ fn triage_resting(
                 || disagree::adds_bound(sentence, &s.text);
             let meta = about_itself(sentence, lang);
             if !(wrong || again || meta) {
-                follows.push(before.is_some() && kept.last() == before.as_ref());
+                follows.push(after_kept);
                 kept.push(sentence.to_string());
-                before = Some(sentence.to_string());
+                after_kept = true;
                 continue;
             }
-            before = None;
+            after_kept = false;
             dropped.push(sentence.to_string());
             if anchor.is_some() && anchor == read.headline {
                 headlined.get_or_insert(kept.len());
