@@ -859,6 +859,85 @@ fn an_everyday_word_left_untranslated_is_not_asked_again_and_never_shipped() {
     );
 }
 
+/// Summarizes an English source as one sentence of its last part, whose French gets the
+/// budget wrong; translates the source's sentence on the vote faithfully.
+struct WrongBudget {
+    info: ModelInfo,
+}
+
+impl Generate for WrongBudget {
+    crate::counts_words!();
+    fn generate(
+        &mut self,
+        messages: &[Message],
+        _: &GenParams,
+        _: &mut dyn FnMut(usize),
+    ) -> Result<Generation> {
+        let user = &messages.last().expect("a question").content;
+        let text = match (user.contains("écrite en anglais"), user.contains("vote")) {
+            (true, true) => "Le vote a eu lieu le 9 mai 2024.",
+            (true, false) => "Le conseil a approuvé le plan en juillet 2024, avec un budget de 5,2 millions de dollars.",
+            (false, _) => "The council approved the plan in July 2024, with a budget of 4.2 million dollars.",
+        };
+        Ok(common::answer(
+            text.into(),
+            self.prompt_tokens(messages)?,
+            StopReason::Eos,
+        ))
+    }
+}
+
+/// The French summary of an English source whose part before the last is `filler`
+/// repeated `n` times, and the sentences of its English summary left out of it.
+fn french_of_wrong_budget(n: usize) -> (String, Vec<String>) {
+    use bisum::checks::lexicon::{Lexicon, Lexicons};
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("creek.txt");
+    let filler = "The river ran on past the mill. ".repeat(n);
+    std::fs::write(
+        &src,
+        format!(
+            "{filler}The council approved the plan in July 2024, with a budget of 4.2 million \
+             dollars. The vote took place on 9 May 2024."
+        ),
+    )
+    .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let mut cfg = config(&[src.as_path()], out.path());
+    let everyday = [
+        "the", "council", "approved", "plan", "with", "budget", "vote", "took", "place",
+    ];
+    cfg.settings.words = Some(std::sync::Arc::new(Lexicons {
+        fr: None,
+        en: Some(Lexicon::ranked(everyday, 4)),
+    }));
+    let mut model = WrongBudget {
+        info: common::double_info("wrong-budget", 4096),
+    };
+    let (outcome, fr) = run_for_french(&cfg, &mut model);
+    let summary = outcome
+        .report
+        .summaries
+        .iter()
+        .find(|s| s.lang == bisum::lang::Lang::Fr)
+        .unwrap();
+    (fr, summary.check.untranslated.clone())
+}
+
+#[test]
+fn a_part_of_a_long_source_whose_translation_failed_gets_a_plain_sentence_of_its_own() {
+    // The summary's sentence is left out (5,2 millions is not 4.2 million), and the last
+    // part of the source still speaks in French, in a sentence of its own, translated.
+    let (fr, untranslated) = french_of_wrong_budget(150);
+    assert_eq!(fr, "Le vote a eu lieu le 9 mai 2024.");
+    assert_eq!(untranslated.len(), 1, "{untranslated:?}");
+    // A short source's sentence left out is quoted under its summary, and no other is
+    // tried in its place.
+    let (fr, untranslated) = french_of_wrong_budget(12);
+    assert_eq!(fr, "");
+    assert_eq!(untranslated.len(), 1, "{untranslated:?}");
+}
+
 /// Summarizes an English sentence as itself. Its French: word for word when greedy ("Le
 /// comité"), and when drawn, by seed: the faithful one, one without the figure, one with
 /// another figure. Reading a candidate back, it finds the original likelier from "La

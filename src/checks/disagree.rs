@@ -403,7 +403,8 @@ const QUALIFIERS: &[(&str, Bound)] = &[
 
 /// The qualifier written right before `raw` in `text` ("plus de" 4 000), as written.
 fn qualifier<'t>(text: &'t str, raw: &str) -> Option<(&'t str, Bound)> {
-    let before = text[..text.find(raw)?].trim_end();
+    let found = text.find(raw)?;
+    let before = text[..found].trim_end();
     let lower = before.to_lowercase();
     if lower.len() != before.len() {
         return None;
@@ -414,9 +415,22 @@ fn qualifier<'t>(text: &'t str, raw: &str) -> Option<(&'t str, Bound)> {
             .chars()
             .next_back()
             .is_none_or(|c| !c.is_alphanumeric());
+        let span = *q == "over" && spans_time(&lower[..at], &text[found + raw.len()..]);
         // Of the same length as `before`, so the same bytes.
-        (boundary && before.is_char_boundary(at)).then(|| (&before[at..], *bound))
+        (boundary && !span && before.is_char_boundary(at)).then(|| (&before[at..], *bound))
     })
+}
+
+/// Is an "over" that opens a clause (`before` it: nothing, or a comma) and comes before a
+/// length of time (`after` the figure: "years", "months"…) the time something took, not a
+/// bound: "Over fifteen years, 6,000 people took part" says during fifteen years, and "plus
+/// de 15 ans" does not translate it. After a verb or "for" ("it took over two years"), it
+/// is a bound.
+fn spans_time(before: &str, after: &str) -> bool {
+    const UNITS: &[&str] = &["year", "month", "week", "day", "decade", "hour", "centur"];
+    let opens = before.trim_end().is_empty() || before.trim_end().ends_with(',');
+    let unit = after.trim_start().to_lowercase();
+    opens && UNITS.iter().any(|u| unit.starts_with(u))
 }
 
 /// The bound `text` sets on its fact `f`, where it qualifies it.
@@ -452,30 +466,45 @@ pub fn adds_bound(claim: &str, source: &str) -> bool {
 }
 
 /// Does `translation` keep the bounds `original` sets on its figures ("up to 70 km/h"
-/// for "jusqu'à 70 km/h", not "at 70 km/h"; "more than 4,200", not "fewer than")? A
+/// for "jusqu'à 70 km/h", not "at 70 km/h"; "more than 4,200", not "fewer than"), and
+/// set none on a figure it gives bare ("plus de 15 ans" for "over fifteen years, …")? A
 /// translation says what its original says: "70 km/h" is a claim "jusqu'à 70 km/h" does
 /// not make. An estimate may be said either way ("près de" as "nearly") or lose its
 /// "about"; a figure the translation does not give as its original does (written out,
 /// or read otherwise) is another check's (`keeps_counts`).
 pub fn keeps_bounds(original: &str, translation: &str) -> bool {
     let theirs = ground::facts(translation);
-    ground::facts(original).iter().all(|f| {
-        let Some(bound) = bound_of(original, f) else {
-            return true;
-        };
-        let given: Vec<Option<Bound>> = theirs
+    let ours = ground::facts(original);
+    // A bound on a figure its original gives bare, as written ("fifteen", not read
+    // otherwise).
+    let added = theirs.iter().any(|g| {
+        if !bound_of(translation, g).is_some_and(|b| b.above() || b.below()) {
+            return false;
+        }
+        let mine: Vec<&Fact> = ours
             .iter()
-            .filter(|g| g.key == f.key && translation.contains(&g.raw))
-            .map(|g| bound_of(translation, g))
+            .filter(|f| f.key == g.key && original.contains(&f.raw))
             .collect();
-        let agrees = |b: Option<Bound>| match (bound, b) {
-            (Bound::Near, None) => true,
-            (_, None) => false,
-            (a, Some(b)) if a.above() => b.above(),
-            (_, Some(b)) => !b.above(),
-        };
-        given.is_empty() || given.into_iter().any(agrees)
-    })
+        !mine.is_empty() && mine.iter().all(|f| bound_of(original, f).is_none())
+    });
+    !added
+        && ours.iter().all(|f| {
+            let Some(bound) = bound_of(original, f) else {
+                return true;
+            };
+            let given: Vec<Option<Bound>> = theirs
+                .iter()
+                .filter(|g| g.key == f.key && translation.contains(&g.raw))
+                .map(|g| bound_of(translation, g))
+                .collect();
+            let agrees = |b: Option<Bound>| match (bound, b) {
+                (Bound::Near, None) => true,
+                (_, None) => false,
+                (a, Some(b)) if a.above() => b.above(),
+                (_, Some(b)) => !b.above(),
+            };
+            given.is_empty() || given.into_iter().any(agrees)
+        })
 }
 
 /// How far from its value an estimate ("about", "près de") reaches: a value within it is
@@ -2178,6 +2207,23 @@ mod tests {
     }
 
     #[test]
+    fn over_a_length_of_time_that_opens_a_clause_is_when_not_a_bound() {
+        let source = "Over fifteen years, an estimated 6,000 people took part in work days. \
+                      The works took over 3 years to finish.";
+        assert!(adds_bound(
+            "Plus de 15 ans, environ 6 000 personnes ont participé.",
+            source
+        ));
+        assert!(!adds_bound(
+            "En quinze ans, environ 6 000 personnes ont participé.",
+            source
+        ));
+        // After a verb, "over" is a bound.
+        assert!(!adds_bound("Les travaux ont duré plus de 3 ans.", source));
+        assert!(adds_bound("Les travaux ont duré moins de 3 ans.", source));
+    }
+
+    #[test]
     fn a_translation_keeps_the_bounds_of_its_original() {
         let wind = "Le vent a soufflé jusqu'à 70 km/h mercredi.";
         assert!(keeps_bounds(
@@ -2212,6 +2258,16 @@ mod tests {
         assert!(keeps_bounds(
             "Plus de 3 communes ont été évacuées.",
             "More than three towns were evacuated."
+        ));
+        // A bound the original does not set.
+        let span = "Over fifteen years, an estimated 6,000 people took part.";
+        assert!(!keeps_bounds(
+            span,
+            "Plus de 15 ans, environ 6 000 personnes ont participé."
+        ));
+        assert!(keeps_bounds(
+            span,
+            "En quinze ans, environ 6 000 personnes ont participé."
         ));
     }
 

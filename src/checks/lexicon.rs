@@ -3,7 +3,7 @@
 
 use crate::lang::Lang;
 use serde::Serialize;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::io::Read;
 use std::path::Path;
 use std::sync::OnceLock;
@@ -13,6 +13,10 @@ use std::sync::OnceLock;
 /// English words French borrows ("drone" 5,152nd, "cloud" 3,102nd, "email", "startup")
 /// rank past it.
 pub const COMMON: usize = 2000;
+/// How many of a list's most frequent words are plain enough that a small model knows them
+/// in the other language (`Lexicon::is_everyday`). Past it, in the subtitle counts, come
+/// "tannery", "anglers" and "salmon", which the default model leaves in English.
+pub const EVERYDAY: usize = 5000;
 
 /// The words of one language, in lower case.
 pub struct Lexicon {
@@ -20,9 +24,12 @@ pub struct Lexicon {
     /// Its accented words with their accents dropped ("reservoir" for "réservoir"): built
     /// on first use, which only a summary of a source in the other language makes.
     unaccented: OnceLock<HashSet<String>>,
-    /// Its `COMMON` most frequent words, where the list gives frequencies: the everyday
-    /// words of the language ("fire", "deal", "selon"), never borrowed by the other one.
-    common: HashSet<String>,
+    /// The rank of each of its `EVERYDAY` (or `common`) most frequent words, where the
+    /// list gives frequencies.
+    ranks: HashMap<String, usize>,
+    /// The ranks below this one are the everyday words of the language ("fire", "deal",
+    /// "selon"), never borrowed by the other one (`is_common`).
+    common: usize,
     /// sha256 of the file it was read from (provenance).
     pub sha256: String,
 }
@@ -36,7 +43,8 @@ impl Lexicon {
         Lexicon {
             words,
             unaccented: OnceLock::new(),
-            common: HashSet::new(),
+            ranks: HashMap::new(),
+            common: 0,
             sha256: String::new(),
         }
     }
@@ -48,7 +56,11 @@ impl Lexicon {
             .map(|w| w.as_ref().to_lowercase())
             .collect();
         let mut lexicon = Lexicon::from_words(&words);
-        lexicon.common = words.into_iter().take(common).collect();
+        for (rank, w) in words.into_iter().take(common.max(EVERYDAY)).enumerate() {
+            // Two spellings that lower-case alike keep the higher rank.
+            lexicon.ranks.entry(w).or_insert(rank);
+        }
+        lexicon.common = common;
         lexicon
     }
 
@@ -59,7 +71,16 @@ impl Lexicon {
     /// English list, and the everyday ones it does take ("parking", "business") are in
     /// the French list.
     pub fn is_common(&self, word: &str) -> bool {
-        self.common.contains(word)
+        self.ranks.get(word).is_some_and(|&r| r < self.common)
+    }
+
+    /// Is `word` (lower case), or the singular of it, among the language's `EVERYDAY`
+    /// most frequent words: one a small model most likely knows in the other language?
+    pub fn is_everyday(&self, word: &str) -> bool {
+        self.ranks.contains_key(word)
+            || word
+                .strip_suffix('s')
+                .is_some_and(|w| self.ranks.contains_key(w))
     }
 
     /// Is `word` (lower case) a word of the language with its accents dropped, and not a
@@ -194,6 +215,18 @@ mod tests {
             assert!(en.knows(w), "{w}");
         }
         assert!(!en.knows("indemnization"));
+    }
+
+    #[test]
+    fn a_ranked_list_tells_its_everyday_and_its_most_common_words() {
+        let en = Lexicon::ranked(["the", "fire", "deal", "salmon"], 2);
+        assert!(en.is_common("fire") && !en.is_common("deal"));
+        assert!(en.is_everyday("deal") && en.is_everyday("deals"));
+        assert!(!en.is_everyday("tannery"));
+        // Past `EVERYDAY`, a word is known but not everyday.
+        let many: Vec<String> = (0..EVERYDAY).map(|i| format!("w{i}")).collect();
+        let long = Lexicon::ranked(many.iter().map(String::as_str).chain(["tannery"]), 2);
+        assert!(long.knows("tannery") && !long.is_everyday("tannery"));
     }
 
     #[test]

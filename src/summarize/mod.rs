@@ -307,8 +307,9 @@ impl Pipeline<'_> {
     /// short input is translated more faithfully than a paragraph by a small model, each
     /// sentence is checked (and retried) on its own, and the two summaries keep sentence
     /// for sentence the same order, which is how statements find their support
-    /// across languages. For a long source, a quarter whose every sentence had to be left
-    /// out gets that quarter's best note sentence, translated, in their place (`lines`).
+    /// across languages. In a long source (`lines`, its note lines, where it took several
+    /// chunks; or `LONG_WORDS`), a quarter whose every sentence had to be left out gets a
+    /// sentence of its own, translated, in their place (`stand_ins`).
     fn translate(
         &mut self,
         read: &Read,
@@ -347,17 +348,22 @@ impl Pipeline<'_> {
             .filter(|(_, ok)| !**ok)
             .map(|(f, _)| f.to_string())
             .collect();
-        let mut kept: Vec<String> = out
-            .iter()
-            .zip(&ok)
-            .filter(|(_, ok)| **ok)
-            .map(|(t, _)| t.clone())
-            .collect();
-        if let Some(lines) = lines {
-            let stand_ins = self.stand_ins(read, from, (&firsts, &out, &ok), lines)?;
-            retried |= stand_ins.1;
-            kept = stand_ins.0;
-        }
+        // A source long enough to have parts has each of them spoken of; a short one's
+        // sentences left out are quoted under the summary, and no other is tried in their
+        // place: each translation tried is one more chance of a wrong one shipping.
+        let long = lines.is_some() || s.text.split_whitespace().count() >= LONG_WORDS;
+        let kept = if long {
+            let lines = lines.unwrap_or_default();
+            let (kept, again) = self.stand_ins(read, from, (&firsts, &out, &ok), lines)?;
+            retried |= again;
+            kept
+        } else {
+            out.iter()
+                .zip(&ok)
+                .filter(|(_, ok)| **ok)
+                .map(|(t, _)| t.clone())
+                .collect()
+        };
         let text = kept.join(" ");
         let mut check = expect(s, read.read_as(to), read.words).judge(&text, to);
         check.language.retried = retried;
@@ -366,10 +372,12 @@ impl Pipeline<'_> {
         Ok((text, check))
     }
 
-    /// A long source's translated summary `out` (of `firsts`; `ok`: which may ship), with
-    /// a sentence for each quarter of the source it lost: each such quarter's best few
-    /// note lines are translated together, and the first whose translation passes every
-    /// check takes the quarter's place. In the source's order; and whether a call was
+    /// A translated summary `out` (of `firsts`; `ok`: which may ship), with a sentence for
+    /// each quarter of the source it lost (of those its original speaks of; of all, for a
+    /// long source): each such quarter's best few note lines (`lines`, a long source's),
+    /// then its plainest source sentences (`select::plain_lines`), are translated
+    /// together, and the first whose translation passes every check takes the quarter's
+    /// place. In the source's order; and whether a call was
     /// retried.
     fn stand_ins(
         &mut self,
@@ -381,22 +389,43 @@ impl Pipeline<'_> {
         let s = read.source;
         // Each sentence at the place in the source its original rests on.
         let mut placed: Vec<(usize, String)> = Vec::new();
+        let len = s.text.len();
+        // The quarters the summary speaks of: every one, for a long source (its summary
+        // was made to); else those its sentences rest on.
+        let mut meant = [!lines.is_empty(); select::QUARTERS];
         let mut at = 0;
         for ((f, t), ok) in firsts.iter().zip(out).zip(ok) {
             at = read.index.anchor(f).unwrap_or(at);
+            meant[select::quarter(at, len)] = true;
             if *ok {
                 placed.push((at, t.clone()));
             }
         }
-        let len = s.text.len();
         let lost: Vec<usize> = (0..select::QUARTERS)
-            .filter(|&q| !placed.iter().any(|(a, _)| select::quarter(*a, len) == q))
+            .filter(|&q| meant[q] && !placed.iter().any(|(a, _)| select::quarter(*a, len) == q))
+            .collect();
+        // Where the notes fail too, the quarter's plainest source sentences.
+        let plain = read
+            .words
+            .and_then(|w| w.of(from))
+            .map(|lexicon| select::plain_lines(&s.text, lexicon, stand_in))
+            .unwrap_or_default();
+        // Not one the summary's own sentences already copy: its translation failed.
+        let plain: Vec<select::NoteLine> = plain
+            .into_iter()
+            .filter(|l| !firsts.iter().any(|f| l.said_in(f)))
             .collect();
         let tries: Vec<&select::NoteLine> = lost
             .iter()
-            .flat_map(|&q| select::ranked(lines, q, STAND_INS))
+            .flat_map(|&q| {
+                let of_q = plain.iter().filter(move |l| l.quarter == q);
+                select::ranked(lines, q, STAND_INS)
+                    .into_iter()
+                    .chain(of_q.take(PLAIN_TRIES))
+            })
             .collect();
         let mut retried = false;
+        let mut added: Vec<(usize, String)> = Vec::new();
         if !tries.is_empty() {
             let texts: Vec<&str> = tries.iter().map(|l| l.text.as_str()).collect();
             let skip = firsts.len();
@@ -410,11 +439,20 @@ impl Pipeline<'_> {
                     .zip(&passes)
                     .find(|((l, _), ok)| l.quarter == q && **ok);
                 if let Some(((l, t), _)) = passing {
-                    placed.push((l.at, t.clone()));
+                    added.push((l.at, t.clone()));
                 }
             }
         }
-        placed.sort_by_key(|(a, _)| *a);
+        // Each stand-in before the first kept sentence resting further on: the kept ones
+        // stay in their summary's order.
+        added.sort_by_key(|(a, _)| *a);
+        for (a, t) in added {
+            let k = placed
+                .iter()
+                .position(|(b, _)| *b > a)
+                .unwrap_or(placed.len());
+            placed.insert(k, (a, t));
+        }
         Ok((placed.into_iter().map(|(_, t)| t).collect(), retried))
     }
 
@@ -1077,6 +1115,39 @@ fn adds_until(from: Lang, original: &str, translation: &str) -> bool {
     until && !LIMITS.iter().any(|l| original.contains(l))
 }
 
+/// The parts of the day a word names, in either language ("soir": the evening; "night",
+/// which also renders "jeudi soir": the evening or the night).
+fn parts_of_day(word: &str) -> &'static [&'static str] {
+    match word {
+        "morning" | "mornings" | "matin" | "matins" | "matinee" | "matinees" | "dawn" | "aube" => {
+            &["morning"]
+        }
+        "noon" | "midday" | "midi" => &["noon"],
+        "afternoon" | "afternoons" | "apres-midi" => &["afternoon"],
+        "evening" | "evenings" | "soir" | "soirs" | "soiree" | "soirees" => &["evening"],
+        "night" | "nights" | "tonight" => &["evening", "night"],
+        "nuit" | "nuits" | "overnight" | "midnight" | "minuit" => &["night"],
+        _ => &[],
+    }
+}
+
+/// Does `translation` name a part of the day its original does not ("in the afternoon"
+/// for "en fin de matinée")? The time something happened is a fact of the sentence as
+/// much as its date, and no figure carries it for the other checks to compare.
+fn moves_time_of_day(original: &str, translation: &str) -> bool {
+    let named = |text: &str| -> Vec<&'static [&'static str]> {
+        ground::fold(text)
+            .split(|c: char| !(c.is_alphanumeric() || c == '-'))
+            .map(|w| parts_of_day(w.trim_matches('-')))
+            .filter(|p| !p.is_empty())
+            .collect()
+    };
+    let theirs: Vec<&str> = named(original).concat();
+    named(translation)
+        .iter()
+        .any(|parts| !parts.iter().any(|p| theirs.contains(p)))
+}
+
 /// Does `translation` state every amount, percentage and count of `original` ("64 ans
 /// d'ici 2030" for "de 62 à 64 ans d'ici 2030" does not), and the same fractions ("a
 /// quarter of the cases" for "un tiers des cas" does not), and every date's month,
@@ -1128,27 +1199,37 @@ fn keeps_names(original: &str, translation: &str, words: Option<&Lexicons>) -> b
     let Some(words) = words else {
         return true;
     };
-    let known = |w: &str| {
-        Lang::BOTH
-            .iter()
-            .any(|&l| words.of(l).is_some_and(|x| x.knows(w)))
-    };
     let folded = ground::fold(translation);
     let written: HashSet<&str> = folded
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| w.chars().count() >= 4)
         .collect();
     let head = |w: &str| w.chars().take(4).collect::<String>();
-    ground::lowercase_names(original)
+    name_words(original)
+        .into_iter()
+        .filter(|p| !listed(words, p))
+        .map(|p| ground::fold(&p))
+        .all(|p| written.contains(p.as_str()) || !written.iter().any(|w| head(w) == head(&p)))
+}
+
+/// The words of four letters or more of the names `text` uses, in lower case.
+fn name_words(text: &str) -> Vec<String> {
+    ground::lowercase_names(text)
         .iter()
         .flat_map(|n| {
             n.split(|c: char| !c.is_alphanumeric())
                 .map(str::to_string)
                 .collect::<Vec<_>>()
         })
-        .filter(|p| p.chars().count() >= 4 && p.chars().all(char::is_alphabetic) && !known(p))
-        .map(|p| ground::fold(&p))
-        .all(|p| written.contains(p.as_str()) || !written.iter().any(|w| head(w) == head(&p)))
+        .filter(|w| w.chars().count() >= 4 && w.chars().all(char::is_alphabetic))
+        .collect()
+}
+
+/// Does the word list of either language know `word` (lower case)?
+fn listed(words: &Lexicons, word: &str) -> bool {
+    Lang::BOTH
+        .iter()
+        .any(|&l| words.of(l).is_some_and(|x| x.knows(word)))
 }
 
 /// May `translation` of `original` (a sentence of, or about, a source in `from`) ship as
@@ -1164,6 +1245,7 @@ fn shippable(read: &Read, from: Lang, original: &str, translation: &str) -> bool
         || steps::adds_step(original, translation)
         || language::half_translated(original, translation)
         || adds_until(from, original, translation)
+        || moves_time_of_day(original, translation)
     {
         return false;
     }
@@ -1604,6 +1686,11 @@ const NOTE_SPAN: (usize, usize) = (3, 4);
 /// Note lines tried, best first, for a quarter of a long source that its translated summary
 /// lost: one failing its checks is not the end of that quarter.
 const STAND_INS: usize = 3;
+/// Words from which a source that fits one chunk still has parts its translated summary
+/// must each speak of (`stand_ins`): an essay, not a news story.
+const LONG_WORDS: usize = 1000;
+/// The quarter's plainest source sentences tried after them (`select::plain_lines`).
+const PLAIN_TRIES: usize = 3;
 
 /// What a summary of `s` (in `source_lang`, found once per source) must satisfy. A
 /// source in neither output language lends a summary no words: a lower-case word carried
@@ -2435,6 +2522,29 @@ mod tests {
         assert!(!keeps_names(original, mangled, Some(&words)));
         // Without word lists, nothing tells a name to keep from one to translate.
         assert!(keeps_names(original, mangled, None));
+    }
+
+    #[test]
+    fn a_translation_that_moves_what_happened_to_another_part_of_the_day_is_wrong() {
+        let original =
+            "Le feu s'est déclaré mardi en fin de matinée et n'était pas fixé jeudi soir.";
+        let moved = "The fire broke out on Tuesday in the afternoon and was not contained by Thursday evening.";
+        assert!(moves_time_of_day(original, moved));
+        for ok in [
+            "The fire broke out late on Tuesday morning and was not contained by Thursday evening.",
+            "The fire broke out late on Tuesday morning and was not contained by Thursday night.",
+            "The fire broke out on Tuesday and was still burning on Thursday.",
+        ] {
+            assert!(!moves_time_of_day(original, ok), "{ok}");
+        }
+        assert!(moves_time_of_day(
+            "The vote was held overnight.",
+            "Le vote a eu lieu dans la soirée."
+        ));
+        assert!(!moves_time_of_day(
+            "Le conseil s'est réuni l'après-midi.",
+            "The council met in the afternoon."
+        ));
     }
 
     #[test]

@@ -3,7 +3,8 @@
 //! turn, and a summary that leaves a quarter out gets that quarter's best line back.
 
 use crate::checks::ground;
-use crate::checks::statements::{claims, Features, Indexed};
+use crate::checks::lexicon::Lexicon;
+use crate::checks::statements::{claims, spans, Features, Indexed};
 use crate::lang::Lang;
 
 /// Parts a long source is judged by: its summary must say something from each.
@@ -17,6 +18,19 @@ pub struct NoteLine {
     pub at: usize,
     pub quarter: usize,
     features: Features,
+}
+
+impl NoteLine {
+    /// Does `text` say what this line says, most of its facts, names and words
+    /// (a copy of it, or near enough)?
+    pub fn said_in(&self, text: &str) -> bool {
+        said(&self.features, &Features::of(text))
+    }
+}
+
+/// Does `other` hold most (four fifths) of what `features` holds?
+fn said(features: &Features, other: &Features) -> bool {
+    5 * other.shared(features) >= 4 * features.weight().max(1)
 }
 
 /// The quarter of a source of `len` bytes that byte `at` falls in.
@@ -53,9 +67,7 @@ pub fn note_lines(notes: &[(String, usize, usize)], source: &str, lang: Lang) ->
                 .unsupported
                 .is_empty();
             let features = Features::of(text);
-            let said = out
-                .iter()
-                .any(|o| 5 * o.features.shared(&features) >= 4 * features.weight().max(1));
+            let said = out.iter().any(|o| said(&features, &o.features));
             if !grounded || said {
                 continue;
             }
@@ -141,6 +153,58 @@ pub fn ranked(lines: &[NoteLine], q: usize, k: usize) -> Vec<&NoteLine> {
     of_q.sort_by_key(|l| (std::cmp::Reverse(l.features.weight()), l.at));
     of_q.truncate(k);
     of_q
+}
+
+/// Words a plain sentence may hold past the everyday ones (`plain_lines`).
+const RARE_AT_MOST: usize = 2;
+/// Words a plain sentence holds at most: a short one is translated whole.
+const PLAIN_WORDS: usize = 30;
+
+/// The source's own sentences that state a figure or a date in the plainest words, each
+/// placed in it, best first within each quarter: fewest words past the language's everyday
+/// ones (`Lexicon::is_everyday`), then the most informative. A small model that cannot
+/// translate a quarter's summary sentences or notes ("tannerie" comes out "tannery", a
+/// flood "une sécheresse") still translates "The vote took place on 9 May 2024." A
+/// sentence ships only where `may_ship` lets it stand alone.
+pub fn plain_lines(
+    source: &str,
+    lexicon: &Lexicon,
+    may_ship: impl Fn(&str) -> Option<String>,
+) -> Vec<NoteLine> {
+    let mut out: Vec<(usize, NoteLine)> = Vec::new();
+    for (a, b) in spans(source) {
+        let Some(text) = may_ship(&source[a..b]) else {
+            continue;
+        };
+        let features = Features::of(&text);
+        let says = !features.keys.is_empty() || !features.names.is_empty();
+        if !says || text.split_whitespace().count() > PLAIN_WORDS {
+            continue;
+        }
+        let rare = text
+            .split(|c: char| !c.is_alphabetic())
+            .filter(|w| w.chars().count() >= 4 && w.starts_with(char::is_lowercase))
+            .filter(|w| !lexicon.is_everyday(w))
+            .count();
+        if rare <= RARE_AT_MOST {
+            let line = NoteLine {
+                text,
+                at: a,
+                quarter: quarter(a, source.len()),
+                features,
+            };
+            out.push((rare, line));
+        }
+    }
+    out.sort_by_key(|(rare, l)| {
+        (
+            l.quarter,
+            *rare,
+            std::cmp::Reverse(l.features.weight()),
+            l.at,
+        )
+    });
+    out.into_iter().map(|(_, l)| l).collect()
 }
 
 /// `summary` with, for each quarter of the source it says nothing about, that quarter's
@@ -256,6 +320,41 @@ mod tests {
         assert_eq!(
             done,
             "Hélène Vasseur choisit en 1952 la gorge de granit. Le barrage fut inauguré en 1961. Joseph Kerlan fonda une association en 1989. En 2019, le conseil départemental vota la modernisation des turbines."
+        );
+    }
+
+    #[test]
+    fn the_plainest_source_sentences_that_state_something_come_first_in_each_quarter() {
+        let everyday = [
+            "the", "vote", "took", "place", "council", "plan", "with", "budget", "million",
+            "dollars", "town", "people", "meeting", "public", "drew",
+        ];
+        let lexicon = Lexicon::ranked(everyday, 4);
+        let filler = " The river ran on.".repeat(4);
+        let src = format!(
+            "The tannery discharged chrome liquor into the estuary through a culvert in 1962.{filler} \
+             A public meeting in the town drew 900 people.{filler} \
+             She said it in 1975.{filler}{filler} \
+             The council approved the plan in July 2024, with a budget of 4.2 million dollars. \
+             The vote took place on 9 May 2024."
+        );
+        let readable = |s: &str| Some(s.to_string()).filter(|s| !s.starts_with("She"));
+        let lines = plain_lines(&src, &lexicon, readable);
+        let texts: Vec<(usize, &str)> =
+            lines.iter().map(|l| (l.quarter, l.text.as_str())).collect();
+        // Not the tannery's sentence (five words past the everyday ones), not one that
+        // states nothing ("The river ran on."), not one `may_ship` refuses; in the last
+        // quarter, the one with no rare word first.
+        assert_eq!(
+            texts,
+            [
+                (1, "A public meeting in the town drew 900 people."),
+                (3, "The vote took place on 9 May 2024."),
+                (
+                    3,
+                    "The council approved the plan in July 2024, with a budget of 4.2 million dollars."
+                ),
+            ]
         );
     }
 }
