@@ -377,7 +377,7 @@ impl Pipeline<'_> {
     /// long source): each such quarter's best few note lines (`lines`, a long source's),
     /// then its plainest source sentences (`select::plain_lines`), are translated
     /// together, and the first whose translation passes every check takes the quarter's
-    /// place. In the source's order; and whether a call was
+    /// place, among the kept ones by its place in the source; and whether a call was
     /// retried.
     fn stand_ins(
         &mut self,
