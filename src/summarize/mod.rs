@@ -404,16 +404,19 @@ impl Pipeline<'_> {
         let lost: Vec<usize> = (0..select::QUARTERS)
             .filter(|&q| meant[q] && !placed.iter().any(|(a, _)| select::quarter(*a, len) == q))
             .collect();
-        // Where the notes fail too, the quarter's plainest source sentences.
-        let plain = read
+        // Where the notes fail too, the quarter's plainest source sentences, not one the
+        // summary's own sentences already copy (its translation failed); read only where
+        // a quarter was lost.
+        let copied: Vec<statements::Features> =
+            firsts.iter().map(|f| statements::Features::of(f)).collect();
+        let plain: Vec<select::NoteLine> = read
             .words
             .and_then(|w| w.of(from))
+            .filter(|_| !lost.is_empty())
             .map(|lexicon| select::plain_lines(&s.text, lexicon, stand_in))
-            .unwrap_or_default();
-        // Not one the summary's own sentences already copy: its translation failed.
-        let plain: Vec<select::NoteLine> = plain
+            .unwrap_or_default()
             .into_iter()
-            .filter(|l| !firsts.iter().any(|f| l.said_in(f)))
+            .filter(|l| !copied.iter().any(|f| l.said_in(f)))
             .collect();
         let tries: Vec<&select::NoteLine> = lost
             .iter()
@@ -1199,37 +1202,27 @@ fn keeps_names(original: &str, translation: &str, words: Option<&Lexicons>) -> b
     let Some(words) = words else {
         return true;
     };
+    let known = |w: &str| {
+        Lang::BOTH
+            .iter()
+            .any(|&l| words.of(l).is_some_and(|x| x.knows(w)))
+    };
     let folded = ground::fold(translation);
     let written: HashSet<&str> = folded
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| w.chars().count() >= 4)
         .collect();
     let head = |w: &str| w.chars().take(4).collect::<String>();
-    name_words(original)
-        .into_iter()
-        .filter(|p| !listed(words, p))
-        .map(|p| ground::fold(&p))
-        .all(|p| written.contains(p.as_str()) || !written.iter().any(|w| head(w) == head(&p)))
-}
-
-/// The words of four letters or more of the names `text` uses, in lower case.
-fn name_words(text: &str) -> Vec<String> {
-    ground::lowercase_names(text)
+    ground::lowercase_names(original)
         .iter()
         .flat_map(|n| {
             n.split(|c: char| !c.is_alphanumeric())
                 .map(str::to_string)
                 .collect::<Vec<_>>()
         })
-        .filter(|w| w.chars().count() >= 4 && w.chars().all(char::is_alphabetic))
-        .collect()
-}
-
-/// Does the word list of either language know `word` (lower case)?
-fn listed(words: &Lexicons, word: &str) -> bool {
-    Lang::BOTH
-        .iter()
-        .any(|&l| words.of(l).is_some_and(|x| x.knows(word)))
+        .filter(|p| p.chars().count() >= 4 && p.chars().all(char::is_alphabetic) && !known(p))
+        .map(|p| ground::fold(&p))
+        .all(|p| written.contains(p.as_str()) || !written.iter().any(|w| head(w) == head(&p)))
 }
 
 /// May `translation` of `original` (a sentence of, or about, a source in `from`) ship as

@@ -21,10 +21,10 @@ pub struct NoteLine {
 }
 
 impl NoteLine {
-    /// Does `text` say what this line says, most of its facts, names and words
-    /// (a copy of it, or near enough)?
-    pub fn said_in(&self, text: &str) -> bool {
-        said(&self.features, &Features::of(text))
+    /// Does a text of `features` say what this line says, most of its facts, names and
+    /// words (a copy of it, or near enough)?
+    pub fn said_in(&self, features: &Features) -> bool {
+        said(&self.features, features)
     }
 }
 
@@ -160,7 +160,7 @@ const RARE_AT_MOST: usize = 2;
 /// Words a plain sentence holds at most: a short one is translated whole.
 const PLAIN_WORDS: usize = 30;
 
-/// The source's own sentences that state a figure or a date in the plainest words, each
+/// The source's own sentences that state a figure, a date or a name in the plainest words, each
 /// placed in it, best first within each quarter: fewest words past the language's everyday
 /// ones (`Lexicon::is_everyday`), then the most informative. A small model that cannot
 /// translate a quarter's summary sentences or notes ("tannerie" comes out "tannery", a
